@@ -1,0 +1,352 @@
+"""Loading the regulation catalog from ``fixtures/catalog`` — idempotent and validating."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from cases.models import (
+    ActorRole,
+    ActorUnit,
+    AuthorityScope,
+    CatalogVersion,
+    DayUnit,
+    DocumentKind,
+    Evidence,
+    Exclusion,
+    ExclusionCondition,
+    ExclusionMode,
+    Form,
+    Ground,
+    ProcessTemplate,
+    Provision,
+    Regulation,
+    StepKind,
+    StepTemplate,
+    TimeLimit,
+    Verification,
+)
+
+CATALOG_DIR = Path(settings.BASE_DIR) / "fixtures" / "catalog"
+
+
+class CatalogInvalid(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class CatalogFrozen(Exception):
+    pass
+
+
+@dataclass
+class LoadResult:
+    version: str
+    created: bool
+    updated: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _needs_review(verification: str) -> bool:
+    # REGULATIONS.md 0.1: [P] and [U] items are flagged for a legal reviewer.
+    return verification in (Verification.PARTIAL, Verification.UNVERIFIED)
+
+
+def read_catalog(directory: Path = CATALOG_DIR) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    manifest = json.loads((directory / "catalog.json").read_text(encoding="utf-8"))
+    regulations = [
+        json.loads((directory / name).read_text(encoding="utf-8")) for name in manifest["regulations"]
+    ]
+    canonical = json.dumps(
+        {"manifest": manifest, "regulations": regulations}, sort_keys=True, ensure_ascii=False
+    )
+    checksum = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return manifest, regulations, checksum
+
+
+def _bilingual(value: Any, where: str, problems: list[str]) -> None:
+    if not isinstance(value, dict) or not str(value.get("vi", "")).strip() or not str(
+        value.get("en", "")
+    ).strip():
+        problems.append(f"{where}: needs non-empty 'vi' and 'en' text")
+
+
+def validate(regulations: list[dict[str, Any]]) -> list[str]:
+    """Every problem in the catalog, as sentences naming the stable ID."""
+    problems: list[str] = []
+    verifications = set(Verification.values)
+    codes = set()
+    for reg in regulations:
+        code = reg.get("code", "?")
+        if code in codes:
+            problems.append(f"{code}: regulation listed twice")
+        codes.add(code)
+        _bilingual(reg.get("title"), f"{code} title", problems)
+        try:
+            start = datetime.date.fromisoformat(reg["in_force_from"])
+            end = datetime.date.fromisoformat(reg["in_force_to"]) if reg.get("in_force_to") else None
+            if end is not None and end < start:
+                problems.append(f"{code}: in_force_to is before in_force_from")
+        except (KeyError, ValueError) as exc:
+            problems.append(f"{code}: bad in-force dates ({exc})")
+        forms = reg.get("forms", [])
+        for form in forms:
+            if form not in Form.values:
+                problems.append(f"{code}: unknown form {form!r}")
+        seen: dict[str, set[str]] = {k: set() for k in ("provision", "ground", "exclusion", "tl")}
+        for item in reg.get("provisions", []):
+            pid = item.get("id", "?")
+            if pid in seen["provision"]:
+                problems.append(f"{pid}: duplicate provision")
+            seen["provision"].add(pid)
+            if item.get("kind") not in Provision.Kind.values:
+                problems.append(f"{pid}: unknown provision kind {item.get('kind')!r}")
+            if item.get("verification") not in verifications:
+                problems.append(f"{pid}: verification must be V, P or U")
+            _bilingual(item.get("text"), pid, problems)
+        for item in reg.get("grounds", []):
+            gid = item.get("id", "?")
+            if gid in seen["ground"]:
+                problems.append(f"{gid}: duplicate ground")
+            seen["ground"].add(gid)
+            if item.get("form") not in forms:
+                problems.append(f"{gid}: form {item.get('form')!r} is not a form of {code}")
+            if (item.get("evidence") or "") not in Evidence.values:
+                problems.append(f"{gid}: unknown evidence rule {item.get('evidence')!r}")
+            if item.get("verification") not in verifications:
+                problems.append(f"{gid}: verification must be V, P or U")
+            _bilingual(item.get("text"), gid, problems)
+        for item in reg.get("exclusions", []):
+            eid = item.get("id", "?")
+            if eid in seen["exclusion"]:
+                problems.append(f"{eid}: duplicate exclusion")
+            seen["exclusion"].add(eid)
+            if not set(item.get("forms", [])) <= set(forms):
+                problems.append(f"{eid}: applies to a form {code} does not have")
+            if item.get("condition") not in ExclusionCondition.values:
+                problems.append(f"{eid}: unknown condition {item.get('condition')!r}")
+            if item.get("mode") not in ExclusionMode.values:
+                problems.append(f"{eid}: mode must be block or warning")
+            _bilingual(item.get("text"), eid, problems)
+        for item in reg.get("time_limits", []):
+            tid = item.get("id", "?")
+            seen["tl"].add(tid)
+            if item.get("unit") not in DayUnit.values:
+                problems.append(f"{tid}: unknown unit {item.get('unit')!r}")
+            if item.get("unit") in (DayUnit.WORKING_DAYS, DayUnit.UNQUALIFIED_DAYS) and not item.get("days"):
+                problems.append(f"{tid}: a day-counted limit needs 'days'")
+            ceiling = item.get("extension_ceiling_days")
+            if ceiling is not None and item.get("days") and ceiling < item["days"]:
+                problems.append(f"{tid}: extension ceiling is below the limit")
+            _bilingual(item.get("text"), tid, problems)
+            _bilingual(item.get("anchor"), f"{tid} anchor", problems)
+        pairs = set()
+        for process in reg.get("processes", []):
+            key = (process.get("form"), process.get("scope"))
+            where = f"{code} {key[0]} {key[1]}"
+            if key in pairs:
+                problems.append(f"{where}: process listed twice")
+            pairs.add(key)
+            if key[0] not in forms:
+                problems.append(f"{where}: form is not a form of {code}")
+            if key[1] not in AuthorityScope.values:
+                problems.append(f"{where}: unknown scope")
+            steps = process.get("steps", [])
+            if not steps:
+                problems.append(f"{where}: has no steps")
+            if sum(1 for s in steps if s.get("kind") == StepKind.DECISION) != 1:
+                problems.append(f"{where}: needs exactly one decision step")
+            for step in steps:
+                sid = step.get("id", "?")
+                if step.get("kind") not in StepKind.values:
+                    problems.append(f"{sid}: unknown step kind {step.get('kind')!r}")
+                if step.get("actor_role") not in ActorRole.values:
+                    problems.append(f"{sid}: unknown actor role {step.get('actor_role')!r}")
+                if step.get("actor_unit") not in ActorUnit.values:
+                    problems.append(f"{sid}: unknown actor unit {step.get('actor_unit')!r}")
+                for kind in step.get("requires_documents", []):
+                    if kind not in DocumentKind.values:
+                        problems.append(f"{sid}: unknown document kind {kind!r}")
+                if step.get("time_limit") and step["time_limit"] not in seen["tl"]:
+                    problems.append(f"{sid}: time limit {step['time_limit']} is not in {code}")
+                if step.get("requires_vote") and not step.get("vote_threshold"):
+                    problems.append(f"{sid}: a vote step needs a vote_threshold")
+                if step.get("verification") not in verifications:
+                    problems.append(f"{sid}: verification must be V, P or U")
+                _bilingual(step.get("name"), f"{sid} name", problems)
+                _bilingual(step.get("description"), f"{sid} description", problems)
+    return problems
+
+
+def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str, int]:
+    regulation = Regulation.objects.create(
+        version=version,
+        code=reg["code"],
+        symbol=reg["symbol"],
+        title_vi=reg["title"]["vi"],
+        title_en=reg["title"]["en"],
+        issuer_vi=reg.get("issuer", {}).get("vi", ""),
+        issuer_en=reg.get("issuer", {}).get("en", ""),
+        signed_on=reg["signed_on"],
+        in_force_from=reg["in_force_from"],
+        in_force_to=reg.get("in_force_to"),
+        forms=reg["forms"],
+    )
+    Provision.objects.bulk_create(
+        Provision(
+            regulation=regulation,
+            code=p["id"],
+            kind=p["kind"],
+            article=p.get("article") or "",
+            text_vi=p["text"]["vi"],
+            text_en=p["text"]["en"],
+            verification=p["verification"],
+            needs_legal_review=_needs_review(p["verification"]),
+        )
+        for p in reg.get("provisions", [])
+    )
+    Ground.objects.bulk_create(
+        Ground(
+            regulation=regulation,
+            code=g["id"],
+            form=g["form"],
+            clause=g.get("clause") or "",
+            evidence=g.get("evidence") or "",
+            provisional_copy_of=g.get("provisional_copy_of") or "",
+            text_vi=g["text"]["vi"],
+            text_en=g["text"]["en"],
+            verification=g["verification"],
+            needs_legal_review=_needs_review(g["verification"]) or bool(g.get("provisional_copy_of")),
+        )
+        for g in reg.get("grounds", [])
+    )
+    Exclusion.objects.bulk_create(
+        Exclusion(
+            regulation=regulation,
+            code=e["id"],
+            forms=e["forms"],
+            condition=e["condition"],
+            mode=e["mode"],
+            enabled=e.get("enabled", True),
+            text_vi=e["text"]["vi"],
+            text_en=e["text"]["en"],
+            verification=e["verification"],
+            needs_legal_review=_needs_review(e["verification"]),
+        )
+        for e in reg.get("exclusions", [])
+    )
+    limits = {}
+    for t in reg.get("time_limits", []):
+        limits[t["id"]] = TimeLimit.objects.create(
+            regulation=regulation,
+            code=t["id"],
+            anchor_vi=t["anchor"]["vi"],
+            anchor_en=t["anchor"]["en"],
+            days=t.get("days"),
+            unit=t["unit"],
+            extension_ceiling_days=t.get("extension_ceiling_days"),
+            enabled=t.get("enabled", True),
+            text_vi=t["text"]["vi"],
+            text_en=t["text"]["en"],
+            verification=t["verification"],
+            needs_legal_review=_needs_review(t["verification"]),
+        )
+    steps = 0
+    for p in reg.get("processes", []):
+        process = ProcessTemplate.objects.create(
+            regulation=regulation,
+            form=p["form"],
+            scope=p["scope"],
+            enabled=p.get("enabled", True),
+            needs_legal_review=any(_needs_review(s["verification"]) for s in p["steps"]),
+        )
+        for order, s in enumerate(p["steps"], start=1):
+            threshold = s.get("vote_threshold") or {}
+            StepTemplate.objects.create(
+                process=process,
+                order=order,
+                code=s["id"],
+                name_vi=s["name"]["vi"],
+                name_en=s["name"]["en"],
+                description_vi=s["description"]["vi"],
+                description_en=s["description"]["en"],
+                kind=s["kind"],
+                actor_role=s["actor_role"],
+                actor_unit=s["actor_unit"],
+                requires_documents=s.get("requires_documents", []),
+                requires_vote=bool(s.get("requires_vote")),
+                vote_numerator=threshold.get("numerator", 1),
+                vote_denominator=threshold.get("denominator", 2),
+                vote_basis=threshold.get("basis", "members"),
+                time_limit=limits.get(s["time_limit"]) if s.get("time_limit") else None,
+                internal_target_days=s.get("internal_target_days"),
+                completed_by_filing=bool(s.get("completed_by_filing")),
+                verification=s["verification"],
+                needs_legal_review=_needs_review(s["verification"]),
+            )
+            steps += 1
+    return {
+        "provisions": len(reg.get("provisions", [])),
+        "grounds": len(reg.get("grounds", [])),
+        "exclusions": len(reg.get("exclusions", [])),
+        "time_limits": len(limits),
+        "processes": len(reg.get("processes", [])),
+        "steps": steps,
+    }
+
+
+def _delete_version_rows(version: CatalogVersion) -> None:
+    regs = Regulation.objects.filter(version=version)
+    StepTemplate.objects.filter(process__regulation__in=regs).delete()
+    ProcessTemplate.objects.filter(regulation__in=regs).delete()
+    TimeLimit.objects.filter(regulation__in=regs).delete()
+    for model in (Provision, Ground, Exclusion):
+        model.objects.filter(regulation__in=regs).delete()
+    regs.delete()
+
+
+@transaction.atomic
+def load_catalog(directory: Path = CATALOG_DIR) -> LoadResult:
+    """Load the catalog; a no-op when the same version with the same content is loaded.
+
+    Changed content under a version that a case already uses is refused: give it a new
+    version label instead, and the new version becomes current for new cases.
+    """
+    manifest, regulations, checksum = read_catalog(directory)
+    problems = validate(regulations)
+    if problems:
+        raise CatalogInvalid(problems)
+    label = str(manifest["version"])
+    existing = CatalogVersion.objects.select_for_update().filter(label=label).first()
+    if existing is not None and existing.checksum == checksum:
+        if not existing.is_current:
+            CatalogVersion.objects.filter(is_current=True).update(is_current=False)
+            CatalogVersion.objects.filter(pk=existing.pk).update(is_current=True)
+        return LoadResult(version=label, created=False, updated=False)
+    if existing is not None and existing.is_used:
+        raise CatalogFrozen(
+            f"Catalog version {label} is used by cases and can no longer be edited; "
+            "load the changed catalog under a new version label."
+        )
+    totals: dict[str, int] = {}
+    if existing is not None:
+        _delete_version_rows(existing)
+        existing.checksum = checksum
+        existing.save(update_fields=["checksum"])
+        version = existing
+    else:
+        version = CatalogVersion.objects.create(label=label, checksum=checksum)
+    for reg in regulations:
+        for key, value in _create_regulation(version, reg).items():
+            totals[key] = totals.get(key, 0) + value
+    CatalogVersion.objects.filter(is_current=True).exclude(pk=version.pk).update(is_current=False)
+    CatalogVersion.objects.filter(pk=version.pk).update(is_current=True)
+    return LoadResult(version=label, created=existing is None, updated=existing is not None, counts=totals)

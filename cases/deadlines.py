@@ -1,0 +1,138 @@
+"""Working-day deadlines in Vietnam.
+
+A working day is Monday to Friday, minus the public holidays of the ``holidays``
+package's Vietnamese calendar (Tết and Hùng Kings' day follow the lunar calendar),
+with administrators' overrides on top: a compensatory day off makes a weekday a
+holiday, a swapped working Saturday makes a weekend day a working day.
+
+Counting starts on the next working day after the anchor date: 10 working days
+from Friday 2 January 2026 ends on Friday 16 January 2026.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from cases.models import CaseStep, DayUnit, HolidayOverride, HolidayOverrideKind, StepStatus
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(year: int) -> frozenset[datetime.date]:
+    return frozenset(holidays.country_holidays("VN", years=year).keys())
+
+
+@dataclass(frozen=True)
+class DueDate:
+    due_on: datetime.date
+    rule: str
+
+
+class WorkingCalendar:
+    """Vietnam's working days, with the overrides that exist when it is built."""
+
+    def __init__(self, overrides: dict[datetime.date, str] | None = None) -> None:
+        if overrides is None:
+            overrides = dict(HolidayOverride.objects.values_list("date", "kind"))
+        self._overrides = overrides
+
+    def is_working_day(self, day: datetime.date) -> bool:
+        override = self._overrides.get(day)
+        if override == HolidayOverrideKind.WORKING_DAY:
+            return True
+        if override == HolidayOverrideKind.DAY_OFF:
+            return False
+        if day.weekday() >= 5:
+            return False
+        return day not in _public_holidays(day.year)
+
+    def add_working_days(self, start: datetime.date, days: int) -> datetime.date:
+        """The ``days``-th working day after ``start`` (``start`` itself never counts)."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        day = start
+        counted = 0
+        while counted < days:
+            day += ONE_DAY
+            if self.is_working_day(day):
+                counted += 1
+        return day
+
+    def subtract_working_days(self, end: datetime.date, days: int) -> datetime.date:
+        """The working day ``days`` working days before ``end``."""
+        day = end
+        counted = 0
+        while counted < days:
+            day -= ONE_DAY
+            if self.is_working_day(day):
+                counted += 1
+        return day
+
+    def working_days_between(self, start: datetime.date, end: datetime.date) -> int:
+        """Working days in the interval (start, end]; negative when end is before start."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        count = 0
+        day = start
+        while day < end:
+            day += ONE_DAY
+            if self.is_working_day(day):
+                count += 1
+        return count
+
+    def next_working_day(self, day: datetime.date) -> datetime.date:
+        return self.add_working_days(day, 1)
+
+    def due_date(self, *, start: datetime.date, days: int, unit: str, rule_code: str) -> DueDate:
+        """The due date of a limit of ``days`` in ``unit`` counted from ``start``.
+
+        ``unqualified_days`` (the regulation says only "ngày") is read as settings.
+        UNQUALIFIED_DAYS_AS decides: calendar days by default (REGULATIONS.md 0.2).
+        """
+        if unit == DayUnit.WORKING_DAYS or (
+            unit == DayUnit.UNQUALIFIED_DAYS
+            and getattr(settings, "UNQUALIFIED_DAYS_AS", "calendar") == "working"
+        ):
+            due = self.add_working_days(start, days)
+            rule = _("%(code)s: %(days)s working days after %(start)s") % {
+                "code": rule_code,
+                "days": days,
+                "start": start.strftime("%d/%m/%Y"),
+            }
+        elif unit in (DayUnit.UNQUALIFIED_DAYS,):
+            due = start + datetime.timedelta(days=days)
+            rule = _("%(code)s: %(days)s calendar days after %(start)s") % {
+                "code": rule_code,
+                "days": days,
+                "start": start.strftime("%d/%m/%Y"),
+            }
+        else:
+            raise ValueError(f"no due date for a limit counted in {unit!r}")
+        return DueDate(due_on=due, rule=rule)
+
+
+def calendar() -> WorkingCalendar:
+    return WorkingCalendar()
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The calculator the engine and the API share."""
+    return calendar().add_working_days(start, days)
+
+
+def active_steps_due_by(day: datetime.date) -> QuerySet[CaseStep]:
+    """Open steps whose due date is on or before ``day``: one query on a partial index."""
+    return CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lte=day)
+
+
+def overdue_steps(today: datetime.date) -> QuerySet[CaseStep]:
+    """Open steps whose due date has passed: one query on the ``step_active_due`` index."""
+    return CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lt=today)

@@ -1,0 +1,54 @@
+from cases.models.audit import GENESIS_HASH, CaseEvent
+from cases.models.calendar import HolidayOverride
+from cases.models.case import Case, CaseStep, Decision, DecisionRegister, Document, Vote
+from cases.models.catalog import (
+    CatalogVersion,
+    Exclusion,
+    Ground,
+    ProcessTemplate,
+    Provision,
+    Regulation,
+    StepTemplate,
+    TimeLimit,
+)
+from cases.models.choices import *  # noqa: F403
+from cases.models.notify import Delegation, Notification, Reminder
+from cases.models.org import (
+    DISTRICT_LEVEL_ENDS,
+    Appointment,
+    Membership,
+    Official,
+    OfficialCircumstance,
+    OrgUnit,
+    Position,
+)
+
+__all__ = [
+    "GENESIS_HASH",
+    "DISTRICT_LEVEL_ENDS",
+    "Appointment",
+    "Case",
+    "CaseEvent",
+    "CaseStep",
+    "CatalogVersion",
+    "Decision",
+    "DecisionRegister",
+    "Delegation",
+    "Document",
+    "Exclusion",
+    "Ground",
+    "HolidayOverride",
+    "Membership",
+    "Notification",
+    "Official",
+    "OfficialCircumstance",
+    "OrgUnit",
+    "Position",
+    "ProcessTemplate",
+    "Provision",
+    "Regulation",
+    "Reminder",
+    "StepTemplate",
+    "TimeLimit",
+    "Vote",
+]

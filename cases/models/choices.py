@@ -1,0 +1,137 @@
+"""Enumerations shared by the catalog, the organisation and the cases."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Form(models.TextChoices):
+    TERMINATION = "termination", _("Termination of position")
+    DISMISSAL = "dismissal", _("Dismissal")
+    RESIGNATION = "resignation", _("Resignation")
+
+
+class Verification(models.TextChoices):
+    VERIFIED = "V", _("Verified")
+    PARTIAL = "P", _("Partial")
+    UNVERIFIED = "U", _("Unverified")
+
+
+class AuthorityScope(models.TextChoices):
+    SAME_LEVEL = "same_level", _("Same level")
+    SUPERIOR = "superior", _("Superior level")
+
+
+class Level(models.TextChoices):
+    CENTRAL = "central", _("Central")
+    PROVINCIAL = "provincial", _("Provincial")
+    DISTRICT = "district", _("District")
+    COMMUNE = "commune", _("Commune")
+
+
+class UnitKind(models.TextChoices):
+    PARTY = "party", _("Party body")
+    STATE = "state", _("State body")
+    OTHER = "other", _("Front or socio-political organisation")
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", _("Clerk")
+    AUTHORITY = "authority", _("Approving authority")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Administrator")
+
+
+class ActorRole(models.TextChoices):
+    OFFICIAL = "official", _("The official")
+    CLERK = "clerk", _("Clerk")
+    AUTHORITY = "authority", _("Approving authority")
+
+
+class ActorUnit(models.TextChoices):
+    EMPLOYING = "employing", _("Employing unit")
+    DECIDING = "deciding", _("Deciding unit")
+
+
+class StepKind(models.TextChoices):
+    APPLICATION = "application", _("Application")
+    EXCHANGE = "exchange", _("Exchange and proposal")
+    CONSULTATION = "consultation", _("Consultation")
+    OPINION = "opinion", _("Written opinion")
+    APPRAISAL = "appraisal", _("Appraisal and submission")
+    PROPOSAL = "proposal", _("Proposal")
+    DECISION = "decision", _("Decision")
+    IMPLEMENTATION = "implementation", _("Implementation")
+
+
+class DayUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("Working days")
+    UNQUALIFIED_DAYS = "unqualified_days", _("Days (unqualified)")
+    SITTING = "sitting", _("Sitting")
+    NONE = "none", _("No limit")
+
+
+class ExclusionCondition(models.TextChoices):
+    DISMISSAL_REQUIRED = "dismissal_required", _("A dismissal ground is established")
+    PROTECTED_TASK = "protected_task", _("On a protected task")
+    UNDER_INSPECTION = "under_inspection", _("Under inspection or investigation")
+
+
+class ExclusionMode(models.TextChoices):
+    BLOCK = "block", _("Block")
+    WARNING = "warning", _("Warning")
+
+
+class Evidence(models.TextChoices):
+    NONE = "", _("None")
+    LOW_CONFIDENCE_OVER_HALF = "low_confidence_over_half", _("Low-confidence votes over half")
+    LOW_CONFIDENCE_OVER_TWO_THIRDS = (
+        "low_confidence_over_two_thirds",
+        _("Low-confidence votes over two thirds"),
+    )
+
+
+class DocumentKind(models.TextChoices):
+    APPLICATION = "application", _("Resignation application")
+    MINUTES = "minutes", _("Minutes")
+    PROPOSAL = "proposal", _("Proposal (submission)")
+    OPINION = "opinion", _("Written opinion")
+    APPRAISAL = "appraisal", _("Appraisal report")
+    EVIDENCE = "evidence", _("Related documents and evidence")
+    CV = "cv", _("Summary curriculum vitae")
+    ASSESSMENT = "assessment", _("Assessment of the official")
+    DECISION = "decision", _("Decision")
+    VOTE_TALLY = "vote_tally", _("Vote tally")
+    REMINDER_NOTICE = "reminder_notice", _("Reminder notice")
+    OTHER = "other", _("Other")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("In progress")
+    IMPLEMENTATION = "implementation", _("Being implemented")
+    CLOSED = "closed", _("Closed")
+
+
+class CaseOutcome(models.TextChoices):
+    PENDING = "", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class StepStatus(models.TextChoices):
+    PENDING = "pending", _("Not started")
+    ACTIVE = "active", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CircumstanceKind(models.TextChoices):
+    UNDER_INSPECTION = "under_inspection", _("Under inspection, audit or investigation")
+    PROTECTED_TASK = "protected_task", _("On a defence, security, key or confidential task")
+    DISMISSAL_GROUND = "dismissal_ground", _("Dismissal ground established")
+    CONFIDENCE_POLL = "confidence_poll", _("Confidence poll result")
+
+
+class HolidayOverrideKind(models.TextChoices):
+    DAY_OFF = "day_off", _("Day off (compensatory or announced)")
+    WORKING_DAY = "working_day", _("Working day (swapped)")

@@ -1,0 +1,82 @@
+"""Reminders, in-app notifications and delegations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models.case import Case, CaseStep
+from cases.models.org import OrgUnit
+
+
+class Reminder(models.Model):
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Due soon")
+        DUE_TODAY = "due_today", _("Due today")
+        OVERDUE = "overdue", _("Overdue")
+        ESCALATION = "escalation", _("Escalated")
+
+    step = models.ForeignKey(CaseStep, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    day = models.DateField(_("day"))
+    working_days_before = models.SmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["step", "kind", "day"], name="one_reminder_per_step_kind_day")
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="reminder_unsent")
+        ]
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=30)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    dedupe_key = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], condition=~models.Q(dedupe_key=""), name="notification_dedupe"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "created_at"], condition=models.Q(read_at__isnull=True), name="notification_unread")
+        ]
+
+
+class Delegation(models.Model):
+    """An authority lets a named deputy decide in their name for a date range."""
+
+    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_given")
+    deputy = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_received")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="delegations")
+    valid_from = models.DateField(_("from"))
+    valid_to = models.DateField(_("until"))
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(valid_to__gte=models.F("valid_from")), name="delegation_range"),
+            models.CheckConstraint(condition=~models.Q(delegator=models.F("deputy")), name="delegation_not_self"),
+        ]

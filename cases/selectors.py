@@ -1,0 +1,167 @@
+"""The read side: what a user may see, their inbox, timelines.
+
+HTML views and the API share these, so both enforce the same scope rules.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from cases.errors import NotFound
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseStep,
+    Delegation,
+    Membership,
+    OrgUnit,
+    Role,
+    StepStatus,
+)
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def is_admin(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)  # type: ignore[union-attr]
+
+
+def memberships(user: AnyUser, *, on: datetime.date | None = None) -> list[Membership]:
+    """The user's memberships valid on ``on`` (today by default), cached per request."""
+    if not user.is_authenticated:
+        return []
+    day = on or timezone.localdate()
+    cache_key = f"_memberships_{day.isoformat()}"
+    cached = getattr(user, cache_key, None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, valid_from__lte=day)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+            .select_related("unit")
+        )
+        setattr(user, cache_key, cached)
+    return cached
+
+
+def roles_of(user: AnyUser) -> set[str]:
+    roles = {m.role for m in memberships(user)}
+    if is_admin(user):
+        roles.add(Role.ADMIN)
+    if user.is_authenticated and hasattr(user, "official"):
+        try:
+            if user.official is not None:  # type: ignore[union-attr]
+                roles.add("official")
+        except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist
+            pass
+    return roles
+
+
+def official_of(user: AnyUser):  # type: ignore[no-untyped-def]
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.official  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist
+        return None
+
+
+def scope_units(user: AnyUser, roles: set[str] | None = None) -> list[OrgUnit]:
+    """The units at the top of the user's scope, for the given roles (all by default)."""
+    return [m.unit for m in memberships(user) if roles is None or m.role in roles]
+
+
+def _subtree_q(prefix: str, units: list[OrgUnit]) -> Q:
+    q = Q(pk__in=[])
+    for unit in units:
+        q |= Q(**{f"{prefix}path__startswith": unit.path})
+    return q
+
+
+def units_visible_to(user: AnyUser) -> QuerySet[OrgUnit]:
+    if is_admin(user) or Role.ADMIN in {m.role for m in memberships(user)} and False:
+        return OrgUnit.objects.all()
+    if is_admin(user):
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.filter(_subtree_q("", scope_units(user)))
+
+
+def cases_visible_to(user: AnyUser) -> QuerySet[Case]:
+    """Cases in the user's scope: their units' subtrees, plus an official's own cases."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    if is_admin(user):
+        return Case.objects.all()
+    units = scope_units(user)
+    q = _subtree_q("employing_unit__", units) | _subtree_q("deciding_unit__", units)
+    official = official_of(user)
+    if official is not None:
+        q |= Q(official=official)
+    return Case.objects.filter(q)
+
+
+def get_case_for_user(user: AnyUser, pk: int | str) -> Case:
+    """The case if the user may see it; otherwise NotFound, so existence does not leak."""
+    try:
+        return cases_visible_to(user).select_related(
+            "official", "position", "regulation", "process", "employing_unit", "deciding_unit"
+        ).get(pk=pk)
+    except (Case.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("Case not found.") from exc
+
+
+def acting_units(user: AnyUser, role: str, *, on: datetime.date | None = None) -> list[int]:
+    """Units in which the user may act in ``role`` on ``on``: their own, and delegated ones."""
+    day = on or timezone.localdate()
+    units = [m.unit_id for m in memberships(user, on=day) if m.role == role]
+    if role == Role.AUTHORITY and user.is_authenticated:
+        units += list(
+            Delegation.objects.filter(
+                deputy=user, valid_from__lte=day, valid_to__gte=day, revoked_at__isnull=True
+            ).values_list("unit_id", flat=True)
+        )
+    return units
+
+
+def waiting_steps_for(user: AnyUser) -> QuerySet[CaseStep]:
+    """Active steps waiting for this user, most urgent first."""
+    if not user.is_authenticated:
+        return CaseStep.objects.none()
+    q = Q(assignee=user)
+    for role in (Role.CLERK, Role.AUTHORITY):
+        units = acting_units(user, role)
+        if units:
+            q |= Q(actor_role=role, actor_unit_id__in=units, assignee__isnull=True)
+    official = official_of(user)
+    if official is not None:
+        q |= Q(actor_role="official", case__official=official)
+    return (
+        CaseStep.objects.filter(status=StepStatus.ACTIVE)
+        .filter(q)
+        .exclude(case__official__user=user, actor_role__in=[Role.CLERK, Role.AUTHORITY])
+        .select_related(
+            "case",
+            "case__official",
+            "case__position",
+            "case__regulation",
+            "template",
+            "actor_unit",
+        )
+        .order_by("due_on", "case__filed_on", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: CaseEvent
+
+
+def timeline(case: Case, *, until: datetime.datetime | None = None) -> QuerySet[CaseEvent]:
+    events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("seq")
+    if until is not None:
+        events = events.filter(at__lte=until)
+    return events
