@@ -16,6 +16,7 @@ from cases.models import (
     ActorRole,
     ActorUnit,
     AuthorityScope,
+    CatalogFrozen,
     CatalogVersion,
     DayUnit,
     DocumentKind,
@@ -41,10 +42,6 @@ class CatalogInvalid(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-class CatalogFrozen(Exception):
-    pass
 
 
 @dataclass

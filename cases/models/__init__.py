@@ -2,6 +2,7 @@ from cases.models.audit import GENESIS_HASH, CaseEvent
 from cases.models.calendar import HolidayOverride
 from cases.models.case import Case, CaseStep, Decision, DecisionRegister, Document, Vote
 from cases.models.catalog import (
+    CatalogFrozen,
     CatalogVersion,
     Exclusion,
     Ground,
@@ -30,6 +31,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseStep",
+    "CatalogFrozen",
     "CatalogVersion",
     "Decision",
     "DecisionRegister",

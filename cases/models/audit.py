@@ -48,7 +48,7 @@ class CaseEvent(models.Model):
         payload: dict[str, Any] = {
             "case": self.case_id,
             "seq": self.seq,
-            "at": self.at.astimezone(datetime.timezone.utc).isoformat(timespec="microseconds"),
+            "at": self.at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
             "actor": self.actor_id,
             "actor_name": self.actor_name,
             "action": self.action,

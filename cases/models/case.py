@@ -207,6 +207,9 @@ class Vote(models.Model):
         whole = members if basis == "members" else present
         return Fraction(votes_for, 1) > Fraction(numerator * whole, denominator)
 
+    def __str__(self) -> str:
+        return f"{self.votes_for}/{self.members}"
+
 
 def document_path(instance: Document, filename: str) -> str:
     # Generated names only: the uploaded name is kept as metadata, never as a path.
@@ -259,6 +262,9 @@ class DecisionRegister(models.Model):
         verbose_name = _("decision register")
         verbose_name_plural = _("decision registers")
         constraints = [models.UniqueConstraint(fields=["unit", "year"], name="one_register_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.year}: {self.last_number}"
 
 
 class Decision(models.Model):

@@ -6,6 +6,8 @@ Loaded from ``fixtures/catalog`` by ``load_catalog``. Rows belong to a
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,50 @@ from cases.models.choices import (
     StepKind,
     Verification,
 )
+
+
+class CatalogFrozen(Exception):
+    """A catalog version that a case uses can no longer be edited."""
+
+
+class FrozenWhenUsed(models.Model):
+    """Refuses content edits (and deletion) once the row's catalog version is used.
+
+    Fields in ``CONFIG_FIELDS`` are configuration, not content: an administrator may
+    still switch an unverified rule or process on after legal review.
+    """
+
+    CONFIG_FIELDS: frozenset[str] = frozenset({"enabled"})
+
+    class Meta:
+        abstract = True
+
+    def catalog_version(self) -> CatalogVersion | None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _version_in_use(self) -> bool:
+        version = self.catalog_version()
+        return version is not None and version.is_used
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            old = type(self).objects.filter(pk=self.pk).values().first()
+            if old is not None:
+                changed = [
+                    f.attname
+                    for f in self._meta.concrete_fields
+                    if f.attname not in self.CONFIG_FIELDS and old.get(f.attname) != getattr(self, f.attname)
+                ]
+                if changed and self._version_in_use():
+                    raise CatalogFrozen(
+                        f"{self} belongs to a catalog version used by cases; fields {', '.join(changed)} can no longer be edited."
+                    )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self._version_in_use():
+            raise CatalogFrozen(f"{self} belongs to a catalog version used by cases and cannot be deleted.")
+        return super().delete(*args, **kwargs)
 
 
 class Bilingual(models.Model):
@@ -72,7 +118,7 @@ class CatalogVersion(models.Model):
         return Case.objects.filter(regulation__version=self).exists()
 
 
-class Regulation(models.Model):
+class Regulation(FrozenWhenUsed):
     version = models.ForeignKey(CatalogVersion, on_delete=models.PROTECT, related_name="regulations")
     code = models.CharField(_("code"), max_length=8)
     symbol = models.CharField(_("symbol"), max_length=32)
@@ -93,6 +139,9 @@ class Regulation(models.Model):
             models.UniqueConstraint(fields=["version", "code"], name="regulation_code_per_version")
         ]
 
+    def catalog_version(self) -> CatalogVersion | None:
+        return self.version
+
     def __str__(self) -> str:
         return self.symbol
 
@@ -101,7 +150,7 @@ class Regulation(models.Model):
         return self.title_en if (get_language() or "vi").startswith("en") else self.title_vi
 
 
-class Provision(Bilingual, Verified):
+class Provision(FrozenWhenUsed, Bilingual, Verified):
     """Definitions, principles, authority rules, dossier items, policies and the like."""
 
     class Kind(models.TextChoices):
@@ -128,11 +177,14 @@ class Provision(Bilingual, Verified):
             models.UniqueConstraint(fields=["regulation", "code"], name="provision_code_per_regulation")
         ]
 
+    def catalog_version(self) -> CatalogVersion | None:
+        return self.regulation.version
+
     def __str__(self) -> str:
         return self.code
 
 
-class Ground(Bilingual, Verified):
+class Ground(FrozenWhenUsed, Bilingual, Verified):
     regulation = models.ForeignKey(Regulation, on_delete=models.PROTECT, related_name="grounds")
     code = models.CharField(_("stable ID"), max_length=32)
     form = models.CharField(_("form"), max_length=16, choices=Form.choices)
@@ -150,11 +202,14 @@ class Ground(Bilingual, Verified):
             models.UniqueConstraint(fields=["regulation", "code"], name="ground_code_per_regulation")
         ]
 
+    def catalog_version(self) -> CatalogVersion | None:
+        return self.regulation.version
+
     def __str__(self) -> str:
         return self.code
 
 
-class Exclusion(Bilingual, Verified):
+class Exclusion(FrozenWhenUsed, Bilingual, Verified):
     """A situation in which a form may not be used (or only with a warning)."""
 
     regulation = models.ForeignKey(Regulation, on_delete=models.PROTECT, related_name="exclusions")
@@ -173,11 +228,14 @@ class Exclusion(Bilingual, Verified):
             models.UniqueConstraint(fields=["regulation", "code"], name="exclusion_code_per_regulation")
         ]
 
+    def catalog_version(self) -> CatalogVersion | None:
+        return self.regulation.version
+
     def __str__(self) -> str:
         return self.code
 
 
-class TimeLimit(Bilingual, Verified):
+class TimeLimit(FrozenWhenUsed, Bilingual, Verified):
     regulation = models.ForeignKey(Regulation, on_delete=models.PROTECT, related_name="time_limits")
     code = models.CharField(_("stable ID"), max_length=32)
     anchor_vi = models.TextField(_("counted from (Vietnamese)"))
@@ -197,11 +255,14 @@ class TimeLimit(Bilingual, Verified):
             models.UniqueConstraint(fields=["regulation", "code"], name="time_limit_code_per_regulation")
         ]
 
+    def catalog_version(self) -> CatalogVersion | None:
+        return self.regulation.version
+
     def __str__(self) -> str:
         return self.code
 
 
-class ProcessTemplate(models.Model):
+class ProcessTemplate(FrozenWhenUsed):
     regulation = models.ForeignKey(Regulation, on_delete=models.PROTECT, related_name="processes")
     form = models.CharField(_("form"), max_length=16, choices=Form.choices)
     scope = models.CharField(_("authority scope"), max_length=16, choices=AuthorityScope.choices)
@@ -216,11 +277,14 @@ class ProcessTemplate(models.Model):
             models.UniqueConstraint(fields=["regulation", "form", "scope"], name="one_process_per_form_scope")
         ]
 
+    def catalog_version(self) -> CatalogVersion | None:
+        return self.regulation.version
+
     def __str__(self) -> str:
         return f"{self.regulation.code} {self.form} {self.scope}"
 
 
-class StepTemplate(Verified):
+class StepTemplate(FrozenWhenUsed, Verified):
     process = models.ForeignKey(ProcessTemplate, on_delete=models.PROTECT, related_name="steps")
     order = models.PositiveSmallIntegerField(_("order"))
     code = models.CharField(_("stable ID"), max_length=32)
@@ -251,6 +315,9 @@ class StepTemplate(Verified):
         constraints = [
             models.UniqueConstraint(fields=["process", "order"], name="step_order_per_process")
         ]
+
+    def catalog_version(self) -> CatalogVersion | None:
+        return self.process.regulation.version
 
     def __str__(self) -> str:
         return self.code

@@ -35,6 +35,9 @@ class Reminder(models.Model):
             models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="reminder_unsent")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.step_id} {self.kind} {self.day}"
+
 
 class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
@@ -60,6 +63,9 @@ class Notification(models.Model):
             models.Index(fields=["user", "created_at"], condition=models.Q(read_at__isnull=True), name="notification_unread")
         ]
 
+    def __str__(self) -> str:
+        return self.subject
+
 
 class Delegation(models.Model):
     """An authority lets a named deputy decide in their name for a date range."""
@@ -80,3 +86,6 @@ class Delegation(models.Model):
             models.CheckConstraint(condition=models.Q(valid_to__gte=models.F("valid_from")), name="delegation_range"),
             models.CheckConstraint(condition=~models.Q(delegator=models.F("deputy")), name="delegation_not_self"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.delegator} → {self.deputy}"

@@ -37,9 +37,6 @@ class OrgUnit(models.Model):
     members_count = models.PositiveSmallIntegerField(
         _("members of the leadership collective"), default=0
     )
-    # "More than half of all members" by default (Party Charter); configurable per body.
-    vote_numerator = models.PositiveSmallIntegerField(_("vote threshold numerator"), default=1)
-    vote_denominator = models.PositiveSmallIntegerField(_("vote threshold denominator"), default=2)
 
     class Meta:
         verbose_name = _("organisation unit")
@@ -49,9 +46,6 @@ class OrgUnit(models.Model):
             models.CheckConstraint(
                 condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
                 name="org_unit_valid_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(vote_denominator__gt=0), name="org_unit_vote_denominator_positive"
             ),
         ]
 

@@ -1,0 +1,102 @@
+"""Shared fixtures: the catalog, the demo organisation, and helpers that drive cases."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from cases import services, workflow
+from cases.catalog import load_catalog
+from cases.demo import DemoWorld, build_demo_world
+from cases.models import Case, CatalogVersion
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Hashing speed is not under test; the real hasher stays in production settings.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pdf(name: str = "minutes.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+@pytest.fixture
+def catalog(db: None) -> CatalogVersion:
+    current = CatalogVersion.objects.filter(is_current=True).first()
+    if current is None:
+        load_catalog()
+        current = CatalogVersion.objects.get(is_current=True)
+    return current
+
+
+@pytest.fixture
+def world(catalog: CatalogVersion) -> DemoWorld:
+    return build_demo_world(password="cadre-demo")
+
+
+@pytest.fixture
+def tmp_storage(settings: Any, tmp_path: Any) -> Any:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+        },
+    }
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    base = tmp_path_factory.getbasetemp() / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(base), "base_url": None},
+        },
+    }
+
+
+def act(case: Case, username_or_user: Any, action: str, world: DemoWorld | None = None, **kwargs: Any) -> Case:
+    user = world.users[username_or_user] if world is not None and isinstance(username_or_user, str) else username_or_user
+    return workflow.perform(case_id=case.pk, user=user, action=action, **kwargs)
+
+
+def pass_exchange(case: Case, user: Any, *, day: datetime.date | None = None, members: int = 9, votes_for: int = 7) -> Case:
+    """Record the talk with minutes and a passing vote, then submit the step."""
+    workflow.perform(case_id=case.pk, user=user, action=workflow.RECORD_TALK, upload=pdf(),
+                     data={"held_on": (day or timezone.localdate()).isoformat(), "summary": "Đã trao đổi với cán bộ."}, today=day)
+    workflow.perform(case_id=case.pk, user=user, action=workflow.RECORD_VOTE,
+                     data={"members": members, "present": members, "votes_for": votes_for, "votes_against": members - votes_for}, today=day)
+    return workflow.perform(case_id=case.pk, user=user, action=workflow.COMPLETE_STEP, today=day)
+
+
+@pytest.fixture
+def file_case(world: DemoWorld) -> Callable[..., Case]:
+    def _file(form: str = "dismissal", *, official: Any = None, position: Any = None, grounds: list[str] | None = None,
+              by: str = "clerk", filed_on: datetime.date | None = None, today: datetime.date | None = None,
+              statement: str = "Đề nghị xem xét.") -> Case:
+        official = official or world.official_same
+        position = position or world.post_same
+        default_grounds = {"dismissal": ["R377-D-4"], "resignation": ["R377-R-1"], "termination": ["R377-T-3"]}
+        return services.file_case(
+            form=form, official=official, position=position, ground_codes=grounds or default_grounds[form],
+            statement=statement, by=world.users[by], filed_on=filed_on, today=today,
+        )
+
+    return _file
+
+
+__all__ = ["PDF_BYTES", "PNG_BYTES", "act", "pass_exchange", "pdf", "io"]
