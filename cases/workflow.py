@@ -435,6 +435,7 @@ def perform(
         _flag_transitional(ctx)
         HANDLERS[action](ctx)
         case.save()
+        document_ids = ctx.event_data.pop("_documents", [])
         event = record_event(
             case=case,
             actor=user,
@@ -445,8 +446,7 @@ def perform(
             reason=reason,
             data=ctx.event_data,
         )
-        for document in ctx.event_data.get("_documents", []):
-            Document.objects.filter(pk=document).update(event=event)
+        Document.objects.filter(pk__in=document_ids).update(event=event)
         for callback in ctx.after_commit:
             transaction.on_commit(callback)
     return case
