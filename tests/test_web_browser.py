@@ -7,6 +7,7 @@ and desktop widths into test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cases import workflow
 from cases.models import Appointment, Case, Decision
-from tests.conftest import PDF_BYTES, pass_exchange
+from tests.conftest import PDF_BYTES, pass_exchange, pdf
 from tests.web_support import ROOT, untranslated_in, web_locale_dir, web_translations  # noqa: F401
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
@@ -126,6 +127,21 @@ def visit(page: Page, live_server: Any) -> Any:
     return lambda lang: Visit(page, lang, live_server.url)
 
 
+def late_termination(world: Any, file_case: Any) -> Case:
+    """A commune post's termination that reached the province's decision 38 days ago."""
+    past = timezone.localdate() - datetime.timedelta(days=40)
+    case = file_case(
+        "termination", official=world.official_deputy, position=world.post_deputy,
+        grounds=["R377-T-3"], filed_on=past,
+    )
+    pass_exchange(case, world.users["clerk_commune"], day=past)
+    clerk = world.users["clerk"]
+    later = past + datetime.timedelta(days=2)
+    workflow.perform(case_id=case.pk, user=clerk, action=workflow.ATTACH_DOCUMENT,
+                     data={"kind": "proposal"}, upload=pdf("to-trinh.pdf"), today=later)
+    return workflow.perform(case_id=case.pk, user=clerk, action=workflow.COMPLETE_STEP, today=later)
+
+
 def pdf_file(name: str) -> dict[str, Any]:
     return {"name": name, "mimeType": "application/pdf", "buffer": PDF_BYTES}
 
@@ -190,8 +206,11 @@ def test_official_submits_and_withdraws_a_resignation(page: Page, visit: Any, wo
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_clerk_files_a_dismissal_records_talk_and_vote_and_submits(page: Page, visit: Any, world: Any, file_case: Any, lang: str) -> None:
     outside = file_case("dismissal", official=world.official_other, position=world.post_other, by="clerk_other")
+    appraisal = file_case("termination", official=world.official_deputy, position=world.post_deputy, grounds=["R377-T-3"])
+    pass_exchange(appraisal, world.users["clerk_commune"])  # waits for the province's clerk now
     v = visit(lang)
     v.sign_in("clerk")
+    expect(page.locator("[data-testid=inbox-table]")).to_contain_text(appraisal.reference)
     with page.expect_navigation():
         page.click("nav a[href='/cases/new/']")
     v.check()
@@ -259,9 +278,15 @@ def test_clerk_files_a_dismissal_records_talk_and_vote_and_submits(page: Page, v
 def test_authority_reviews_and_approves(page: Page, visit: Any, world: Any, file_case: Any, lang: str) -> None:
     case = file_case("dismissal")
     pass_exchange(case, world.users["clerk"])
+    late = late_termination(world, file_case)
     v = visit(lang)
     v.sign_in("authority")
-    expect(page.locator("[data-testid=inbox-table]")).to_contain_text(case.reference)
+    rows = page.locator("[data-testid=inbox-table] tbody tr")
+    expect(rows).to_have_count(2)
+    # Most urgent first: the overdue decision heads the list with its badge.
+    expect(rows.nth(0)).to_contain_text(late.reference)
+    expect(rows.nth(0).locator(".badge.overdue")).to_be_visible()
+    expect(rows.nth(1)).to_contain_text(case.reference)
     v.shoot("inbox-authority")
     with page.expect_navigation():
         page.click(f"[data-testid=inbox-table] a[href='/cases/{case.pk}/']")

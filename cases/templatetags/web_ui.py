@@ -33,6 +33,16 @@ def state(value: str) -> str:
 
 
 @register.filter
+def outcome_label(value: str) -> str:
+    from cases.models import CaseOutcome
+
+    try:
+        return str(CaseOutcome(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
 def days_left_text(days: int | None) -> str:
     if days is None:
         return "—"
