@@ -20,7 +20,13 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from cases import workflow
 from cases.models import Appointment, Case, Decision
 from tests.conftest import PDF_BYTES, pass_exchange, pdf
-from tests.web_support import ROOT, untranslated_in, web_locale_dir, web_translations  # noqa: F401
+from tests.web_support import (  # noqa: F401
+    ROOT,
+    VISIBLE_TEXT_JS,
+    untranslated_in,
+    web_locale_dir,
+    web_translations,
+)
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
 # test body are still synchronous and safe here.
@@ -84,7 +90,7 @@ class Visit:
     def check(self) -> None:
         expect(self.page.locator("html")).to_have_attribute("lang", self.lang)
         if self.lang == "vi":
-            leaks = untranslated_in(self.page.inner_text("body"))
+            leaks = untranslated_in(self.page.evaluate(VISIBLE_TEXT_JS))
             assert not leaks, f"{self.page.url}: untranslated {leaks}"
 
     def goto(self, path: str) -> Any:

@@ -32,7 +32,7 @@ from cases.models import (
 )
 from tests.conftest import PDF_BYTES, pass_exchange, pdf
 from tests.web_support import (  # noqa: F401
-    page_text,
+    page_texts,
     signed_in,
     untranslated_in,
     web_locale_dir,
@@ -617,7 +617,7 @@ def test_pages_in_vietnamese_show_no_untranslated_string(world: Any, file_case: 
         response = signed_in(username, "vi").get(url, {"on": "2026-11-01"} if name == "case_as_of" else {})
         assert response.status_code == 200, url
         assert '<html lang="vi">' in html(response)
-        leaks = untranslated_in(page_text(html(response)))
+        leaks = untranslated_in(page_texts(html(response)))
         assert not leaks, f"{url}: {leaks}"
 
 
@@ -646,3 +646,10 @@ def test_every_form_field_has_a_label(world: Any, file_case: Any) -> None:
         ids = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="(?:hidden|submit)")[^>]*\bid="([^"]+)"', body)
         for field_id in ids:
             assert f'for="{field_id}"' in body, f"{url}: #{field_id} has no label"
+
+
+def test_the_translation_check_catches_an_english_page(world: Any, settings: Any, tmp_path: Any) -> None:
+    """Without the compiled fragment the Vietnamese page shows English, and the check says so."""
+    settings.LOCALE_PATHS = [str(tmp_path)]
+    leaks = untranslated_in(page_texts(html(signed_in("clerk", "vi").get(reverse("inbox")))))
+    assert "Inbox" in leaks and "Waiting for you" in leaks

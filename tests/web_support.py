@@ -59,21 +59,32 @@ def translated_msgids() -> list[str]:
     return [msgid for msgid, strs in parse_po() if strs and strs[0] and strs[0] != msgid]
 
 
-def _chunks(msgid: str) -> list[str]:
-    """The literal parts of a msgid, around its placeholders, worth looking for."""
-    parts = [p.strip(" .,:;—–-()·") for p in _PLACEHOLDER.split(msgid)]
-    return [p for p in parts if len(p) >= 4 and re.search(r"[A-Za-z]{3}", p)]
+def _matcher(msgid: str) -> re.Pattern[str] | None:
+    """How a msgid would look on the page, placeholders filled in; None if not worth it."""
+    parts = _PLACEHOLDER.split(msgid)
+    literal = "".join(parts).strip()
+    if not re.search(r"[A-Za-z]{2}", literal):
+        return None
+    if len(parts) > 1:
+        # A msgid with placeholders renders as its own text node: match the whole node.
+        body = r".+?".join(re.escape(p) for p in parts)
+        return re.compile(r"^\W*" + body + r"\W*$")
+    if " " not in msgid.strip():
+        # One word: a whole node, or the start of one followed by a number or a date
+        # ("Started 24/11/2026"), never a word inside another catalog's sentence.
+        return re.compile(r"^\W*" + re.escape(msgid.strip(" .:")) + r"\W*(?:$|[^\w\s]|\s+[\d\W])")
+    return re.compile(r"(?<![A-Za-z])" + re.escape(msgid.strip()) + r"(?![A-Za-z])")
 
 
-def untranslated_in(text: str, ids: list[str] | None = None) -> list[str]:
-    """The translated msgids (or their literal parts) that appear verbatim in ``text``."""
+def untranslated_in(texts: str | list[str], ids: list[str] | None = None) -> list[str]:
+    """The translated msgids that appear verbatim in the page's text nodes."""
+    nodes = [" ".join(t.split()) for t in ([texts] if isinstance(texts, str) else texts)]
+    nodes = [n for n in nodes if n]
     found = []
-    normal = " ".join(text.split())
     for msgid in ids if ids is not None else translated_msgids():
-        for chunk in _chunks(msgid):
-            if re.search(r"(?<![A-Za-z])" + re.escape(chunk) + r"(?![A-Za-z])", normal):
-                found.append(chunk)
-                break
+        pattern = _matcher(msgid)
+        if pattern is not None and any(pattern.search(n) for n in nodes):
+            found.append(msgid)
     return found
 
 
@@ -104,10 +115,22 @@ def signed_in(username: str, language: str = "vi") -> Client:
     return client
 
 
-def page_text(html: str) -> str:
-    """The visible text of an HTML page (tags, scripts and styles removed)."""
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
-    body = re.sub(r"<[^>]+>", " ", body)
+def page_texts(html: str) -> list[str]:
+    """The text nodes of an HTML page's body (scripts, styles and tags removed)."""
     import html as html_lib
 
-    return html_lib.unescape(body)
+    body = html.split("<body", 1)[-1]
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S | re.I)
+    return [html_lib.unescape(t) for t in re.split(r"<[^>]+>", body) if t.strip()]
+
+
+VISIBLE_TEXT_JS = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || el.closest("script,style,[hidden]")) continue;
+    if (node.textContent.trim()) out.push(node.textContent);
+  }
+  return out;
+}"""

@@ -107,7 +107,7 @@ class AttachDocumentForm(ActionForm):
     def __init__(self, *args: Any, kinds: list[tuple[str, Any]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         excluded = {DocumentKind.DECISION, DocumentKind.VOTE_TALLY, DocumentKind.REMINDER_NOTICE}
-        self.fields["kind"].choices = [("", _("Choose…"))] + (
+        self.fields["kind"].choices = [("", _("Choose..."))] + (
             kinds if kinds is not None else [(k, label) for k, label in DocumentKind.choices if k not in excluded]
         )
 
@@ -199,7 +199,7 @@ class ReassignForm(ActionForm):
 
     def __init__(self, *args: Any, members: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("Choose…"))] + [(str(pk), name) for pk, name in members or []]
+        self.fields["assignee"].choices = [("", _("Choose..."))] + [(str(pk), name) for pk, name in members or []]
 
     def engine_data(self) -> dict[str, Any]:
         return {"assignee": self.cleaned_data["assignee"]}
@@ -252,7 +252,7 @@ class ResignationForm(forms.Form):
 class FileCaseForm(forms.Form):
     """A clerk files a case: dismissal or termination, or receives a resignation."""
 
-    form = forms.ChoiceField(label=_("Form"), choices=[("", _("Choose…"))] + list(Form.choices))
+    form = forms.ChoiceField(label=_("Form"), choices=[("", _("Choose..."))] + list(Form.choices))
     appointment = forms.ChoiceField(label=_("Official and post"))
     grounds = GroundsField()
     statement = forms.CharField(
@@ -270,7 +270,7 @@ class FileCaseForm(forms.Form):
 
     def __init__(self, *args: Any, appointments: list[tuple[int, str]], grounds: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["appointment"].choices = [("", _("Choose…"))] + [(str(pk), label) for pk, label in appointments]
+        self.fields["appointment"].choices = [("", _("Choose..."))] + [(str(pk), label) for pk, label in appointments]
         self.fields["grounds"].choices = [(g.code, g.code) for g in grounds]
 
     def clean(self) -> dict[str, Any]:
@@ -290,7 +290,7 @@ class DelegationForm(forms.Form):
     def __init__(self, *args: Any, units: list[tuple[int, str]], deputies: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [(str(pk), name) for pk, name in units]
-        self.fields["deputy"].choices = [("", _("Choose…"))] + [(str(pk), name) for pk, name in deputies]
+        self.fields["deputy"].choices = [("", _("Choose..."))] + [(str(pk), name) for pk, name in deputies]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
