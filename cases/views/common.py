@@ -88,14 +88,10 @@ def case_or_404(request: HttpRequest, pk: int | str) -> Case:
 
 def apply_case_error(form: forms.Form, exc: CaseError) -> None:
     """Show an engine refusal on the form: field messages on their fields, the rest on top."""
-    placed = False
     for name, messages in exc.fields.items():
         target = name if name in form.fields else None
-        if name == "grounds" and "grounds" not in form.fields:
-            target = None
         for message in messages:
             form.add_error(target, str(message))
-            placed = placed or target is not None
     text = str(exc.message)
     if exc.rule and exc.rule not in text:
         text = f"{text} ({exc.rule})"
