@@ -92,7 +92,7 @@ def file_case(world: DemoWorld) -> Callable[..., Case]:
         position = position or world.post_same
         default_grounds = {"dismissal": ["R377-D-4"], "resignation": ["R377-R-1"], "termination": ["R377-T-3"]}
         return services.file_case(
-            form=form, official=official, position=position, ground_codes=grounds or default_grounds[form],
+            form=form, official=official, position=position, ground_codes=grounds if grounds is not None else default_grounds[form],
             statement=statement, by=world.users[by], filed_on=filed_on, today=today,
         )
 
