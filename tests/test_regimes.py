@@ -100,10 +100,10 @@ def test_unverified_processes_stay_disabled_until_enabled(file_case) -> None:  #
     from cases.models import ProcessTemplate
 
     with pytest.raises(RuleViolation) as info:
-        file_case("termination", grounds=["R260-T-2"], filed_on=D(2020, 5, 4))
+        file_case("termination", grounds=["R260-T-2"], filed_on=D(2021, 10, 4))
     assert "legal review" in str(info.value)
     ProcessTemplate.objects.filter(regulation__code="R260", form="termination").update(enabled=True)
-    case = file_case("termination", grounds=["R260-T-2"], filed_on=D(2020, 5, 4))
+    case = file_case("termination", grounds=["R260-T-2"], filed_on=D(2021, 10, 4))
     assert _shape(case) == ["R260-S-T-SAME-1", "R260-S-T-SAME-2", "R260-S-T-SAME-3"]
 
 
