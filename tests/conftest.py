@@ -25,6 +25,21 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Hashing speed is not under test; the real hasher stays in production settings.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _compile_catalogs(settings.BASE_DIR)
+
+
+def _compile_catalogs(base: object) -> None:
+    """Compile the .po catalogs when a .mo is missing or stale (``make test`` does it too)."""
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    stale = [
+        po for po in Path(str(base), "cases", "locale").glob("*/LC_MESSAGES/django.po")
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        call_command("compilemessages", verbosity=0, ignore_patterns=[".venv"])
 
 
 def pdf(name: str = "minutes.pdf") -> SimpleUploadedFile:
