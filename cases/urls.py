@@ -6,8 +6,8 @@ from cases.views import auditor, auth, authority, cases, clerk, delegation, inbo
 
 urlpatterns = [
     path("", inbox.inbox, name="inbox"),
-    path("accounts/login/", auth.SignInView.as_view(), name="login"),
-    path("accounts/logout/", auth.SignOutView.as_view(), name="logout"),
+    path("login/", auth.SignInView.as_view(), name="login"),
+    path("logout/", auth.SignOutView.as_view(), name="logout"),
     # Everyone who may see a case
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/act/<slug:action>/", cases.case_action, name="case_action"),

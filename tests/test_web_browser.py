@@ -107,7 +107,7 @@ class Visit:
 
     def sign_in(self, username: str) -> None:
         self.page.context.add_cookies([{"name": "django_language", "value": self.lang, "url": self.base_url}])
-        self.page.goto("/accounts/login/")
+        self.page.goto("/login/")
         self.check()
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", "cadre-demo")

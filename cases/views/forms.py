@@ -13,6 +13,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import workflow
@@ -53,14 +55,20 @@ def check_upload(upload: UploadedFile | None) -> UploadedFile | None:
     return upload
 
 
+def _upload_help() -> str:
+    return gettext("PDF, JPEG or PNG, at most %(limit)s MB.") % {
+        "limit": round(settings.UPLOAD_MAX_BYTES / 1048576)
+    }
+
+
+# Lazy: form fields are built at import time, the language is chosen per request.
+upload_help = lazy(_upload_help, str)
+
+
 class UploadField(forms.FileField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ACCEPT}))
-        kwargs.setdefault(
-            "help_text",
-            _("PDF, JPEG or PNG, at most %(limit)s MB.")
-            % {"limit": round(settings.UPLOAD_MAX_BYTES / 1048576)},
-        )
+        kwargs.setdefault("help_text", upload_help())
         super().__init__(**kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> Any:
