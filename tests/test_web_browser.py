@@ -225,6 +225,7 @@ def test_clerk_files_a_dismissal_records_talk_and_vote_and_submits(page: Page, v
     assert any(world.official_same.full_name in o for o in options)
     assert not any(world.official_other.full_name in o for o in options)
     page.select_option("#id_form", "dismissal")
+    v.shoot("file-case-clerk")
     expect(page.locator("#ground-R377-D-4")).to_be_visible()
     expect(page.locator("#ground-R377-R-1")).to_be_hidden()
     appointment = Appointment.objects.get(official=world.official_same)
