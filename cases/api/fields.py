@@ -86,7 +86,7 @@ class FileField(serializers.FileField):
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
-class ScopedIdField(IntegerField):
+class ScopedIdField(serializers.Field):
     """An id resolved through a scoped queryset: missing and out-of-scope rows look alike.
 
     ``queryset_for(user)`` is a selector (``positions_visible_to`` and the like), so
@@ -94,18 +94,16 @@ class ScopedIdField(IntegerField):
     """
 
     default_error_messages = {
-        **IntegerField.default_error_messages,
+        **COMMON,
         "does_not_exist": _("No such record in your scope (id {pk_value})."),
     }
 
     def __init__(self, queryset_for: Callable[[Any], QuerySet[Any]], **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
         self.queryset_for = queryset_for
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Model:
-        pk = super().to_internal_value(data)
+        pk = IntegerField(min_value=1, max_value=MAX_ID).run_validation(data)
         request = self.context.get("request")
         user = getattr(request, "user", None)
         found = self.queryset_for(user).filter(pk=pk).first()
