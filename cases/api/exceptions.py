@@ -142,5 +142,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any other address under the API: the same 404 body, not Django's HTML page."""
     return JsonResponse(
-        error_body("not_found", MESSAGES[exceptions.NotFound]), status=status.HTTP_404_NOT_FOUND
+        error_body("not_found", MESSAGES[exceptions.NotFound]),
+        status=status.HTTP_404_NOT_FOUND,
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
     )
