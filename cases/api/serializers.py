@@ -303,7 +303,7 @@ class OrgUnitUpdateSerializer(Serializer):
 
 
 class OrgUnitCreateSerializer(OrgUnitUpdateSerializer):
-    parent = ScopedIdField(selectors.units_visible_to, allow_null=True, required=False)
+    parent = ScopedIdField(selectors.units_visible_to, allow_null=True, default=None)
     valid_from = DateField(required=False)
 
 
