@@ -619,8 +619,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
         user = getattr(request, "user", None)
         if user is None:
             return []
-        fresh = Case.objects.get(pk=case.pk)  # the engine caches steps on the instance
-        return AvailableActionSerializer(workflow.available_actions(fresh, user), many=True).data  # type: ignore[return-value]
+        return AvailableActionSerializer(workflow.available_actions(case, user), many=True).data  # type: ignore[return-value]
 
 
 class CaseFileSerializer(Serializer):

@@ -362,12 +362,8 @@ def _case_for(request: Request, pk: int) -> Case:
 
 
 def _detail(request: Request, case: Case) -> dict[str, Any]:
-    fresh = (
-        selectors.cases_visible_to(request.user)
-        .select_related(*CASE_RELATED)
-        .prefetch_related("grounds")
-        .get(pk=case.pk)
-    )
+    """The case as the caller sees it now (read again through the scoped selector)."""
+    fresh = _case_for(request, case.pk)
     return s.CaseDetailSerializer(fresh, context={"request": request}).data  # type: ignore[return-value]
 
 
@@ -435,7 +431,8 @@ class CaseDetailView(ApiView):
         responses={200: s.CaseDetailSerializer, **errors(401, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_detail(request, _case_for(request, pk)))
+        case = _case_for(request, pk)
+        return Response(s.CaseDetailSerializer(case, context={"request": request}).data)
 
 
 class CaseActionView(ApiView):
