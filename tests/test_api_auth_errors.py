@@ -6,14 +6,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pyotp
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
+from django.utils import timezone
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
 from cases.demo import DemoWorld
 from cases.models import Case
+from cases.security import totp
 from tests.api_helpers import API, act, api_client, as_user, current_step, error
 
 PROTECTED = [
@@ -99,6 +102,46 @@ def test_token_endpoint_is_throttled_with_429_and_retry_after(world: DemoWorld, 
     body = error(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
     assert body["detail"].startswith("Too many requests; try again in ")
+
+
+def test_failed_token_requests_lock_the_account_like_the_web_sign_in(world: DemoWorld) -> None:
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    for _ in range(5):
+        error(client.post(f"{API}/auth/token/", {"username": "clerk", "password": "wrong"}, format="json"), 400)
+    body = error(
+        client.post(f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json"), 429, "locked_out"
+    )
+    assert body["detail"].startswith("Too many failed sign-ins; try again after ")
+    # Another user is not locked out by the clerk's failures.
+    assert client.post(f"{API}/auth/token/", {"username": "auditor", "password": "cadre-demo"}, format="json").status_code == 200
+
+
+def test_roles_with_a_second_factor_need_their_code_for_a_token(world: DemoWorld, settings: Any) -> None:
+    settings.REQUIRE_TOTP = True
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    credentials = {"username": "authority", "password": "cadre-demo"}
+    no_device = error(client.post(f"{API}/auth/token/", credentials, format="json"), 403, "forbidden")
+    assert "authenticator" in no_device["detail"]
+    device = totp.device_for(world.users["authority"])
+    device.confirmed_at = timezone.now()
+    device.save(update_fields=["confirmed_at"])
+    missing = error(client.post(f"{API}/auth/token/", credentials, format="json"), 400, "invalid")
+    assert missing["fields"] == {"otp": ["Enter the 6-digit code from your authenticator."]}
+    wrong = error(client.post(f"{API}/auth/token/", {**credentials, "otp": "000000"}, format="json"), 400, "invalid")
+    assert list(wrong["fields"]) == ["otp"]
+    good = client.post(f"{API}/auth/token/", {**credentials, "otp": pyotp.TOTP(device.secret).now()}, format="json")
+    assert good.status_code == 200 and good.json()["token"]
+    # A clerk's role needs no second factor.
+    clerk = client.post(f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json")
+    assert clerk.status_code == 200
+
+
+def test_a_session_without_the_second_factor_gets_403_in_the_api_format(world: DemoWorld, settings: Any) -> None:
+    settings.REQUIRE_TOTP = True
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.users["auditor"])
+    body = error(client.get(f"{API}/cases/"), 403, "second_factor_required")
+    assert body["detail"]
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)
@@ -242,7 +285,7 @@ def test_schema_documents_the_error_format_for_every_4xx(world: DemoWorld) -> No
                 if int(code) >= 400:
                     assert response["content"]["application/json"]["schema"] == error_ref, (path, method, code)
             if path != "/api/v1/auth/token/":
-                assert 401 in codes, (path, method)
+                assert {401, 403} <= codes, (path, method)
             if "{id}" in path:
                 assert 404 in codes, (path, method)
             if method in ("post", "patch") and path != "/api/v1/auth/token/":

@@ -266,6 +266,7 @@ def test_case_outside_scope_is_404_exactly_like_a_missing_case(world: DemoWorld,
     hidden = error(client.get(f"{API}/cases/{case.pk}/"), 404, "not_found")
     missing = error(client.get(f"{API}/cases/{case.pk + 1000}/"), 404, "not_found")
     assert hidden == missing
+    assert hidden["detail"] == "Không tìm thấy hồ sơ."
     for suffix in ("events/", "events/verify/", "documents/"):
         assert error(client.get(f"{API}/cases/{case.pk}/{suffix}"), 404) == missing
     assert error(act(client, case, "complete_step"), 404) == missing

@@ -13,7 +13,7 @@ from cases.api.serializers import ErrorSerializer
 ERROR_DESCRIPTIONS = {
     400: "Invalid input: `fields` names each field at fault (code `invalid`, or a domain code).",
     401: "Not signed in, or the token is not valid (`WWW-Authenticate: Token`).",
-    403: "The caller's role or scope does not allow this (or the CSRF token is missing for a session).",
+    403: "The caller's role or scope does not allow this; with a session, also a missing CSRF token or a second factor not yet confirmed (authorities and auditors).",
     404: "No such object, or it is outside the caller's scope (the two are indistinguishable).",
     409: "Not possible now: the step has moved on (`step_moved_on`), the action is not allowed at this point (`transition_not_allowed`), or a regulation forbids it (`rule_violation`).",
     415: "Unsupported content type; send JSON or multipart form data.",

@@ -83,6 +83,12 @@ class ErrorSerializer(serializers.Serializer):
 class TokenRequestSerializer(Serializer):
     username = CharField(max_length=150)
     password = CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    otp = CharField(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        help_text="The authenticator code, for roles that sign in with a second factor (authorities, auditors).",
+    )
 
 
 class TokenSerializer(serializers.Serializer):

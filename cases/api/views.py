@@ -11,15 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -49,6 +47,7 @@ from cases.models import (
     Regulation,
     StepTemplate,
 )
+from cases.security.tokens import issue_api_token
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +66,6 @@ class ApiListView(ListModelMixin, ApiView):
     pagination_class = Pagination
 
 
-class InvalidCredentials(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid_credentials"
-    default_detail = _("Wrong username or password, or the account is inactive.")
-
-
 # --- authentication -------------------------------------------------------------------
 
 
@@ -85,21 +78,21 @@ class TokenView(ApiView):
     @extend_schema(
         tags=["auth"],
         summary="Get an API token",
-        description="Exchange a username and password for a token; send it as `Authorization: Token <token>`.",
+        description="Exchange a username and password (and, for authorities and auditors when the second factor is on, the authenticator code `otp`) for a token; send it as `Authorization: Token <token>`. Failed attempts count towards the same lock-out as the web sign-in.",
         request=s.TokenRequestSerializer,
-        responses={200: s.TokenSerializer, **errors(400, 429)},
+        responses={200: s.TokenSerializer, **errors(400, 403, 429)},
         auth=[],
     )
     def post(self, request: Request) -> Response:
         data = s.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request, username=data.validated_data["username"], password=data.validated_data["password"]
+        token = issue_api_token(
+            request=request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+            otp=data.validated_data.get("otp") or "",
         )
-        if user is None:
-            raise InvalidCredentials()
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": token})
 
 
 # --- catalog --------------------------------------------------------------------------
@@ -130,7 +123,7 @@ class RegulationListView(ApiView):
         tags=["catalog"],
         summary="Regimes of the current catalog version",
         description="Each regulation with its forms, grounds (stable IDs, Vietnamese and English text, verification), exclusions and process templates (steps, actor, requirements, time limit).",
-        responses={200: s.RegulationSerializer(many=True), **errors(401)},
+        responses={200: s.RegulationSerializer(many=True), **errors(401, 403)},
     )
     def get(self, request: Request) -> Response:
         return Response(self.get_serializer(self.get_queryset(), many=True).data)
@@ -157,7 +150,7 @@ class OrgUnitListView(ApiListView):
         tags=["organisation"],
         summary="Units in the caller's scope",
         description="The units of the caller's memberships and every unit below them (all units for administrators).",
-        responses={200: s.OrgUnitSerializer(many=True), **errors(401, 404)},
+        responses={200: s.OrgUnitSerializer(many=True), **errors(401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         return self.list(request)
@@ -185,7 +178,7 @@ class OrgUnitDetailView(ApiView):
         )
 
     @extend_schema(
-        tags=["organisation"], summary="One unit", responses={200: s.OrgUnitSerializer, **errors(401, 404)}
+        tags=["organisation"], summary="One unit", responses={200: s.OrgUnitSerializer, **errors(401, 403, 404)}
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.OrgUnitSerializer(self.get_object()).data)
@@ -226,7 +219,7 @@ class PositionListView(ApiListView):
         tags=["organisation"],
         summary="Posts in the caller's scope",
         description="Posts of the units in scope; an official sees the posts they hold or held.",
-        responses={200: s.PositionSerializer(many=True), **errors(401, 404)},
+        responses={200: s.PositionSerializer(many=True), **errors(401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         return self.list(request)
@@ -252,7 +245,7 @@ class PositionDetailView(ApiView):
         return _scoped(_positions(self.request.user), self.kwargs["pk"], _("Post not found."))
 
     @extend_schema(
-        tags=["organisation"], summary="One post", responses={200: s.PositionSerializer, **errors(401, 404)}
+        tags=["organisation"], summary="One post", responses={200: s.PositionSerializer, **errors(401, 403, 404)}
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.PositionSerializer(self.get_object()).data)
@@ -297,7 +290,7 @@ class OfficialListView(ApiListView):
         tags=["organisation"],
         summary="Officials in the caller's scope",
         description="Officials appointed to a post in scope; an official sees their own record.",
-        responses={200: s.OfficialSerializer(many=True), **errors(401, 404)},
+        responses={200: s.OfficialSerializer(many=True), **errors(401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         return self.list(request)
@@ -323,7 +316,7 @@ class OfficialDetailView(ApiView):
         return _scoped(_officials(self.request.user), self.kwargs["pk"], _("Official not found."))
 
     @extend_schema(
-        tags=["organisation"], summary="One official", responses={200: s.OfficialSerializer, **errors(401, 404)}
+        tags=["organisation"], summary="One official", responses={200: s.OfficialSerializer, **errors(401, 403, 404)}
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.OfficialSerializer(self.get_object()).data)
@@ -393,7 +386,7 @@ class CaseListView(ApiListView):
         summary="Cases in the caller's scope",
         description="Scoped like the web interface, 50 a page, newest filing first.",
         parameters=[s.CaseFilterSerializer],
-        responses={200: s.CaseSummarySerializer(many=True), **errors(400, 401, 404)},
+        responses={200: s.CaseSummarySerializer(many=True), **errors(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         return self.list(request)
@@ -428,7 +421,7 @@ class CaseDetailView(ApiView):
     @extend_schema(
         tags=["cases"],
         summary="One case with its steps and the caller's available actions",
-        responses={200: s.CaseDetailSerializer, **errors(401, 404)},
+        responses={200: s.CaseDetailSerializer, **errors(401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         case = _case_for(request, pk)
@@ -468,7 +461,7 @@ class CaseEventsView(ApiView):
     @extend_schema(
         tags=["audit"],
         summary="The case's audit trail, oldest first",
-        responses={200: s.EventSerializer(many=True), **errors(401, 404)},
+        responses={200: s.EventSerializer(many=True), **errors(401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         case = _case_for(request, pk)
@@ -482,7 +475,7 @@ class CaseChainView(ApiView):
         tags=["audit"],
         summary="Verify the case's hash chain",
         description="Recomputes every link; `first_broken_event` is the id of the first event that does not match.",
-        responses={200: s.ChainCheckSerializer, **errors(401, 404)},
+        responses={200: s.ChainCheckSerializer, **errors(401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         case = _case_for(request, pk)
@@ -506,7 +499,7 @@ class CaseDocumentsView(ApiView):
     @extend_schema(
         tags=["documents"],
         summary="The case's documents",
-        responses={200: s.DocumentSerializer(many=True), **errors(401, 404)},
+        responses={200: s.DocumentSerializer(many=True), **errors(401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         case = _case_for(request, pk)
@@ -551,7 +544,7 @@ class DocumentDownloadView(ApiView):
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The stored file."),
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY),
-            **errors(401, 404),
+            **errors(401, 403, 404),
         },
     )
     def get(self, request: Request, pk: int) -> FileResponse:
@@ -583,7 +576,7 @@ class InboxView(ApiListView):
     @extend_schema(
         tags=["cases"],
         summary="Steps waiting for the caller, most urgent first",
-        responses={200: s.InboxItemSerializer(many=True), **errors(401, 404)},
+        responses={200: s.InboxItemSerializer(many=True), **errors(401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
         return self.list(request)
@@ -597,7 +590,7 @@ class DueDateView(ApiView):
         summary="Add working days to a date",
         description="Vietnam's working days (weekends, public holidays, administrators' overrides): the calculator the engine uses for due dates. `start` itself never counts.",
         parameters=[s.DueDateQuerySerializer],
-        responses={200: s.DueDateSerializer, **errors(400, 401)},
+        responses={200: s.DueDateSerializer, **errors(400, 401, 403)},
     )
     def get(self, request: Request) -> Response:
         query = s.DueDateQuerySerializer(data=request.query_params)
