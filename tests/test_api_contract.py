@@ -34,7 +34,7 @@ from cases.demo import DemoWorld, build_demo_world
 from tests.conftest import PDF_BYTES, pass_exchange
 
 MAX_EXAMPLES = 20
-ROLES = ["admin", "clerk", "clerk_commune", "authority", "official", "auditor"]
+ROLES = ["admin", "clerk", "authority", "official", "auditor"]
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
