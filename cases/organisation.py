@@ -93,6 +93,12 @@ def create_org_unit(*, by: AnyUser, parent: OrgUnit | None, **fields: Any) -> Or
     """Add a unit under ``parent`` (administrators only)."""
     _require_admin(by)
     values = {k: v for k, v in fields.items() if k in UNIT_FIELDS}
+    # The materialised path ("/1/4/9/") must still fit its column with one more id.
+    if parent is not None and len(parent.path) + 21 > OrgUnit._meta.get_field("path").max_length:
+        raise InvalidInput(
+            _("The organisation tree is too deep below this unit."),
+            fields={"parent": [_("Choose a unit higher up.")]},
+        )
     _check_code_free(values["code"])
     _check_unit_dates(values.get("valid_from") or datetime.date(1945, 9, 2), values.get("valid_to"))
     with transaction.atomic():

@@ -114,6 +114,19 @@ def test_unit_with_bad_dates_or_a_taken_code_is_refused_with_field_errors(world:
     assert OrgUnit.objects.count() == before
 
 
+def test_a_unit_too_deep_for_the_tree_path_is_refused(world: DemoWorld) -> None:
+    deep = OrgUnit.objects.create(code="DEEP", name="Sâu", level="commune", parent=world.commune)
+    OrgUnit.objects.filter(pk=deep.pk).update(path=world.commune.path + "9" * 230 + "/")
+    body = error(
+        as_user(world, "admin", lang="en").post(
+            f"{API}/org-units/", {"code": "DEEPER", "name": "X", "kind": "state", "level": "commune", "parent": deep.pk}, format="json"
+        ),
+        400,
+        "invalid",
+    )
+    assert body["fields"] == {"parent": ["Choose a unit higher up."]}
+
+
 def test_only_administrators_change_units(world: DemoWorld) -> None:
     for username in ("clerk", "authority", "auditor", "official"):
         client = as_user(world, username)
