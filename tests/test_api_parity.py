@@ -1,8 +1,8 @@
-"""A case filed through the API equals one filed the way the web interface files it.
+"""A case filed through the API equals one filed through the web interface.
 
-The web form calls ``services.file_case``; until the web interface is merged into this
-branch, the API filing is compared with a direct ``services.file_case`` filing of the
-same input. (Integrator: switch the second filing to a POST of the web filing form.)
+Two comparisons: with a direct ``services.file_case`` filing (what the web views call),
+for every form and regime; and with a POST of the web forms themselves (the clerk's
+filing form and the official's resignation form), now that they are merged in.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ import datetime
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases import services, workflow
 from cases.demo import DemoWorld
-from cases.models import Case, Membership, Role
+from cases.models import Appointment, Case, Membership, Role
 from tests.api_helpers import API, as_user
+from tests.conftest import PDF_BYTES
 
 SCENARIOS = {
     # name: (filer, form, official attr, post attr, grounds, filed_on, how to close the first case)
@@ -86,6 +88,10 @@ def _snapshot(case_id: int) -> dict[str, Any]:
             }
             for e in case.events.order_by("seq")
         ],
+        "documents": [
+            (d.kind, d.version, d.filename, d.content_type, d.size, d.sha256, d.step.template.code if d.step else None)
+            for d in case.documents.select_related("step__template").order_by("kind", "version")
+        ],
     }
 
 
@@ -117,3 +123,62 @@ def test_api_filing_matches_the_web_filing_service(world: DemoWorld, scenario: s
         by=world.users[filer], filed_on=filed_on,
     )
     assert _snapshot(direct.pk) == through_api
+
+
+def _close(world: DemoWorld, case_id: int, username: str, action: str) -> None:
+    user = world.users[username]
+    first_step = Case.objects.get(pk=case_id).current_step
+    if action == "reject":
+        Membership.objects.get_or_create(user=user, unit=first_step.actor_unit, role=Role.CLERK)
+    workflow.perform(case_id=case_id, user=user, action=action, reason="Để so sánh.")
+
+
+def test_api_filing_matches_the_clerks_web_filing_form(world: DemoWorld, client: Any) -> None:
+    filed_on = datetime.date(2025, 12, 1)
+    statement = "Hai năm liên tiếp không hoàn thành nhiệm vụ."
+    response = as_user(world, "clerk").post(
+        f"{API}/cases/",
+        {"form": "dismissal", "official": world.official_same.pk, "position": world.post_same.pk,
+         "grounds": ["R377-D-4"], "statement": statement, "filed_on": filed_on.isoformat()},
+        format="json",
+    )
+    assert response.status_code == 201
+    through_api = _snapshot(response.json()["id"])
+    _close(world, response.json()["id"], "clerk", "reject")
+
+    appointment = Appointment.objects.get(official=world.official_same, position=world.post_same, ended_on__isnull=True)
+    client.force_login(world.users["clerk"])
+    web = client.post(
+        "/cases/new/",
+        {"form": "dismissal", "appointment": appointment.pk, "grounds": ["R377-D-4"], "statement": statement,
+         "filed_on": filed_on.strftime("%d/%m/%Y")},
+    )
+    assert web.status_code == 302, web.content[:2000]
+    through_web = Case.objects.filter(official=world.official_same).order_by("-pk").first()
+    assert _snapshot(through_web.pk) == through_api
+
+
+def test_api_filing_matches_the_officials_web_resignation_form(world: DemoWorld, client: Any) -> None:
+    statement = "Tôi xin từ chức vì lý do sức khỏe."
+    response = as_user(world, "official").post(
+        f"{API}/cases/",
+        {"form": "resignation", "official": world.official_self.pk, "position": world.post_superior.pk,
+         "grounds": ["R377-R-1"], "statement": statement,
+         "application": SimpleUploadedFile("don.pdf", PDF_BYTES, content_type="application/pdf")},
+        format="multipart",
+    )
+    assert response.status_code == 201
+    through_api = _snapshot(response.json()["id"])
+    assert [d[0] for d in through_api["documents"]] == ["application"]
+    _close(world, response.json()["id"], "official", "withdraw")
+
+    appointment = Appointment.objects.get(official=world.official_self, position=world.post_superior)
+    client.force_login(world.users["official"])
+    web = client.post(
+        f"/my-posts/{appointment.pk}/resign/",
+        {"grounds": ["R377-R-1"], "statement": statement,
+         "application": SimpleUploadedFile("don.pdf", PDF_BYTES, content_type="application/pdf")},
+    )
+    assert web.status_code == 302, web.content[:2000]
+    through_web = Case.objects.filter(official=world.official_self).order_by("-pk").first()
+    assert _snapshot(through_web.pk) == through_api
