@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
+import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -12,6 +16,35 @@ from cases.demo import DemoWorld
 from cases.models import Case
 
 API = "/api/v1"
+ROOT = Path(__file__).resolve().parent.parent
+FRAGMENT = ROOT / "cases" / "locale" / "fragments" / "api.po"
+CATALOG = ROOT / "cases" / "locale" / "vi" / "LC_MESSAGES" / "django.po"
+
+
+_compiled: list[Path] = []
+
+
+def compile_api_catalog(target: Path) -> Path:
+    """The API fragment over the project catalog, compiled with gettext's tools into
+    ``target/vi/LC_MESSAGES/django.mo``, so that the Vietnamese assertions hold whether
+    or not the fragment has been merged into the project catalog yet."""
+    out = target / "vi" / "LC_MESSAGES"
+    out.mkdir(parents=True, exist_ok=True)
+    msgcat, msgfmt = shutil.which("msgcat"), shutil.which("msgfmt")
+    assert msgcat and msgfmt, "gettext's msgcat and msgfmt are needed to compile the catalog"
+    merged = target / "merged.po"
+    sources = [str(FRAGMENT)] + ([str(CATALOG)] if CATALOG.exists() else [])
+    subprocess.run([msgcat, "--use-first", "-o", str(merged), *sources], check=True)
+    subprocess.run([msgfmt, "--check-format", "-o", str(out / "django.mo"), str(merged)], check=True)
+    return target
+
+
+@pytest.fixture(autouse=True)
+def api_translations(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Autouse in every test module that imports it; compiled once per session."""
+    if not _compiled:
+        _compiled.append(compile_api_catalog(tmp_path_factory.mktemp("api-locale")))
+    settings.LOCALE_PATHS = [str(_compiled[0])]
 
 
 def api_client(user: AbstractBaseUser | None = None, *, lang: str = "vi") -> APIClient:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,15 @@ from rest_framework.test import APIClient
 from cases.demo import DemoWorld
 from cases.models import Case
 from cases.security import totp
-from tests.api_helpers import API, act, api_client, as_user, current_step, error
+from tests.api_helpers import (  # noqa: F401 - api_translations is an autouse fixture
+    API,
+    act,
+    api_client,
+    api_translations,
+    as_user,
+    current_step,
+    error,
+)
 
 PROTECTED = [
     ("get", "/catalog/regulations/"),
@@ -309,9 +318,14 @@ def test_swagger_ui_is_served_from_the_sidecar_without_a_cdn(world: DemoWorld, c
     response = client.get(f"{API}/docs/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
-    assert "cdn" not in html.lower()
-    assert "/api/v1/schema/" in html
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css" in html
+    assert "cdn" not in html.lower() and "https://" not in html
+    # No inline script or style: the site's content-security policy would block them.
+    assert re.findall(r"<script(?![^>]*\bsrc=)", html) == [] and "<style" not in html
+    init = client.get(f"{API}/docs/?script=")
+    assert init["Content-Type"].startswith("application/javascript")
+    assert "/api/v1/schema/" in init.content.decode()
     # The bundle is a local static file (collected with collectstatic), not a CDN download.
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
 

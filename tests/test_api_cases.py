@@ -14,7 +14,14 @@ from django.utils import timezone
 from cases import deadlines
 from cases.demo import DemoWorld
 from cases.models import Appointment, Case, CaseEvent, Document, Official, Position
-from tests.api_helpers import API, act, as_user, current_step, error
+from tests.api_helpers import (  # noqa: F401 - api_translations is an autouse fixture
+    API,
+    act,
+    api_translations,
+    as_user,
+    current_step,
+    error,
+)
 from tests.conftest import PDF_BYTES, PNG_BYTES
 
 

@@ -6,7 +6,12 @@ from collections.abc import Callable
 
 from cases.demo import DemoWorld
 from cases.models import Appointment, Case, CatalogVersion, Official, OrgUnit, Position
-from tests.api_helpers import API, as_user, error
+from tests.api_helpers import (  # noqa: F401 - api_translations is an autouse fixture
+    API,
+    api_translations,
+    as_user,
+    error,
+)
 
 # --- catalog --------------------------------------------------------------------------
 
