@@ -280,6 +280,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One named component per choice set, shared wherever the set appears.
+    "ENUM_NAME_OVERRIDES": {
+        "AuthorityScopeEnum": "cases.models.choices.AuthorityScope",
+        "FormEnum": "cases.models.choices.Form",
+        "DocumentKindEnum": "cases.models.choices.DocumentKind",
+        "AttachableDocumentKindEnum": "cases.api.serializers.cases.ATTACHABLE_KINDS",
+        "StepKindEnum": "cases.models.choices.StepKind",
+        "UnitKindEnum": "cases.models.choices.UnitKind",
+        "CaseStatusEnum": "cases.models.choices.CaseStatus",
+        "StepStatusEnum": "cases.models.choices.StepStatus",
+        "ActionNameEnum": "cases.api.serializers.cases.ACTION_NAMES",
+        "ActionFieldTypeEnum": "cases.api.serializers.cases.ACTION_FIELD_KINDS",
+    },
 }
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "cadre-demo")
