@@ -1,0 +1,102 @@
+"""Helpers shared by the Celery, documents-service, reminder and notification tests.
+
+Not a test module: the test files import what they need from here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from typing import Any
+
+import pypdfium2 as pdfium
+from pypdf import PdfReader
+
+from cases import workflow
+from cases.demo import DemoWorld
+from cases.models import Appointment, Case, Decision, Official, OrgUnit, Position
+from tests.conftest import pass_exchange, pdf
+
+
+def new_post(
+    world: DemoWorld,
+    *,
+    official_name: str,
+    honorific: str = "bà",
+    title: str = "Phó Chánh Văn phòng Ủy ban nhân dân tỉnh",
+    unit: OrgUnit | None = None,
+    number: str | None = None,
+) -> tuple[Official, Position]:
+    """A post decided by its own unit (the province by default) and the official holding it."""
+    unit = unit or world.province
+    position = Position.objects.create(title=title, unit=unit, appointing_unit=unit)
+    official = Official.objects.create(
+        full_name=official_name,
+        honorific=honorific,
+        personnel_number=number or f"T-{Official.objects.count() + 1:05d}-{position.pk}",
+    )
+    Appointment.objects.create(
+        official=official, position=position, term_start=datetime.date(2021, 6, 1)
+    )
+    return official, position
+
+
+def to_decision(case: Case, world: DemoWorld, *, day: datetime.date | None = None) -> Case:
+    """Drive a case to its decision step (the talk, the vote, and the appraisal if any)."""
+    clerk = (
+        world.users["clerk_party"] if case.employing_unit.kind == "party" else world.users["clerk"]
+    )
+    if case.employing_unit_id == world.commune.pk:
+        clerk = world.users["clerk_commune"]
+    pass_exchange(case, clerk, day=day)
+    case.refresh_from_db()
+    step = case.current_step
+    assert step is not None
+    if step.template.kind == "appraisal":
+        deciding_clerk = (
+            world.users["clerk_party"]
+            if case.deciding_unit.kind == "party"
+            else world.users["clerk"]
+        )
+        workflow.perform(
+            case_id=case.pk,
+            user=deciding_clerk,
+            action=workflow.ATTACH_DOCUMENT,
+            data={"kind": "proposal"},
+            upload=pdf("proposal.pdf"),
+            today=day,
+        )
+        workflow.perform(
+            case_id=case.pk, user=deciding_clerk, action=workflow.COMPLETE_STEP, today=day
+        )
+        case.refresh_from_db()
+    assert case.current_step is not None and case.current_step.template.kind == "decision"
+    return case
+
+
+def approve(case: Case, user: Any, *, day: datetime.date | None = None, **data: Any) -> Decision:
+    workflow.perform(case_id=case.pk, user=user, action=workflow.APPROVE, data=data, today=day)
+    return Decision.objects.get(case=case)
+
+
+def pdf_text(content: bytes) -> str:
+    """All pages' text, whitespace collapsed (justified lines break anywhere)."""
+    reader = PdfReader(io.BytesIO(content))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in reader.pages))
+
+
+def dark_pixel_share(content: bytes) -> float:
+    """Share of dark pixels on page 1 rendered at 72 dpi."""
+    document = pdfium.PdfDocument(content)
+    try:
+        image = document[0].render(scale=1).to_pil().convert("L")
+    finally:
+        document.close()
+    histogram = image.histogram()
+    return sum(histogram[:128]) / (image.width * image.height)
+
+
+def read_file(field: Any) -> bytes:
+    with field.open("rb") as handle:
+        return handle.read()
