@@ -43,6 +43,7 @@ MinutesKind = Literal["exchange", "conference"]
 
 FORMS: Final[tuple[str, ...]] = ("termination", "dismissal", "resignation")
 HONORIFICS: Final[tuple[str, ...]] = ("ông", "bà")
+SIGNER_PREFIXES: Final[tuple[str, ...]] = ("", "TM", "KT", "Q", "TL", "TUQ")
 
 # Type codes used in the number and symbol (FMT30 "State type abbreviations", FMT36 type
 # codes). All three forms of leaving a post end in a decision (QĐ). Party use of TTr, BB
@@ -109,6 +110,10 @@ class Signer:
     post: str
     head_post: str | None = None
     prefix: SignerPrefix = ""
+
+    def __post_init__(self) -> None:
+        if self.prefix not in SIGNER_PREFIXES:
+            raise ValueError(f"prefix must be one of {SIGNER_PREFIXES}, got {self.prefix!r}")
 
 
 @dataclass(frozen=True)
@@ -287,7 +292,7 @@ class ReminderContext:
 
 
 def format_long_date(d: date) -> str:
-    """"ngày 05 tháng 02 năm 2026": days 1-9 and months 1-2 take a leading zero (FMT30-4)."""
+    """Long date, "ngày 05 tháng 02 năm 2026": days 1-9 and months 1-2 take a leading 0."""
     # FMT30-4: a leading 0 for days below 10 and for January and February only.
     month = f"{d.month:02d}" if d.month <= 2 else str(d.month)
     return f"ngày {d.day:02d} tháng {month} năm {d.year}"
@@ -380,7 +385,6 @@ def render_decision(ctx: DecisionContext) -> bytes:
             f"{_strip_punctuation(ctx.proposal_by)}{',' if party else '.'}"
         ),
         "grounds": _punctuate([text for _id, text in ctx.grounds], bullet=True),
-        "ground_ids": [ground_id for ground_id, _text in ctx.grounds],
         "work_arrangement": _strip_or_none(ctx.work_arrangement),
         "implementers": ", ".join(ctx.implementers) if ctx.implementers else None,
         "signature": _signature(ctx.signer, body),
@@ -394,23 +398,22 @@ def render_proposal(ctx: ProposalContext) -> bytes:
     _check_form(ctx.form)
     _check_number(ctx.number, ctx.year, ctx.issued_on)
     body = ctx.body
+    party = body.kind == "party"
     who = _who(ctx.official, body)
     context = {
         **_heading(body, "proposal", ctx.number, ctx.year, ctx.issued_on),
         "doctype": "TỜ TRÌNH",
         "form": ctx.form,
-        "subject_lead": "về việc" if body.kind == "party" else "Về việc",
+        "subject_lead": "về việc" if party else "Về việc",
         "who": who,
         "official": ctx.official,
         "post": _post(ctx.post_title, ctx.unit_name),
         "addressees": [_strip_punctuation(a) for a in ctx.addressees],
         "addressee_text": ", ".join(_strip_punctuation(a) for a in ctx.addressees),
-        "bases": _punctuate([_basis(b) for b in ctx.bases], last=";"),
+        "bases": _punctuate([_basis(b) for b in ctx.bases], last=";", bullet=party),
         "background": [_one_line(p) for p in ctx.background if p.strip()],
         "grounds": _punctuate([text for _id, text in ctx.grounds], bullet=True),
-        "when": (
-            _from_when(ctx.proposed_effective_on, None) if ctx.proposed_effective_on else ""
-        ),
+        "when": (_from_when(ctx.proposed_effective_on, None) if ctx.proposed_effective_on else ""),
         "signature": _signature(ctx.signer, body),
         "recipients": _recipient_lines(ctx.recipients),
     }
@@ -432,7 +435,7 @@ def render_minutes(ctx: MinutesContext) -> bytes:
         **_heading(body, "minutes", ctx.number, ctx.year, started.date()),
         "doctype": "BIÊN BẢN",
         "subject": _subject_case(subject, body),
-        "kind": ctx.kind,
+        "minutes_kind": ctx.kind,
         "opening": f"Vào hồi {_clock(started)}, {format_long_date(started.date())}, "
         f"tại {_strip_punctuation(ctx.location)}",
         "chair": _strip_punctuation(ctx.chair),
@@ -499,9 +502,7 @@ def render_reminder_notice(ctx: ReminderContext) -> bytes:
     context = {
         **_heading(body, "reminder", ctx.number, ctx.year, ctx.issued_on),
         "doctype": "THÔNG BÁO",
-        "subject": _subject_case(
-            f"Về việc nhắc hạn giải quyết hồ sơ {ctx.case_reference}", body
-        ),
+        "subject": _subject_case(f"Về việc nhắc hạn giải quyết hồ sơ {ctx.case_reference}", body),
         "addressees": [_strip_punctuation(a) for a in ctx.addressees],
         "case_reference": ctx.case_reference,
         "case_title": _strip_or_none(ctx.case_title),
@@ -513,9 +514,7 @@ def render_reminder_notice(ctx: ReminderContext) -> bytes:
         "signature": _signature(ctx.signer, body),
         "recipients": _recipient_lines(ctx.recipients),
     }
-    return _render_pdf(
-        "documents/reminder_notice.html", context, ctx.case_reference, ctx.issued_on
-    )
+    return _render_pdf("documents/reminder_notice.html", context, ctx.case_reference, ctx.issued_on)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -592,10 +591,12 @@ def _font_faces() -> list[dict[str, str]]:
     return faces
 
 
-# White space just before the end of a block makes WeasyPrint 70 (Pango 1.50) break a
-# justified line early, leaving a single word on a line of its own; template
-# indentation produces exactly that, so it is removed before layout.
-_TRAILING_SPACE: Final[re.Pattern[str]] = re.compile(r"\s+(</(?:p|div|td|th|li)>)")
+# White space at the end of a line box (before a block ends or a block starts) makes
+# WeasyPrint 70 with Pango 1.50 break the line early, leaving one word on a line of its
+# own; template indentation produces exactly that, so it is removed before layout.
+_TRAILING_SPACE: Final[re.Pattern[str]] = re.compile(
+    r"\s+(</(?:p|div|td|th|li)>|<(?:p|div|table)\b)"
+)
 
 
 def _render_pdf(
@@ -766,9 +767,8 @@ def _regulation_basis(ctx: DecisionContext) -> list[str]:
 
 
 def _instrument_word(symbol: str) -> str:
-    code = symbol.split("-", 1)[-1] if "/" in symbol else symbol
     for marker, word in _INSTRUMENT_WORDS:
-        if marker in code:
+        if marker in symbol:
             return word
     return "Văn bản"
 

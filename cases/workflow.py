@@ -175,12 +175,14 @@ def _decision_step(case: Case) -> CaseStep | None:
     return next((s for s in _steps(case) if s.template.kind == StepKind.DECISION), None)
 
 
+def _load_steps(case: Case) -> list[CaseStep]:
+    return list(case.steps.select_related("template", "template__time_limit", "actor_unit").order_by("order"))
+
+
 def _steps(case: Case) -> list[CaseStep]:
+    """The case's steps; cached only while one ``perform`` holds the case lock."""
     cached = getattr(case, "_steps_cache", None)
-    if cached is None:
-        cached = list(case.steps.select_related("template", "template__time_limit", "actor_unit"))
-        case._steps_cache = cached  # type: ignore[attr-defined]
-    return cached
+    return cached if cached is not None else _load_steps(case)
 
 
 def _current_step(case: Case) -> CaseStep | None:
@@ -405,6 +407,7 @@ def perform(
         if not cases_visible_to(user).filter(pk=case_id).exists():
             raise NotFound(_("Case not found."))
         case = Case.objects.select_for_update().get(pk=case_id)
+        case._steps_cache = _load_steps(case)  # type: ignore[attr-defined]
         step = _current_step(case)
         if step_id is not None and (step is None or step.pk != int(step_id)):
             raise StepMovedOn(
@@ -449,6 +452,7 @@ def perform(
         Document.objects.filter(pk__in=document_ids).update(event=event)
         for callback in ctx.after_commit:
             transaction.on_commit(callback)
+    del case._steps_cache  # type: ignore[attr-defined]
     return case
 
 
@@ -940,4 +944,5 @@ def start_case(case: Case, *, user: AnyUser, calendar: WorkingCalendar) -> list[
         # R260-S-R-*-1: the official's application is the first step.
         _finish(first, user=user, outcome="done")
         _advance(case, first, day=case.filed_on, calendar=calendar)
+    del case._steps_cache  # type: ignore[attr-defined]
     return steps

@@ -25,6 +25,21 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Hashing speed is not under test; the real hasher stays in production settings.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _compile_catalogs(settings.BASE_DIR)
+
+
+def _compile_catalogs(base: object) -> None:
+    """Compile the .po catalogs when a .mo is missing or stale (``make test`` does it too)."""
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    stale = [
+        po for po in Path(str(base), "cases", "locale").glob("*/LC_MESSAGES/django.po")
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        call_command("compilemessages", verbosity=0, ignore_patterns=[".venv"])
 
 
 def pdf(name: str = "minutes.pdf") -> SimpleUploadedFile:
@@ -92,7 +107,7 @@ def file_case(world: DemoWorld) -> Callable[..., Case]:
         position = position or world.post_same
         default_grounds = {"dismissal": ["R377-D-4"], "resignation": ["R377-R-1"], "termination": ["R377-T-3"]}
         return services.file_case(
-            form=form, official=official, position=position, ground_codes=grounds or default_grounds[form],
+            form=form, official=official, position=position, ground_codes=grounds if grounds is not None else default_grounds[form],
             statement=statement, by=world.users[by], filed_on=filed_on, today=today,
         )
 

@@ -85,8 +85,17 @@ GROUNDS = [
 def pdf_text(pdf: bytes) -> str:
     """All pages' text, whitespace collapsed (justified lines break anywhere)."""
     reader = PdfReader(io.BytesIO(pdf))
-    text = " ".join(page.extract_text() or "" for page in reader.pages)
-    return re.sub(r"\s+", " ", text)
+    pages = [page.extract_text() or "" for page in reader.pages]
+    for page in pages:
+        lines = page.splitlines()
+        for line, following in zip(lines, lines[1:], strict=False):
+            # A lone word whose sentence goes on in lower case on the next line is the
+            # early line break that template white space causes in WeasyPrint.
+            assert not (len(line.split()) == 1 and following[:1].islower()), (line, following)
+    text = re.sub(r"\s+", " ", " ".join(pages))
+    # Template white space must never end up before punctuation ("Đức , kể từ").
+    assert not re.search(r" [,.;:]", text), re.search(r".{30} [,.;:].{10}", text)
+    return text
 
 
 def page_count(pdf: bytes) -> int:
@@ -245,9 +254,7 @@ def test_document_symbol_for_forms_and_document_kinds() -> None:
         (date(2026, 12, 1), "Hà Nội, ngày 01 tháng 12 năm 2026"),
     ],
 )
-def test_dateline_pads_days_below_ten_and_january_february_only(
-    day: date, expected: str
-) -> None:
+def test_dateline_pads_days_below_ten_and_january_february_only(day: date, expected: str) -> None:
     assert format_dateline("Hà Nội", day) == expected
 
 
@@ -302,12 +309,39 @@ def test_state_decision_keeps_every_vietnamese_letter() -> None:
 
 def test_decision_page_number_only_from_page_two() -> None:
     # A long list of recipients pushes the signature block to a second page.
-    pdf = render_decision(
-        state_decision(recipients=[f"Sở, ngành số {n}" for n in range(1, 40)])
-    )
+    pdf = render_decision(state_decision(recipients=[f"Sở, ngành số {n}" for n in range(1, 40)]))
     assert page_count(pdf) >= 2
     assert top_margin_text(pdf, 0) == ""
     assert top_margin_text(pdf, 1) == "2"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {
+                "regulation_code": "ND138",
+                "regulation_symbol": "138/2020/NĐ-CP",
+                "regulation_title": "quy định về tuyển dụng, sử dụng và quản lý công chức",
+            },
+            "Căn cứ Nghị định số 138/2020/NĐ-CP ngày 27 tháng 11 năm 2020 của Chính phủ "
+            "quy định về tuyển dụng, sử dụng và quản lý công chức;",
+        ),
+        (
+            {
+                "regulation_code": "QD96",
+                "regulation_symbol": "96-QĐ/TW",
+                "regulation_title": "Quy định về việc lấy phiếu tín nhiệm",
+                "regulation_issued_on": date(2023, 2, 2),
+                "regulation_issuer": "Bộ Chính trị",
+            },
+            "Căn cứ Quy định số 96-QĐ/TW ngày 02 tháng 02 năm 2023 của Bộ Chính trị "
+            "về việc lấy phiếu tín nhiệm;",
+        ),
+    ],
+)
+def test_regulation_basis_line(changes: dict[str, object], expected: str) -> None:
+    assert expected in pdf_text(render_decision(state_decision(**changes)))
 
 
 def test_state_termination_and_resignation_subject_lines() -> None:
@@ -384,7 +418,10 @@ def test_party_advisory_body_deputy_signs_k_t() -> None:
     assert "PHÓ TRƯỞNG BAN" in text
     assert "KT." not in text
     assert "BAN TỔ CHỨC TỈNH ỦY QUYẾT ĐỊNH" in text
-    assert "về việc miễn nhiệm chức vụ Trưởng phòng Phòng Tổ chức cán bộ đối với đồng chí Trần Văn Đức" in text
+    assert (
+        "về việc miễn nhiệm chức vụ Trưởng phòng Phòng Tổ chức cán bộ đối với đồng chí Trần Văn Đức"
+        in text
+    )
 
 
 def test_party_refuses_a_state_only_signing_form() -> None:
@@ -394,7 +431,9 @@ def test_party_refuses_a_state_only_signing_form() -> None:
 
 def test_signing_for_a_head_needs_the_heads_post() -> None:
     with pytest.raises(ValueError):
-        render_decision(state_decision(signer=Signer(full_name=NHUNG, post="PHÓ CHỦ TỊCH", prefix="KT")))
+        render_decision(
+            state_decision(signer=Signer(full_name=NHUNG, post="PHÓ CHỦ TỊCH", prefix="KT"))
+        )
 
 
 def test_decomposed_input_renders_as_precomposed_text() -> None:
@@ -426,7 +465,9 @@ def test_proposal() -> None:
         unit_name="Sở Tài chính tỉnh Lào Cai",
         grounds=GROUNDS,
         bases=["Căn cứ Quy định số 377-QĐ/TW ngày 08 tháng 10 năm 2025 của Bộ Chính trị"],
-        background=["Ngày 12 tháng 01 năm 2026, Ban Tổ chức Tỉnh ủy đã trao đổi với đồng chí Trần Văn Đức."],
+        background=[
+            "Ngày 12 tháng 01 năm 2026, Ban Tổ chức Tỉnh ủy đã trao đổi với đồng chí Trần Văn Đức."
+        ],
         proposed_effective_on=date(2026, 2, 15),
         signer=Signer(full_name=NHUNG, post="PHÓ TRƯỞNG BAN", head_post="TRƯỞNG BAN", prefix="KT"),
         recipients=["Như trên", "Lưu VT"],
@@ -475,6 +516,8 @@ def test_conference_minutes() -> None:
     )
     pdf = render_minutes(ctx)
     text = pdf_text(pdf)
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in text
+    assert "CỘNG HÒA" not in text
     assert "TỈNH ỦY LÀO CAI" in text
     assert "Số 04-BB/TU" in text
     assert "Lào Cai, ngày 03 tháng 02 năm 2026" in text
@@ -514,6 +557,7 @@ def test_exchange_minutes_in_a_state_body() -> None:
         case_reference="HS-2026-0031",
     )
     text = pdf_text(render_minutes(ctx))
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Số: 02/BB-UBND" in text
     assert "Lào Cai, ngày 09 tháng 11 năm 2026" in text
     assert "Trao đổi với bà Nguyễn Thị Diễm Quỳnh, Phó Giám đốc Sở Y tế tỉnh Lào Cai" in text
@@ -560,7 +604,9 @@ def test_vote_tally() -> None:
     assert "TRƯỞNG BAN KIỂM PHIẾU" in text
     assert_printed_page(pdf)
 
-    failed = pdf_text(render_vote_tally(dataclasses.replace(ctx, votes_for=6, abstain=5, passed=False)))
+    failed = pdf_text(
+        render_vote_tally(dataclasses.replace(ctx, votes_for=6, abstain=5, passed=False))
+    )
     assert "nội dung biểu quyết không được thông qua" in failed
 
 

@@ -167,7 +167,7 @@ class Provision(FrozenWhenUsed, Bilingual, Verified):
     regulation = models.ForeignKey(Regulation, on_delete=models.PROTECT, related_name="provisions")
     code = models.CharField(_("stable ID"), max_length=32)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    article = models.CharField(_("article"), max_length=32, blank=True)
+    article = models.CharField(_("article"), max_length=120, blank=True)
 
     class Meta:
         verbose_name = _("provision")

@@ -1,0 +1,58 @@
+# cadre_exit — two commands do everything on a fresh Debian machine with Python 3.11:
+#   make run    install, migrate, load the catalog and demo data, run web + worker + beat
+#   make test   install, then run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+# Debian packages: WeasyPrint's Pango, gettext for the catalogs, Chromium for browser tests.
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext chromium fonts-dejavu-core
+
+.PHONY: install system-deps run test lint check bench clean
+
+install: $(STAMP)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml | system-deps
+	$(MAKE) system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
+	$(BIN)/python manage.py load_catalog
+	$(BIN)/python manage.py seed_demo
+	@echo "cadre_exit: http://127.0.0.1:$(PORT)/  (demo password: $${DEMO_PASSWORD:-cadre-demo})"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/celery -A cadre_exit worker --loglevel=INFO --pool=solo & \
+	$(BIN)/celery -A cadre_exit beat --loglevel=INFO & \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+test: install
+	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var staticfiles test-artifacts

@@ -1,0 +1,192 @@
+"""Django admin: the catalog (read-only once used), organisation, users, holiday overrides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import (
+    Appointment,
+    CaseEvent,
+    CatalogVersion,
+    Exclusion,
+    Ground,
+    HolidayOverride,
+    Membership,
+    Official,
+    OfficialCircumstance,
+    OrgUnit,
+    Position,
+    ProcessTemplate,
+    Provision,
+    Regulation,
+    StepTemplate,
+    TimeLimit,
+)
+
+admin.site.site_header = _("cadre_exit administration")
+admin.site.site_title = _("cadre_exit")
+
+
+class CatalogAdmin(admin.ModelAdmin):
+    """Catalog rows are data from fixtures/: editable only while no case uses their version.
+
+    ``enabled`` stays editable: it is configuration (switching an unverified rule on
+    after legal review), not content.
+    """
+
+    editable_when_used: tuple[str, ...] = ("enabled",)
+
+    def _used(self, obj: Any) -> bool:
+        return obj is not None and obj.catalog_version() is not None and obj.catalog_version().is_used
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if self._used(obj):
+            return [f.name for f in obj._meta.concrete_fields if f.name not in self.editable_when_used]
+        return list(super().get_readonly_fields(request, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._used(obj) and super().has_delete_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the catalog is loaded from fixtures/ with load_catalog
+
+
+@admin.register(CatalogVersion)
+class CatalogVersionAdmin(admin.ModelAdmin):
+    list_display = ["label", "is_current", "loaded_at", "checksum"]
+    readonly_fields = ["label", "is_current", "loaded_at", "checksum"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Regulation)
+class RegulationAdmin(CatalogAdmin):
+    list_display = ["code", "symbol", "in_force_from", "in_force_to", "version"]
+    list_filter = ["version"]
+
+
+@admin.register(Ground)
+class GroundAdmin(CatalogAdmin):
+    list_display = ["code", "form", "regulation", "verification", "needs_legal_review", "deprecated"]
+    list_filter = ["regulation__code", "form", "verification", "needs_legal_review"]
+    search_fields = ["code", "text_vi", "text_en"]
+
+
+@admin.register(Exclusion)
+class ExclusionAdmin(CatalogAdmin):
+    list_display = ["code", "regulation", "condition", "mode", "enabled", "verification"]
+    list_filter = ["regulation__code", "mode", "enabled"]
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(CatalogAdmin):
+    list_display = ["code", "regulation", "days", "unit", "extension_ceiling_days", "enabled", "verification"]
+
+
+@admin.register(Provision)
+class ProvisionAdmin(CatalogAdmin):
+    list_display = ["code", "kind", "regulation", "verification", "needs_legal_review"]
+    list_filter = ["regulation__code", "kind", "verification"]
+    search_fields = ["code", "text_vi", "text_en"]
+
+
+class StepTemplateInline(admin.TabularInline):
+    model = StepTemplate
+    extra = 0
+    can_delete = False
+    fields = ["order", "code", "name_vi", "kind", "actor_role", "actor_unit", "time_limit", "internal_target_days", "requires_vote"]
+    readonly_fields = ["order", "code", "name_vi", "kind", "actor_role", "actor_unit", "time_limit", "requires_vote"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ProcessTemplate)
+class ProcessTemplateAdmin(CatalogAdmin):
+    list_display = ["regulation", "form", "scope", "enabled", "needs_legal_review"]
+    list_filter = ["regulation__code", "form", "scope", "enabled"]
+    inlines = [StepTemplateInline]
+
+
+@admin.register(StepTemplate)
+class StepTemplateAdmin(CatalogAdmin):
+    # R260 steps carry an optional internal target, configurable while unused.
+    editable_when_used = ("internal_target_days",)
+    list_display = ["code", "process", "order", "kind", "actor_role", "actor_unit", "time_limit"]
+    list_filter = ["process__regulation__code", "kind"]
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "level", "parent", "valid_from", "valid_to"]
+    list_filter = ["level", "kind"]
+    search_fields = ["name", "code"]
+    raw_id_fields = ["parent", "successor"]
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):
+    list_display = ["title", "unit", "appointing_unit", "is_leadership"]
+    search_fields = ["title", "unit__name"]
+    raw_id_fields = ["unit", "appointing_unit"]
+
+
+class AppointmentInline(admin.TabularInline):
+    model = Appointment
+    extra = 0
+    raw_id_fields = ["position", "ended_by_case"]
+
+
+@admin.register(Official)
+class OfficialAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "personnel_number", "user"]
+    search_fields = ["full_name", "personnel_number"]
+    raw_id_fields = ["user"]
+    inlines = [AppointmentInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "unit", "role", "valid_from", "valid_to"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "unit__name"]
+    raw_id_fields = ["user", "unit"]
+
+
+@admin.register(OfficialCircumstance)
+class OfficialCircumstanceAdmin(admin.ModelAdmin):
+    list_display = ["official", "kind", "started_on", "ended_on", "ground_code"]
+    list_filter = ["kind"]
+    raw_id_fields = ["official"]
+
+
+@admin.register(HolidayOverride)
+class HolidayOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is append-only (the database refuses changes anyway)."""
+
+    list_display = ["case", "seq", "at", "actor_name", "action", "step_code"]
+    list_filter = ["action"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

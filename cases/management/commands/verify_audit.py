@@ -1,0 +1,30 @@
+"""Verify every case's hash chain; report the first broken link of each broken case."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cases.audit import verify_all_chains, verify_case_chain
+from cases.models import Case
+
+
+class Command(BaseCommand):
+    help = "Verify the audit chains of all cases (or one with --case) and report any break."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--case", type=int, help="primary key of one case")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options.get("case"):
+            checks = [verify_case_chain(options["case"])]
+            broken = [c for c in checks if not c.valid]
+        else:
+            broken = verify_all_chains()
+        total = 1 if options.get("case") else Case.objects.count()
+        if broken:
+            for check in broken:
+                self.stderr.write(
+                    f"case {check.case_id}: chain broken at event {check.first_broken_event} ({check.detail})"
+                )
+            raise CommandError(f"{len(broken)} of {total} audit chains are broken.")
+        self.stdout.write(self.style.SUCCESS(f"All {total} audit chains hold."))
