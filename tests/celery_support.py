@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pypdfium2 as pdfium
+import pytest
 from pypdf import PdfReader
 
+from cadre_exit.celery import app as celery_app
 from cases import workflow
 from cases.demo import DemoWorld
 from cases.models import Appointment, Case, Decision, Official, OrgUnit, Position
@@ -100,3 +103,19 @@ def dark_pixel_share(content: bytes) -> float:
 def read_file(field: Any) -> bytes:
     with field.open("rb") as handle:
         return handle.read()
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Run tasks in this process when they are enqueued (tests without a worker).
+
+    Transactional tests commit, so the engine's after-commit hooks enqueue for real; this
+    keeps those tasks out of the developer's broker and runs their code here instead.
+    """
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager, conf.task_eager_propagates = True, True
+    try:
+        yield
+    finally:
+        conf.task_always_eager, conf.task_eager_propagates = saved
