@@ -215,8 +215,16 @@ if REDIS_URL:
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
         "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
-        # A web request that enqueues while Redis is unreachable must not hang on it.
+        # Publishing gives up at once when Redis is unreachable, so a user's action never
+        # waits on it (what was not queued, the deadline sweep queues again); workers
+        # reconnect with their own policy (CELERY_BROKER_CONNECTION_MAX_RETRIES).
         "socket_connect_timeout": 2,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+        # Lets several deployments (or test runs) share one Redis database.
+        "global_keyprefix": env_str("CELERY_REDIS_KEY_PREFIX", ""),
     }
 else:
     CELERY_BROKER_URL = "filesystem://"

@@ -9,6 +9,7 @@ import datetime
 import io
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -119,3 +120,32 @@ def eager_tasks() -> Iterator[None]:
         yield
     finally:
         conf.task_always_eager, conf.task_eager_propagates = saved
+
+
+def _switch_broker(url: str, options: dict[str, Any]) -> None:
+    # The app keeps a connection pool and a producer pool for the URL it first used;
+    # drop both so the next publish connects to the new broker.
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    celery_app.conf.broker_url = url
+    celery_app.conf.broker_transport_options = options
+
+
+@contextmanager
+def use_broker(url: str, **transport_options: Any) -> Iterator[None]:
+    """Make this process publish to ``url`` for the duration of the block."""
+    conf = celery_app.conf
+    saved = conf.broker_url, dict(conf.broker_transport_options or {})
+    # The same fail-fast publishing options as settings give a Redis broker.
+    defaults = {"socket_connect_timeout": 2, "max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+    _switch_broker(url, {**defaults, **transport_options})
+    try:
+        yield
+    finally:
+        _switch_broker(*saved)
+
+
+# A Redis port nothing listens on: the broker is "down".
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
