@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pypdfium2 as pdfium
 import pytest
+from django.conf import settings as django_settings
 from pypdf import PdfReader
 
 from cadre_exit.celery import app as celery_app
@@ -139,7 +149,12 @@ def use_broker(url: str, **transport_options: Any) -> Iterator[None]:
     conf = celery_app.conf
     saved = conf.broker_url, dict(conf.broker_transport_options or {})
     # The same fail-fast publishing options as settings give a Redis broker.
-    defaults = {"socket_connect_timeout": 2, "max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+    defaults = {
+        "socket_connect_timeout": 2,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+    }
     _switch_broker(url, {**defaults, **transport_options})
     try:
         yield
@@ -149,3 +164,178 @@ def use_broker(url: str, **transport_options: Any) -> Iterator[None]:
 
 # A Redis port nothing listens on: the broker is "down".
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+# --- a real worker process ------------------------------------------------------------
+
+
+def redis_test_url(db_number: int | None = None) -> str:
+    """The real Redis of the machine (REDIS_URL's host, or 127.0.0.1:6379), on a test database."""
+    base = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    parts = urlsplit(base)
+    number = db_number if db_number is not None else int(os.environ.get("CADRE_TEST_REDIS_DB", "9"))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{number}", "", ""))
+
+
+def database_url_of_test_db() -> str:
+    """A DATABASE_URL for the very database this test process uses (the test database)."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(settings["NAME"])
+        assert name and ":memory:" not in name and "mode=memory" not in name, name
+        return f"sqlite:///{Path(name).resolve()}"
+    if connection.vendor == "postgresql":
+        user = quote(str(settings.get("USER") or ""))
+        password = quote(str(settings.get("PASSWORD") or ""))
+        auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        host = settings.get("HOST") or "127.0.0.1"
+        port = settings.get("PORT") or 5432
+        return f"postgres://{auth}{host}:{port}/{settings['NAME']}"
+    raise AssertionError(f"no worker tests for {connection.vendor}")
+
+
+@dataclass
+class Worker:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the worker and every process of its group (prefork children too)."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if not self.alive():
+            return
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+@dataclass
+class WorkerFactory:
+    """Starts ``celery -A cadre_exit worker`` processes on the test database and a test Redis."""
+
+    directory: Path
+    var_dir: Path
+    redis_url: str
+    key_prefix: str
+    database_url: str
+    workers: list[Worker] = field(default_factory=list)
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.directory / "mail"
+
+    def start(
+        self, *, pool: str = "solo", env: dict[str, str] | None = None, timeout: float = 90
+    ) -> Worker:
+        name = f"cadre-test-{uuid.uuid4().hex[:8]}"
+        log_path = self.directory / f"{name}.log"
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "cadre_exit.settings",
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "CELERY_REDIS_KEY_PREFIX": self.key_prefix,
+            "CELERY_VISIBILITY_TIMEOUT": "3600",
+            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+            # Storage under VAR_DIR/private: the same folder as this process's storage.
+            "CADRE_VAR_DIR": str(self.var_dir),
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(self.mail_dir),
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        environment.pop("CELERY_TASK_ALWAYS_EAGER", None)
+        command = [
+            sys.executable, "-m", "celery", "-A", "cadre_exit", "worker",
+            "--pool", pool, "--concurrency", "1", "--loglevel", "INFO",
+            "--hostname", f"{name}@%h", "--without-mingle", "--without-gossip",
+        ]  # fmt: skip
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                command,
+                cwd=str(django_settings.BASE_DIR),
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        worker = Worker(name=name, process=process, log_path=log_path)
+        self.workers.append(worker)
+        ready = re.compile(rf"{re.escape(name)}@\S+ ready\.")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if ready.search(worker.log()):
+                return worker
+            if not worker.alive():
+                raise AssertionError(f"worker exited before it was ready:\n{worker.log()}")
+            time.sleep(0.2)
+        worker.stop()
+        raise AssertionError(f"worker not ready after {timeout} s:\n{worker.log()}")
+
+    def stop_all(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+    def purge(self) -> None:
+        """Delete every Redis key of this factory's prefix (queues, unacked messages)."""
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            keys = list(client.scan_iter(match=f"{self.key_prefix}*", count=500))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+
+
+def wait_for(predicate: Callable[[], Any], *, timeout: float = 60, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@pytest.fixture
+def worker_factory(
+    transactional_db: None, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerFactory]:
+    """Real worker processes and a real Redis broker for one test; this process sends there.
+
+    Needs the transactional database: the worker reads what the test commits. Every key
+    lives under a prefix of its own, so runs sharing the Redis database never mix.
+    """
+    factory = WorkerFactory(
+        directory=tmp_path,
+        var_dir=tmp_path_factory.getbasetemp(),
+        redis_url=redis_test_url(),
+        key_prefix=f"cadre-test-{uuid.uuid4().hex[:12]}:",
+        database_url=database_url_of_test_db(),
+    )
+    try:
+        with use_broker(factory.redis_url, global_keyprefix=factory.key_prefix):
+            yield factory
+    finally:
+        factory.stop_all()
+        factory.purge()

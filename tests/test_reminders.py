@@ -17,8 +17,11 @@ from cases import reminders
 from cases.audit import verify_case_chain
 from cases.demo import DemoWorld
 from cases.models import Case, CaseEvent, CaseStep, Notification, Reminder
-from tests.celery_support import eager_tasks  # noqa: F401 - fixture
+from tests import celery_support
 from tests.conftest import pass_exchange
+
+eager_tasks = celery_support.eager_tasks  # the shared fixture
+
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Filed on Tuesday 14 April 2026: the talk (TL-377-1, 10 working days) is due on
