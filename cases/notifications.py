@@ -35,6 +35,7 @@ from cases.errors import NotFound
 from cases.models import (
     ActorRole,
     Case,
+    CaseEvent,
     CaseStep,
     Decision,
     Delegation,
@@ -390,7 +391,13 @@ def _case_decided(case_id: int) -> None:
             context=context,
             dedupe_key=f"case:{case.pk}:decided",
         )
-    decider = decision.signer_id if decision is not None else None
+    # Whoever approved or rejected is not told of their own act.
+    decider = (
+        CaseEvent.objects.filter(case=case, action__in=["approve", "reject"])
+        .order_by("-seq")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
     notify(
         users=[u for u in _case_staff(case, timezone.localdate()) if u.pk != decider],
         case=case,

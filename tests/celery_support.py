@@ -57,14 +57,16 @@ def new_post(
 
 
 def to_decision(case: Case, world: DemoWorld, *, day: datetime.date | None = None) -> Case:
-    """Drive a case to its decision step (the talk, the vote, and the appraisal if any)."""
+    """Drive a case on to its decision step (the talk and vote, the appraisal, as still due)."""
     clerk = (
         world.users["clerk_party"] if case.employing_unit.kind == "party" else world.users["clerk"]
     )
     if case.employing_unit_id == world.commune.pk:
         clerk = world.users["clerk_commune"]
-    pass_exchange(case, clerk, day=day)
     case.refresh_from_db()
+    if case.current_step is not None and case.current_step.template.kind == "exchange":
+        pass_exchange(case, clerk, day=day)
+        case.refresh_from_db()
     step = case.current_step
     assert step is not None
     if step.template.kind == "appraisal":
