@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +101,9 @@ def render_message(template: str, context: dict[str, Any], *, language: str) -> 
     with translation.override(language):
         text = render_to_string(f"notifications/{template}.txt", context)
     subject, _newline, body = text.strip().partition("\n")
-    return Message(subject=" ".join(subject.split())[:255], body=body.strip())
+    # Included partials leave blank lines of their own: one empty line between paragraphs.
+    body = re.sub(r"\n\s*\n(\s*\n)+", "\n\n", body.strip())
+    return Message(subject=" ".join(subject.split())[:255], body=body)
 
 
 # --- writing --------------------------------------------------------------------------
