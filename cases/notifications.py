@@ -168,10 +168,12 @@ def enqueue_emails(notification_ids: list[int]) -> int:
     for pk in notification_ids:
         try:
             tasks.send_notification_email.apply_async((pk,), retry=False)
-        except Exception:  # noqa: BLE001 - broker down: the sweep's outbox sends it later
+        except Exception as exc:  # noqa: BLE001 - broker down: the sweep's outbox sends it later
             logger.warning(
-                "e-mail of notification %s not queued (broker unreachable); the sweep will send it",
+                "e-mail of notification %s not queued (%s: %s); the sweep will send it",
                 pk,
+                type(exc).__name__,
+                exc,
             )
             break
         queued += 1

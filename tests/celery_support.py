@@ -24,6 +24,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import pypdfium2 as pdfium
 import pytest
 from django.conf import settings as django_settings
+from kombu import pools as kombu_pools
 from pypdf import PdfReader
 
 from cadre_exit.celery import app as celery_app
@@ -135,10 +136,10 @@ def eager_tasks() -> Iterator[None]:
 
 
 def _switch_broker(url: str, options: dict[str, Any]) -> None:
-    # The app keeps a connection pool and a producer pool for the URL it first used;
-    # drop both so the next publish connects to the new broker.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # The app keeps a connection pool and a producer pool for the URL it first used, and
+    # kombu keeps a registry of pools per connection: close and forget them all, so the
+    # next publish connects to the new broker with fresh pools.
+    kombu_pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     celery_app.conf.broker_url = url
