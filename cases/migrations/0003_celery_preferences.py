@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_caseevent_append_only'),
+        ('cases', '0003_security_signin'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
