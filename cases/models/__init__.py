@@ -13,7 +13,7 @@ from cases.models.catalog import (
     TimeLimit,
 )
 from cases.models.choices import *  # noqa: F403
-from cases.models.notify import Delegation, Notification, Reminder
+from cases.models.notify import Delegation, Notification, Reminder, UserPreference
 from cases.models.org import (
     DISTRICT_LEVEL_ENDS,
     Appointment,
@@ -55,5 +55,6 @@ __all__ = [
     "TOTPDevice",
     "StepTemplate",
     "TimeLimit",
+    "UserPreference",
     "Vote",
 ]
