@@ -15,6 +15,7 @@ a few queries; cases, grounds, events, posts and officials are written with
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import hashlib
@@ -30,17 +31,18 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.errors import ActionForbidden, CaseError
+from cases.fast_insert import insert_rows, query_chunk, reserve_ids
 from cases.models import (
     DISTRICT_LEVEL_ENDS,
     GENESIS_HASH,
     Appointment,
+    AuthorityScope,
     Case,
     CaseEvent,
     CaseOutcome,
@@ -57,7 +59,6 @@ from cases.models import (
     UnitKind,
 )
 from cases.selectors import is_admin, scope_units
-from cases.services import authority_scope_for
 
 AnyUser = AbstractBaseUser | AnonymousUser
 Progress = Callable[[str, int, int], None]
@@ -76,10 +77,11 @@ COLUMNS: tuple[str, ...] = (
     "outcome",
 )
 OPTIONAL_COLUMNS = frozenset({"org_unit_code"})
-OUTCOMES: tuple[str, ...] = (CaseOutcome.APPROVED, CaseOutcome.REJECTED, CaseOutcome.WITHDRAWN)
+OUTCOMES = frozenset({CaseOutcome.APPROVED.value, CaseOutcome.REJECTED.value, CaseOutcome.WITHDRAWN.value})
+FORMS = frozenset(Form.values)
+LEVELS = frozenset(Level.values)
 IMPORTED_ACTION = "case_imported"
 BATCH = 2000
-QUERY_CHUNK = 900
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # How many errors a background job keeps for its page (the count is always exact).
 JOB_ERRORS_KEPT = 1000
@@ -218,12 +220,12 @@ class _Checker:
         }
         codes = {r.raw["org_unit_code"] for r in rows if r.raw["org_unit_code"]}
         self.units: dict[str, OrgUnit] = {}
-        for chunk in _chunks(sorted(codes), QUERY_CHUNK):
+        for chunk in _chunks(sorted(codes), query_chunk()):
             self.units.update({u.code: u for u in OrgUnit.objects.filter(code__in=chunk)})
         self.scope_paths = _import_scope_paths(by)
         refs = {r.raw["case_ref"] for r in rows if r.raw["case_ref"]}
         self.existing: dict[str, tuple[bool, int]] = {}
-        for chunk in _chunks(sorted(refs), QUERY_CHUNK):
+        for chunk in _chunks(sorted(refs), query_chunk()):
             self.existing.update(
                 (ref, (imported, pk))
                 for ref, imported, pk in Case.objects.filter(reference__in=chunk).values_list(
@@ -275,7 +277,7 @@ class _Checker:
         row.regulation = regulation
 
         form = raw["form"]
-        if form not in Form.values:
+        if form not in FORMS:
             self.add(row, "form", gettext("Unknown form “%(value)s”: use termination, dismissal or resignation.")
                      % {"value": form})
             form = ""
@@ -303,7 +305,7 @@ class _Checker:
             row.unit = unit
 
         level = raw["level"]
-        if level not in Level.values:
+        if level not in LEVELS:
             self.add(row, "level", gettext("Unknown level “%(value)s”: use central, provincial, district or commune.")
                      % {"value": level})
 
@@ -393,7 +395,7 @@ def _visible_case_ids(by: AnyUser | None, ids: list[int]) -> set[int]:
     from cases.selectors import cases_visible_to
 
     visible: set[int] = set()
-    for chunk in _chunks(ids, QUERY_CHUNK):
+    for chunk in _chunks(ids, query_chunk()):
         visible.update(cases_visible_to(by).filter(pk__in=chunk).values_list("pk", flat=True))
     return visible
 
@@ -439,21 +441,30 @@ def _container_unit(rows: list[_Row], *, by: AnyUser | None, sha256: str) -> Org
     return unit
 
 
-def _positions(keys: set[tuple[int, str]]) -> dict[tuple[int, str], Position]:
-    """Posts by (unit, title): existing ones, and placeholders created for the rest."""
-    found: dict[tuple[int, str], Position] = {}
+def _positions(keys: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, int, int]]:
+    """Posts by (unit, title) as (id, unit, appointing unit): existing ones, and
+    placeholders (appointed by their own unit) created for the rest."""
+    found: dict[tuple[int, str], tuple[int, int, int]] = {}
     unit_ids = sorted({u for u, _t in keys})
-    for chunk in _chunks(unit_ids, QUERY_CHUNK):
-        for post in Position.objects.filter(unit_id__in=chunk).order_by("pk"):
-            found.setdefault((post.unit_id, post.title), post)
-    missing = [
-        Position(title=title, unit_id=unit_id, appointing_unit_id=unit_id)
-        for unit_id, title in sorted(keys)
-        if (unit_id, title) not in found
-    ]
-    Position.objects.bulk_create(missing, batch_size=BATCH)
-    for post in missing:
-        found[(post.unit_id, post.title)] = post
+    for chunk in _chunks(unit_ids, query_chunk()):
+        for pk, unit_id, title, appointing in (
+            Position.objects.filter(unit_id__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "unit_id", "title", "appointing_unit_id")
+        ):
+            found.setdefault((unit_id, title), (pk, unit_id, appointing))
+    missing = [k for k in sorted(keys) if k not in found]
+    ids = reserve_ids(Position, len(missing))
+    insert_rows(
+        Position,
+        [
+            {"id": pk, "title": title, "unit_id": unit_id, "appointing_unit_id": unit_id, "is_leadership": True}
+            for pk, (unit_id, title) in zip(ids, missing, strict=True)
+        ],
+        batch=BATCH,
+    )
+    for pk, (unit_id, title) in zip(ids, missing, strict=True):
+        found[(unit_id, title)] = (pk, unit_id, unit_id)
     return found
 
 
@@ -463,8 +474,8 @@ def _officials(keys: set[tuple[int, str]], sha256: str) -> dict[tuple[int, str],
     found: dict[tuple[int, str], int] = {}
     unit_ids = sorted({u for u, _n in keys})
     names = sorted({n for _u, n in keys})
-    for unit_chunk in _chunks(unit_ids, QUERY_CHUNK):
-        for name_chunk in _chunks(names, QUERY_CHUNK):
+    for unit_chunk in _chunks(unit_ids, 1000):
+        for name_chunk in _chunks(names, query_chunk() - len(unit_chunk)):
             for source in (
                 Appointment.objects.filter(position__unit_id__in=unit_chunk, official__full_name__in=name_chunk),
                 Case.objects.filter(position__unit_id__in=unit_chunk, official__full_name__in=name_chunk),
@@ -474,15 +485,36 @@ def _officials(keys: set[tuple[int, str]], sha256: str) -> dict[tuple[int, str],
                 ):
                     found.setdefault((unit_id, name), official_id)
     prefix = f"IMP-{sha256[:8]}-{uuid.uuid4().hex[:8]}"
-    missing_keys = [k for k in sorted(keys) if k not in found]
-    missing = [
-        Official(full_name=name, honorific="", personnel_number=f"{prefix}-{index:07d}")
-        for index, (_unit, name) in enumerate(missing_keys, start=1)
-    ]
-    Official.objects.bulk_create(missing, batch_size=BATCH)
-    for key, official in zip(missing_keys, missing, strict=True):
-        found[key] = official.pk
+    missing = [k for k in sorted(keys) if k not in found]
+    ids = reserve_ids(Official, len(missing))
+    insert_rows(
+        Official,
+        [
+            {"id": pk, "full_name": name, "honorific": "", "personnel_number": f"{prefix}-{index:07d}"}
+            for index, (pk, (_unit, name)) in enumerate(zip(ids, missing, strict=True), start=1)
+        ],
+        batch=BATCH,
+    )
+    for pk, key in zip(ids, missing, strict=True):
+        found[key] = pk
     return found
+
+
+@contextlib.contextmanager
+def _large_page_cache() -> Iterator[None]:
+    """On SQLite, a page cache that holds the case indexes while 100,000 rows go in."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = cursor.fetchone()[0]
+        cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _create(
@@ -492,9 +524,11 @@ def _create(
     if not new:
         return 0
     actor = by if by is not None and by.is_authenticated else None
+    actor_id = actor.pk if actor is not None else None
     actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"  # type: ignore[union-attr]
     now = timezone.now()
-    with transaction.atomic(durable=True):
+    to_state = f"{CaseStatus.CLOSED}:"
+    with _large_page_cache(), transaction.atomic(durable=True):
         if any(r.unit is None for r in new):
             container = _container_unit(new, by=by, sha256=sha256)
             for r in new:
@@ -502,60 +536,63 @@ def _create(
                     r.unit = container
         posts = _positions({(r.unit.pk, r.raw["position_title"]) for r in new})  # type: ignore[union-attr]
         people = _officials({(r.unit.pk, r.raw["official_name"]) for r in new}, sha256)  # type: ignore[union-attr]
-        through = Case.grounds.through
+        # One event instance computes every hash: the chain of each case is this one event.
+        fixed = {
+            "seq": 1,
+            "at": now,
+            "actor_id": actor_id,
+            "actor_name": actor_name,
+            "action": IMPORTED_ACTION,
+            "from_state": "",
+            "to_state": to_state,
+            "step_code": "",
+            "reason": "",
+            "prev_hash": GENESIS_HASH,
+        }
+        event = CaseEvent(**fixed)
         done = 0
         for batch in _chunks(new, BATCH):
-            cases = []
-            for r in batch:
-                post = posts[(r.unit.pk, r.raw["position_title"])]  # type: ignore[union-attr]
+            ids = reserve_ids(Case, len(batch))
+            cases, grounds, events = [], [], []
+            for case_id, r in zip(ids, batch, strict=True):
+                post_id, unit_id, appointing_id = posts[(r.unit.pk, r.raw["position_title"])]  # type: ignore[union-attr]
+                event.case_id = case_id
+                event.data = {"row": r.raw, "line": r.line, "file_sha256": sha256, "file_name": filename}
+                digest = event.compute_hash()
+                events.append({**fixed, "case_id": case_id, "data": event.data, "hash": digest})
                 cases.append(
-                    Case(
-                        reference=r.raw["case_ref"],
-                        form=r.raw["form"],
-                        official_id=people[(r.unit.pk, r.raw["official_name"])],  # type: ignore[union-attr]
-                        position=post,
-                        regulation=r.regulation,
-                        process=None,
-                        scope=authority_scope_for(post),
-                        employing_unit_id=post.unit_id,
-                        deciding_unit_id=post.appointing_unit_id,
-                        level=r.raw["level"],
-                        filed_on=r.filed_on,
-                        filed_by=actor,
-                        status=CaseStatus.CLOSED,
-                        outcome=r.raw["outcome"],
-                        decided_on=r.decided_on,
-                        closed_on=r.decided_on,
-                        imported=True,
-                    )
+                    {
+                        "id": case_id,
+                        "reference": r.raw["case_ref"],
+                        "form": r.raw["form"],
+                        "official_id": people[(r.unit.pk, r.raw["official_name"])],  # type: ignore[union-attr]
+                        "position_id": post_id,
+                        "regulation_id": r.regulation.pk,  # type: ignore[union-attr]
+                        "process_id": None,
+                        # R41-A-1/2, as services.authority_scope_for.
+                        "scope": AuthorityScope.SAME_LEVEL if appointing_id == unit_id else AuthorityScope.SUPERIOR,
+                        "employing_unit_id": unit_id,
+                        "deciding_unit_id": appointing_id,
+                        "level": r.raw["level"],
+                        "statement": "",
+                        "filed_on": r.filed_on,
+                        "filed_by_id": actor_id,
+                        "status": CaseStatus.CLOSED,
+                        "outcome": r.raw["outcome"],
+                        "current_step_id": None,
+                        "decided_on": r.decided_on,
+                        "closed_on": r.decided_on,
+                        "imported": True,
+                        "event_count": 1,
+                        "last_event_hash": digest,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
                 )
-            Case.objects.bulk_create(cases)
-            through.objects.bulk_create(
-                [through(case_id=c.pk, ground_id=g.pk) for c, r in zip(cases, batch, strict=True) for g in r.grounds]
-            )
-            events = []
-            for case, r in zip(cases, batch, strict=True):
-                event = CaseEvent(
-                    case_id=case.pk,
-                    seq=1,
-                    at=now,
-                    actor=actor,
-                    actor_name=actor_name,
-                    action=IMPORTED_ACTION,
-                    to_state=f"{CaseStatus.CLOSED}:",
-                    data=_json_safe({"row": r.raw, "line": r.line, "file_sha256": sha256, "file_name": filename}),
-                    prev_hash=GENESIS_HASH,
-                )
-                event.hash = event.compute_hash()
-                events.append(event)
-            CaseEvent.objects.bulk_create(events)
-            # The chain's head; one correlated UPDATE per batch, on the (case, seq) index.
-            Case.objects.filter(pk__in=[c.pk for c in cases]).update(
-                event_count=1,
-                last_event_hash=Subquery(
-                    CaseEvent.objects.filter(case_id=OuterRef("pk"), seq=1).values("hash")[:1]
-                ),
-            )
+                grounds.extend({"case_id": case_id, "ground_id": g.pk} for g in r.grounds)
+            insert_rows(Case, cases, batch=BATCH)
+            insert_rows(Case.grounds.through, grounds, batch=BATCH)
+            insert_rows(CaseEvent, events, batch=BATCH)
             done += len(batch)
             if progress is not None:
                 progress(ImportJob.Phase.SAVING, done, len(new))
