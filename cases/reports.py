@@ -423,6 +423,15 @@ class NationalTable:
     level_view: str = "event"
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def footer(self) -> list[Cell]:
+        """The totals row: each level's total, its share of the grand total, and 100 %."""
+        return [Cell(n, percent(n, self.grand_total), percent(n, n)) for n in self.column_totals]
+
+    @property
+    def grand_percent(self) -> Decimal:
+        return percent(self.grand_total, self.grand_total)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "form": self.form,
@@ -515,3 +524,204 @@ COUNTING_NOTE = _(
     "them, so ground rows can add up to more than the total, and their percentages "
     "(each of the total) to more than 100 %. Percentages have two decimals, rounded half up."
 )
+
+
+# --------------------------------------------------------------------------- dashboard tables
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One table of the dashboard: what its chart draws, and what CSV and XLSX export."""
+
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Any]]
+    chart: dict[str, Any] | None = None
+    note: str = ""
+
+    @property
+    def cells(self) -> list[list[tuple[Any, bool]]]:
+        """Each row as (value, is numeric) pairs, for templates."""
+        flags = [c.numeric for c in self.columns]
+        return [list(zip(row, flags, strict=True)) for row in self.rows]
+
+
+TABLE_KEYS: tuple[str, ...] = ("grounds-levels", "years-forms", "outcomes", "decision-times", "late-steps")
+
+
+def _label(choices: Any, value: Any) -> str:
+    if value in (None, ""):
+        return str(_("Pending")) if choices is CaseOutcome else "—"
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _pivot(rows: list[StatisticsRow], label_key: str, series_key: str, series: Sequence[str], series_choices: Any,
+           label_text: Any = str) -> dict[str, Any]:
+    labels = list(dict.fromkeys(r.values[label_key] for r in rows))
+    counts = {(r.values[label_key], r.values[series_key]): r.count for r in rows}
+    return {
+        "labels": [label_text(v) for v in labels],
+        "series": [
+            {"name": _label(series_choices, s), "values": [counts.get((v, s), 0) for v in labels]}
+            for s in series
+        ],
+    }
+
+
+def dashboard_tables(
+    cases: QuerySet[Case],
+    filters: ReportFilters,
+    *,
+    today: datetime.date | None = None,
+    only: str | None = None,
+) -> list[ReportTable]:
+    """The dashboard's tables (and their charts) over already scoped, filtered cases;
+    with ``only``, just that one (for an export)."""
+    builders = {
+        "grounds-levels": _grounds_levels_table,
+        "years-forms": _years_forms_table,
+        "outcomes": _outcomes_table,
+        "decision-times": _decision_times_table,
+        "late-steps": _late_steps_table,
+    }
+    keys = [only] if only else list(builders)
+    return [builders[key](cases, filters, today) for key in keys if key in builders]
+
+
+def _grounds_levels_table(cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None) -> ReportTable:
+    levels = LEVELS_NOW if filters.levels == "current" else LEVELS_AT_THE_TIME
+    ground_texts = {g.code: g.text for g in Ground.objects.filter(regulation__version__is_current=True)}
+    by_ground = statistics(cases, by=["ground", "level"], levels=filters.levels, date_basis=filters.date_basis)
+    return ReportTable(
+        key="grounds-levels",
+        title=str(_("Cases by ground and level")),
+        columns=[
+            Column("ground", str(_("Ground"))),
+            Column("text", str(_("Ground text"))),
+            Column("level", str(_("Level"))),
+            Column("count", str(_("Cases")), numeric=True),
+            Column("percent", str(_("% of all cases")), numeric=True),
+        ],
+        rows=[
+            [r["ground"], ground_texts.get(r["ground"], ""), _label(Level, r["level"]), r.count, r.percent]
+            for r in by_ground
+        ],
+        chart={
+            "kind": "horizontal",
+            "stacked": True,
+            "unit": str(_("cases")),
+            **_pivot(by_ground.rows, "ground", "level", levels, Level),
+        },
+        note=str(COUNTING_NOTE),
+    )
+
+
+def _years_forms_table(cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None) -> ReportTable:
+    by_year = statistics(cases, by=["year", "form"], levels=filters.levels, date_basis=filters.date_basis)
+    return ReportTable(
+        key="years-forms",
+        title=str(_("Cases per year by form")),
+        columns=[
+            Column("year", str(_("Year"))),
+            Column("form", str(_("Form"))),
+            Column("count", str(_("Cases")), numeric=True),
+            Column("percent", str(_("% of all cases")), numeric=True),
+        ],
+        rows=[[r["year"], _label(Form, r["form"]), r.count, r.percent] for r in by_year if r["year"] is not None],
+        chart={
+            "kind": "vertical",
+            "stacked": True,
+            "unit": str(_("cases")),
+            **_pivot([r for r in by_year.rows if r.values["year"] is not None], "year", "form", Form.values, Form),
+        },
+        note=str(_("The year is that of the decision date; undecided cases are not counted."))
+        if filters.date_basis == "decided"
+        else str(_("The year is that of the filing date.")),
+    )
+
+
+def _outcomes_table(cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None) -> ReportTable:
+    by_outcome = outcome_counts(cases)
+    return ReportTable(
+        key="outcomes",
+        title=str(_("Cases by outcome")),
+        columns=[
+            Column("outcome", str(_("Outcome"))),
+            Column("count", str(_("Cases")), numeric=True),
+            Column("percent", str(_("% of all cases")), numeric=True),
+        ],
+        rows=[[_label(CaseOutcome, r["outcome"]), r.count, r.percent] for r in by_outcome],
+        chart={
+            "kind": "horizontal",
+            "stacked": False,
+            "unit": str(_("cases")),
+            "labels": [_label(CaseOutcome, r["outcome"]) for r in by_outcome],
+            "series": [{"name": str(_("Cases")), "values": [r.count for r in by_outcome]}],
+        },
+    )
+
+
+def _decision_times_table(cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None) -> ReportTable:
+    times = decision_times(cases)
+    return ReportTable(
+        key="decision-times",
+        title=str(_("Time from filing to decision")),
+        columns=[
+            Column("form", str(_("Form"))),
+            Column("regulation", str(_("Regulation"))),
+            Column("cases", str(_("Decided cases")), numeric=True),
+            Column("median_days", str(_("Median (days)")), numeric=True),
+            Column("p90_days", str(_("90th percentile (days)")), numeric=True),
+        ],
+        rows=[[_label(Form, t.form), t.regulation, t.cases, t.median_days, t.p90_days] for t in times],
+        chart={
+            "kind": "horizontal",
+            "stacked": False,
+            "unit": str(_("days")),
+            "labels": [f"{_label(Form, t.form)} · {t.regulation}" for t in times],
+            "series": [
+                {"name": str(_("Median")), "values": [float(t.median_days) for t in times]},
+                {"name": str(_("90th percentile")), "values": [float(t.p90_days) for t in times]},
+            ],
+        },
+        note=str(_("Calendar days from the filing date to the decision date, over the cases with a decision date.")),
+    )
+
+
+def _late_steps_table(cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None) -> ReportTable:
+    steps = late_steps(cases, today=today)
+    return ReportTable(
+        key="late-steps",
+        title=str(_("Steps decided late")),
+        columns=[
+            Column("step", str(_("Step"))),
+            Column("name", str(_("Name"))),
+            Column("completed", str(_("Completed with a due date")), numeric=True),
+            Column("late", str(_("Completed late")), numeric=True),
+            Column("late_percent", str(_("% late")), numeric=True),
+            Column("overdue_now", str(_("Open and overdue now")), numeric=True),
+        ],
+        rows=[[s.code, s.name, s.completed, s.late, s.late_percent, s.overdue_now] for s in steps],
+        chart={
+            "kind": "horizontal",
+            "stacked": False,
+            "unit": "%",
+            "max": 100,
+            "labels": [s.code for s in steps],
+            "series": [{"name": str(_("% late")), "values": [float(s.late_percent) for s in steps]}],
+        },
+        note=str(
+            _("A step is late when it was completed after its due date (by the local date of completion). Steps without a time limit are not counted.")
+        ),
+    )

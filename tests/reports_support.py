@@ -117,3 +117,19 @@ def reports_locale_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def reports_translations(settings: Any, reports_locale_dir: Path) -> None:
     settings.LOCALE_PATHS = [str(reports_locale_dir)]
+
+
+def new_post(world: Any, *, official_name: str, title: str = "Phó Chánh Văn phòng Ủy ban nhân dân tỉnh",
+             unit: Any = None) -> tuple[Any, Any]:
+    """A post of the province decided by the province itself, and an official holding it."""
+    import datetime
+
+    from cases.models import Appointment, Official, Position
+
+    unit = unit or world.province
+    position = Position.objects.create(title=title, unit=unit, appointing_unit=unit)
+    official = Official.objects.create(
+        full_name=official_name, honorific="bà", personnel_number=f"R-{position.pk:06d}"
+    )
+    Appointment.objects.create(official=official, position=position, term_start=datetime.date(2021, 6, 1))
+    return official, position
