@@ -522,7 +522,7 @@ def national_table(
 COUNTING_NOTE = _(
     "Total is the number of cases. A case filed on two grounds is counted under each of "
     "them, so ground rows can add up to more than the total, and their percentages "
-    "(each of the total) to more than 100 %. Percentages have two decimals, rounded half up."
+    "(each of the total) to more than 100 percent. Percentages have two decimals, rounded half up."
 )
 
 
@@ -611,7 +611,7 @@ def _grounds_levels_table(cases: QuerySet[Case], filters: ReportFilters, today: 
             Column("text", str(_("Ground text"))),
             Column("level", str(_("Level"))),
             Column("count", str(_("Cases")), numeric=True),
-            Column("percent", str(_("% of all cases")), numeric=True),
+            Column("percent", str(_("Share of all cases (%)")), numeric=True),
         ],
         rows=[
             [r["ground"], ground_texts.get(r["ground"], ""), _label(Level, r["level"]), r.count, r.percent]
@@ -636,7 +636,7 @@ def _years_forms_table(cases: QuerySet[Case], filters: ReportFilters, today: dat
             Column("year", str(_("Year"))),
             Column("form", str(_("Form"))),
             Column("count", str(_("Cases")), numeric=True),
-            Column("percent", str(_("% of all cases")), numeric=True),
+            Column("percent", str(_("Share of all cases (%)")), numeric=True),
         ],
         rows=[[r["year"], _label(Form, r["form"]), r.count, r.percent] for r in by_year if r["year"] is not None],
         chart={
@@ -659,7 +659,7 @@ def _outcomes_table(cases: QuerySet[Case], filters: ReportFilters, today: dateti
         columns=[
             Column("outcome", str(_("Outcome"))),
             Column("count", str(_("Cases")), numeric=True),
-            Column("percent", str(_("% of all cases")), numeric=True),
+            Column("percent", str(_("Share of all cases (%)")), numeric=True),
         ],
         rows=[[_label(CaseOutcome, r["outcome"]), r.count, r.percent] for r in by_outcome],
         chart={
@@ -709,7 +709,7 @@ def _late_steps_table(cases: QuerySet[Case], filters: ReportFilters, today: date
             Column("name", str(_("Name"))),
             Column("completed", str(_("Completed with a due date")), numeric=True),
             Column("late", str(_("Completed late")), numeric=True),
-            Column("late_percent", str(_("% late")), numeric=True),
+            Column("late_percent", str(_("Late (%)")), numeric=True),
             Column("overdue_now", str(_("Open and overdue now")), numeric=True),
         ],
         rows=[[s.code, s.name, s.completed, s.late, s.late_percent, s.overdue_now] for s in steps],
@@ -719,7 +719,7 @@ def _late_steps_table(cases: QuerySet[Case], filters: ReportFilters, today: date
             "unit": "%",
             "max": 100,
             "labels": [s.code for s in steps],
-            "series": [{"name": str(_("% late")), "values": [float(s.late_percent) for s in steps]}],
+            "series": [{"name": str(_("Late (%)")), "values": [float(s.late_percent) for s in steps]}],
         },
         note=str(
             _("A step is late when it was completed after its due date (by the local date of completion). Steps without a time limit are not counted.")

@@ -95,16 +95,19 @@ def good_rows(n: int = 3) -> list[dict[str, str]]:
 
 
 def compile_catalog(target: Path) -> Path:
-    """The core Vietnamese catalog with this area's fragment, compiled under ``target``.
-
-    The fragment comes first, so its entries win; the integrator merges it for real.
+    """The core Vietnamese catalog with this area's fragment (and the other areas'),
+    compiled under ``target``. This fragment comes first, so its entries win; the
+    integrator merges the fragments into the shared catalog for real.
     """
     out = target / "vi" / "LC_MESSAGES"
     out.mkdir(parents=True, exist_ok=True)
     msgcat, msgfmt = shutil.which("msgcat"), shutil.which("msgfmt")
     assert msgcat and msgfmt, "gettext's msgcat and msgfmt compile the translation fragment"
     merged = target / "merged.po"
-    subprocess.run([msgcat, "--use-first", "-o", str(merged), str(FRAGMENT), str(CORE_CATALOG)], check=True)
+    others = sorted(str(p) for p in FRAGMENT.parent.glob("*.po") if p != FRAGMENT)
+    subprocess.run(
+        [msgcat, "--use-first", "-o", str(merged), str(FRAGMENT), *others, str(CORE_CATALOG)], check=True
+    )
     subprocess.run([msgfmt, "--check-format", "-o", str(out / "django.mo"), str(merged)], check=True)
     return target
 

@@ -20,7 +20,7 @@ class ImportJob(models.Model):
         QUEUED = "queued", _("Waiting")
         RUNNING = "running", _("Running")
         DONE = "done", _("Imported")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", _("Not imported: the file has errors")
         FAILED = "failed", _("Failed")
 
     class Phase(models.TextChoices):
