@@ -193,10 +193,11 @@ STORAGES = {
         "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
     },
     "staticfiles": {
-        "BACKEND": (
+        "BACKEND": env_str(
+            "STATICFILES_BACKEND",
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage",
         ),
     },
 }

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
-FRAGMENT = ROOT / "cases" / "locale" / "fragments" / "web.po"
+FRAGMENT = ROOT / "cases" / "locale" / "vi" / "LC_MESSAGES" / "django.po"  # the merged catalog
 PASSWORD = "cadre-demo"
 
 _PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{\{[^}]*\}\}")
@@ -54,9 +54,16 @@ def parse_po(path: Path = FRAGMENT) -> list[tuple[str, list[str]]]:
     return entries
 
 
+# The language switch names each language in its own language, on purpose.
+NATIVE_NAMES = {"English", "Vietnamese"}
+
+
 def translated_msgids() -> list[str]:
     """The msgids whose Vietnamese text differs from the English id."""
-    return [msgid for msgid, strs in parse_po() if strs and strs[0] and strs[0] != msgid]
+    return [
+        msgid for msgid, strs in parse_po()
+        if strs and strs[0] and strs[0] != msgid and msgid not in NATIVE_NAMES
+    ]
 
 
 def _matcher(msgid: str) -> re.Pattern[str] | None:
@@ -120,7 +127,8 @@ def page_texts(html: str) -> list[str]:
     import html as html_lib
 
     body = html.split("<body", 1)[-1]
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S | re.I)
+    # Raw audit data (JSON in <pre>/<code>) is the hashed record itself, not interface text.
+    body = re.sub(r"<(script|style|pre|code)\b.*?</\1>", " ", body, flags=re.S | re.I)
     return [html_lib.unescape(t) for t in re.split(r"<[^>]+>", body) if t.strip()]
 
 
@@ -129,7 +137,7 @@ VISIBLE_TEXT_JS = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
-    if (!el || el.closest("script,style,[hidden]")) continue;
+    if (!el || el.closest("script,style,pre,code,[hidden]")) continue;
     if (node.textContent.trim()) out.push(node.textContent);
   }
   return out;

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cases.security.lockout import client_address, locked_until
 
 
 class SignInForm(AuthenticationForm):
@@ -18,6 +24,17 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = _("User name")
         self.fields["password"].label = _("Password")
         self.fields["username"].widget.attrs["autocomplete"] = "username"
+
+    def clean(self) -> dict[str, Any]:
+        # Checked before the password, so a locked account says why, not "wrong password".
+        until = locked_until(self.data.get("username", ""), client_address(self.request))
+        if until is not None:
+            raise forms.ValidationError(
+                _("Too many failed sign-ins: this account or address is locked until %(time)s. Try again later or ask an administrator to unlock it."),
+                code="locked",
+                params={"time": timezone.localtime(until).strftime("%H:%M %d/%m/%Y")},
+            )
+        return super().clean()
 
 
 class SignInView(auth_views.LoginView):
