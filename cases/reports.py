@@ -621,6 +621,7 @@ def _grounds_levels_table(cases: QuerySet[Case], filters: ReportFilters, today: 
             "kind": "horizontal",
             "stacked": True,
             "unit": str(_("cases")),
+            "integer": True,
             **_pivot(by_ground.rows, "ground", "level", levels, Level),
         },
         note=str(COUNTING_NOTE),
@@ -643,6 +644,7 @@ def _years_forms_table(cases: QuerySet[Case], filters: ReportFilters, today: dat
             "kind": "vertical",
             "stacked": True,
             "unit": str(_("cases")),
+            "integer": True,
             **_pivot([r for r in by_year.rows if r.values["year"] is not None], "year", "form", Form.values, Form),
         },
         note=str(_("The year is that of the decision date; undecided cases are not counted."))
@@ -666,6 +668,7 @@ def _outcomes_table(cases: QuerySet[Case], filters: ReportFilters, today: dateti
             "kind": "horizontal",
             "stacked": False,
             "unit": str(_("cases")),
+            "integer": True,
             "labels": [_label(CaseOutcome, r["outcome"]) for r in by_outcome],
             "series": [{"name": str(_("Cases")), "values": [r.count for r in by_outcome]}],
         },

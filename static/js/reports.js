@@ -32,11 +32,12 @@
   }
 
   // A "nice" axis maximum and step: 1, 2 or 5 times a power of ten.
-  function niceScale(max, ticks) {
+  function niceScale(max, ticks, integer) {
     if (!(max > 0)) { return { max: 1, step: 1 }; }
     var raw = max / ticks;
     var power = Math.pow(10, Math.floor(Math.log10(raw)));
     var step = [1, 2, 5, 10].map(function (m) { return m * power; }).find(function (s) { return s >= raw; });
+    if (integer) { step = Math.max(1, Math.round(step)); }  // counts: no half cases on the axis
     return { max: Math.ceil(max / step) * step, step: step };
   }
 
@@ -94,7 +95,7 @@
     var top = 8, bottom = 26, right = 16;
     var height = top + rowH * chart.labels.length + bottom;
     var plotW = width - labelWidth - right;
-    var scale = niceScale(dataMax(chart), 5);
+    var scale = niceScale(dataMax(chart), 5, chart.integer);
     var svg = el("svg", { viewBox: "0 0 " + width + " " + height, width: "100%", height: height, "class": "chart-svg" });
     for (var t = 0; t <= scale.max + 1e-9; t += scale.step) {
       var gx = labelWidth + plotW * t / scale.max;
@@ -134,7 +135,7 @@
     var width = Math.max(container.clientWidth || 640, 320);
     var height = 260, top = 14, bottom = 30, left = 44, right = 10;
     var plotW = width - left - right, plotH = height - top - bottom;
-    var scale = niceScale(dataMax(chart), 5);
+    var scale = niceScale(dataMax(chart), 5, chart.integer);
     var svg = el("svg", { viewBox: "0 0 " + width + " " + height, width: "100%", height: height, "class": "chart-svg" });
     for (var t = 0; t <= scale.max + 1e-9; t += scale.step) {
       var gy = top + plotH - plotH * t / scale.max;
