@@ -17,6 +17,7 @@ import csv
 import datetime
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--database-url", help="run against this database instead of a fresh SQLite file")
+    parser.add_argument("--keep", action="store_true", help="keep the generated file and database folder")
     args = parser.parse_args(argv)
 
     folder = _setup_django(args.database_url)
@@ -150,7 +152,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{'≤ 60 s' if rows == 100_000 else '':>8}  {'yes' if target_ok else 'NO'}"
         )
     print(f"{'audit chains of 50 sampled cases':<38} {'':>9} {'':>9} {'':>8} {'':>9} {'':>8}  {'yes' if chains_ok else 'NO'}")
-    print(f"\nfiles under {folder} (delete when done)")
+    if args.keep:
+        print(f"\nfiles kept under {folder}")
+    else:
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(folder, ignore_errors=True)
     return 0 if runs[0][2] == rows and runs[1][2] == 0 and chains_ok and all(
         s <= TARGET_SECONDS * rows / 100_000 for _l, s, _c in runs
     ) else 1
