@@ -220,13 +220,30 @@ else:
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        # A task whose worker died unacknowledged goes back to the queue after this many
+        # seconds; workers look for such tasks every interval × throttle seconds.
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+        # Publishing gives up at once when Redis is unreachable, so a user's action never
+        # waits on it (what was not queued, the deadline sweep queues again); workers
+        # reconnect with their own policy (CELERY_BROKER_CONNECTION_MAX_RETRIES).
+        "socket_connect_timeout": 2,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+        # Lets several deployments (or test runs) share one Redis database.
+        "global_keyprefix": env_str("CELERY_REDIS_KEY_PREFIX", ""),
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -252,6 +269,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # E-mail: console locally, SMTP from the environment.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # the file backend's folder
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -262,6 +280,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cadre-exit@localhost")
 # Deadline reminders: working days before the due date, and escalation threshold.
 REMINDER_DAYS_BEFORE = [int(x) for x in env_list("REMINDER_DAYS_BEFORE", ["3", "1"])]
 ESCALATE_AFTER_OVERDUE_DAYS = env_int("ESCALATE_AFTER_OVERDUE_DAYS", 3)
+# Reminders of the day go out from this local hour on (the 07:00 sweep), not at midnight.
+REMINDER_SEND_FROM_HOUR = env_int("REMINDER_SEND_FROM_HOUR", 7)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -272,6 +292,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "cases.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "cadre_exit API",
@@ -281,6 +302,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One named component per choice set, shared wherever the set appears.
+    "ENUM_NAME_OVERRIDES": {
+        "AuthorityScopeEnum": "cases.models.choices.AuthorityScope",
+        "FormEnum": "cases.models.choices.Form",
+        "DocumentKindEnum": "cases.models.choices.DocumentKind",
+        "AttachableDocumentKindEnum": "cases.api.serializers.cases.ATTACHABLE_KINDS",
+        "StepKindEnum": "cases.models.choices.StepKind",
+        "UnitKindEnum": "cases.models.choices.UnitKind",
+        "CaseStatusEnum": "cases.models.choices.CaseStatus",
+        "StepStatusEnum": "cases.models.choices.StepStatus",
+        "ActionNameEnum": "cases.api.serializers.cases.ACTION_NAMES",
+        "ActionFieldTypeEnum": "cases.api.serializers.cases.ACTION_FIELD_KINDS",
+    },
 }
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "cadre-demo")

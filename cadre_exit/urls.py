@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/2fa/", second_factor, name="second_factor"),
+    path("api/v1/", include("cases.api.urls")),
     path("", include("cases.urls")),
 ]

@@ -9,17 +9,22 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.errors import NotFound
 from cases.models import (
+    Appointment,
     Case,
     CaseEvent,
     CaseStep,
     Delegation,
+    Document,
     Membership,
+    Official,
     OrgUnit,
+    Position,
     Role,
     StepStatus,
 )
@@ -182,3 +187,86 @@ def timeline(case: Case, *, until: datetime.datetime | None = None) -> QuerySet[
     if until is not None:
         events = events.filter(at__lte=until)
     return events
+
+
+# --- the organisation register and case search (shared by the web views and the API) ---
+
+
+def officials_visible_to(user: AnyUser) -> QuerySet[Official]:
+    """Officials appointed (now or before) to a post in the user's scope, and their own record."""
+    if not user.is_authenticated:
+        return Official.objects.none()
+    if is_admin(user):
+        return Official.objects.all()
+    in_scope = Appointment.objects.filter(_subtree_q("position__unit__", scope_units(user)))
+    q = Q(pk__in=in_scope.values("official_id"))
+    own = official_of(user)
+    if own is not None:
+        q |= Q(pk=own.pk)
+    return Official.objects.filter(q)
+
+
+def positions_visible_to(user: AnyUser) -> QuerySet[Position]:
+    """Posts of the units in the user's scope, and the posts an official holds or held."""
+    if not user.is_authenticated:
+        return Position.objects.none()
+    if is_admin(user):
+        return Position.objects.all()
+    q = _subtree_q("unit__", scope_units(user))
+    own = official_of(user)
+    if own is not None:
+        q |= Q(pk__in=Appointment.objects.filter(official=own).values("position_id"))
+    return Position.objects.filter(q)
+
+
+def get_document_for_user(user: AnyUser, pk: int | str) -> Document:
+    """A document of a case the user may see; otherwise NotFound (existence does not leak)."""
+    try:
+        return Document.objects.select_related("case").get(
+            pk=pk, case__in=cases_visible_to(user).values("pk")
+        )
+    except (Document.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("Document not found.")) from exc
+
+
+def filter_cases(
+    cases: QuerySet[Case],
+    *,
+    form: str | None = None,
+    regulation_code: str | None = None,
+    status: str | None = None,
+    level: str | None = None,
+    unit: OrgUnit | None = None,
+    overdue: bool | None = None,
+    ground_code: str | None = None,
+    filed_from: datetime.date | None = None,
+    filed_to: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> QuerySet[Case]:
+    """Narrow an already scoped queryset; ``unit`` covers its whole subtree."""
+    if form:
+        cases = cases.filter(form=form)
+    if regulation_code:
+        cases = cases.filter(regulation__code=regulation_code)
+    if status:
+        cases = cases.filter(status=status)
+    if level:
+        cases = cases.filter(level=level)
+    if unit is not None:
+        cases = cases.filter(
+            Q(employing_unit__path__startswith=unit.path) | Q(deciding_unit__path__startswith=unit.path)
+        )
+    if overdue is not None:
+        late = CaseStep.objects.filter(
+            case=OuterRef("pk"), status=StepStatus.ACTIVE, due_on__lt=today or timezone.localdate()
+        )
+        cases = cases.filter(Exists(late)) if overdue else cases.exclude(Exists(late))
+    if ground_code:
+        cases = cases.filter(
+            Exists(Case.grounds.through.objects.filter(case=OuterRef("pk"), ground__code=ground_code))
+        )
+    if filed_from is not None:
+        cases = cases.filter(filed_on__gte=filed_from)
+    if filed_to is not None:
+        cases = cases.filter(filed_on__lte=filed_to)
+    return cases

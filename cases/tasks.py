@@ -1,19 +1,54 @@
-"""Celery tasks: thin wrappers that take primary keys and call services."""
+"""Celery tasks: thin wrappers that take primary keys and call services.
+
+Each is safe to run twice (the services claim their work with a row lock or a
+conditional update), is acknowledged only once it has finished (``acks_late``) and goes
+back to the queue when its worker dies (``reject_on_worker_lost``). They retry only on
+transient errors; whatever still fails is picked up by the next deadline sweep.
+"""
 
 from __future__ import annotations
 
+import smtplib
+
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+TRANSIENT_DB = (OperationalError, InterfaceError)
 
 
 def enqueue_decision_document(decision_id: int) -> None:
-    render_decision_document.delay(decision_id)
+    """Ask for the decision's PDF (called by the engine after the approval commits).
+
+    No retries against a dead broker: the user's request must not wait for it, and the
+    sweep re-requests every decision whose document is still pending.
+    """
+    render_decision_document.apply_async((decision_id,), retry=False)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_DB,
+    retry_backoff=True,
+    max_retries=5,
+)
 def render_decision_document(decision_id: int) -> None:
     from cases.documents_service import issue_decision_document
 
     issue_decision_document(decision_id=decision_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(*TRANSIENT_DB, smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_notification_email(notification_id: int) -> None:
+    from cases.notifications import send_email
+
+    send_email(notification_id=notification_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -14,7 +14,7 @@ from cases.models.catalog import (
 )
 from cases.models.choices import *  # noqa: F403
 from cases.models.imports import ImportJob
-from cases.models.notify import Delegation, Notification, Reminder
+from cases.models.notify import Delegation, Notification, Reminder, UserPreference
 from cases.models.org import (
     DISTRICT_LEVEL_ENDS,
     Appointment,
@@ -57,5 +57,6 @@ __all__ = [
     "TOTPDevice",
     "StepTemplate",
     "TimeLimit",
+    "UserPreference",
     "Vote",
 ]

@@ -60,11 +60,32 @@ class Notification(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["user", "created_at"], condition=models.Q(read_at__isnull=True), name="notification_unread")
+            models.Index(fields=["user", "created_at"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
+            # The e-mail outbox the deadline sweep drains when an e-mail task was lost.
+            models.Index(fields=["created_at"], condition=models.Q(emailed_at__isnull=True), name="notification_unemailed"),
         ]
 
     def __str__(self) -> str:
         return self.subject
+
+
+class UserPreference(models.Model):
+    """How a user wants to be told: the language of notifications, and whether by e-mail."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    email_notifications = models.BooleanField(_("notify me by e-mail"), default=True)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language})"
 
 
 class Delegation(models.Model):

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0003_security_signin'),
+        ('cases', '0004_celery_preferences'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,29 @@
+"""Role gates checked before any input is read (the finer scope checks live in the services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from cases.organisation import may_edit_register
+from cases.selectors import is_admin
+
+
+class AdminWrites(BasePermission):
+    """Everyone signed in reads; only administrators change (organisation units)."""
+
+    message = _("Only administrators change the organisation units.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return request.method in SAFE_METHODS or is_admin(request.user)
+
+
+class RegisterWrites(BasePermission):
+    """Everyone signed in reads; clerks and administrators change (posts and officials)."""
+
+    message = _("Only clerks and administrators change posts and officials.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return request.method in SAFE_METHODS or may_edit_register(request.user)

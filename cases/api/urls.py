@@ -1,0 +1,60 @@
+"""URLs of API version 1, included at ``/api/v1/`` with the namespace ``api``."""
+
+from __future__ import annotations
+
+from django.urls import path, re_path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from cases.api import views
+from cases.api.exceptions import not_found
+from cases.api.schema import SCHEMA_SETTINGS
+
+
+class IdConverter:
+    """A positive database id: at most 18 digits, so it always fits a 64-bit integer."""
+
+    regex = "[1-9][0-9]{0,17}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("catalog/regulations/", views.RegulationListView.as_view(), name="regulations"),
+    path("org-units/", views.OrgUnitListView.as_view(), name="org-units"),
+    path("org-units/<id:pk>/", views.OrgUnitDetailView.as_view(), name="org-unit"),
+    path("officials/", views.OfficialListView.as_view(), name="officials"),
+    path("officials/<id:pk>/", views.OfficialDetailView.as_view(), name="official"),
+    path("positions/", views.PositionListView.as_view(), name="positions"),
+    path("positions/<id:pk>/", views.PositionDetailView.as_view(), name="position"),
+    path("cases/", views.CaseListView.as_view(), name="cases"),
+    path("cases/<id:pk>/", views.CaseDetailView.as_view(), name="case"),
+    path("cases/<id:pk>/actions/", views.CaseActionView.as_view(), name="case-actions"),
+    path("cases/<id:pk>/events/", views.CaseEventsView.as_view(), name="case-events"),
+    path("cases/<id:pk>/events/verify/", views.CaseChainView.as_view(), name="case-events-verify"),
+    path("cases/<id:pk>/documents/", views.CaseDocumentsView.as_view(), name="case-documents"),
+    path("documents/<id:pk>/download/", views.DocumentDownloadView.as_view(), name="document-download"),
+    path("inbox/", views.InboxView.as_view(), name="inbox"),
+    path("calendar/due-date/", views.DueDateView.as_view(), name="due-date"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS, api_version="v1"),
+        name="schema",
+    ),
+    # The split view serves its init script as a file, as the content-security policy requires.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
+        name="docs",
+    ),
+    # Anything else under /api/v1/ answers in the API's error format.
+    re_path(r"^.*$", not_found),
+]
