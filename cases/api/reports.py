@@ -15,16 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import selectors
 from cases.api.exceptions import error_body
+from cases.api.permissions import Importers, ReportReaders
 from cases.api.schema import errors
 from cases.api.views import ApiView
-from cases.imports import ImportRejected, import_cases, may_import, read_limited
-from cases.models import Case, Form, Regulation, Role
+from cases.imports import ImportRejected, import_cases, read_limited
+from cases.models import Case, Form, Regulation
 from cases.reports import (
     DIMENSIONS,
     ReportFilters,
@@ -36,8 +37,6 @@ from cases.reports import (
     statistics,
 )
 
-READER_ROLES = frozenset({Role.CLERK, Role.AUTHORITY, Role.AUDITOR, Role.ADMIN})
-
 COUNTING = (
     "`total` is the number of distinct cases. Grouping by `ground` counts a case once under "
     "each of its grounds, so ground rows can add up to more than `total`; every `percent` is "
@@ -46,22 +45,6 @@ COUNTING = (
     "those at the time of the case; `levels=current` rolls a historic district up to its "
     "unit's parent (its province)."
 )
-
-
-class ReportReaders(BasePermission):
-    """Clerks, authorities, auditors and administrators read the figures of their scope."""
-
-    message = _("Statistics are for clerks, authorities and auditors.")
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        return bool(set(selectors.roles_of(request.user)) & READER_ROLES)
-
-
-class Importers(BasePermission):
-    message = _("Only clerks and administrators import historic cases.")
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        return may_import(request.user)
 
 
 # --------------------------------------------------------------------------- input
@@ -172,13 +155,13 @@ def _decimal(help_text: str) -> serializers.DecimalField:
 
 
 class StatisticsRowSerializer(serializers.Serializer):
-    ground = serializers.CharField(required=False, help_text="Stable ID of the ground (when grouped by ground).")
-    level = serializers.CharField(required=False, help_text="central, provincial, district or commune.")
-    year = serializers.IntegerField(required=False)
-    form = serializers.CharField(required=False)
-    regulation = serializers.CharField(required=False)
-    outcome = serializers.CharField(required=False, help_text="approved, rejected, withdrawn, or empty while pending.")
-    status = serializers.CharField(required=False)
+    ground = serializers.CharField(required=False, allow_null=True, help_text="Stable ID of the ground (when grouped by ground).")
+    level = serializers.CharField(required=False, allow_null=True, help_text="central, provincial, district or commune.")
+    year = serializers.IntegerField(required=False, allow_null=True, help_text="Null for a case without the date asked for (undecided, with date=decided).")
+    form = serializers.CharField(required=False, allow_null=True)
+    regulation = serializers.CharField(required=False, allow_null=True)
+    outcome = serializers.CharField(required=False, allow_null=True, help_text="approved, rejected, withdrawn, or empty while pending.")
+    status = serializers.CharField(required=False, allow_null=True)
     count = serializers.IntegerField()
     percent = _decimal("count as a percentage of `total`, two decimals, rounded half up.")
 
@@ -262,7 +245,9 @@ class ImportRejectedSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="`import_rejected`.")
     detail = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-    errors = RowErrorSerializer(many=True, help_text="Every problem of every row.")
+    errors = RowErrorSerializer(
+        many=True, required=False, help_text="Every problem of every row (when the file itself was read)."
+    )
 
 
 # --------------------------------------------------------------------------- views
