@@ -32,6 +32,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +86,8 @@ BATCH = 2000
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # How many errors a background job keeps for its page (the count is always exact).
 JOB_ERRORS_KEPT = 1000
+# A running job not finished after this long is taken to have lost its worker.
+STALE_AFTER = datetime.timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -681,7 +684,8 @@ def _progress_key(job_id: int) -> str:
 
 
 def run_import_job(*, job_id: int) -> ImportJob | None:
-    """Run one queued import (a second run of the same job does nothing).
+    """Run one queued import (a second run of the same job does nothing, unless the first
+    one's worker died: see ``STALE_AFTER``).
 
     Progress of the reading and checking phases is written to the job row. The saving
     phase runs inside the import's transaction, where that row cannot be updated for
@@ -690,8 +694,12 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
     """
     from django.core.cache import cache
 
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now(), phase=ImportJob.Phase.READING
+    now = timezone.now()
+    # A job still "running" long after it started lost its worker; its transaction was
+    # rolled back with it (nothing was written), so it is claimed again.
+    stale = Q(status=ImportJob.Status.RUNNING, started_at__lt=now - STALE_AFTER)
+    claimed = ImportJob.objects.filter(Q(status=ImportJob.Status.QUEUED) | stale, pk=job_id).update(
+        status=ImportJob.Status.RUNNING, started_at=now, phase=ImportJob.Phase.READING
     )
     if not claimed:
         return None

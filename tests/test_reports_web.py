@@ -192,15 +192,39 @@ def test_a_bad_file_is_rejected_with_every_line_on_the_job_page(world, eager_cel
     assert not Case.objects.filter(imported=True).exists()
 
 
-def test_the_job_runs_once_even_when_delivered_twice(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_task_runs_once_even_when_delivered_twice(world) -> None:  # type: ignore[no-untyped-def]
+    from cases.imports import start_import_job
+    from cases.tasks import run_case_import
+
+    upload = io.BytesIO(csv_bytes(good_rows(1)))
+    upload.name = "one.csv"
+    job = start_import_job(upload=upload, by=world.users["clerk"])
+    run_case_import(job.pk)
+    run_case_import(job.pk)
+    job.refresh_from_db()
+    assert job.status == "done" and job.created_count == 1
+    assert Case.objects.filter(imported=True).count() == 1
+
+
+def test_a_job_whose_worker_died_is_claimed_again(world) -> None:  # type: ignore[no-untyped-def]
+    import datetime
+
+    from django.utils import timezone
+
     from cases.imports import start_import_job
 
     upload = io.BytesIO(csv_bytes(good_rows(1)))
     upload.name = "one.csv"
     job = start_import_job(upload=upload, by=world.users["clerk"])
+    # Claimed by a worker that died an hour ago (its transaction rolled back: no case).
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="running", started_at=timezone.now() - datetime.timedelta(hours=1)
+    )
     assert run_import_job(job_id=job.pk) is not None
-    assert run_import_job(job_id=job.pk) is None
     assert Case.objects.filter(imported=True).count() == 1
+    # One that started a minute ago is left to its worker.
+    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
+    assert run_import_job(job_id=job.pk) is None
 
 
 def test_the_import_form_refuses_an_empty_file(world) -> None:  # type: ignore[no-untyped-def]
