@@ -84,6 +84,7 @@ LEVELS = frozenset(Level.values)
 IMPORTED_ACTION = "case_imported"
 BATCH = 2000
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SYSTEM_REFERENCE = re.compile(r"^HS-\d{4}-\d+$", re.IGNORECASE)
 # How many errors a background job keeps for its page (the count is always exact).
 JOB_ERRORS_KEPT = 1000
 # A running job not finished after this long is taken to have lost its worker.
@@ -259,6 +260,11 @@ class _Checker:
             self.add(row, "case_ref", gettext("case_ref is empty."))
         elif len(ref) > 40:
             self.add(row, "case_ref", gettext("case_ref is longer than 40 characters."))
+        elif SYSTEM_REFERENCE.match(ref):
+            # services.file_case numbers new cases HS-<year>-<id>; an imported one there
+            # would one day collide with a new filing.
+            self.add(row, "case_ref", gettext("case_ref %(ref)s has the form of the references this system gives to new cases (HS-year-number); keep the original reference of the historic case.")
+                     % {"ref": ref})
         elif ref in seen:
             self.add(row, "case_ref", gettext("case_ref %(ref)s is already used on line %(line)s.")
                      % {"ref": ref, "line": seen[ref]})

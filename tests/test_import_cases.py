@@ -221,11 +221,26 @@ def test_a_unit_outside_the_clerks_scope_is_refused(world) -> None:  # type: ign
     assert import_cases(data=csv_bytes([row(org_unit_code="UBND-NA")]), by=world.users["clerk_other"]).created == 1
 
 
-def test_a_reference_used_by_a_case_filed_in_the_system_is_an_error_not_a_skip(world, file_case) -> None:  # type: ignore[no-untyped-def]
+def test_a_reference_of_a_case_outside_the_importers_scope_is_an_error_not_a_skip(world) -> None:  # type: ignore[no-untyped-def]
+    import_cases(data=csv_bytes([row(case_ref="NA-1", org_unit_code="UBND-NA")]), by=world.users["clerk_other"])
+    with pytest.raises(ImportRejected) as caught:
+        import_cases(data=csv_bytes([row(case_ref="NA-1")]), by=world.users["clerk"])
+    assert _messages(caught.value) == [(2, "case_ref NA-1 is already the reference of another case.")]
+
+
+def test_a_case_filed_in_the_system_is_never_skipped_by_an_import(world, file_case) -> None:  # type: ignore[no-untyped-def]
     live = file_case("dismissal")
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes([row(case_ref=live.reference)]), by=world.users["admin"])
-    assert _messages(caught.value) == [(2, f"case_ref {live.reference} is already the reference of another case.")]
+    assert [e.column for e in caught.value.errors] == ["case_ref"]
+    assert Case.objects.filter(reference=live.reference).get().imported is False
+
+
+def test_a_reference_in_the_systems_own_numbering_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ImportRejected) as caught:
+        import_cases(data=csv_bytes([row(case_ref="HS-2015-000042")]), by=world.users["admin"])
+    assert caught.value.errors[0].column == "case_ref"
+    assert "has the form of the references this system gives to new cases" in caught.value.errors[0].message
 
 
 @pytest.mark.parametrize("username", ["official", "auditor", "authority"])
