@@ -154,6 +154,8 @@ def test_the_import_page_follows_the_background_job_to_its_result(
     monkeypatch.setattr(imports, "_enqueue", queued.append)
     sign_in(page, live_server.url, "clerk", "en")
     page.goto("/reports/import/")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "reports-import-en-desktop.png"), full_page=True)
     page.set_input_files("input[type=file]", {"name": "history.csv", "mimeType": "text/csv", "buffer": csv_bytes(good_rows())})
     with page.expect_navigation():
         page.click('[data-testid="import-form"] button[type=submit]')
@@ -167,3 +169,4 @@ def test_the_import_page_follows_the_background_job_to_its_result(
     assert page.locator("progress[data-bar]").get_attribute("value") == "100.0"
     assert "3 cases created, 0 skipped" in page.get_by_test_id("import-done").inner_text()
     assert Case.objects.filter(imported=True).count() == 3
+    page.screenshot(path=str(SCREENSHOTS / "reports-import-done-en-desktop.png"), full_page=True)
