@@ -204,6 +204,8 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "private"
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# Historic case imports (CSV): 100,000 rows take about 15 MB.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
 
 # Cache: Redis when configured (shared by every process), local memory otherwise.
 REDIS_URL = env_str("REDIS_URL", "")

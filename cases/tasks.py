@@ -56,3 +56,11 @@ def sweep_deadlines() -> None:
     from cases.reminders import sweep
 
     sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_case_import(job_id: int) -> None:
+    """Run a queued historic import; a second delivery finds the job claimed and stops."""
+    from cases.imports import run_import_job
+
+    run_import_job(job_id=job_id)

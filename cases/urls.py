@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cases.views import auditor, auth, authority, cases, clerk, delegation, inbox, official
+from cases.views import auditor, auth, authority, cases, clerk, delegation, inbox, official, reports
 
 urlpatterns = [
     path("", inbox.inbox, name="inbox"),
@@ -31,4 +31,12 @@ urlpatterns = [
     path("cases/<int:pk>/history.csv", auditor.case_history_csv, name="case_history_csv"),
     path("cases/<int:pk>/history.json", auditor.case_history_json, name="case_history_json"),
     path("cases/<int:pk>/as-of/", auditor.case_as_of, name="case_as_of"),
+    # Statistics (clerk, authority, auditor) and the historic import (clerk)
+    path("reports/", reports.dashboard, name="reports"),
+    path("reports/export/<slug:table>.<slug:fmt>", reports.export, name="report_export"),
+    path("reports/national/", reports.national, name="national_table"),
+    path("reports/national.pdf", reports.national_pdf, name="national_table_pdf"),
+    path("reports/import/", reports.import_page, name="import_cases"),
+    path("reports/import/<int:pk>/", reports.import_job, name="import_job"),
+    path("reports/import/<int:pk>/status/", reports.import_job_status, name="import_job_status"),
 ]

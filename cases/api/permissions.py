@@ -7,8 +7,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from cases.imports import may_import
 from cases.organisation import may_edit_register
-from cases.selectors import is_admin
+from cases.selectors import is_admin, roles_of
 
 
 class AdminWrites(BasePermission):
@@ -27,3 +28,24 @@ class RegisterWrites(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return request.method in SAFE_METHODS or may_edit_register(request.user)
+
+
+REPORT_READER_ROLES = frozenset({"clerk", "authority", "auditor", "admin"})
+
+
+class ReportReaders(BasePermission):
+    """Clerks, authorities, auditors and administrators read the figures of their scope."""
+
+    message = _("Statistics are for clerks, authorities and auditors.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return bool({str(r) for r in roles_of(request.user)} & REPORT_READER_ROLES)
+
+
+class Importers(BasePermission):
+    """Clerks and administrators import historic cases (into their own scope)."""
+
+    message = _("Only clerks and administrators import historic cases.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return may_import(request.user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from cases.api import views
+from cases.api import reports, views
 from cases.api.exceptions import not_found
 from cases.api.schema import SCHEMA_SETTINGS
 
@@ -44,6 +44,11 @@ urlpatterns = [
     path("documents/<id:pk>/download/", views.DocumentDownloadView.as_view(), name="document-download"),
     path("inbox/", views.InboxView.as_view(), name="inbox"),
     path("calendar/due-date/", views.DueDateView.as_view(), name="due-date"),
+    path("reports/statistics/", reports.StatisticsView.as_view(), name="report-statistics"),
+    path("reports/decision-times/", reports.DecisionTimesView.as_view(), name="report-decision-times"),
+    path("reports/late-steps/", reports.LateStepsView.as_view(), name="report-late-steps"),
+    path("reports/national-table/", reports.NationalTableView.as_view(), name="report-national-table"),
+    path("imports/cases/", reports.CaseImportView.as_view(), name="import-cases"),
     path(
         "schema/",
         SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS, api_version="v1"),

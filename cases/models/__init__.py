@@ -13,6 +13,7 @@ from cases.models.catalog import (
     TimeLimit,
 )
 from cases.models.choices import *  # noqa: F403
+from cases.models.imports import ImportJob
 from cases.models.notify import Delegation, Notification, Reminder, UserPreference
 from cases.models.org import (
     DISTRICT_LEVEL_ENDS,
@@ -41,6 +42,7 @@ __all__ = [
     "Exclusion",
     "Ground",
     "HolidayOverride",
+    "ImportJob",
     "Membership",
     "Notification",
     "Official",

@@ -123,6 +123,7 @@ def state_label(state: str) -> str:
 
 EVENT_LABELS: dict[str, Any] = {
     "case_filed": _("Case filed"),
+    "case_imported": _("Imported from a historic file"),
     "attach_document": _("Document attached"),
     "record_talk": _("Talk with the official recorded"),
     "record_vote": _("Collective vote recorded"),
