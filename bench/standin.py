@@ -1,0 +1,103 @@
+"""Stand-ins for the REST API's case list, case detail and inbox, used only until the API
+(``cases.api``) is merged: the same selectors, a minimal JSON serialisation, 50 a page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, JsonResponse
+
+from cases import selectors, workflow
+from cases.errors import NotFound
+from cases.models import Case, CaseStep
+
+PAGE_SIZE = 50
+CASE_RELATED = (
+    "official",
+    "position",
+    "regulation",
+    "employing_unit",
+    "deciding_unit",
+    "current_step__template",
+    "current_step__actor_unit",
+)
+
+
+def _unit(unit: Any) -> dict[str, Any]:
+    return {"id": unit.pk, "code": unit.code, "name": unit.name, "level": unit.level}
+
+
+def _summary(case: Case) -> dict[str, Any]:
+    step = case.current_step
+    return {
+        "id": case.pk,
+        "reference": case.reference,
+        "form": case.form,
+        "status": case.status,
+        "outcome": case.outcome,
+        "regulation": {"code": case.regulation.code, "symbol": case.regulation.symbol},
+        "scope": case.scope,
+        "level": case.level,
+        "official": {"id": case.official_id, "full_name": case.official.full_name},
+        "position": {"id": case.position_id, "title": case.position.title},
+        "employing_unit": _unit(case.employing_unit),
+        "deciding_unit": _unit(case.deciding_unit),
+        "filed_on": case.filed_on.isoformat(),
+        "current_step": None if step is None else _step(step),
+        "needs_review": case.needs_review,
+    }
+
+
+def _step(step: CaseStep) -> dict[str, Any]:
+    return {
+        "id": step.pk,
+        "order": step.order,
+        "code": step.template.code,
+        "name": step.template.name,
+        "actor_role": step.actor_role,
+        "actor_unit": _unit(step.actor_unit),
+        "status": step.status,
+        "started_on": step.started_on.isoformat() if step.started_on else None,
+        "due_on": step.due_on.isoformat() if step.due_on else None,
+        "is_overdue": step.is_overdue,
+    }
+
+
+@login_required
+def case_list(request: HttpRequest) -> JsonResponse:
+    cases = selectors.cases_visible_to(request.user)
+    if request.GET.get("form"):
+        cases = cases.filter(form=request.GET["form"])
+    cases = cases.select_related(*CASE_RELATED).order_by("-filed_on", "-id")
+    return JsonResponse({"count": cases.count(), "results": [_summary(c) for c in cases[:PAGE_SIZE]]})
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> JsonResponse:
+    try:
+        case = selectors.get_case_for_user(request.user, pk)
+    except NotFound:
+        return JsonResponse({"detail": "Not found."}, status=404)
+    case = (
+        Case.objects.select_related(*CASE_RELATED, "process", "filed_by").prefetch_related("grounds").get(pk=case.pk)
+    )
+    steps = list(case.steps.select_related("template", "actor_unit").order_by("order"))
+    body = _summary(case)
+    body["grounds"] = [g.code for g in case.grounds.all()]
+    body["steps"] = [_step(s) for s in steps]
+    body["event_count"] = case.event_count
+    body["available_actions"] = [a.name for a in workflow.available_actions(case, request.user)]
+    return JsonResponse(body)
+
+
+@login_required
+def inbox(request: HttpRequest) -> JsonResponse:
+    steps = selectors.waiting_steps_for(request.user).select_related(
+        "case__employing_unit", "case__deciding_unit", "case__current_step__template",
+        "case__current_step__actor_unit",
+    )
+    return JsonResponse(
+        {"count": steps.count(), "results": [{**_step(s), "case": _summary(s.case)} for s in steps[:PAGE_SIZE]]}
+    )
