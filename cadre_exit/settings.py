@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cases.security.middleware.TOTPRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -160,6 +161,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["cases.security.backends.LockoutModelBackend"]
+LOCKOUT_MAX_FAILURES_PER_USER = env_int("LOCKOUT_MAX_FAILURES_PER_USER", 5)
+LOCKOUT_MAX_FAILURES_PER_ADDRESS = env_int("LOCKOUT_MAX_FAILURES_PER_ADDRESS", 20)
+LOCKOUT_WINDOW_SECONDS = env_int("LOCKOUT_WINDOW_SECONDS", 15 * 60)
+LOCKOUT_SECONDS = env_int("LOCKOUT_SECONDS", 30 * 60)
+# Authorities and auditors must use a second factor; on by default outside demo mode.
+REQUIRE_TOTP = env_bool("REQUIRE_TOTP", not DEMO_MODE)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"

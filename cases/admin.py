@@ -23,8 +23,10 @@ from cases.models import (
     ProcessTemplate,
     Provision,
     Regulation,
+    SignInThrottle,
     StepTemplate,
     TimeLimit,
+    TOTPDevice,
 )
 
 admin.site.site_header = _("cadre_exit administration")
@@ -189,4 +191,30 @@ class CaseEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SignInThrottle)
+class SignInThrottleAdmin(admin.ModelAdmin):
+    list_display = ["key", "failures", "window_started_at", "locked_until"]
+    search_fields = ["key"]
+    actions = ["unlock"]
+
+    @admin.action(description=_("Unlock the selected usernames and addresses"))
+    def unlock(self, request: HttpRequest, queryset: Any) -> None:
+        from cases.security.lockout import unlock
+
+        count = unlock(list(queryset.values_list("key", flat=True)))
+        self.message_user(request, _("%(count)s locks lifted.") % {"count": count})
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(admin.ModelAdmin):
+    """Deleting a device makes the user set up a new authenticator at next sign-in."""
+
+    list_display = ["user", "confirmed_at", "created_at"]
+    readonly_fields = ["user", "confirmed_at", "created_at", "last_step"]
+    exclude = ["secret"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

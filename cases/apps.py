@@ -6,3 +6,6 @@ class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Leave-of-office cases")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cases.security import lockout  # noqa: F401 - connects the sign-in signals

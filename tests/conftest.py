@@ -42,6 +42,15 @@ def _compile_catalogs(base: object) -> None:
         call_command("compilemessages", verbosity=0, ignore_patterns=[".venv"])
 
 
+@pytest.fixture(autouse=True)
+def _english_messages() -> Any:
+    """Assertions read English messages; tests of the Vietnamese text override it."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def pdf(name: str = "minutes.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
 

@@ -12,9 +12,10 @@ from cases.models import CircumstanceKind, Exclusion, OfficialCircumstance
 from tests.conftest import pass_exchange
 
 D = datetime.date
+LONG_AGO = D(2020, 1, 1)
 
 
-def _circumstance(official, kind: str, start: datetime.date = D(2020, 1, 1), **extra) -> OfficialCircumstance:  # type: ignore[no-untyped-def]
+def _circumstance(official, kind: str, start: datetime.date = LONG_AGO, **extra) -> OfficialCircumstance:  # type: ignore[no-untyped-def]
     return OfficialCircumstance.objects.create(official=official, kind=kind, started_on=start, **extra)
 
 

@@ -23,6 +23,7 @@ from cases.models.org import (
     OrgUnit,
     Position,
 )
+from cases.models.security import SignInThrottle, TOTPDevice
 
 __all__ = [
     "GENESIS_HASH",
@@ -50,6 +51,8 @@ __all__ = [
     "Provision",
     "Regulation",
     "Reminder",
+    "SignInThrottle",
+    "TOTPDevice",
     "StepTemplate",
     "TimeLimit",
     "Vote",

@@ -62,3 +62,36 @@ class SecurityHeadersMiddleware:
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+class TOTPRequiredMiddleware:
+    """Authorities and auditors reach nothing but the second-factor page until verified."""
+
+    EXEMPT_PREFIXES = ("/account/2fa/", "/logout/", "/static/", "/i18n/", "/healthz", "/login/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+        from django.utils.translation import gettext as _
+
+        from cases.security import totp
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
+            and not request.headers.get("Authorization", "").startswith("Token ")
+            and totp.required_for(user)
+            and not totp.is_verified(request)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"code": "second_factor_required", "detail": _("Confirm your sign-in with your authenticator code first."), "fields": {}},
+                    status=403,
+                )
+            return redirect(f"/account/2fa/?next={request.get_full_path()}")
+        return self.get_response(request)

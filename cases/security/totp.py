@@ -1,0 +1,65 @@
+"""TOTP second factor for authorities and auditors (configurable; on outside demo mode)."""
+
+from __future__ import annotations
+
+import time
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from cases.models import Role
+from cases.models.security import TOTPDevice
+from cases.selectors import memberships
+
+SESSION_KEY = "otp_verified_for"
+ROLES_REQUIRING_TOTP = {Role.AUTHORITY, Role.AUDITOR}
+
+
+def required_for(user: AbstractBaseUser | AnonymousUser) -> bool:
+    if not settings.REQUIRE_TOTP or not user.is_authenticated:
+        return False
+    return any(m.role in ROLES_REQUIRING_TOTP for m in memberships(user))
+
+
+def is_verified(request: HttpRequest) -> bool:
+    return request.session.get(SESSION_KEY) == request.user.pk
+
+
+def device_for(user: AbstractBaseUser) -> TOTPDevice:
+    device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"secret": pyotp.random_base32()})
+    return device
+
+
+def provisioning_uri(device: TOTPDevice) -> str:
+    return pyotp.TOTP(device.secret).provisioning_uri(name=device.user.get_username(), issuer_name="cadre_exit")
+
+
+def verify(user: AbstractBaseUser, code: str, *, at: float | None = None) -> bool:
+    """Checks a 6-digit code (±1 step of drift) and never accepts the same step twice."""
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    if len(code) != 6:
+        return False
+    now = at if at is not None else time.time()
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user).first()
+        if device is None:
+            return False
+        totp = pyotp.TOTP(device.secret)
+        current = int(now // totp.interval)
+        for step in (current, current - 1, current + 1):
+            if step > device.last_step and totp.at(step * totp.interval) == code:
+                device.last_step = step
+                if device.confirmed_at is None:
+                    device.confirmed_at = timezone.now()
+                device.save(update_fields=["last_step", "confirmed_at"])
+                return True
+    return False
+
+
+def mark_verified(request: HttpRequest) -> None:
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = request.user.pk
