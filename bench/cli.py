@@ -163,6 +163,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"chains verified {info['chains_checked'] - info['chains_broken']}/{info['chains_checked']}",
         ))
         subjects = f.pick_subjects(today)
+        rows.append(f.reference(size))
         log("  case list, inbox, case detail")
         part, latency[("case list", size)] = f.case_list(subjects, size, repeat)
         rows += part

@@ -553,7 +553,7 @@ def build_chunk(index: int) -> dict[str, bytes]:
                     ceiling = _add_wd(starts[k], spec.ceiling_days)
             due.append((d, rule, ceiling))
 
-        def state(k: int | None, status: str = "open") -> str:
+        def state(k: int | None, status: str = "open", steps: tuple[StepSpec, ...] = steps) -> str:
             return f"{status}:{steps[k].code if k is not None else ''}"
 
         first_active = 1 if steps[0].by_filing else 0
@@ -816,6 +816,7 @@ def load(dsn: str, *, n_cases: int, seed: int = 2009, today: datetime.date | Non
         conn.execute("SET session_replication_role = origin")
         t0 = time.perf_counter()
         dangling = check_foreign_keys(conn)
+        conn.commit()
         if dangling:
             raise RuntimeError(f"generated rows break foreign keys: {dangling}")
         conn.autocommit = True

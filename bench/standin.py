@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 
 from cases import selectors, workflow
@@ -67,11 +68,26 @@ def _step(step: CaseStep) -> dict[str, Any]:
 
 @login_required
 def case_list(request: HttpRequest) -> JsonResponse:
+    """Keyset pages, newest filing first: ``?after=<filed_on>_<id>`` of the last row seen.
+
+    No COUNT and no OFFSET, so a page costs the same on the first page and the thousandth,
+    at 10 thousand cases and at a million.
+    """
     cases = selectors.cases_visible_to(request.user)
     if request.GET.get("form"):
         cases = cases.filter(form=request.GET["form"])
-    cases = cases.select_related(*CASE_RELATED).order_by("-filed_on", "-id")
-    return JsonResponse({"count": cases.count(), "results": [_summary(c) for c in cases[:PAGE_SIZE]]})
+    after = request.GET.get("after", "")
+    if after:
+        day, _sep, last_id = after.partition("_")
+        try:
+            cases = cases.filter(Q(filed_on__lt=day) | Q(filed_on=day, id__lt=int(last_id)))
+        except ValueError:
+            return JsonResponse({"detail": "Bad cursor."}, status=400)
+    page = list(cases.select_related(*CASE_RELATED).order_by("-filed_on", "-id")[: PAGE_SIZE + 1])
+    more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    cursor = f"{page[-1].filed_on.isoformat()}_{page[-1].pk}" if more and page else None
+    return JsonResponse({"next": cursor, "results": [_summary(c) for c in page]})
 
 
 @login_required
