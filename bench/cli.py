@@ -131,7 +131,7 @@ def _verify_sample() -> tuple[int, int]:
 # --------------------------------------------------------------------------- the run
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, partial: Any = None) -> dict[str, Any]:
     url = db.resolve_url(args.database_url)
     bench_db = db.BenchDatabase(url)
     bench_db.check_resettable()
@@ -142,7 +142,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.utils import timezone
 
     from bench import figures as f
-    from bench import http
 
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     today = timezone.localdate()
@@ -164,27 +163,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ))
         subjects = f.pick_subjects(today)
         rows.append(f.reference(size))
-        log("  case list, inbox, case detail")
-        part, latency[("case list", size)] = f.case_list(subjects, size, repeat)
-        rows += part
-        part, latency[("inbox", size)] = f.inbox(subjects, size, repeat)
-        rows += part
-        part, latency[("case detail", size)] = f.case_detail(subjects, size, repeat)
-        rows += part
-        log("  overdue sweep, statistics, PDF")
-        rows += f.overdue_sweep(size, 20 if quick else 30, today)
-        rows += f.statistics_report(size, 3 if quick else 5)
-        rows += f.pdf(size, 10 if quick else 20)
-        log("  transitions")
-        rows += f.transitions(subjects, size, 3 if quick else 8, today)
-        if not args.skip_http:
-            log("  HTTP throughput (gunicorn + wrk)")
-            rows += http.throughput(size=size, inbox_user=subjects.inbox_user, detail_user=subjects.list_user,
-                                    detail_ids=subjects.detail_ids, seconds=5 if quick else 10)
+
+        rows += figures_at(size, subjects, today=today, quick=quick, repeat=repeat, http_too=not args.skip_http,
+                           latency=latency, log=log)
+        if partial is not None:
+            partial(_result(args, bench_db, loads, rows))
         from django.db import connections
 
         connections.close_all()
     rows += growth(latency, args.sizes)
+    return _result(args, bench_db, loads, rows)
+
+
+def _result(args: argparse.Namespace, bench_db: db.BenchDatabase, loads: dict[int, dict[str, Any]],
+            rows: list[Any]) -> dict[str, Any]:
+    from bench import figures as f
+
     return {
         "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
@@ -196,6 +190,45 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "loads": {str(k): v for k, v in loads.items()},
         "rows": [r.as_dict() for r in rows],
     }
+
+
+def figures_at(size: int, subjects: Any, *, today: datetime.date, quick: bool, repeat: int, http_too: bool,
+               latency: dict[tuple[str, int], dict[str, float]], log: Any) -> list[Any]:
+    """Every figure at one size; a figure that fails becomes a failed row, the others still run."""
+    from bench import figures as f
+    from bench import http
+
+    def guarded(name: str, fn: Any) -> list[Any]:
+        try:
+            return list(fn())
+        except Exception as exc:  # noqa: BLE001
+            log(f"  {name} failed: {exc!r}")
+            return [f.Row(name, size, None, None, "", "runs", False, f"failed: {exc!r}"[:300])]
+
+    def latency_figure(name: str, fn: Any) -> Any:
+        def run() -> list[Any]:
+            part, latency[(name, size)] = fn(subjects, size, repeat)
+            return part
+
+        return run
+
+    rows: list[Any] = []
+    log("  case list, inbox, case detail")
+    rows += guarded("case list", latency_figure("case list", f.case_list))
+    rows += guarded("inbox", latency_figure("inbox", f.inbox))
+    rows += guarded("case detail", latency_figure("case detail", f.case_detail))
+    log("  overdue sweep, statistics, PDF")
+    rows += guarded("overdue sweep", lambda: f.overdue_sweep(size, 20 if quick else 30, today))
+    rows += guarded("statistics", lambda: f.statistics_report(size, 3 if quick else 5))
+    rows += guarded("PDF", lambda: f.pdf(size, 10 if quick else 20))
+    log("  transitions")
+    rows += guarded("transitions", lambda: f.transitions(subjects, size, 3 if quick else 8, today))
+    if http_too:
+        log("  HTTP throughput (gunicorn + wrk)")
+        rows += guarded("HTTP throughput", lambda: http.throughput(
+            size=size, inbox_user=subjects.inbox_user, detail_user=subjects.list_user,
+            detail_ids=subjects.detail_ids, seconds=5 if quick else 10))
+    return rows
 
 
 def growth(latency: dict[tuple[str, int], dict[str, float]], sizes: list[int]) -> list[Any]:
@@ -276,10 +309,14 @@ def table(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    result = run(args)
-    print(table(result))
     path = Path(args.json_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+
+    def write(result: dict[str, Any]) -> None:
+        path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+
+    result = run(args, partial=write)
+    print(table(result))
+    write(result)
     print(f"\nWrote {path}", file=sys.stderr)
     return 0
