@@ -101,12 +101,8 @@ def case_detail(request: HttpRequest, pk: int) -> JsonResponse:
         case = selectors.get_case_for_user(request.user, pk)
     except NotFound:
         return JsonResponse({"detail": "Not found."}, status=404)
-    case = (
-        Case.objects.select_related(*CASE_RELATED, "filed_by")
-        .prefetch_related(*CASE_PREFETCH, "process", "grounds")
-        .get(pk=case.pk)
-    )
     steps = list(case.steps.select_related("template", "actor_unit").order_by("order"))
+    case.current_step = next((s for s in steps if s.pk == case.current_step_id), None)
     body = _summary(case)
     body["grounds"] = [g.code for g in case.grounds.all()]
     body["steps"] = [_step(s) for s in steps]
