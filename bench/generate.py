@@ -500,8 +500,7 @@ def build_chunk(index: int) -> dict[str, bytes]:
         choices = world.grounds[(reg, form)]
         picked = rng.sample(choices, k=1 if rng.random() < 0.7 or len(choices) < 2 else 2)
         employing, deciding = post.unit_id, post.appointing_id
-        clerk_emp, clerk_dec = world.clerk_of[employing], world.clerk_of[deciding]
-        authority = world.authority_of[deciding]
+        clerk_emp = world.clerk_of[employing]
 
         official_id = b["cases_official"] + i + 1
         full_name, honorific = _name(rng)
@@ -577,7 +576,6 @@ def build_chunk(index: int) -> dict[str, bytes]:
         closed = None
         status = "open"
         final_outcome = ""
-        done_upto = current if is_open else n_steps
         for k, spec in enumerate(steps):
             start = starts[k]
             actor_unit = deciding if spec.on_deciding else employing
@@ -601,12 +599,6 @@ def build_chunk(index: int) -> dict[str, bytes]:
                 step_rows.append((step_base + k + 1, case_id, spec.template_id, spec.order, "active", spec.actor_role,
                                   actor_unit, None, start, started_at, d, rule, ceiling, d, "", None, None, "", None))
                 open_steps.append(f"{case_id}\t{step_base + k + 1}\n")
-                if spec.kind == "decision":
-                    status = "open"
-                break_here = True
-            else:
-                break_here = False
-            if break_here:
                 continue
             # Work on the step, then its closing action.
             minute = 60
@@ -678,7 +670,6 @@ def build_chunk(index: int) -> dict[str, bytes]:
         if is_open:
             status = "implementation" if steps[current].kind == "implementation" else "open"
             final_outcome = ""
-        del done_upto
         created = filed_at.isoformat()
         updated = (_at(closed, 30) if closed else _at(starts[current] if is_open else filed, 1)).isoformat()
         out["cases"].append(_line((
@@ -697,7 +688,6 @@ def build_chunk(index: int) -> dict[str, bytes]:
             b["cases_appointment"] + i + 1, official_id, post.id, term_start, None, ended,
             case_id if final_outcome == "approved" else None,
         )))
-        del clerk_dec, authority
     result = {k: "".join(v).encode("utf-8") for k, v in out.items()}
     result["open_steps"] = "".join(open_steps).encode("utf-8")
     result["_counts"] = json.dumps({k: len(v) for k, v in out.items()}).encode()
