@@ -408,6 +408,16 @@ def transitions(subjects: Subjects, size: int, seconds: float, today: datetime.d
                 rate >= 300 if procs == 1 else None,
                 f"{sum(counts)} transitions on {len(cases)} open cases in {elapsed:.1f} s")
         )
+    from cases import workflow
+
+    case_id, user_id = cases[0]
+    user = get_user_model().objects.get(pk=user_id)
+    queries = count_queries(lambda: workflow.perform(
+        case_id=case_id, user=user, action=workflow.RECORD_VOTE,
+        data={"members": 9, "present": 9, "votes_for": 7, "votes_against": 2}, today=today,
+    ))
+    rows.append(Row("transitions: queries per record_vote (fresh user)", size, queries, None, "queries", "", None,
+                    "begin and commit included"))
     broken = [c for c in (verify_case_chain(cid) for cid, _u in cases[:50]) if not c.valid]
     rows.append(Row("transitions: audit chains of the touched cases", size, len(cases[:50]) - len(broken), len(broken),
                     "valid / broken", "none broken", not broken))
