@@ -16,6 +16,7 @@ install: $(STAMP)
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	case "$$missing" in *postgresql-client*) command -v pg_dump >/dev/null && missing="$${missing/ postgresql-client/}";; esac; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
