@@ -16,6 +16,7 @@ install: $(STAMP)
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	case "$$missing" in *postgresql-client*) command -v pg_dump >/dev/null && missing="$${missing/ postgresql-client/}";; esac; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
@@ -51,8 +52,15 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
+# The benchmarks need PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/cadre_bench)
+# and wrk from Debian for the HTTP figures. Pass options with BENCH_ARGS="--quick".
 bench: install
-	$(BIN)/python -m bench
+	@dpkg -s wrk >/dev/null 2>&1 || { \
+		echo "Installing Debian package: wrk"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; \
+	}
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts

@@ -257,6 +257,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "cases.tasks.worker_heartbeat", "schedule": 60},
+    "verify-audit-chains": {
+        "task": "cases.tasks.verify_audit_chains",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "deadline-sweep": {
         "task": "cases.tasks.sweep_deadlines",
         "schedule": env_int("DEADLINE_SWEEP_SECONDS", 300),
@@ -275,6 +280,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+ADMINS = [("admin", a) for a in env_list("ADMINS", [])]
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cadre-exit@localhost")
 
 # Deadline reminders: working days before the due date, and escalation threshold.

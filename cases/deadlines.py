@@ -40,12 +40,17 @@ class WorkingCalendar:
     """Vietnam's working days, with the overrides that exist when it is built."""
 
     def __init__(self, overrides: dict[datetime.date, str] | None = None) -> None:
-        if overrides is None:
-            overrides = dict(HolidayOverride.objects.values_list("date", "kind"))
+        # Read on first use: most engine actions never count days, and skip the query.
         self._overrides = overrides
 
+    @property
+    def overrides(self) -> dict[datetime.date, str]:
+        if self._overrides is None:
+            self._overrides = dict(HolidayOverride.objects.values_list("date", "kind"))
+        return self._overrides
+
     def is_working_day(self, day: datetime.date) -> bool:
-        override = self._overrides.get(day)
+        override = self.overrides.get(day)
         if override == HolidayOverrideKind.WORKING_DAY:
             return True
         if override == HolidayOverrideKind.DAY_OFF:

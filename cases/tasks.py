@@ -64,3 +64,17 @@ def run_case_import(job_id: int) -> None:
     from cases.imports import run_import_job
 
     run_import_job(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def worker_heartbeat() -> None:
+    from cases.health import record_heartbeat
+
+    record_heartbeat()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def verify_audit_chains() -> int:
+    from cases.health import verify_chains_and_alert
+
+    return verify_chains_and_alert()

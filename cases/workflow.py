@@ -404,9 +404,16 @@ def perform(
         )
     day = _today(today)
     with transaction.atomic(durable=True):
-        if not cases_visible_to(user).filter(pk=case_id).exists():
+        # One query checks the scope and locks the row (only the case's, not the regulation's).
+        case = (
+            cases_visible_to(user)
+            .select_for_update(of=("self",))
+            .select_related("regulation")
+            .filter(pk=case_id)
+            .first()
+        )
+        if case is None:
             raise NotFound(_("Case not found."))
-        case = Case.objects.select_for_update().get(pk=case_id)
         case._steps_cache = _load_steps(case)  # type: ignore[attr-defined]
         step = _current_step(case)
         if step_id is not None and (step is None or step.pk != int(step_id)):

@@ -77,6 +77,7 @@ class Case(models.Model):
             models.Index(fields=["deciding_unit", "-filed_on"], name="case_deciding_filed"),
             models.Index(fields=["status", "-filed_on"], name="case_status_filed"),
             models.Index(fields=["official", "position", "form"], name="case_official_post_form"),
+            models.Index(fields=["-filed_on", "-id"], name="case_filed_id"),
         ]
 
     def __str__(self) -> str:
