@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -235,21 +235,6 @@ class ImportResultSerializer(serializers.Serializer):
     skipped = serializers.IntegerField(help_text="Rows whose case_ref was already imported.")
 
 
-class RowErrorSerializer(serializers.Serializer):
-    line = serializers.IntegerField(help_text="Line in the file; the header is line 1.")
-    message = serializers.CharField(help_text="The problem, in the caller's language.")
-    column = serializers.CharField(required=False, help_text="The column at fault, when there is one.")
-
-
-class ImportRejectedSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="`import_rejected`.")
-    detail = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-    errors = RowErrorSerializer(
-        many=True, required=False, help_text="Every problem of every row (when the file itself was read)."
-    )
-
-
 # --------------------------------------------------------------------------- views
 
 
@@ -365,13 +350,13 @@ class CaseImportView(ApiView):
             "form, ground_ids, official_name, position_title, org_unit_code (optional), level, filed_on, "
             "decided_on, outcome. Every row is checked; a file with any bad row creates nothing and "
             "answers 400 with every problem and its line (the header is line 1). A case_ref already "
-            "imported is skipped, so the same file twice creates nothing new."
+            "imported is skipped, so the same file twice creates nothing new. A refused file answers "
+            "400 with code `import_rejected` and `errors`: `[{\"line\", \"message\", \"column\"?}]`."
         ),
         request={"multipart/form-data": ImportUploadSerializer},
         responses={
             201: ImportResultSerializer,
-            400: OpenApiResponse(ImportRejectedSerializer, description="The file was refused; nothing was created."),
-            **errors(401, 403, 415),
+            **errors(400, 401, 403, 415),
         },
     )
     def post(self, request: Request) -> Response:

@@ -30,6 +30,13 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per input field (dotted paths for nested items); empty when no field is at fault.",
     )
+    # Only a refused historic import (code ``import_rejected``) carries it.
+    errors = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="Only with code `import_rejected`: every problem of the file, as "
+        "`{\"line\": n, \"message\": \"...\", \"column\": \"...\"}` (the header is line 1; `column` when one is at fault).",
+    )
 
 
 class TokenRequestSerializer(Serializer):
