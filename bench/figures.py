@@ -136,14 +136,14 @@ def page_size(n: int) -> Iterator[None]:
     from bench.urls import HAS_API
 
     if HAS_API:
-        from cases.api.pagination import Pagination
+        from cases.api.pagination import CasePagination, Pagination
 
-        old = Pagination.page_size
-        Pagination.page_size = n
+        old = Pagination.page_size, CasePagination.page_size
+        Pagination.page_size = CasePagination.page_size = n
         try:
             yield
         finally:
-            Pagination.page_size = old
+            Pagination.page_size, CasePagination.page_size = old
     else:
         from bench import standin
 
@@ -300,7 +300,8 @@ def reference(size: int) -> Row:
                None, f"load average {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} (2 CPUs shared with other work)")
 
 
-OVERDUE_SQL = "SELECT * FROM cases_casestep WHERE status = 'active' AND due_on < %s"
+# The one indexed query the sweep should be: the same columns, the same rows.
+OVERDUE_SQL = "SELECT id, case_id, due_on, escalated_at FROM cases_casestep WHERE status = 'active' AND due_on < %s"
 
 
 def overdue_sweep(size: int, repeat: int, today: datetime.date) -> list[Row]:

@@ -29,13 +29,21 @@ def record_event(
     step_code: str = "",
     reason: str = "",
     data: dict[str, Any] | None = None,
+    save_head: bool = True,
 ) -> CaseEvent:
-    """Append one event to the case's chain. The caller holds the case row lock."""
-    last = CaseEvent.objects.filter(case=case).order_by("-seq").values("seq", "hash").first()
+    """Append one event to the case's chain. The caller holds the case row lock.
+
+    The chain's head (``event_count``, ``last_event_hash``) is read from that locked row,
+    not from the events table: the row is updated in the same transaction as every event,
+    and the unique (case, seq) constraint refuses an event built on a stale copy. With
+    ``save_head=False`` the caller saves the case afterwards (``workflow.perform`` saves it
+    once with its own changes).
+    """
     real_actor = actor if actor is not None and actor.is_authenticated else None
+    seq = case.event_count + 1
     event = CaseEvent(
         case=case,
-        seq=(last["seq"] + 1) if last else 1,
+        seq=seq,
         at=timezone.now(),
         actor=real_actor,
         actor_name=(real_actor.get_full_name() or real_actor.get_username()) if real_actor else "system",  # type: ignore[union-attr]
@@ -45,12 +53,13 @@ def record_event(
         step_code=step_code,
         reason=reason,
         data=_json_safe(data or {}),
-        prev_hash=last["hash"] if last else GENESIS_HASH,
+        prev_hash=case.last_event_hash if seq > 1 else GENESIS_HASH,
     )
     event.hash = event.compute_hash()
     event.save(force_insert=True)
-    Case.objects.filter(pk=case.pk).update(event_count=event.seq, last_event_hash=event.hash)
     case.event_count, case.last_event_hash = event.seq, event.hash
+    if save_head:
+        Case.objects.filter(pk=case.pk).update(event_count=event.seq, last_event_hash=event.hash)
     return event
 
 

@@ -133,11 +133,17 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
     return calendar().add_working_days(start, days)
 
 
-def active_steps_due_by(day: datetime.date) -> QuerySet[CaseStep]:
-    """Open steps whose due date is on or before ``day``: one query on a partial index."""
-    return CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lte=day)
+# What the deadline sweep reads of each open step. Plain tuples from one query on the
+# partial index ``step_active_due``: the sweep visits every open step of the country, so
+# it builds no model objects it would only read three fields of (bench/: "overdue sweep").
+SWEEP_FIELDS = ("pk", "case_id", "due_on", "escalated_at")
 
 
-def overdue_steps(today: datetime.date) -> QuerySet[CaseStep]:
-    """Open steps whose due date has passed: one query on the ``step_active_due`` index."""
-    return CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lt=today)
+def steps_due_by(day: datetime.date) -> QuerySet[CaseStep, tuple[int, int, datetime.date, datetime.datetime | None]]:
+    """(id, case id, due date, escalated at) of open steps due on or before ``day``."""
+    return CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lte=day).values_list(*SWEEP_FIELDS)
+
+
+def overdue_steps(today: datetime.date) -> QuerySet[CaseStep, tuple[int, int, datetime.date, datetime.datetime | None]]:
+    """(id, case id, due date, escalated at) of open steps whose due date has passed."""
+    return CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lt=today).values_list(*SWEEP_FIELDS)

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from cases import notifications
 from cases.audit import record_event
-from cases.deadlines import WorkingCalendar
+from cases.deadlines import WorkingCalendar, steps_due_by
 from cases.models import Case, CaseStep, Decision, Reminder, StepStatus
 
 logger = logging.getLogger(__name__)
@@ -92,29 +92,24 @@ def record_reminders(*, today: datetime.date, calendar: WorkingCalendar) -> int:
     days_before = sorted({int(d) for d in settings.REMINDER_DAYS_BEFORE if int(d) > 0})
     escalate_after = max(1, int(settings.ESCALATE_AFTER_OVERDUE_DAYS))
     horizon = calendar.add_working_days(today, max(days_before, default=0))
-    # One query on the partial index ``step_active_due`` (status = active, by due date).
-    steps = CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lte=horizon).only(
-        "pk", "due_on", "escalated_at"
-    )
     created = 0
-    for step in steps:
-        assert step.due_on is not None
+    for step_id, _case_id, due_on, escalated_at in steps_due_by(horizon):
         for due in reminders_due(
-            due_on=step.due_on,
+            due_on=due_on,
             today=today,
             calendar=calendar,
             days_before=days_before,
             escalate_after=escalate_after,
-            escalated=step.escalated_at is not None,
+            escalated=escalated_at is not None,
         ):
             # A step is escalated once: a recorded escalation (of any day) is enough.
             if (
                 due.kind == Kind.ESCALATION
-                and Reminder.objects.filter(step=step, kind=Kind.ESCALATION).exists()
+                and Reminder.objects.filter(step_id=step_id, kind=Kind.ESCALATION).exists()
             ):
                 continue
             _reminder, was_created = Reminder.objects.get_or_create(
-                step=step,
+                step_id=step_id,
                 kind=due.kind,
                 day=today,
                 defaults={"working_days_before": due.working_days},

@@ -53,7 +53,7 @@ from cases.models import (
     UnitKind,
     Vote,
 )
-from cases.selectors import acting_units, cases_visible_to, is_admin, official_of
+from cases.selectors import acting_units, can_see_case, is_admin, official_of
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -183,6 +183,18 @@ def _steps(case: Case) -> list[CaseStep]:
     """The case's steps; cached only while one ``perform`` holds the case lock."""
     cached = getattr(case, "_steps_cache", None)
     return cached if cached is not None else _load_steps(case)
+
+
+def read_steps(case: Case) -> list[CaseStep]:
+    """The case's steps, read once for a read-only view of it (a serializer, a page).
+
+    ``available_actions`` then reuses them instead of reading them again per question.
+    """
+    cached = getattr(case, "_steps_cache", None)
+    if cached is None:
+        cached = _load_steps(case)
+        case._steps_cache = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _current_step(case: Case) -> CaseStep | None:
@@ -404,15 +416,15 @@ def perform(
         )
     day = _today(today)
     with transaction.atomic(durable=True):
-        # One query checks the scope and locks the row (only the case's, not the regulation's).
+        # Lock the case row (only the case's, not the joined rows'), then check the scope
+        # on the units read with it; out of scope looks exactly like a missing case.
         case = (
-            cases_visible_to(user)
-            .select_for_update(of=("self",))
-            .select_related("regulation")
+            Case.objects.select_for_update(of=("self",))
+            .select_related("regulation", "employing_unit", "deciding_unit")
             .filter(pk=case_id)
             .first()
         )
-        if case is None:
+        if case is None or not can_see_case(user, case):
             raise NotFound(_("Case not found."))
         case._steps_cache = _load_steps(case)  # type: ignore[attr-defined]
         step = _current_step(case)
@@ -444,7 +456,6 @@ def perform(
         from_state = _state(case)
         _flag_transitional(ctx)
         HANDLERS[action](ctx)
-        case.save()
         document_ids = ctx.event_data.pop("_documents", [])
         event = record_event(
             case=case,
@@ -455,8 +466,12 @@ def perform(
             step_code=step.template.code if step else "",
             reason=reason,
             data=ctx.event_data,
+            save_head=False,
         )
-        Document.objects.filter(pk__in=document_ids).update(event=event)
+        # One UPDATE of the case: the handler's changes and the chain's new head together.
+        case.save()
+        if document_ids:
+            Document.objects.filter(pk__in=document_ids).update(event=event)
         for callback in ctx.after_commit:
             transaction.on_commit(callback)
     del case._steps_cache  # type: ignore[attr-defined]

@@ -226,9 +226,13 @@ def test_domain_errors_keep_their_status_and_code(world: DemoWorld, file_case: C
 
 
 def test_out_of_range_page_is_404_in_the_format(world: DemoWorld) -> None:
-    body = error(as_user(world, "clerk", lang="en").get(f"{API}/cases/?page=9"), 404, "not_found")
+    body = error(as_user(world, "clerk", lang="en").get(f"{API}/inbox/?page=9"), 404, "not_found")
     assert body["detail"] == "That page does not exist."
-    assert error(as_user(world, "clerk").get(f"{API}/cases/?page=0"), 404)["detail"] == "Trang này không tồn tại."
+    assert error(as_user(world, "clerk").get(f"{API}/inbox/?page=0"), 404)["detail"] == "Trang này không tồn tại."
+    # The case list pages by cursor: a forged or truncated one is a 404 in the format too.
+    for cursor in ("%%%", "WzEsMiwzXQ", "WyIyMDI2LTEzLTQ1IiwxLDBd", "WyIyMDI2LTAxLTAxIiwwLDBd"):
+        forged = error(as_user(world, "clerk").get(f"{API}/cases/", {"cursor": cursor}), 404, "not_found")
+        assert forged["detail"] == "Trang này không tồn tại (liên kết không hợp lệ)."
 
 
 def test_ids_too_large_for_the_database_are_404_not_500(world: DemoWorld) -> None:
@@ -315,7 +319,7 @@ def test_schema_describes_the_action_and_filing_bodies_for_json_and_multipart(wo
     download = schema["paths"]["/api/v1/documents/{id}/download/"]["get"]["responses"]["200"]["content"]
     assert set(download) == {"application/pdf", "image/png", "image/jpeg"}
     filters = {p["name"] for p in schema["paths"]["/api/v1/cases/"]["get"]["parameters"]}
-    assert {"form", "regime", "status", "level", "unit", "overdue", "ground", "filed_from", "filed_to", "page"} <= filters
+    assert {"form", "regime", "status", "level", "unit", "overdue", "ground", "filed_from", "filed_to", "cursor"} <= filters
 
 
 def test_swagger_ui_is_served_from_the_sidecar_without_a_cdn(world: DemoWorld, client: Any) -> None:

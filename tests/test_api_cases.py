@@ -240,9 +240,24 @@ def test_case_list_pages_hold_fifty(world: DemoWorld, file_case: Callable[..., C
         file_case("dismissal", official=official, position=post)
     client = as_user(world, "clerk")
     first = client.get(f"{API}/cases/").json()
-    assert first["count"] == 51 and len(first["results"]) == 50 and first["next"].endswith("page=2")
-    second = client.get(f"{API}/cases/?page=2").json()
-    assert len(second["results"]) == 1 and second["previous"]
+    assert set(first) == {"next", "previous", "results"}
+    assert len(first["results"]) == 50 and first["previous"] is None and "cursor=" in first["next"]
+    # A case filed between two pages does not shift the next page (keyset, not offset).
+    post = Position.objects.create(title="Phó Giám đốc Sở mới", unit=world.province, appointing_unit=world.province)
+    late = Official.objects.create(full_name="Cán bộ mới", honorific="bà", personnel_number="T-new")
+    Appointment.objects.create(official=late, position=post, term_start=datetime.date(2021, 6, 1))
+    newest = file_case("dismissal", official=late, position=post)
+    second = client.get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["next"] is None and second["previous"]
+    seen = [c["id"] for c in first["results"] + second["results"]]
+    assert len(set(seen)) == 51 and newest.pk not in seen
+    expected = list(Case.objects.exclude(pk=newest.pk).order_by("-filed_on", "-id").values_list("id", flat=True))
+    assert seen == expected
+    assert client.get(f"{API}/cases/").json()["results"][0]["id"] == newest.pk
+    # Back from the second page: the same 50 as before, and a link further back to the newest.
+    back = client.get(second["previous"]).json()
+    assert [c["id"] for c in back["results"]] == seen[:50]
+    assert [c["id"] for c in client.get(back["previous"]).json()["results"]] == [newest.pk]
 
 
 # --- detail ---------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from rest_framework.response import Response
 
 from cases import audit, deadlines, organisation, selectors, services, workflow
 from cases.api import serializers as s
-from cases.api.pagination import Pagination
+from cases.api.pagination import CasePagination, Pagination
 from cases.api.permissions import AdminWrites, RegisterWrites
 from cases.api.schema import ApiSchema, errors
 from cases.api.throttling import TokenRateThrottle
@@ -337,9 +337,11 @@ class OfficialDetailView(ApiView):
 
 # --- cases ----------------------------------------------------------------------------
 
-CASE_RELATED = (
-    "official",
-    "position",
+# A case row's own people and post are joined; the small shared tables (regulations,
+# processes, units, users, step templates) are prefetched in one query each. Joining all
+# ten made PostgreSQL spend 20–35 ms planning the join order of every page (bench/).
+CASE_JOINED = ("official", "position", "current_step")
+CASE_PREFETCHED = (
     "regulation",
     "process",
     "employing_unit",
@@ -362,6 +364,7 @@ def _detail(request: Request, case: Case) -> dict[str, Any]:
 
 class CaseListView(ApiListView):
     serializer_class = s.CaseSummarySerializer
+    pagination_class = CasePagination
     parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Case]:
@@ -379,12 +382,12 @@ class CaseListView(ApiListView):
             ground_code=f.get("ground"),
             filed_from=f.get("filed_from"),
             filed_to=f.get("filed_to"),
-        ).select_related(*CASE_RELATED)
+        ).select_related(*CASE_JOINED).prefetch_related(*CASE_PREFETCHED)
 
     @extend_schema(
         tags=["cases"],
         summary="Cases in the caller's scope",
-        description="Scoped like the web interface, 50 a page, newest filing first.",
+        description="Scoped like the web interface, newest filing first, 50 a page. Pages are linked by cursors: follow `next` and `previous` (there is no page number or total, so a page costs the same at any size).",
         parameters=[s.CaseFilterSerializer],
         responses={200: s.CaseSummarySerializer(many=True), **errors(400, 401, 403, 404)},
     )
@@ -566,7 +569,8 @@ class InboxView(ApiListView):
     serializer_class = s.InboxItemSerializer
 
     def get_queryset(self) -> QuerySet[CaseStep]:
-        return selectors.waiting_steps_for(self.request.user).select_related(
+        # Prefetched, not joined: see CASE_PREFETCHED.
+        return selectors.waiting_steps_for(self.request.user).prefetch_related(
             "case__employing_unit",
             "case__deciding_unit",
             "case__current_step__template",

@@ -262,8 +262,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     @extend_schema_field(StepSerializer(many=True))
     def get_steps(self, case: Case) -> list[dict[str, Any]]:
-        steps = case.steps.select_related("template", "actor_unit").order_by("order")
-        return StepSerializer(steps, many=True).data  # type: ignore[return-value]
+        return StepSerializer(workflow.read_steps(case), many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, case: Case) -> dict[str, Any] | None:
