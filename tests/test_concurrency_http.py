@@ -12,6 +12,16 @@ organisation (the chairman ``authority`` and the vice-chairman ``deputy``). Both
 off, each from 25 clients at once (double clicks, a second tab, a client that retries),
 so the race covers the same user against themselves and two authorities against each
 other; neither completed an earlier step, so separation of duties (SOD-1) lets both.
+
+PostgreSQL is the target: the losers wait on the case row lock (``select_for_update``
+in ``workflow.perform``) and, once they hold it, find the step moved on. SQLite runs the
+same test and must give the same answers: settings open every transaction with
+``BEGIN IMMEDIATE`` and a 20-second busy timeout, so the racers queue for the file's
+write lock instead and never see "database is locked".
+
+The decision PDF is rendered by ``render_decision_document``, run eagerly in the server
+thread after the approval commits (``eager_tasks``), so the winner's answer comes back
+once the document exists. Run with ``-s`` to see the measured figures.
 """
 
 from __future__ import annotations
@@ -119,7 +129,29 @@ def live_server_deep(live_server: Any) -> Any:
     the session-wide server keeps the deeper queue, which harms no other test.
     """
     live_server.thread.httpd.socket.listen(PRODUCTION_BACKLOG)
+    _assert_enough_database_connections()
     return live_server
+
+
+def _assert_enough_database_connections() -> None:
+    """The test server opens one database connection per request thread.
+
+    With PostgreSQL's default ``max_connections`` of 100 the 50 racers fit; a smaller
+    server would answer some of them "too many clients already" (a 500), which says
+    nothing about the race, so say so plainly instead of failing obscurely. (In
+    production, gunicorn's few sync workers hold one connection each.)
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_connections")
+        limit = int(cursor.fetchone()[0])
+        cursor.execute("SELECT count(*) FROM pg_stat_activity")
+        used = int(cursor.fetchone()[0])
+    assert limit - used > RACERS + 5, (
+        f"PostgreSQL allows {limit} connections and {used} are in use; "
+        f"this test needs {RACERS} more (one per request thread of the live server)"
+    )
 
 
 @pytest.fixture
