@@ -118,7 +118,7 @@ PRODUCTION_BACKLOG = 2048
 
 
 @pytest.fixture
-def live_server_deep(live_server: Any) -> Any:
+def live_server_deep(live_server: Any, transactional_db: None) -> Any:
     """pytest-django's live server, listening with a production-sized backlog.
 
     Django's test server listens with a backlog of 10 (``WSGIServer.request_queue_size``).
