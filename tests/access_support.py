@@ -155,11 +155,14 @@ def _per_role(lao_cai: int, nghe_an: int, *, official: tuple[int, int]) -> Scope
     return Scoped(inside, outside)
 
 
-def build_matrix_objects(world: DemoWorld, file_case: Any) -> MatrixObjects:
+def build_matrix_objects(world: DemoWorld) -> MatrixObjects:
     """Cases in Lào Cai and Nghệ An and the official's own, with a document each,
     notifications, import jobs, and the register objects each role may or may not see."""
     users = world.users
-    lao_cai = file_case("dismissal")
+    lao_cai = services.file_case(
+        form="dismissal", official=world.official_same, position=world.post_same,
+        ground_codes=["R377-D-4"], statement="Đề nghị xem xét.", by=users["clerk"],
+    )
     workflow.perform(
         case_id=lao_cai.pk, user=users["clerk"], action=workflow.ATTACH_DOCUMENT,
         data={"kind": "evidence"}, upload=pdf("evidence.pdf"),

@@ -27,14 +27,20 @@ test_api_auth_errors.py cover the second factor itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.test import TestCase, override_settings
 from django.urls import reverse
 
+from cases.catalog import load_catalog
+from cases.demo import build_demo_world
 from cases.health import record_heartbeat
+from cases.models import CatalogVersion
 from tests.access_support import (
     ADMIN,
     ADMIN_INCLUDE,
@@ -240,12 +246,40 @@ TABLE: dict[str, Row] = {
 # --------------------------------------------------------------------------- walking
 
 
+@pytest.fixture(scope="module")
+def matrix_objects(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MatrixObjects]:
+    """The world and its objects, built once for the ~340 walks of this module.
+
+    Like Django's ``setUpTestData``: the rows are written inside a transaction that is
+    rolled back after the module, and each test runs in a savepoint inside it (the
+    ``db`` fixture), so what one walk changes is gone before the next. Files go to the
+    same private storage the autouse ``_private_storage`` fixture of conftest.py sets.
+    """
+    storages = {
+        **django_settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path_factory.getbasetemp() / "private"), "base_url": None},
+        },
+    }
+    with django_db_blocker.unblock(), override_settings(STORAGES=storages):
+        atomics = TestCase._enter_atomics()
+        try:
+            if not CatalogVersion.objects.filter(is_current=True).exists():
+                load_catalog()
+            yield build_matrix_objects(build_demo_world(password="cadre-demo"))
+        finally:
+            TestCase._rollback_atomics(atomics)
+
+
 @pytest.fixture
-def matrix(world: Any, file_case: Any, settings: Any) -> MatrixObjects:
+def matrix(matrix_objects: MatrixObjects, db: None, settings: Any) -> MatrixObjects:
     settings.REQUIRE_TOTP = False  # see the module docstring
     cache.clear()  # the token endpoint's throttle counts in the cache
     record_heartbeat()  # so /healthz reports a live worker
-    return build_matrix_objects(world, file_case)
+    return matrix_objects
 
 
 def _scoped(row: Row) -> bool:
