@@ -112,7 +112,6 @@ class MatrixObjects:
 
     world: DemoWorld
     kinds: dict[str, Scoped] = field(default_factory=dict)
-    pks: dict[str, int] = field(default_factory=dict)
 
     def kwargs(self, kind: str, role: str, scope: str) -> dict[str, int]:
         """The URL kwargs of ``kind`` for ``role``; ``scope`` is in, out or missing."""
@@ -227,7 +226,6 @@ def build_matrix_objects(world: DemoWorld) -> MatrixObjects:
             world.post_same.pk, world.post_other.pk, official=(world.post_superior.pk, world.post_same.pk)
         ),
     }
-    objects.pks = {"org_unit": world.province.pk}
     return objects
 
 

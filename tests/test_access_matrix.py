@@ -6,8 +6,9 @@ How to read ``TABLE``: one row per URL pattern of the project, keyed by its rout
 each role's answer: a single value for a URL without an object, ``(in scope, out of
 scope)`` for a URL with one. ``LOGIN`` is a redirect to the sign-in page, ``ADMIN_LOGIN``
 one to the admin's. Writes send an empty or invalid body, so 400 (or a form shown again
-with 200) means "let through to input checking"; nothing in the matrix changes data
-except marking one's own notification read and signing out.
+with 200) means "let through to input checking"; the only changes the walks make are
+marking one's own notification read, signing out, issuing an API token and the TOTP
+record the 2FA page creates — and each walk runs in a savepoint that is rolled back.
 
 Rules the walk enforces besides the table:
 
@@ -327,12 +328,12 @@ def _answer(response: Any) -> Expect:
     return int(response.status_code)
 
 
-# Each row × role is its own test id, e.g. ``test_access_matrix[api:case-official]``.
+# Each row × role is its own test id, e.g. ``test_role_gets_what_the_matrix_says[api:case-official]``.
 WALK: list[tuple[str, str]] = [(key, role) for key in TABLE for role in ROLES]
 
 
 @pytest.mark.parametrize(("key", "role"), WALK, ids=[f"{key}-{role}" for key, role in WALK])
-def test_access_matrix(key: str, role: str, matrix: MatrixObjects) -> None:
+def test_role_gets_what_the_matrix_says(key: str, role: str, matrix: MatrixObjects) -> None:
     """Walk one row for one role: every method, in and out of scope, and a missing id."""
     row = TABLE[key]
     username = USERNAMES[role]
@@ -385,8 +386,9 @@ def test_every_row_names_every_role_for_every_method() -> None:
 
 
 def test_the_walk_covers_every_url_and_role() -> None:
-    """The acceptance of issue #7: the walk visits every row, for every role, and the
-    number of URLs it visits equals the project's number of URL patterns."""
+    """The acceptance of issue #7: the walk (test_role_gets_what_the_matrix_says) visits
+    every row for every role, and the number of URLs it visits equals the project's
+    number of URL patterns."""
     assert len(WALK) == len(TABLE) * len(ROLES)
     assert {key for key, _role in WALK} == set(TABLE)
     assert len({key for key, _role in WALK}) == len(project_url_keys())
