@@ -419,10 +419,36 @@ def transitions(subjects: Subjects, size: int, seconds: float, today: datetime.d
     ))
     rows.append(Row("transitions: queries per record_vote (fresh user)", size, queries, None, "queries", "", None,
                     "begin and commit included"))
+    rows.append(commit_floor(size))
     broken = [c for c in (verify_case_chain(cid) for cid, _u in cases[:50]) if not c.valid]
     rows.append(Row("transitions: audit chains of the touched cases", size, len(cases[:50]) - len(broken), len(broken),
                     "valid / broken", "none broken", not broken))
     return rows
+
+
+def commit_floor(size: int) -> Row:
+    """What one durable commit costs here: a one-row INSERT and COMMIT, nothing else.
+
+    Every transition ends with one (the audit event must survive a crash), so
+    1000 / this is the most transitions one process could make on this disk.
+    """
+    def one() -> None:
+        # Autocommit: each INSERT is its own transaction, committed before execute returns.
+        with connection.cursor() as cur:
+            cur.execute("INSERT INTO bench_commit_floor VALUES (1)")
+
+    # A plain table, WAL-logged like the events table (a temporary one would not be).
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_commit_floor")
+        cur.execute("CREATE TABLE bench_commit_floor (x int)")
+    try:
+        ms = sample(one, repeat=300, warmup=20)
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bench_commit_floor")
+    median = stats.median(ms)
+    return Row("transitions: one durable INSERT + COMMIT alone (the floor)", size, median, percentile(ms, 0.95), "ms",
+               "", None, f"at most {1000 / median:,.0f} commits/s on one process with synchronous_commit on")
 
 
 # --------------------------------------------------------------------------- PDF
