@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import holidays
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from cases.models import CaseStep, DayUnit, HolidayOverride, HolidayOverrideKind, StepStatus
@@ -137,13 +138,49 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
 # partial index ``step_active_due``: the sweep visits every open step of the country, so
 # it builds no model objects it would only read three fields of (bench/: "overdue sweep").
 SWEEP_FIELDS = ("pk", "case_id", "due_on", "escalated_at")
+SweepRow = tuple[int, int, datetime.date, datetime.datetime | None]
+_PLACEHOLDER = datetime.date(1, 1, 1)
 
 
-def steps_due_by(day: datetime.date) -> QuerySet[CaseStep, tuple[int, int, datetime.date, datetime.datetime | None]]:
+@lru_cache(maxsize=4)
+def _sweep_sql(lookup: str, vendor: str) -> tuple[str, tuple[Any, ...]]:
+    """The ORM's SQL for open steps due ``lookup`` a day, compiled once per process.
+
+    The sweep runs it daily over every open step; compiling the query each time cost more
+    than running it (bench/). The day is a placeholder parameter replaced at each run.
+    """
+    query = CaseStep.objects.filter(status=StepStatus.ACTIVE, **{f"due_on__{lookup}": _PLACEHOLDER})
+    return query.values_list(*SWEEP_FIELDS).query.sql_with_params()
+
+
+def _sweep_rows(lookup: str, day: datetime.date) -> list[SweepRow]:
+    sql, params = _sweep_sql(lookup, connection.vendor)
+    placeholder = connection.ops.adapt_datefield_value(_PLACEHOLDER)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datefield_value(day) if p == placeholder else p for p in params])
+        rows = cursor.fetchall()
+    if connection.vendor == "sqlite":
+        # SQLite returns dates as text; the ORM's converters would parse them the same way.
+        return [(pk, case_id, _sqlite_date(due), _sqlite_datetime(at)) for pk, case_id, due, at in rows]
+    return rows
+
+
+def _sqlite_date(value: Any) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def _sqlite_datetime(value: Any) -> datetime.datetime | None:
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime.datetime) else datetime.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=datetime.UTC)
+
+
+def steps_due_by(day: datetime.date) -> list[SweepRow]:
     """(id, case id, due date, escalated at) of open steps due on or before ``day``."""
-    return CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lte=day).values_list(*SWEEP_FIELDS)
+    return _sweep_rows("lte", day)
 
 
-def overdue_steps(today: datetime.date) -> QuerySet[CaseStep, tuple[int, int, datetime.date, datetime.datetime | None]]:
+def overdue_steps(today: datetime.date) -> list[SweepRow]:
     """(id, case id, due date, escalated at) of open steps whose due date has passed."""
-    return CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lt=today).values_list(*SWEEP_FIELDS)
+    return _sweep_rows("lt", today)

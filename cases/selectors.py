@@ -152,6 +152,29 @@ def can_see_case(user: AnyUser, case: Case) -> bool:
     return any(unit.path.startswith(top) for unit in (case.employing_unit, case.deciding_unit) for top in tops)
 
 
+def attach_units(cases: list[Case], steps: list[CaseStep] = ()) -> None:  # type: ignore[assignment]
+    """Give a page of cases (and steps) their units from one query, instead of one each.
+
+    A case names up to three units (employing, deciding, its current step's actor) and a
+    step one; Django's ``prefetch_related`` would read the same small table three or four
+    times. ``current_step`` must already be loaded (``select_related``).
+    """
+    wanted: set[int] = set()
+    for case in cases:
+        wanted |= {case.employing_unit_id, case.deciding_unit_id}
+        if case.current_step is not None:
+            wanted.add(case.current_step.actor_unit_id)
+    wanted |= {step.actor_unit_id for step in steps}
+    units = OrgUnit.objects.in_bulk(wanted - {None})
+    for case in cases:
+        case.employing_unit = units[case.employing_unit_id]
+        case.deciding_unit = units[case.deciding_unit_id]
+        if case.current_step is not None:
+            case.current_step.actor_unit = units[case.current_step.actor_unit_id]
+    for step in steps:
+        step.actor_unit = units[step.actor_unit_id]
+
+
 # PostgreSQL plans a query longer the more tables it joins, steeply past four: the inbox
 # with seven took 20 ms to plan and under 1 ms to run, at every data size (bench/). The
 # small rows many cases share (regulations, step templates, units) come instead in one

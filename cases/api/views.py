@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -340,16 +340,9 @@ class OfficialDetailView(ApiView):
 # A case row's own people and post are joined; the small shared tables (regulations,
 # processes, units, users, step templates) are prefetched in one query each. Joining all
 # ten made PostgreSQL spend 20–35 ms planning the join order of every page (bench/).
+# The units come from one query per page (``selectors.attach_units``).
 CASE_JOINED = ("official", "position", "current_step")
-CASE_PREFETCHED = (
-    "regulation",
-    "process",
-    "employing_unit",
-    "deciding_unit",
-    "filed_by",
-    "current_step__template",
-    "current_step__actor_unit",
-)
+CASE_PREFETCHED = ("regulation", "current_step__template")
 
 
 def _case_for(request: Request, pk: int) -> Case:
@@ -365,6 +358,12 @@ def _detail(request: Request, case: Case) -> dict[str, Any]:
 class CaseListView(ApiListView):
     serializer_class = s.CaseSummarySerializer
     pagination_class = CasePagination
+
+    def paginate_queryset(self, queryset: QuerySet[Case]) -> list[Case] | None:
+        cases = super().paginate_queryset(queryset)
+        if cases:
+            selectors.attach_units(cases)
+        return cases
     parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Case]:
@@ -569,13 +568,26 @@ class InboxView(ApiListView):
     serializer_class = s.InboxItemSerializer
 
     def get_queryset(self) -> QuerySet[CaseStep]:
-        # Prefetched, not joined: see CASE_PREFETCHED.
-        return selectors.waiting_steps_for(self.request.user).prefetch_related(
-            "case__employing_unit",
-            "case__deciding_unit",
-            "case__current_step__template",
-            "case__current_step__actor_unit",
+        # The units are attached per page below instead of prefetched one relation each.
+        return selectors.waiting_steps_for(self.request.user).prefetch_related(None).prefetch_related(
+            "case__regulation", "template"
         )
+
+    def paginate_queryset(self, queryset: QuerySet[CaseStep]) -> list[CaseStep] | None:
+        steps = super().paginate_queryset(queryset)
+        if steps:
+            # A waiting step is almost always its case's current step: reuse it, read the
+            # others in one query, and every unit of the page in one more (not joined:
+            # see CASE_JOINED).
+            others = []
+            for step in steps:
+                if step.case.current_step_id == step.pk:
+                    step.case.current_step = step
+                else:
+                    others.append(step.case)
+            prefetch_related_objects(others, "current_step__template")
+            selectors.attach_units([step.case for step in steps], steps)
+        return steps
 
     @extend_schema(
         tags=["cases"],

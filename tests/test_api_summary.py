@@ -1,0 +1,59 @@
+"""The case list's hand-built summary is exactly what the generic serializer gives."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from cases import workflow
+from cases.api.serializers.cases import CaseSummarySerializer, case_summary
+from cases.models import Case
+from tests.conftest import pass_exchange
+
+pytestmark = pytest.mark.django_db
+
+
+def _generic(case: Case) -> dict[str, Any]:
+    serializer = CaseSummarySerializer(case)
+    return dict(super(CaseSummarySerializer, serializer).to_representation(case))
+
+
+def _compare(pks: list[int]) -> set[tuple[str, bool, bool]]:
+    cases = Case.objects.filter(pk__in=pks).select_related(
+        "official", "position", "regulation", "employing_unit", "deciding_unit", "current_step__template",
+        "current_step__actor_unit",
+    )
+    states = set()
+    for case in cases:
+        step = case.current_step
+        states.add((case.status, step is None, step is not None and step.is_overdue))
+        for language in ("vi", "en"):
+            with translation.override(language):
+                assert case_summary(case) == _generic(case), (case.reference, language)
+    return states
+
+
+def test_the_summary_equals_the_generic_serializer_in_every_state(world: Any, file_case: Any) -> None:
+    at_exchange = file_case("dismissal")
+    overdue = file_case("dismissal", official=world.official_other, position=world.post_other, by="clerk_other",
+                        filed_on=datetime.date(2026, 1, 5), today=datetime.date(2026, 1, 5))
+    at_decision = pass_exchange(file_case("resignation", official=world.official_self, position=world.post_superior,
+                                          by="official"), world.users["clerk_commune"])
+    pks = [at_exchange.pk, overdue.pk, at_decision.pk]
+    states = _compare(pks)
+    workflow.perform(case_id=at_decision.pk, user=world.users["official"], action=workflow.WITHDRAW,
+                     reason="Tôi rút đơn.")
+    states |= _compare(pks)
+    # Open, overdue, and closed (no current step) were all compared.
+    assert {s[1] for s in states} == {True, False} and any(s[2] for s in states)
+
+
+def test_the_detail_keeps_the_generic_way(world: Any, file_case: Any) -> None:
+    from cases.api.serializers.cases import CaseDetailSerializer
+
+    case = file_case("dismissal")
+    body = CaseDetailSerializer(case, context={}).data
+    assert "steps" in body and "available_actions" in body
