@@ -150,7 +150,8 @@ def _sweep_sql(lookup: str, vendor: str) -> tuple[str, tuple[Any, ...]]:
     than running it (bench/). The day is a placeholder parameter replaced at each run.
     """
     query = CaseStep.objects.filter(status=StepStatus.ACTIVE, **{f"due_on__{lookup}": _PLACEHOLDER})
-    return query.values_list(*SWEEP_FIELDS).query.sql_with_params()
+    # No order: the model's default (by case, then step) would join every case to sort.
+    return query.order_by().values_list(*SWEEP_FIELDS).query.sql_with_params()
 
 
 def _sweep_rows(lookup: str, day: datetime.date) -> list[SweepRow]:

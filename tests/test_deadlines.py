@@ -137,3 +137,4 @@ def test_overdue_steps_are_found_by_one_indexed_query(file_case, django_assert_n
     assert steps_due_by(step.due_on) == list(orm) and steps_due_by(step.due_on - datetime.timedelta(days=1)) == []
     sql, _params = _sweep_sql("lt", connection.vendor)
     assert '"status" = %s' in sql and '"due_on" < %s' in sql
+    assert "JOIN" not in sql and "ORDER BY" not in sql  # one table, on the partial index
