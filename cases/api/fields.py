@@ -124,8 +124,9 @@ class UploadField(FileField):
 
     default_error_messages = {
         **FileField.default_error_messages,
+        # The field messages the engine gave before (cases.uploads.store_upload).
         "too_large": _("The file is too large (%(size)s MB); the limit is %(limit)s MB."),
-        "bad_type": _("Only PDF, JPEG and PNG files are accepted; this file's content is of another type."),
+        "bad_type": _("Only PDF, JPEG and PNG files are accepted."),
     }
 
     def to_internal_value(self, data: Any) -> Any:
