@@ -147,12 +147,19 @@ def _date_text(day: datetime.date) -> str:
 
 def _decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportRejected(
             [RowError(line, gettext("The file is not UTF-8 text: save it as “CSV UTF-8” and try again."))]
         ) from exc
+    if "\x00" in text:
+        # PostgreSQL stores no NUL in text: refuse it here rather than fail on insert.
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ImportRejected(
+            [RowError(line, gettext("This line contains a null character (NUL); save the file again as “CSV UTF-8”."))]
+        )
+    return text
 
 
 def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
@@ -164,8 +171,9 @@ def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
         header = next(reader)
     except StopIteration:
         return [], [RowError(1, gettext("The file is empty: the first line must name the columns."))]
-    except csv.Error as exc:
-        return [], [RowError(1, gettext("The header line cannot be read: %(error)s") % {"error": exc})]
+    except csv.Error:
+        # The csv module's own text is English and technical; say what to check instead.
+        return [], [RowError(1, gettext("The header line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters."))]
     names = [h.strip().lower() for h in header]
     unknown = [n for n in names if n not in COLUMNS]
     missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL_COLUMNS]
@@ -186,8 +194,8 @@ def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
             values = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:
-            errors.append(RowError(line, gettext("This line cannot be read as CSV: %(error)s") % {"error": exc}))
+        except csv.Error:
+            errors.append(RowError(line, gettext("This line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters.")))
             break
         start, line = line, reader.line_num + 1
         if not values or all(not v.strip() for v in values):
@@ -658,6 +666,20 @@ def read_limited(stream: IO[bytes] | Iterable[bytes], limit: int) -> bytes:
 
 
 # --------------------------------------------------------------------------- background jobs
+
+
+def file_problems(data: bytes) -> list[RowError]:
+    """What is wrong with the file as a whole: not UTF-8, a bad header, no data row.
+
+    Checked while the user waits, so a file that cannot be an import is refused on the
+    form and no job is queued for it; the rows themselves are checked by the job.
+    """
+    try:
+        text = _decode(data)
+    except ImportRejected as exc:
+        return list(exc.errors)
+    _rows, errors = _read_rows(text)
+    return [e for e in errors if e.line == 1]
 
 
 def start_import_job(*, upload: Any, by: AnyUser, language: str = "") -> ImportJob:

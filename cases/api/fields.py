@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -117,7 +119,49 @@ class ScopedIdField(serializers.Field):
 
 @extend_schema_field(OpenApiTypes.BINARY)
 class UploadField(FileField):
-    pass
+    """A PDF, JPEG or PNG within the upload limit, checked here so the error names the
+    request's own field (``application``, ``file``) before any service runs."""
+
+    default_error_messages = {
+        **FileField.default_error_messages,
+        # The field messages the engine gave before (cases.uploads.store_upload).
+        "too_large": _("The file is too large (%(size)s MB); the limit is %(limit)s MB."),
+        "bad_type": _("Only PDF, JPEG and PNG files are accepted."),
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        from cases.uploads import sniff_content_type
+
+        upload = super().to_internal_value(data)
+        limit = settings.UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise serializers.ValidationError(
+                self.error_messages["too_large"]
+                % {"size": round(upload.size / 1048576, 1), "limit": round(limit / 1048576, 1)},
+                code="too_large",
+            )
+        upload.seek(0)
+        head = upload.read(16)
+        upload.seek(0)
+        if sniff_content_type(head) is None:
+            self.fail("bad_type")
+        return upload
+
+
+class CodeField(CharField):
+    """A code or number that other records and files refer to (unit codes, personnel
+    numbers): letters, digits and ``. _ - /``, so it cannot carry markup or spaces."""
+
+    default_error_messages = {
+        **CharField.default_error_messages,
+        "code": _("Use only letters, digits and the signs . _ - / (no spaces)."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(
+            RegexValidator(r"^[\w./-]+\Z", message=self.error_messages["code"], code="code")
+        )
 
 
 class Serializer(serializers.Serializer):

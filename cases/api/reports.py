@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from cases import selectors
 from cases.api.exceptions import error_body
+from cases.api.fields import MAX_ID, CharField, ChoiceField, DateField, IntegerField
 from cases.api.permissions import Importers, ReportReaders
 from cases.api.schema import errors
 from cases.api.views import ApiView
@@ -51,20 +52,20 @@ COUNTING = (
 
 
 class ReportQuerySerializer(serializers.Serializer):
-    form = serializers.ChoiceField(choices=Form.choices, required=False, help_text="Only this form.")
-    regulation = serializers.ChoiceField(
+    form = ChoiceField(choices=Form.choices, required=False, help_text="Only this form.")
+    regulation = ChoiceField(
         choices=["R260", "R41", "R377"], required=False, help_text="Only cases under this regulation (stable code)."
     )
-    unit = serializers.IntegerField(
-        required=False, min_value=1, help_text="An organisation unit in the caller's scope: that unit and every unit below it."
+    unit = IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="An organisation unit in the caller's scope: that unit and every unit below it."
     )
-    date = serializers.ChoiceField(
+    date = ChoiceField(
         choices=[("filed", "filing date"), ("decided", "decision date")],
         required=False,
         default="filed",
         help_text="Which date `from`, `to` and the `year` dimension read.",
     )
-    levels = serializers.ChoiceField(
+    levels = ChoiceField(
         choices=[("event", "at the time of the case"), ("current", "current structure")],
         required=False,
         default="event",
@@ -74,8 +75,8 @@ class ReportQuerySerializer(serializers.Serializer):
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
         # "from" and "to" are Python keywords; they are added here under their query names.
-        fields["from"] = serializers.DateField(required=False, help_text="First day (YYYY-MM-DD), inclusive.")
-        fields["to"] = serializers.DateField(required=False, help_text="Last day (YYYY-MM-DD), inclusive.")
+        fields["from"] = DateField(required=False, help_text="First day (YYYY-MM-DD), inclusive.")
+        fields["to"] = DateField(required=False, help_text="Last day (YYYY-MM-DD), inclusive.")
         return fields
 
     def validate_unit(self, value: int) -> int:
@@ -107,7 +108,7 @@ class ReportQuerySerializer(serializers.Serializer):
 
 
 class StatisticsQuerySerializer(ReportQuerySerializer):
-    by = serializers.CharField(
+    by = CharField(
         required=False,
         allow_blank=True,
         max_length=200,
@@ -128,8 +129,8 @@ class StatisticsQuerySerializer(ReportQuerySerializer):
 class NationalTableQuerySerializer(ReportQuerySerializer):
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
-        fields["form"] = serializers.ChoiceField(choices=Form.choices, help_text="The form of the table.")
-        fields["regulation"] = serializers.ChoiceField(choices=["R260", "R41", "R377"], help_text="The regulation of the table.")
+        fields["form"] = ChoiceField(choices=Form.choices, help_text="The form of the table.")
+        fields["regulation"] = ChoiceField(choices=["R260", "R41", "R377"], help_text="The regulation of the table.")
         del fields["date"]
         return fields
 
@@ -367,7 +368,8 @@ class CaseImportView(ApiView):
         try:
             result = import_cases(data=data, by=request.user, filename=getattr(file, "name", "") or "")
         except ImportRejected as exc:
-            body = error_body(exc.code, exc.message)
+            # The request's one field is the file: name it, as every 400 names its field.
+            body = error_body(exc.code, exc.message, {"file": [exc.message]})
             body["errors"] = [e.as_dict() for e in exc.errors]
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response({"created": result.created, "skipped": result.skipped}, status=status.HTTP_201_CREATED)

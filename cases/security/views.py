@@ -26,7 +26,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if totp.verify(request.user, form.cleaned_data["code"]):  # type: ignore[arg-type]
             totp.mark_verified(request)

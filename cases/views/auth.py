@@ -27,7 +27,12 @@ class SignInForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         # Checked before the password, so a locked account says why, not "wrong password".
-        until = locked_until(self.data.get("username", ""), client_address(self.request))
+        # The cleaned name, not the raw input: a refused one (a NUL character, too long)
+        # must not reach the database, where PostgreSQL would fail on it with a 500.
+        username = self.cleaned_data.get("username")
+        if username is None:
+            return self.cleaned_data
+        until = locked_until(username, client_address(self.request))
         if until is not None:
             raise forms.ValidationError(
                 _("Too many failed sign-ins: this account or address is locked until %(time)s. Try again later or ask an administrator to unlock it."),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from cases import selectors, services, workflow
 from cases.errors import CaseError
 from cases.models import Appointment, DocumentKind, Form, Ground, Role
-from cases.views.common import CLERK, apply_case_error, local_today, role_required
+from cases.views.common import CLERK, apply_case_error, local_today, posted, role_required
 from cases.views.forms import FileCaseForm
 
 
@@ -52,8 +52,7 @@ def file_case(request: HttpRequest) -> HttpResponse:
     appointments = {a.pk: a for a in appointments_in_scope(request.user)}
     grounds = filing_grounds()
     form = FileCaseForm(
-        request.POST or None,
-        request.FILES or None,
+        *posted(request),
         appointments=[(pk, appointment_label(a)) for pk, a in appointments.items()],
         grounds=grounds,
         initial={"form": request.GET.get("form", "")},

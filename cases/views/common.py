@@ -98,6 +98,18 @@ def apply_case_error(form: forms.Form, exc: CaseError) -> None:
     form.add_error(None, text)
 
 
+def posted(request: HttpRequest) -> tuple[Any, Any]:
+    """The form data and files of a POST, else (None, None) for an unbound form.
+
+    Not ``request.POST or None``: a POST whose fields are all missing (only a file, or
+    nothing) is an empty QueryDict, and would leave the form unbound — no error shown,
+    and for an import the file would go unchecked.
+    """
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
+
+
 def local_today() -> datetime.date:
     return timezone.localdate()
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from cases import selectors, services
 from cases.errors import CaseError
 from cases.models import Delegation, Membership, OrgUnit, Role
-from cases.views.common import AUTHORITY, apply_case_error, local_today, role_required
+from cases.views.common import AUTHORITY, apply_case_error, local_today, posted, role_required
 from cases.views.forms import DelegationForm
 
 
@@ -45,7 +45,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
     units = own_authority_units(request.user)
     deputies = deputy_choices(request.user, units)
     form = DelegationForm(
-        request.POST or None,
+        posted(request)[0],
         units=[(u.pk, u.name) for u in units],
         deputies=deputies,
         initial={"valid_from": local_today()},

@@ -22,6 +22,8 @@ from cases.models import CaseStatus, DocumentKind, Form, Level
 from cases.uploads import sniff_content_type
 
 ACCEPT = "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"
+MAX_ID = 2**63 - 1  # ids are 64-bit integers
+MAX_GROUNDS = 20  # as the API (CaseFileSerializer.grounds)
 
 
 class DateInput(forms.DateInput):
@@ -94,7 +96,8 @@ class ActionForm(forms.Form):
 
     action_name = ""
     has_upload = False
-    step_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # A database id: a tampered value outside 1..2**63-1 is a field error, not "moved on".
+    step_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
 
     def engine_data(self) -> dict[str, Any]:
         return {}
@@ -240,6 +243,14 @@ class GroundsField(forms.MultipleChoiceField):
         kwargs.setdefault("label", _("Grounds"))
         kwargs.setdefault("error_messages", {"required": _("Choose at least one ground.")})
         super().__init__(**kwargs)
+
+    def validate(self, value: Any) -> None:
+        # Checked first: a tampered request with thousands of items is refused at once.
+        if value and len(value) > MAX_GROUNDS:
+            raise forms.ValidationError(
+                _("Choose at most %(count)s grounds."), code="max_length", params={"count": MAX_GROUNDS}
+            )
+        super().validate(value)
 
 
 class ResignationForm(forms.Form):

@@ -7,6 +7,7 @@ import datetime
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from cases import selectors
 from cases.models import Case, CaseStep, OrgUnit, Regulation
@@ -33,8 +34,11 @@ def unit_q(prefix: str, unit: OrgUnit) -> Q:
 
 
 def filter_steps(steps: QuerySet[CaseStep], form: InboxFilterForm, today: datetime.date) -> QuerySet[CaseStep]:
-    if not form.is_valid():
+    if not form.is_bound:
         return steps
+    if not form.is_valid():
+        # The errors are shown on the filters; a wider list than asked for would mislead.
+        return steps.none()
     data = form.cleaned_data
     if data.get("form"):
         steps = steps.filter(case__form=data["form"])
@@ -54,6 +58,7 @@ def filter_steps(steps: QuerySet[CaseStep], form: InboxFilterForm, today: dateti
     return steps
 
 
+@require_GET
 @signed_in
 def inbox(request: HttpRequest) -> HttpResponse:
     today = local_today()

@@ -7,11 +7,12 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from cases import rules, selectors, services
 from cases.errors import CaseError
 from cases.models import Appointment, Case, CaseStatus, Form, Ground
-from cases.views.common import OFFICIAL, apply_case_error, local_today, role_required
+from cases.views.common import OFFICIAL, apply_case_error, local_today, posted, role_required
 from cases.views.forms import ResignationForm
 
 
@@ -25,6 +26,7 @@ def current_appointments(official: object) -> list[Appointment]:
     )
 
 
+@require_GET
 @role_required(OFFICIAL)
 def my_posts(request: HttpRequest) -> HttpResponse:
     official = selectors.official_of(request.user)
@@ -61,7 +63,7 @@ def resignation_new(request: HttpRequest, appointment_pk: int) -> HttpResponse:
         raise Http404(_("You no longer hold this post."))
     regulation = rules.regulation_in_force(local_today())
     grounds = resignation_grounds()
-    form = ResignationForm(request.POST or None, request.FILES or None, grounds=grounds)
+    form = ResignationForm(*posted(request), grounds=grounds)
     status = 200
     if request.method == "POST":
         status = 400

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from cases import selectors
 from cases.errors import CaseError
-from cases.imports import job_progress, start_import_job
+from cases.imports import file_problems, job_progress, read_limited, start_import_job
 from cases.models import Form, ImportJob, Level, Regulation
 from cases.report_exports import (
     CSV_CONTENT_TYPE,
@@ -42,6 +42,7 @@ from cases.views.common import (
     AUTHORITY,
     CLERK,
     local_today,
+    posted,
     role_required,
     roles_for,
 )
@@ -285,12 +286,16 @@ class ImportForm(forms.Form):
                 _("The file is larger than %(mb)s MB; split it into smaller files.")
                 % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
             )
+        problems = file_problems(read_limited(upload, settings.IMPORT_MAX_BYTES))
+        if problems:
+            raise forms.ValidationError([p.message for p in problems])
+        upload.seek(0)
         return upload
 
 
 @role_required(CLERK)
 def import_page(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             job = start_import_job(upload=form.cleaned_data["file"], by=request.user)

@@ -16,6 +16,7 @@ from cases.api.fields import (
     BooleanField,
     CharField,
     ChoiceField,
+    CodeField,
     DateField,
     IntegerField,
     ScopedIdField,
@@ -71,7 +72,7 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class OrgUnitUpdateSerializer(Serializer):
-    code = CharField(max_length=40)
+    code = CodeField(max_length=40)
     name = CharField(max_length=200)
     kind = ChoiceField(choices=UnitKind.choices)
     level = ChoiceField(choices=Level.choices)
@@ -168,7 +169,7 @@ class OfficialSerializer(serializers.ModelSerializer):
 class OfficialUpdateSerializer(Serializer):
     full_name = CharField(max_length=120)
     honorific = ChoiceField(choices=Official.Honorific.choices)
-    personnel_number = CharField(max_length=40)
+    personnel_number = CodeField(max_length=40)
     date_of_birth = DateField(allow_null=True, required=False)
 
     def validate_date_of_birth(self, value: datetime.date | None) -> datetime.date | None:
