@@ -182,7 +182,8 @@ def _result(args: argparse.Namespace, bench_db: db.BenchDatabase, loads: dict[in
     return {
         "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "postgresql": _pg_version(), "load_average": os.getloadavg()},
+                    "postgresql": _pg_version(), "load_average": os.getloadavg(),
+                    "sessions": _session_store()},
         "commit": _commit(),
         "database": bench_db.name,
         "api": f.api_mode(),
@@ -250,6 +251,12 @@ def growth(latency: dict[tuple[str, int], dict[str, float]], sizes: list[int]) -
     return out
 
 
+def _session_store() -> str:
+    from django.conf import settings
+
+    return "Redis (cached_db)" if settings.SESSION_ENGINE.endswith("cached_db") else "the database"
+
+
 def _pg_version() -> str:
     from django.db import connection
 
@@ -303,6 +310,7 @@ def table(result: dict[str, Any]) -> str:
     out += ["", f"{passed} targets met, {failed} missed. API measured through: {result['api']}.",
             f"Machine: {result['machine']['cpus']} CPUs, PostgreSQL {result['machine']['postgresql']}, "
             f"load average at the end {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])}; "
+            f"sessions in {result['machine'].get('sessions', 'the database')}; "
             f"commit {result['commit']}.", "", "Notes:", *notes]
     return "\n".join(out)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -85,7 +86,19 @@ def configure_environment(url: str) -> None:
     os.environ["SECURE_SSL_REDIRECT"] = "0"
     os.environ.setdefault("DB_CONN_MAX_AGE", "600")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Production keeps its cache and sessions in Redis (docker-compose.yml); so does the
+    # bench when the machine has one, in a database number of its own.
+    if "REDIS_URL" not in os.environ and _reachable("127.0.0.1", 6379):
+        os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/14"
     os.environ["DJANGO_SETTINGS_MODULE"] = "cadre_exit.settings"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def setup_django() -> None:

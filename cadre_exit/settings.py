@@ -215,6 +215,12 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are read on every request: from Redis when there is one (written through to the
+# database), saving a query per page. Not from local memory: a sign-out in one process
+# would not reach another process's copy.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 
 # Celery: Redis when REDIS_URL is set, otherwise a file-system transport under var/.
 BROKER_DIR = VAR_DIR / "broker"

@@ -184,15 +184,19 @@ FEW_JOINS_CASE_PREFETCH = ("process", "employing_unit", "deciding_unit")
 
 def get_case_for_user(user: AnyUser, pk: int | str) -> Case:
     """The case if the user may see it; otherwise NotFound, so existence does not leak."""
+    # Read by id, then checked on its units' paths (``can_see_case``): no list of every
+    # unit id in the user's subtree (thousands for a national auditor) in the query.
     try:
-        return (
-            cases_visible_to(user)
-            .select_related("official", "position", "regulation")
+        case = (
+            Case.objects.select_related("official", "position", "regulation")
             .prefetch_related(*FEW_JOINS_CASE_PREFETCH)
             .get(pk=pk)
         )
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("Case not found.") from exc
+    if not can_see_case(user, case):
+        raise NotFound("Case not found.")
+    return case
 
 
 def acting_units(user: AnyUser, role: str, *, on: datetime.date | None = None) -> list[int]:

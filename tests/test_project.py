@@ -41,11 +41,16 @@ def test_embedded_defaults_need_no_server() -> None:
 def test_database_and_redis_come_from_the_environment() -> None:
     result = _settings_in_subprocess(
         {"DATABASE_URL": "postgres://u:p@db.example:5433/cases", "REDIS_URL": "redis://cache.example:6379/2"},
-        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['HOST'], s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND']",
+        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['HOST'], s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'], "
+        "s.SESSION_ENGINE",
     )
     assert result.returncode == 0, result.stderr
     assert "postgresql" in result.stdout and "db.example" in result.stdout
     assert "redis://cache.example:6379/2" in result.stdout and "RedisCache" in result.stdout
+    # Sessions are cached in the shared Redis, never in one process's memory.
+    assert "sessions.backends.cached_db" in result.stdout
+    alone = _settings_in_subprocess({}, "s.SESSION_ENGINE")
+    assert alone.stdout.strip() == "django.contrib.sessions.backends.db"
 
 
 def test_a_malformed_environment_value_fails_loudly() -> None:

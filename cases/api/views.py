@@ -28,7 +28,7 @@ from rest_framework.response import Response
 
 from cases import audit, deadlines, organisation, selectors, services, workflow
 from cases.api import serializers as s
-from cases.api.pagination import CasePagination, Pagination
+from cases.api.pagination import CasePagination, CountedPagination, Pagination
 from cases.api.permissions import AdminWrites, RegisterWrites
 from cases.api.schema import ApiSchema, errors
 from cases.api.throttling import TokenRateThrottle
@@ -566,6 +566,7 @@ class DocumentDownloadView(ApiView):
 
 class InboxView(ApiListView):
     serializer_class = s.InboxItemSerializer
+    pagination_class = CountedPagination
 
     def get_queryset(self) -> QuerySet[CaseStep]:
         # The units are attached per page below instead of prefetched one relation each.
