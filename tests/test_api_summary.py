@@ -57,3 +57,27 @@ def test_the_detail_keeps_the_generic_way(world: Any, file_case: Any) -> None:
     case = file_case("dismissal")
     body = CaseDetailSerializer(case, context={}).data
     assert "steps" in body and "available_actions" in body
+
+
+def test_steps_and_inbox_items_equal_the_generic_serializer(world: Any, file_case: Any) -> None:
+    from cases.api.serializers.cases import InboxItemSerializer, StepSerializer, step_item
+    from cases.models import CaseStep
+
+    overdue = file_case("dismissal", official=world.official_other, position=world.post_other, by="clerk_other",
+                        filed_on=datetime.date(2026, 1, 5), today=datetime.date(2026, 1, 5))
+    decided = pass_exchange(file_case("dismissal"), world.users["clerk"])
+    steps = list(CaseStep.objects.filter(case__in=[overdue, decided]).select_related(
+        "template", "actor_unit", "case__official", "case__position", "case__regulation", "case__employing_unit",
+        "case__deciding_unit", "case__current_step__template", "case__current_step__actor_unit",
+    ))
+    kinds = set()
+    for step in steps:
+        kinds.add((step.status, step.completed_at is not None, step.is_overdue))
+        for language in ("vi", "en"):
+            with translation.override(language):
+                generic = dict(super(StepSerializer, StepSerializer(step)).to_representation(step))
+                assert step_item(step) == generic == StepSerializer(step).data, (step.pk, language)
+                item = InboxItemSerializer(step)
+                assert item.data == dict(super(StepSerializer, item).to_representation(step)), (step.pk, language)
+    # Active, completed (with its time and author) and overdue steps were all compared.
+    assert any(k[1] for k in kinds) and any(k[2] for k in kinds) and any(k[0] == "active" for k in kinds)

@@ -119,6 +119,13 @@ class StepSerializer(serializers.ModelSerializer):
         ]
 
 
+    def to_representation(self, instance: CaseStep) -> dict[str, Any]:
+        # Built directly, as the case summary (see CaseSummarySerializer.to_representation).
+        if type(self) is StepSerializer:
+            return step_item(instance)
+        return super().to_representation(instance)
+
+
 class CurrentStepSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="template.code")
     name = serializers.CharField(source="template.name")
@@ -282,6 +289,41 @@ def case_summary(case: Case) -> dict[str, Any]:
             "is_overdue": bool(step.is_overdue),
         },
         "needs_review": case.needs_review,
+    }
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _datetime(value: datetime.datetime | None) -> str | None:
+    # DRF's own formatting: the project's time zone, ISO 8601.
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
+def step_item(step: CaseStep) -> dict[str, Any]:
+    """``StepSerializer``'s output, without its generic field machinery."""
+    return {
+        "id": step.pk,
+        "order": step.order,
+        "code": step.template.code,
+        "name": str(step.template.name),
+        "kind": step.template.kind,
+        "actor_role": step.actor_role,
+        "actor_unit": _unit(step.actor_unit),
+        "assignee": step.assignee_id,
+        "status": step.status,
+        "started_on": _date(step.started_on),
+        "started_at": _datetime(step.started_at),
+        "due_on": _date(step.due_on),
+        "original_due_on": _date(step.original_due_on),
+        "ceiling_on": _date(step.ceiling_on),
+        "due_rule": step.due_rule,
+        "extension_reason": step.extension_reason,
+        "is_overdue": bool(step.is_overdue),
+        "days_left": step.days_left,
+        "completed_at": _datetime(step.completed_at),
+        "completed_by": step.completed_by_id,
+        "outcome": step.outcome,
     }
 
 
@@ -470,3 +512,8 @@ class InboxItemSerializer(StepSerializer):
 
     class Meta(StepSerializer.Meta):
         fields = StepSerializer.Meta.fields + ["case"]
+
+    def to_representation(self, instance: CaseStep) -> dict[str, Any]:
+        if type(self) is InboxItemSerializer:
+            return {**step_item(instance), "case": case_summary(instance.case)}
+        return super().to_representation(instance)
