@@ -125,34 +125,20 @@ def pick_subjects(today: datetime.date) -> Subjects:
 
 
 def api_mode() -> str:
-    from bench.urls import HAS_API
-
-    return "REST API (cases.api via Django test Client)" if HAS_API else "stand-in views (bench.standin) via Django test Client"
+    return "REST API (cases.api via Django test Client)"
 
 
 @contextmanager
 def page_size(n: int) -> Iterator[None]:
-    """The page size of the list endpoints (the API's pagination class, or the stand-in's)."""
-    from bench.urls import HAS_API
+    """The page size of the API's list endpoints."""
+    from cases.api.pagination import CasePagination, Pagination
 
-    if HAS_API:
-        from cases.api.pagination import CasePagination, Pagination
-
-        old = Pagination.page_size, CasePagination.page_size
-        Pagination.page_size = CasePagination.page_size = n
-        try:
-            yield
-        finally:
-            Pagination.page_size, CasePagination.page_size = old
-    else:
-        from bench import standin
-
-        old = standin.PAGE_SIZE
-        standin.PAGE_SIZE = n
-        try:
-            yield
-        finally:
-            standin.PAGE_SIZE = old
+    old = Pagination.page_size, CasePagination.page_size
+    Pagination.page_size = CasePagination.page_size = n
+    try:
+        yield
+    finally:
+        Pagination.page_size, CasePagination.page_size = old
 
 
 def client_for(user: Any) -> Client:

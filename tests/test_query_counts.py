@@ -1,8 +1,7 @@
 """Query counts of the case list, the inbox and the case detail do not grow with the data.
 
-The pages are requested through the URLs the benchmark measures (``bench.urls``: the REST
-API under /api/v1/, or its stand-in until the API is merged), with the real routing,
-middleware and serialisation. A later change that adds a query per row, per step, per
+The pages are requested through the URLs the benchmark measures (``bench.urls``: the
+project's REST API under /api/v1/), with the real routing, middleware and serialisation. A later change that adds a query per row, per step, per
 event or per document fails here instead of silently slowing the pages down.
 """
 
