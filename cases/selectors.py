@@ -145,11 +145,25 @@ def can_see_case(user: AnyUser, case: Case) -> bool:
         return False
     if is_admin(user):
         return True
-    official = official_of(user)
-    if official is not None and case.official_id == official.pk:
+    if is_official_of(user, case):
         return True
-    tops = [unit.path for unit in scope_units(user)]
-    return any(unit.path.startswith(top) for unit in (case.employing_unit, case.deciding_unit) for top in tops)
+    units = (case.employing_unit, case.deciding_unit)
+
+    def covered(tops: list[OrgUnit]) -> bool:
+        return any(unit.path.startswith(top.path) for unit in units for top in tops)
+
+    # The memberships are cached per request; delegations are read only when they matter.
+    return covered([m.unit for m in memberships(user)]) or covered(delegated_units(user))
+
+
+def is_official_of(user: AnyUser, case: Case) -> bool:
+    """Whether the case is about this user; no query when the case's official is loaded."""
+    if not user.is_authenticated:
+        return False
+    if Case.official.is_cached(case):
+        return case.official.user_id == user.pk
+    official = official_of(user)
+    return official is not None and official.pk == case.official_id
 
 
 def attach_units(cases: list[Case], steps: list[CaseStep] = ()) -> None:  # type: ignore[assignment]

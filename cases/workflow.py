@@ -53,7 +53,7 @@ from cases.models import (
     UnitKind,
     Vote,
 )
-from cases.selectors import acting_units, can_see_case, is_admin, official_of
+from cases.selectors import acting_units, can_see_case, is_admin, is_official_of
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -153,8 +153,7 @@ def _today(today: datetime.date | None) -> datetime.date:
 
 
 def is_subject(user: AnyUser, case: Case) -> bool:
-    official = official_of(user)
-    return official is not None and official.pk == case.official_id
+    return is_official_of(user, case)
 
 
 def _user_can_act_on_step(user: AnyUser, case: Case, step: CaseStep, day: datetime.date) -> bool:
@@ -420,7 +419,7 @@ def perform(
         # on the units read with it; out of scope looks exactly like a missing case.
         case = (
             Case.objects.select_for_update(of=("self",))
-            .select_related("regulation", "employing_unit", "deciding_unit")
+            .select_related("regulation", "employing_unit", "deciding_unit", "official")
             .filter(pk=case_id)
             .first()
         )

@@ -17,7 +17,11 @@ def test_can_see_case_matches_cases_visible_to_for_every_user_and_case(world: An
     file_case("dismissal")
     file_case("dismissal", official=world.official_other, position=world.post_other, by="clerk_other")
     file_case("resignation", official=world.official_self, position=world.post_superior, by="official")
-    cases = list(Case.objects.select_related("employing_unit", "deciding_unit"))
+    # With the case's official loaded (as the engine reads it) and without (a fresh user query).
+    cases = [
+        *Case.objects.select_related("employing_unit", "deciding_unit"),
+        *Case.objects.select_related("employing_unit", "deciding_unit", "official"),
+    ]
     users = [*world.users.values(), AnonymousUser()]
     seen_somewhere = set()
     for user in users:
