@@ -6,6 +6,7 @@ HTML views and the API share these, so both enforce the same scope rules.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -166,26 +167,23 @@ def is_official_of(user: AnyUser, case: Case) -> bool:
     return official is not None and official.pk == case.official_id
 
 
-def attach_units(cases: list[Case], steps: list[CaseStep] = ()) -> None:  # type: ignore[assignment]
+def attach_units(cases: Sequence[Case], steps: Sequence[CaseStep] = ()) -> None:
     """Give a page of cases (and steps) their units from one query, instead of one each.
 
     A case names up to three units (employing, deciding, its current step's actor) and a
     step one; Django's ``prefetch_related`` would read the same small table three or four
-    times. ``current_step`` must already be loaded (``select_related``).
+    times. A current step is given its unit only when it is already loaded
+    (``select_related``); this never reads one.
     """
-    wanted: set[int] = set()
-    for case in cases:
-        wanted |= {case.employing_unit_id, case.deciding_unit_id}
-        if case.current_step is not None:
-            wanted.add(case.current_step.actor_unit_id)
-    wanted |= {step.actor_unit_id for step in steps}
-    units = OrgUnit.objects.in_bulk(wanted - {None})
+    current = [case.current_step for case in cases if Case.current_step.is_cached(case) and case.current_step]
+    all_steps = [*current, *steps]
+    wanted = {unit_id for case in cases for unit_id in (case.employing_unit_id, case.deciding_unit_id)}
+    wanted |= {step.actor_unit_id for step in all_steps}
+    units = OrgUnit.objects.in_bulk(wanted)
     for case in cases:
         case.employing_unit = units[case.employing_unit_id]
         case.deciding_unit = units[case.deciding_unit_id]
-        if case.current_step is not None:
-            case.current_step.actor_unit = units[case.current_step.actor_unit_id]
-    for step in steps:
+    for step in all_steps:
         step.actor_unit = units[step.actor_unit_id]
 
 
@@ -203,9 +201,7 @@ def get_case_for_user(user: AnyUser, pk: int | str) -> Case:
         )
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("Case not found.") from exc
-    # Both units in one query (a prefetch would read the table twice).
-    units = OrgUnit.objects.in_bulk({case.employing_unit_id, case.deciding_unit_id})
-    case.employing_unit, case.deciding_unit = units[case.employing_unit_id], units[case.deciding_unit_id]
+    attach_units([case])
     if not can_see_case(user, case):
         raise NotFound("Case not found.")
     return case
