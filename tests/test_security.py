@@ -218,3 +218,17 @@ def test_the_sign_in_page_says_the_account_is_locked(client, world) -> None:  # 
     assert "_auth_user_id" not in client.session
     vi = client.post("/login/", {"username": "clerk", "password": "cadre-demo"}, HTTP_ACCEPT_LANGUAGE="vi")
     assert "bị khóa đến" in vi.content.decode()
+
+
+def test_the_session_user_comes_with_their_official_record(world, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    from cases.security.backends import LockoutModelBackend
+
+    backend = LockoutModelBackend()
+    # One query each, and asking for the official record afterwards reads nothing more.
+    with django_assert_num_queries(1):
+        official = backend.get_user(world.users["official"].pk)
+        assert official.official == world.official_self
+    with django_assert_num_queries(1):
+        clerk = backend.get_user(world.users["clerk"].pk)
+        assert not hasattr(clerk, "official")  # no official record, known without a query
+    assert backend.get_user(10**9) is None
