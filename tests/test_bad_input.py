@@ -53,6 +53,7 @@ from cases.demo import DemoWorld
 from cases.models import Appointment, Case, Membership, Role
 from cases.security.totp import device_for
 from tests.conftest import PDF_BYTES, pdf
+from tests.reports_support import DEFAULT_ROW, HEADER
 from tests.web_support import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -204,27 +205,13 @@ def bad_values(f: Field, *, json: bool) -> list[tuple[str, Any]]:
     return out
 
 
-IMPORT_HEADER = (
-    "case_ref,regulation,form,ground_ids,official_name,position_title,org_unit_code,level,filed_on,decided_on,outcome\n"
-)
+# The import tests' columns and good row (tests/reports_support.py), every value quoted.
+IMPORT_HEADER = ",".join(HEADER) + "\n"
 
 
 def import_row(**override: str) -> str:
-    row = {
-        "case_ref": "LS-2015-0001",
-        "regulation": "R260",
-        "form": "resignation",
-        "ground_ids": "R260-R-1",
-        "official_name": "Lê Văn Hải",
-        "position_title": "Phó Giám đốc Sở Tài chính",
-        "org_unit_code": "UBND-LC",
-        "level": "provincial",
-        "filed_on": "2015-03-02",
-        "decided_on": "2015-04-10",
-        "outcome": "approved",
-    }
-    row.update(override)
-    return ",".join(f'"{v}"' for v in row.values()) + "\n"
+    values = {**DEFAULT_ROW, **override}
+    return ",".join(f'"{values[column]}"' for column in HEADER) + "\n"
 
 
 # Bad values inside the rows of an otherwise valid import file, column by column.
