@@ -119,7 +119,7 @@ def prepare(bench_db: db.BenchDatabase, *, size: int, seed: int, reuse: bool, lo
 
 def _verify_sample() -> tuple[int, int]:
     """Recompute the hash chains of a sample of cases (open ones included) with the audit code."""
-    from cases.audit import verify_case_chain
+    from cases.audit.chain import verify_case_chain
     from cases.models import Case
 
     ids = list(Case.objects.filter(id__in=Case.objects.order_by("?").values("id")[:200]).values_list("id", flat=True))

@@ -113,7 +113,7 @@ def setup_django() -> None:
 def migrate_and_load_catalog() -> None:
     from django.core.management import call_command
 
-    from cases.catalog import load_catalog
+    from cases.catalog.loader import load_catalog
 
     call_command("migrate", verbosity=0, interactive=False)
     load_catalog()

@@ -100,7 +100,7 @@ def pick_subjects(today: datetime.date) -> Subjects:
     unit_id = busiest["actor_unit_id"] if busiest else province.pk
     member = Membership.objects.filter(unit_id=unit_id, role="clerk").select_related("user").first()
     assert member is not None
-    from cases.selectors import cases_visible_to
+    from cases.organisation.selectors import cases_visible_to
 
     visible = cases_visible_to(list_user)
     closed = list(visible.filter(status="closed").order_by("-id").values_list("id", flat=True)[:60])
@@ -291,7 +291,7 @@ OVERDUE_SQL = "SELECT id, case_id, due_on, escalated_at FROM cases_casestep WHER
 
 
 def overdue_sweep(size: int, repeat: int, today: datetime.date) -> list[Row]:
-    from cases.deadlines import overdue_steps
+    from cases.workflow.deadlines import overdue_steps
 
     found = {"n": 0}
 
@@ -321,7 +321,7 @@ def overdue_sweep(size: int, repeat: int, today: datetime.date) -> list[Row]:
 
 def statistics_report(size: int, repeat: int) -> list[Row]:
     from cases.models import Case
-    from cases.reports import statistics
+    from cases.reports.statistics import statistics
 
     result = {"rows": 0}
 
@@ -343,7 +343,7 @@ def _transition_worker(args: tuple[list[tuple[int, int]], float, Any, Any]) -> i
     cases, seconds, start_event, today = args
     from django.contrib.auth import get_user_model
 
-    from cases import workflow
+    from cases.workflow import engine as workflow
 
     connections.close_all()
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in={uid for _c, uid in cases})}
@@ -368,7 +368,7 @@ def _transition_worker(args: tuple[list[tuple[int, int]], float, Any, Any]) -> i
 
 def transitions(subjects: Subjects, size: int, seconds: float, today: datetime.date) -> list[Row]:
     """record_vote through ``workflow.perform`` (lock, checks, vote, audit event), 1 and 2 processes."""
-    from cases.audit import verify_case_chain
+    from cases.audit.chain import verify_case_chain
 
     rows = []
     cases = subjects.vote_cases
@@ -395,7 +395,7 @@ def transitions(subjects: Subjects, size: int, seconds: float, today: datetime.d
                 rate >= 300 if procs == 1 else None,
                 f"{sum(counts)} transitions on {len(cases)} open cases in {elapsed:.1f} s")
         )
-    from cases import workflow
+    from cases.workflow import engine as workflow
 
     case_id, user_id = cases[0]
     user = get_user_model().objects.get(pk=user_id)
@@ -441,7 +441,7 @@ def commit_floor(size: int) -> Row:
 
 
 def decision_context(case_id: int) -> Any:
-    from cases import documents as d
+    from cases.documents import render as d
     from cases.models import Case
 
     case = Case.objects.select_related("official", "position", "regulation", "deciding_unit", "employing_unit").get(
@@ -474,7 +474,7 @@ def decision_context(case_id: int) -> Any:
 
 
 def pdf(size: int, repeat: int) -> list[Row]:
-    from cases.documents import render_decision
+    from cases.documents.render import render_decision
     from cases.models import Case
 
     case_id = (

@@ -6,7 +6,7 @@ are spread evenly over 02/10/2009 … yesterday; the regime is the one in force 
 date (R260, R41, R377) and the process is the catalog's for the form and the authority
 scope. Cases filed in about the last 25 days are open (0.4 % of N) with an active step, a
 share of them overdue; all others are closed (approved, a few rejected). Every case has its
-steps and its audit events, hash-chained exactly as ``cases.audit.record_event`` chains them
+steps and its audit events, hash-chained exactly as ``cases.audit.chain.record_event`` chains them
 (the canonical JSON of ``CaseEvent.canonical_content``).
 
 Generation is a pure function of (chunk, seed), so chunks are built in worker processes
@@ -30,8 +30,8 @@ from typing import Any
 
 import psycopg
 
-from cases.deadlines import WorkingCalendar
 from cases.models.audit import GENESIS_HASH
+from cases.workflow.deadlines import WorkingCalendar
 
 FIRST_FILING = datetime.date(2009, 10, 2)
 DISTRICTS_END = datetime.date(2025, 6, 30)
@@ -432,7 +432,7 @@ class _Chain:
 
         The canonical text is ``CaseEvent.canonical_content`` (sorted keys, compact, not
         ASCII-escaped) assembled from pre-encoded parts; the loader verifies sampled chains
-        with ``cases.audit.verify_case_chain`` after the load.
+        with ``cases.audit.chain.verify_case_chain`` after the load.
         """
         if self.last_at is not None and at <= self.last_at:
             at = self.last_at + datetime.timedelta(minutes=1)

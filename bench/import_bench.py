@@ -108,10 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from cases.audit import verify_case_chain
-    from cases.catalog import load_catalog
-    from cases.demo import build_demo_world
+    from cases.audit.chain import verify_case_chain
+    from cases.catalog.loader import load_catalog
     from cases.models import Case, Ground
+    from cases.ops.demo import build_demo_world
 
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})", flush=True)
     call_command("migrate", verbosity=0)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cases.security.views import second_factor
-from cases.views.health import healthz
+from cases.web.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,5 +10,5 @@ urlpatterns = [
     path("account/2fa/", second_factor, name="second_factor"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("cases.api.urls")),
-    path("", include("cases.urls")),
+    path("", include("cases.web.urls")),
 ]

@@ -33,7 +33,7 @@ def enqueue_decision_document(decision_id: int) -> None:
     max_retries=5,
 )
 def render_decision_document(decision_id: int) -> None:
-    from cases.documents_service import issue_decision_document
+    from cases.documents.issuing import issue_decision_document
 
     issue_decision_document(decision_id=decision_id)
 
@@ -46,14 +46,14 @@ def render_decision_document(decision_id: int) -> None:
     max_retries=5,
 )
 def send_notification_email(notification_id: int) -> None:
-    from cases.notifications import send_email
+    from cases.notifications.notices import send_email
 
     send_email(notification_id=notification_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_deadlines() -> None:
-    from cases.reminders import sweep
+    from cases.notifications.sweep import sweep
 
     sweep()
 
@@ -61,20 +61,20 @@ def sweep_deadlines() -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_case_import(job_id: int) -> None:
     """Run a queued historic import; a second delivery finds the job claimed and stops."""
-    from cases.imports import run_import_job
+    from cases.historic.imports import run_import_job
 
     run_import_job(job_id=job_id)
 
 
 @shared_task(ignore_result=True)
 def worker_heartbeat() -> None:
-    from cases.health import record_heartbeat
+    from cases.ops.health import record_heartbeat
 
     record_heartbeat()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def verify_audit_chains() -> int:
-    from cases.health import verify_chains_and_alert
+    from cases.ops.health import verify_chains_and_alert
 
     return verify_chains_and_alert()

@@ -18,9 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from cases import services, workflow
-from cases.demo import DemoWorld
-from cases.imports import start_import_job
+from cases.historic.imports import start_import_job
 from cases.models import (
     Appointment,
     Case,
@@ -33,6 +31,9 @@ from cases.models import (
     OrgUnit,
     Position,
 )
+from cases.ops.demo import DemoWorld
+from cases.workflow import engine as workflow
+from cases.workflow import filing as services
 from tests.conftest import pdf
 
 # The roles of issue #7 and the demo user who plays each (cases/demo.py).

@@ -12,8 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from cases.demo import DemoWorld
 from cases.models import Case
+from cases.ops.demo import DemoWorld
 
 API = "/api/v1"
 ROOT = Path(__file__).resolve().parent.parent

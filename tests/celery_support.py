@@ -28,9 +28,9 @@ from kombu import pools as kombu_pools
 from pypdf import PdfReader
 
 from cadre_exit.celery import app as celery_app
-from cases import workflow
-from cases.demo import DemoWorld
 from cases.models import Appointment, Case, Decision, Official, OrgUnit, Position
+from cases.ops.demo import DemoWorld
+from cases.workflow import engine as workflow
 from tests.conftest import pass_exchange, pdf
 
 

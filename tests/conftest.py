@@ -11,10 +11,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cases import services, workflow
-from cases.catalog import load_catalog
-from cases.demo import DemoWorld, build_demo_world
+from cases.catalog.loader import load_catalog
 from cases.models import Case, CatalogVersion
+from cases.ops.demo import DemoWorld, build_demo_world
+from cases.workflow import engine as workflow
+from cases.workflow import filing as services
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

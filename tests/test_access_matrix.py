@@ -38,10 +38,10 @@ from django.core.cache import cache
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from cases.catalog import load_catalog
-from cases.demo import build_demo_world
-from cases.health import record_heartbeat
+from cases.catalog.loader import load_catalog
 from cases.models import CatalogVersion
+from cases.ops.demo import build_demo_world
+from cases.ops.health import record_heartbeat
 from tests.access_support import (
     ADMIN,
     ADMIN_INCLUDE,

@@ -15,8 +15,8 @@ from django.utils import timezone
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
-from cases.demo import DemoWorld
 from cases.models import Case
+from cases.ops.demo import DemoWorld
 from cases.security import totp
 from tests.api_helpers import (  # noqa: F401 - api_translations is an autouse fixture
     API,

@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from django.utils import timezone
 
-from cases import deadlines
-from cases.demo import DemoWorld
 from cases.models import Appointment, Case, CaseEvent, Document, Official, Position
+from cases.ops.demo import DemoWorld
+from cases.workflow import deadlines
 from tests.api_helpers import (  # noqa: F401 - api_translations is an autouse fixture
     API,
     act,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cases.demo import DemoWorld
 from cases.models import Appointment, Case, CatalogVersion, Official, OrgUnit, Position
+from cases.ops.demo import DemoWorld
 from tests.api_helpers import (  # noqa: F401 - api_translations is an autouse fixture
     API,
     api_translations,

@@ -28,9 +28,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from cases import services, workflow
-from cases.catalog import load_catalog
-from cases.demo import DemoWorld, build_demo_world
+from cases.catalog.loader import load_catalog
+from cases.ops.demo import DemoWorld, build_demo_world
+from cases.workflow import engine as workflow
+from cases.workflow import filing as services
 from tests.conftest import PDF_BYTES, pass_exchange
 
 MAX_EXAMPLES = 20

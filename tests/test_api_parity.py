@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cases import services, workflow
-from cases.demo import DemoWorld
 from cases.models import Appointment, Case, Membership, Role
+from cases.ops.demo import DemoWorld
+from cases.workflow import engine as workflow
+from cases.workflow import filing as services
 from tests.api_helpers import API, as_user
 from tests.conftest import PDF_BYTES
 

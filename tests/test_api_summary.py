@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from cases import workflow
 from cases.api.serializers.cases import CaseSummarySerializer, case_summary
 from cases.models import Case
+from cases.workflow import engine as workflow
 from tests.conftest import pass_exchange
 
 pytestmark = pytest.mark.django_db

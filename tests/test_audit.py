@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from cases import audit_sql
-from cases.audit import verify_all_chains, verify_case_chain
+from cases.audit import sql as audit_sql
+from cases.audit.chain import verify_all_chains, verify_case_chain
 from cases.models import CaseEvent
 from tests.conftest import pass_exchange
 

@@ -11,11 +11,11 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from cases import services
-from cases.catalog import load_catalog
-from cases.demo import build_demo_world
+from cases.catalog.loader import load_catalog
 from cases.models import Case, CaseEvent, CatalogVersion
-from cases.ops import backup
+from cases.ops.backup import backup
+from cases.ops.demo import build_demo_world
+from cases.workflow import filing as services
 from tests.conftest import pass_exchange
 
 ROOT = Path(settings.BASE_DIR)

@@ -48,10 +48,10 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from cases import workflow
-from cases.demo import DemoWorld
 from cases.models import Appointment, Case, Membership, Role
+from cases.ops.demo import DemoWorld
 from cases.security.totp import device_for
+from cases.workflow import engine as workflow
 from tests.conftest import PDF_BYTES, pdf
 from tests.reports_support import DEFAULT_ROW, HEADER
 from tests.web_support import PASSWORD

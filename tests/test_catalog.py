@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from cases.catalog import CATALOG_DIR, CatalogFrozen, CatalogInvalid, load_catalog
+from cases.catalog.loader import CATALOG_DIR, CatalogFrozen, CatalogInvalid, load_catalog
 from cases.models import (
     CatalogVersion,
     Exclusion,
@@ -166,7 +166,7 @@ def test_catalog_version_used_by_a_case_can_no_longer_be_edited(file_case, tmp_p
 
 
 def test_used_catalog_rows_refuse_edits_but_allow_enabling(file_case) -> None:  # type: ignore[no-untyped-def]
-    from cases.catalog import CatalogFrozen as Frozen
+    from cases.catalog.loader import CatalogFrozen as Frozen
 
     file_case("dismissal")
     ground = Ground.objects.get(code="R377-D-4")

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from django.db import connection, connections
 
-from cases.demo import DemoWorld
 from cases.models import Case, Decision, DecisionRegister
+from cases.ops.demo import DemoWorld
 from tests.celery_support import UNREACHABLE_BROKER, approve, new_post, to_decision, use_broker
 
 DAY = datetime.date(2026, 5, 5)

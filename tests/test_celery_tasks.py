@@ -10,9 +10,11 @@ import pytest
 import time_machine
 from django.core import mail
 
-from cases import notifications, tasks, workflow
-from cases.demo import DemoWorld
+from cases import tasks
 from cases.models import Case, CaseEvent, Decision, Document, Notification, Reminder
+from cases.notifications import notices as notifications
+from cases.ops.demo import DemoWorld
+from cases.workflow import engine as workflow
 from tests.celery_support import UNREACHABLE_BROKER, approve, new_post, to_decision, use_broker
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from cases import reminders, tasks
-from cases.demo import DemoWorld
+from cases import tasks
 from cases.models import Case, CaseEvent, Decision, Document, Notification, Reminder
+from cases.notifications import sweep as reminders
+from cases.ops.demo import DemoWorld
 from tests import celery_support
 from tests.celery_support import (
     UNREACHABLE_BROKER,

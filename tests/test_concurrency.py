@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from cases import services, workflow
-from cases.catalog import load_catalog
-from cases.demo import build_demo_world
-from cases.errors import CaseError
+from cases.catalog.loader import load_catalog
+from cases.core.errors import CaseError
 from cases.models import CatalogVersion, Decision
+from cases.ops.demo import build_demo_world
+from cases.workflow import engine as workflow
+from cases.workflow import filing as services
 from tests.conftest import pass_exchange
 
 

@@ -43,10 +43,10 @@ from django.utils import translation
 from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
-from cases import workflow
-from cases.audit import verify_case_chain
-from cases.demo import DemoWorld
+from cases.audit.chain import verify_case_chain
 from cases.models import Case, CaseEvent, Decision, DecisionRegister, Document, DocumentKind
+from cases.ops.demo import DemoWorld
+from cases.workflow import engine as workflow
 from tests import celery_support
 from tests.conftest import pass_exchange
 
@@ -183,7 +183,7 @@ def server_overlap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], int
 
 def _case_at_decision(world: DemoWorld) -> tuple[Case, int]:
     """A dismissal decided by the province, driven by its clerk to the decision step."""
-    from cases import services
+    from cases.workflow import filing as services
 
     case = services.file_case(
         form="dismissal", official=world.official_same, position=world.post_same,

@@ -8,16 +8,16 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from cases import workflow
-from cases.deadlines import (
+from cases.core.errors import InvalidInput, RuleViolation
+from cases.models import CaseStep, HolidayOverride, HolidayOverrideKind, StepStatus
+from cases.workflow import engine as workflow
+from cases.workflow.deadlines import (
     WorkingCalendar,
     _sweep_sql,
     add_working_days,
     overdue_steps,
     steps_due_by,
 )
-from cases.errors import InvalidInput, RuleViolation
-from cases.models import CaseStep, HolidayOverride, HolidayOverrideKind, StepStatus
 from tests.conftest import pass_exchange
 
 D = datetime.date

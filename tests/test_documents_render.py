@@ -17,7 +17,7 @@ import pytest
 from pypdf import PdfReader
 from pytest_django.fixtures import Settings
 
-from cases.documents import (
+from cases.documents.render import (
     DecisionContext,
     IssuingBody,
     MinutesContext,

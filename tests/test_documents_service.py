@@ -12,10 +12,10 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth import get_user_model
 
-from cases import documents, documents_service, workflow
-from cases.audit import verify_case_chain
-from cases.demo import DemoWorld
-from cases.errors import ActionForbidden, InvalidInput
+from cases.audit.chain import verify_case_chain
+from cases.core.errors import ActionForbidden, InvalidInput
+from cases.documents import issuing as documents_service
+from cases.documents import render as documents
 from cases.models import (
     Case,
     CaseEvent,
@@ -27,6 +27,8 @@ from cases.models import (
     Role,
     Vote,
 )
+from cases.ops.demo import DemoWorld
+from cases.workflow import engine as workflow
 from tests.celery_support import (
     approve,
     dark_pixel_share,

@@ -9,9 +9,10 @@ import pytest
 from django.db import connection
 
 from cadre_exit.celery import app
-from cases import audit_sql, tasks
-from cases.health import record_heartbeat
+from cases import tasks
+from cases.audit import sql as audit_sql
 from cases.models import Notification
+from cases.ops.health import record_heartbeat
 from tests.conftest import pass_exchange
 
 

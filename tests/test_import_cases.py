@@ -10,9 +10,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from cases.audit import verify_case_chain
-from cases.errors import ActionForbidden
-from cases.imports import ImportRejected, import_cases
+from cases.audit.chain import verify_case_chain
+from cases.core.errors import ActionForbidden
+from cases.historic.imports import ImportRejected, import_cases
 from cases.models import Case, CaseEvent, Official, OrgUnit, Position
 from tests.reports_support import (  # noqa: F401 - fixtures
     HEADER,
@@ -75,7 +75,7 @@ def test_a_clerks_import_without_a_unit_stays_in_their_scope(world) -> None:  # 
     import_cases(data=csv_bytes(rows), by=clerk)
     case = Case.objects.get(reference="LS-2026-0003")
     assert case.employing_unit.parent == world.province
-    from cases.selectors import cases_visible_to
+    from cases.organisation.selectors import cases_visible_to
 
     assert cases_visible_to(clerk).filter(pk=case.pk).exists()
     assert not cases_visible_to(world.users["clerk_other"]).filter(pk=case.pk).exists()

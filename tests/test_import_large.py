@@ -8,7 +8,7 @@ import io
 from django.core.management import call_command
 
 from bench.import_bench import generate
-from cases.audit import verify_case_chain
+from cases.audit.chain import verify_case_chain
 from cases.models import Case, CaseEvent, Ground
 
 ROWS = 100_000

@@ -9,10 +9,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from cases import documents_service, notifications, workflow
-from cases.demo import DemoWorld
-from cases.errors import NotFound
+from cases.core.errors import NotFound
+from cases.documents import issuing as documents_service
 from cases.models import Case, Decision, Notification, UserPreference
+from cases.notifications import notices as notifications
+from cases.ops.demo import DemoWorld
+from cases.workflow import engine as workflow
 from tests import celery_support
 from tests.celery_support import approve, to_decision
 from tests.conftest import pass_exchange

@@ -16,9 +16,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.figures import page_size
-from cases import workflow
-from cases.demo import DemoWorld
 from cases.models import Case, CaseStep, StepStatus
+from cases.ops.demo import DemoWorld
+from cases.workflow import engine as workflow
 from tests.conftest import pdf
 
 pytestmark = pytest.mark.django_db

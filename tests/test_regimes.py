@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from cases.errors import InvalidInput, RuleViolation
+from cases.core.errors import InvalidInput, RuleViolation
 from cases.models import StepStatus
 
 D = datetime.date

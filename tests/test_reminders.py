@@ -13,10 +13,10 @@ from django.core import mail
 from django.db import connection, connections
 from pytest_django.fixtures import Settings
 
-from cases import reminders
-from cases.audit import verify_case_chain
-from cases.demo import DemoWorld
+from cases.audit.chain import verify_case_chain
 from cases.models import Case, CaseEvent, CaseStep, Notification, Reminder
+from cases.notifications import sweep as reminders
+from cases.ops.demo import DemoWorld
 from tests import celery_support
 from tests.conftest import pass_exchange
 
@@ -211,7 +211,7 @@ def test_no_reminders_on_a_day_off_even_when_overdue(commune_case: Case) -> None
 
 
 def test_a_due_date_on_a_day_off_counts_from_the_next_working_day() -> None:
-    from cases.deadlines import WorkingCalendar
+    from cases.workflow.deadlines import WorkingCalendar
 
     calendar = WorkingCalendar(overrides={})
     due_on_holiday = datetime.date(2026, 4, 30)  # Reunification Day

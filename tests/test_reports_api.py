@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from cases.imports import import_cases
+from cases.historic.imports import import_cases
 from cases.models import Case, CaseEvent
 from tests.api_helpers import API, api_client, as_user, error
 from tests.reports_support import (  # noqa: F401 - fixtures

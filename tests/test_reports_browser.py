@@ -18,8 +18,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from cases import imports
-from cases.imports import import_cases, run_import_job
+from cases.historic import imports
+from cases.historic.imports import import_cases, run_import_job
 from cases.models import Case, ImportJob
 from tests.reports_support import (  # noqa: F401 - fixtures
     ROOT,

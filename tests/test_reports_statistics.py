@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from cases.imports import import_cases
+from cases.historic.imports import import_cases
 from cases.models import Case, OrgUnit
-from cases.reports import (
+from cases.organisation.selectors import cases_visible_to
+from cases.reports.statistics import (
     ReportFilters,
     decision_times,
     filter_report_cases,
@@ -20,7 +21,6 @@ from cases.reports import (
     percent,
     statistics,
 )
-from cases.selectors import cases_visible_to
 from tests.conftest import pass_exchange
 from tests.reports_support import csv_bytes, new_post, row
 

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from cadre_exit.celery import app as celery_app
-from cases.imports import import_cases, run_import_job
+from cases.historic.imports import import_cases, run_import_job
 from cases.models import Case, ImportJob
 from tests.reports_support import (  # noqa: F401 - fixtures
     csv_bytes,
@@ -193,7 +193,7 @@ def test_a_bad_file_is_rejected_with_every_line_on_the_job_page(world, eager_cel
 
 
 def test_the_import_task_runs_once_even_when_delivered_twice(world) -> None:  # type: ignore[no-untyped-def]
-    from cases.imports import start_import_job
+    from cases.historic.imports import start_import_job
     from cases.tasks import run_case_import
 
     upload = io.BytesIO(csv_bytes(good_rows(1)))
@@ -211,7 +211,7 @@ def test_a_job_whose_worker_died_is_claimed_again(world) -> None:  # type: ignor
 
     from django.utils import timezone
 
-    from cases.imports import start_import_job
+    from cases.historic.imports import start_import_job
 
     upload = io.BytesIO(csv_bytes(good_rows(1)))
     upload.name = "one.csv"
@@ -243,7 +243,7 @@ def test_only_clerks_and_administrators_reach_the_import_pages(world) -> None:  
 
 
 def test_a_job_is_visible_only_to_its_uploader_and_administrators(world) -> None:  # type: ignore[no-untyped-def]
-    from cases.imports import start_import_job
+    from cases.historic.imports import start_import_job
 
     upload = io.BytesIO(csv_bytes(good_rows(1)))
     upload.name = "one.csv"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from cases import selectors
 from cases.models import Case
+from cases.organisation import selectors
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,10 @@ from django.contrib.auth import authenticate
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 
-from cases import workflow
-from cases.errors import InvalidInput
+from cases.core.errors import InvalidInput
 from cases.models import SignInThrottle
 from cases.security import lockout, totp
+from cases.workflow import engine as workflow
 
 ROOT = Path(settings.BASE_DIR)
 

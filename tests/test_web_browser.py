@@ -17,8 +17,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from cases import workflow
 from cases.models import Appointment, Case, Decision
+from cases.workflow import engine as workflow
 from tests.conftest import PDF_BYTES, pass_exchange, pdf
 from tests.web_support import (  # noqa: F401
     ROOT,

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases import workflow
 from cases.models import Appointment, Document, Notification
+from cases.workflow import engine as workflow
 from tests.conftest import pdf
 from tests.web_support import signed_in, web_locale_dir, web_translations  # noqa: F401
 

@@ -18,7 +18,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import workflow
 from cases.models import (
     Appointment,
     Case,
@@ -30,6 +29,7 @@ from cases.models import (
     Notification,
     Role,
 )
+from cases.workflow import engine as workflow
 from tests.conftest import PDF_BYTES, pass_exchange, pdf
 from tests.web_support import (  # noqa: F401
     page_texts,
@@ -374,7 +374,7 @@ def test_authority_approves_and_the_document_is_pending(world: Any, file_case: A
 
 
 def test_the_decision_document_is_downloadable_once_issued(world: Any, file_case: Any) -> None:
-    from cases.uploads import store_generated
+    from cases.documents.storage import store_generated
 
     case = ready_for_decision(file_case, world)
     workflow.perform(case_id=case.pk, user=world.users["authority"], action=workflow.APPROVE)

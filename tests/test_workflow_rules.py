@@ -6,9 +6,10 @@ import datetime
 
 import pytest
 
-from cases import services, workflow
-from cases.errors import ActionForbidden, RuleViolation, TransitionNotAllowed
+from cases.core.errors import ActionForbidden, RuleViolation, TransitionNotAllowed
 from cases.models import CircumstanceKind, Exclusion, OfficialCircumstance
+from cases.workflow import engine as workflow
+from cases.workflow import filing as services
 from tests.conftest import pass_exchange
 
 D = datetime.date
@@ -203,7 +204,7 @@ def test_the_threshold_counts_all_members_not_those_present(file_case, world) ->
 
 
 def test_impossible_vote_counts_are_refused(file_case, world) -> None:  # type: ignore[no-untyped-def]
-    from cases.errors import InvalidInput
+    from cases.core.errors import InvalidInput
 
     case = file_case("dismissal")
     with pytest.raises(InvalidInput) as info:
@@ -274,7 +275,7 @@ def test_roles_are_refused_with_403_and_wrong_moments_with_409(file_case, world)
 
 
 def test_out_of_scope_users_get_not_found(file_case, world) -> None:  # type: ignore[no-untyped-def]
-    from cases.errors import NotFound
+    from cases.core.errors import NotFound
 
     case = file_case("dismissal")
     with pytest.raises(NotFound):
@@ -282,7 +283,7 @@ def test_out_of_scope_users_get_not_found(file_case, world) -> None:  # type: ig
 
 
 def test_a_stale_step_id_is_refused_as_moved_on(file_case, world) -> None:  # type: ignore[no-untyped-def]
-    from cases.errors import StepMovedOn
+    from cases.core.errors import StepMovedOn
 
     case = file_case("dismissal")
     first_step = case.current_step_id

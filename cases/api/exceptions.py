@@ -18,7 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from cases.errors import CaseError
+from cases.core.errors import CaseError
 
 MESSAGES: dict[type[exceptions.APIException], Any] = {
     exceptions.NotAuthenticated: _(

@@ -124,13 +124,13 @@ class UploadField(FileField):
 
     default_error_messages = {
         **FileField.default_error_messages,
-        # The field messages the engine gave before (cases.uploads.store_upload).
+        # The field messages the engine gave before (cases.documents.storage.store_upload).
         "too_large": _("The file is too large (%(size)s MB); the limit is %(limit)s MB."),
         "bad_type": _("Only PDF, JPEG and PNG files are accepted."),
     }
 
     def to_internal_value(self, data: Any) -> Any:
-        from cases.uploads import sniff_content_type
+        from cases.documents.storage import sniff_content_type
 
         upload = super().to_internal_value(data)
         limit = settings.UPLOAD_MAX_BYTES

@@ -7,9 +7,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from cases.imports import may_import
-from cases.organisation import may_edit_register
-from cases.selectors import is_admin, roles_of
+from cases.historic.imports import may_import
+from cases.organisation.selectors import is_admin, roles_of
+from cases.organisation.services import may_edit_register
 
 
 class AdminWrites(BasePermission):

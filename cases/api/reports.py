@@ -19,15 +19,15 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import selectors
 from cases.api.exceptions import error_body
 from cases.api.fields import MAX_ID, CharField, ChoiceField, DateField, IntegerField
 from cases.api.permissions import Importers, ReportReaders
 from cases.api.schema import errors
 from cases.api.views import ApiView
-from cases.imports import ImportRejected, import_cases, read_limited
+from cases.historic.imports import ImportRejected, import_cases, read_limited
 from cases.models import Case, Form, Regulation
-from cases.reports import (
+from cases.organisation import selectors
+from cases.reports.statistics import (
     DIMENSIONS,
     ReportFilters,
     decision_times,

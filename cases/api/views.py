@@ -1,7 +1,7 @@
 """API views: an input serializer, one service call, an output serializer (STYLE.md 11).
 
-Scope comes from ``cases.selectors`` and every change goes through ``cases.services``,
-``cases.workflow`` (via ``services.perform_action``) or ``cases.organisation`` — the
+Scope comes from ``cases.organisation.selectors`` and every change goes through ``cases.workflow.filing``,
+``cases.workflow.engine`` (via ``services.perform_action``) or ``cases.organisation.services`` — the
 functions the web interface calls — so both enforce the same rules. Objects outside
 the caller's scope answer 404, like objects that do not exist.
 """
@@ -26,13 +26,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import audit, deadlines, organisation, selectors, services, workflow
 from cases.api import serializers as s
 from cases.api.pagination import CasePagination, CountedPagination, Pagination
 from cases.api.permissions import AdminWrites, RegisterWrites
 from cases.api.schema import ApiSchema, errors
 from cases.api.throttling import TokenRateThrottle
-from cases.errors import NotFound
+from cases.audit import chain as audit
+from cases.core.errors import NotFound
 from cases.models import (
     Appointment,
     Case,
@@ -47,7 +47,12 @@ from cases.models import (
     Regulation,
     StepTemplate,
 )
+from cases.organisation import selectors
+from cases.organisation import services as organisation
 from cases.security.tokens import issue_api_token
+from cases.workflow import deadlines
+from cases.workflow import engine as workflow
+from cases.workflow import filing as services
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from cases import audit_sql
+from cases.audit import sql as audit_sql
 
 
 def forwards(apps, schema_editor):

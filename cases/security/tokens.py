@@ -8,7 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import Token
 
-from cases.errors import ActionForbidden, CaseError, InvalidInput
+from cases.core.errors import ActionForbidden, CaseError, InvalidInput
 from cases.models.security import TOTPDevice
 from cases.security import totp
 from cases.security.lockout import clear, client_address, locked_until

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cases.models import Role
 from cases.models.security import TOTPDevice
-from cases.selectors import memberships
+from cases.organisation.selectors import memberships
 
 SESSION_KEY = "otp_verified_for"
 ROLES_REQUIRING_TOTP = {Role.AUTHORITY, Role.AUDITOR}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases.models import Notification
-from cases.views.common import roles_for, state_label
+from cases.web.common import roles_for, state_label
 
 register = template.Library()
 

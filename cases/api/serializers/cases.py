@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases import selectors, workflow
 from cases.api.fields import (
     MAX_ID,
     BooleanField,
@@ -48,6 +47,8 @@ from cases.models import (
 from cases.models import (
     Document as DocumentModel,
 )
+from cases.organisation import selectors
+from cases.workflow import engine as workflow
 
 ATTACHABLE_KINDS = [
     (value, label)

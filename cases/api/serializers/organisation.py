@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases import selectors
 from cases.api.fields import (
     MAX_ID,
     BooleanField,
@@ -36,7 +35,8 @@ from cases.models import (
     Position,
     UnitKind,
 )
-from cases.services import authority_scope_for
+from cases.organisation import selectors
+from cases.workflow.filing import authority_scope_for
 
 # --- organisation ---------------------------------------------------------------------
 

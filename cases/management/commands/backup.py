@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cases.ops import backup
+from cases.ops.backup import backup
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.commands.flush import Command as FlushCommand
 from django.db import connections
 
-from cases import audit_sql
+from cases.audit import sql as audit_sql
 
 
 class Command(FlushCommand):

@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.errors import CaseError
-from cases.imports import COLUMNS, ImportRejected, import_cases
+from cases.core.errors import CaseError
+from cases.historic.imports import COLUMNS, ImportRejected, import_cases
 
 
 class Command(BaseCommand):

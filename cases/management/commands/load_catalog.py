@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.catalog import CATALOG_DIR, CatalogFrozen, CatalogInvalid, load_catalog
+from cases.catalog.loader import CATALOG_DIR, CatalogFrozen, CatalogInvalid, load_catalog
 
 
 class Command(BaseCommand):

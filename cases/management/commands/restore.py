@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-from cases.ops import restore
+from cases.ops.backup import restore
 
 
 class Command(BaseCommand):

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from cases import services
-from cases.deadlines import WorkingCalendar
-from cases.demo import build_demo_world
 from cases.models import Case, CatalogVersion, Form
+from cases.ops.demo import build_demo_world
+from cases.workflow import filing as services
+from cases.workflow.deadlines import WorkingCalendar
 
 
 class Command(BaseCommand):

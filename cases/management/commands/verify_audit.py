@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.audit import verify_all_chains, verify_case_chain
+from cases.audit.chain import verify_all_chains, verify_case_chain
 from cases.models import Case
 
 

@@ -1,0 +1,821 @@
+"""Historic import of closed cases from a CSV file (UTF-8, header row).
+
+One service, ``import_cases``, shared by the management command, the API and the
+background job of the web page. It reads every row, checks every row, and only when no
+row is at fault creates all the new cases in one transaction (all or nothing): closed,
+``imported=True``, with their outcome, decision date, level as given, regulation and
+grounds, and an audit chain of one ``case_imported`` event holding the source row and the
+file's SHA-256. A ``case_ref`` already imported is skipped, so importing the same file
+twice creates nothing new.
+
+Speed: rows are checked in memory against catalog, unit, post and official maps read in
+a few queries; cases, grounds, events, posts and officials are written with
+``bulk_create`` in batches, and the event hashes are computed in Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime
+import hashlib
+import io
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from cases.core.errors import ActionForbidden, CaseError
+from cases.historic.fast_insert import insert_rows, query_chunk, reserve_ids
+from cases.models import (
+    DISTRICT_LEVEL_ENDS,
+    GENESIS_HASH,
+    Appointment,
+    AuthorityScope,
+    Case,
+    CaseEvent,
+    CaseOutcome,
+    CaseStatus,
+    Form,
+    Ground,
+    ImportJob,
+    Level,
+    Official,
+    OrgUnit,
+    Position,
+    Regulation,
+    Role,
+    UnitKind,
+)
+from cases.organisation.selectors import is_admin, scope_units
+
+AnyUser = AbstractBaseUser | AnonymousUser
+Progress = Callable[[str, int, int], None]
+
+COLUMNS: tuple[str, ...] = (
+    "case_ref",
+    "regulation",
+    "form",
+    "ground_ids",
+    "official_name",
+    "position_title",
+    "org_unit_code",
+    "level",
+    "filed_on",
+    "decided_on",
+    "outcome",
+)
+OPTIONAL_COLUMNS = frozenset({"org_unit_code"})
+OUTCOMES = frozenset({CaseOutcome.APPROVED.value, CaseOutcome.REJECTED.value, CaseOutcome.WITHDRAWN.value})
+FORMS = frozenset(Form.values)
+LEVELS = frozenset(Level.values)
+IMPORTED_ACTION = "case_imported"
+BATCH = 2000
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SYSTEM_REFERENCE = re.compile(r"^HS-\d{4}-\d+$", re.IGNORECASE)
+# How many errors a background job keeps for its page (the count is always exact).
+JOB_ERRORS_KEPT = 1000
+# A running job not finished after this long is taken to have lost its worker.
+STALE_AFTER = datetime.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+    column: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"line": self.line, "message": self.message}
+        if self.column:
+            out["column"] = self.column
+        return out
+
+
+class ImportRejected(CaseError):
+    """The file has at least one bad row; nothing was created. ``errors`` lists them all."""
+
+    code = "import_rejected"
+    http_status = 400
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(
+            _("The file was not imported: %(count)s problems; correct them and import it again.")
+            % {"count": len(errors)}
+        )
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    skipped: int
+    rows: int
+    sha256: str
+
+
+@dataclass
+class _Row:
+    line: int
+    raw: dict[str, str]
+    regulation: Regulation | None = None
+    grounds: list[Ground] = field(default_factory=list)
+    unit: OrgUnit | None = None
+    filed_on: datetime.date | None = None
+    decided_on: datetime.date | None = None
+    skip: bool = False
+
+
+def _date_text(day: datetime.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _decode(data: bytes) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRejected(
+            [RowError(line, gettext("The file is not UTF-8 text: save it as “CSV UTF-8” and try again."))]
+        ) from exc
+    if "\x00" in text:
+        # PostgreSQL stores no NUL in text: refuse it here rather than fail on insert.
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ImportRejected(
+            [RowError(line, gettext("This line contains a null character (NUL); save the file again as “CSV UTF-8”."))]
+        )
+    return text
+
+
+def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
+    """The data rows with their first line number (the header is line 1)."""
+    stream = io.StringIO(text, newline="")
+    reader = csv.reader(stream)
+    errors: list[RowError] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [RowError(1, gettext("The file is empty: the first line must name the columns."))]
+    except csv.Error:
+        # The csv module's own text is English and technical; say what to check instead.
+        return [], [RowError(1, gettext("The header line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters."))]
+    names = [h.strip().lower() for h in header]
+    unknown = [n for n in names if n not in COLUMNS]
+    missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL_COLUMNS]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if unknown:
+        errors.append(RowError(1, gettext("Unknown columns: %(columns)s. The columns are: %(expected)s.")
+                               % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)}))
+    if missing:
+        errors.append(RowError(1, gettext("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}))
+    if duplicated:
+        errors.append(RowError(1, gettext("Columns named twice: %(columns)s.") % {"columns": ", ".join(duplicated)}))
+    if errors:
+        return [], errors
+    rows: list[_Row] = []
+    line = reader.line_num + 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            errors.append(RowError(line, gettext("This line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters.")))
+            break
+        start, line = line, reader.line_num + 1
+        if not values or all(not v.strip() for v in values):
+            continue  # blank lines (often at the end of a file) are not rows
+        if len(values) != len(names):
+            errors.append(RowError(start, gettext("Expected %(expected)s values, found %(found)s.")
+                                   % {"expected": len(names), "found": len(values)}))
+            continue
+        raw = {name: value.strip() for name, value in zip(names, values, strict=True)}
+        raw.setdefault("org_unit_code", "")
+        rows.append(_Row(line=start, raw=raw))
+    if not rows and not errors:
+        errors.append(RowError(1, gettext("The file has no data rows under the header.")))
+    return rows, errors
+
+
+# --------------------------------------------------------------------------- checking
+
+
+class _Checker:
+    """Checks every row against the catalog, the organisation and the importer's scope."""
+
+    def __init__(self, rows: list[_Row], *, by: AnyUser | None) -> None:
+        self.rows = rows
+        self.by = by
+        self.errors: list[RowError] = []
+        self.today = timezone.localdate()
+        self.regulations = {
+            r.code: r for r in Regulation.objects.filter(version__is_current=True)
+        }
+        self.grounds = {
+            g.code: g
+            for g in Ground.objects.filter(regulation__version__is_current=True).select_related("regulation")
+        }
+        codes = {r.raw["org_unit_code"] for r in rows if r.raw["org_unit_code"]}
+        self.units: dict[str, OrgUnit] = {}
+        for chunk in _chunks(sorted(codes), query_chunk()):
+            self.units.update({u.code: u for u in OrgUnit.objects.filter(code__in=chunk)})
+        self.scope_paths = _import_scope_paths(by)
+        refs = {r.raw["case_ref"] for r in rows if r.raw["case_ref"]}
+        self.existing: dict[str, tuple[bool, int]] = {}
+        for chunk in _chunks(sorted(refs), query_chunk()):
+            self.existing.update(
+                (ref, (imported, pk))
+                for ref, imported, pk in Case.objects.filter(reference__in=chunk).values_list(
+                    "reference", "imported", "pk"
+                )
+            )
+        self.visible_existing = _visible_case_ids(by, [pk for _i, pk in self.existing.values()])
+
+    def add(self, row: _Row, column: str, message: Any) -> None:
+        self.errors.append(RowError(row.line, str(message), column))
+
+    def in_scope(self, unit: OrgUnit) -> bool:
+        return self.scope_paths is None or any(unit.path.startswith(p) for p in self.scope_paths)
+
+    def run(self, progress: Progress | None) -> list[RowError]:
+        seen: dict[str, int] = {}
+        total = len(self.rows)
+        for index, row in enumerate(self.rows, start=1):
+            self.check(row, seen)
+            if progress is not None and (index % BATCH == 0 or index == total):
+                progress(ImportJob.Phase.CHECKING, index, total)
+        return self.errors
+
+    def check(self, row: _Row, seen: dict[str, int]) -> None:  # noqa: C901 - one rule per branch
+        raw = row.raw
+        ref = raw["case_ref"]
+        if not ref:
+            self.add(row, "case_ref", gettext("case_ref is empty."))
+        elif len(ref) > 40:
+            self.add(row, "case_ref", gettext("case_ref is longer than 40 characters."))
+        elif SYSTEM_REFERENCE.match(ref):
+            # services.file_case numbers new cases HS-<year>-<id>; an imported one there
+            # would one day collide with a new filing.
+            self.add(row, "case_ref", gettext("case_ref %(ref)s has the form of the references this system gives to new cases (HS-year-number); keep the original reference of the historic case.")
+                     % {"ref": ref})
+        elif ref in seen:
+            self.add(row, "case_ref", gettext("case_ref %(ref)s is already used on line %(line)s.")
+                     % {"ref": ref, "line": seen[ref]})
+        else:
+            seen[ref] = row.line
+            existing = self.existing.get(ref)
+            if existing is not None:
+                imported, pk = existing
+                if imported and pk in self.visible_existing:
+                    row.skip = True
+                else:
+                    self.add(row, "case_ref", gettext("case_ref %(ref)s is already the reference of another case.")
+                             % {"ref": ref})
+
+        regulation = self.regulations.get(raw["regulation"])
+        if regulation is None:
+            self.add(row, "regulation", gettext("Unknown regulation “%(value)s”: use R260, R41 or R377.")
+                     % {"value": raw["regulation"]})
+        row.regulation = regulation
+
+        form = raw["form"]
+        if form not in FORMS:
+            self.add(row, "form", gettext("Unknown form “%(value)s”: use termination, dismissal or resignation.")
+                     % {"value": form})
+            form = ""
+        elif regulation is not None and form not in regulation.forms:
+            self.add(row, "form", gettext("%(reg)s does not provide %(form)s.")
+                     % {"reg": regulation.code, "form": Form(form).label.lower()})
+
+        self.check_grounds(row, regulation, form)
+
+        if not raw["official_name"]:
+            self.add(row, "official_name", gettext("official_name is empty."))
+        elif len(raw["official_name"]) > 120:
+            self.add(row, "official_name", gettext("official_name is longer than 120 characters."))
+        if not raw["position_title"]:
+            self.add(row, "position_title", gettext("position_title is empty."))
+        elif len(raw["position_title"]) > 200:
+            self.add(row, "position_title", gettext("position_title is longer than 200 characters."))
+
+        code = raw["org_unit_code"]
+        if code:
+            unit = self.units.get(code)
+            if unit is None or not self.in_scope(unit):
+                self.add(row, "org_unit_code", gettext("Unit %(code)s does not exist or is outside your scope.")
+                         % {"code": code})
+            row.unit = unit
+
+        level = raw["level"]
+        if level not in LEVELS:
+            self.add(row, "level", gettext("Unknown level “%(value)s”: use central, provincial, district or commune.")
+                     % {"value": level})
+
+        row.filed_on = self.parse_date(row, "filed_on")
+        row.decided_on = self.parse_date(row, "decided_on")
+        if row.filed_on is not None and regulation is not None:
+            start, end = regulation.in_force_from, regulation.in_force_to
+            if row.filed_on < start or (end is not None and row.filed_on > end):
+                period = (
+                    gettext("from %(start)s to %(end)s") % {"start": _date_text(start), "end": _date_text(end)}
+                    if end is not None
+                    else gettext("from %(start)s") % {"start": _date_text(start)}
+                )
+                self.add(row, "filed_on", gettext("filed_on %(date)s is outside the period of %(reg)s (%(period)s).")
+                         % {"date": _date_text(row.filed_on), "reg": regulation.code, "period": period})
+        if row.filed_on is not None and row.decided_on is not None and row.decided_on < row.filed_on:
+            self.add(row, "decided_on", gettext("decided_on %(decided)s is before filed_on %(filed)s.")
+                     % {"decided": _date_text(row.decided_on), "filed": _date_text(row.filed_on)})
+        if level == Level.DISTRICT and row.filed_on is not None and row.filed_on > DISTRICT_LEVEL_ENDS:
+            # REGULATIONS.md 10.3: district level is valid only up to 30/06/2025.
+            self.add(row, "level", gettext("The district level ended on 30/06/2025; it cannot be the level of a case filed on %(date)s.")
+                     % {"date": _date_text(row.filed_on)})
+
+        outcome = raw["outcome"]
+        if outcome not in OUTCOMES:
+            self.add(row, "outcome", gettext("Unknown outcome “%(value)s”: use approved, rejected or withdrawn.")
+                     % {"value": outcome})
+        elif outcome == CaseOutcome.WITHDRAWN and form and form != Form.RESIGNATION:
+            self.add(row, "outcome", gettext("Only a resignation can be withdrawn."))
+
+    def check_grounds(self, row: _Row, regulation: Regulation | None, form: str) -> None:
+        codes = list(dict.fromkeys(c.strip() for c in row.raw["ground_ids"].split(";") if c.strip()))
+        if not codes:
+            self.add(row, "ground_ids", gettext("ground_ids is empty: give at least one ground, separated by “;”."))
+            return
+        for code in codes:
+            ground = self.grounds.get(code)
+            if ground is None:
+                self.add(row, "ground_ids", gettext("Unknown ground %(code)s.") % {"code": code})
+                continue
+            if regulation is not None and ground.regulation_id != regulation.pk:
+                self.add(row, "ground_ids", gettext("Ground %(code)s belongs to %(ground_reg)s, not to %(reg)s.")
+                         % {"code": code, "ground_reg": ground.regulation.code, "reg": regulation.code})
+                continue
+            if form and ground.form != form:
+                self.add(row, "ground_ids", gettext("Ground %(code)s is a ground for %(ground_form)s, not for %(form)s.")
+                         % {"code": code, "ground_form": Form(ground.form).label.lower(), "form": Form(form).label.lower()})
+                continue
+            row.grounds.append(ground)
+
+    def parse_date(self, row: _Row, column: str) -> datetime.date | None:
+        value = row.raw[column]
+        day = None
+        if ISO_DATE.match(value):
+            try:
+                day = datetime.date.fromisoformat(value)
+            except ValueError:
+                day = None
+        if day is None:
+            self.add(row, column, gettext("%(column)s “%(value)s” is not a date in the form YYYY-MM-DD.")
+                     % {"column": column, "value": value})
+            return None
+        if day > self.today:
+            self.add(row, column, gettext("%(column)s %(date)s is in the future.")
+                     % {"column": column, "date": _date_text(day)})
+            return None
+        return day
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _import_scope_paths(by: AnyUser | None) -> list[str] | None:
+    """The unit paths an importer may import into (None: everywhere)."""
+    if by is None or is_admin(by):
+        return None
+    return [u.path for u in scope_units(by, {Role.CLERK})]
+
+
+def _visible_case_ids(by: AnyUser | None, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    if by is None or is_admin(by):
+        return set(ids)
+    from cases.organisation.selectors import cases_visible_to
+
+    visible: set[int] = set()
+    for chunk in _chunks(ids, query_chunk()):
+        visible.update(cases_visible_to(by).filter(pk__in=chunk).values_list("pk", flat=True))
+    return visible
+
+
+def may_import(user: AnyUser) -> bool:
+    """Clerks and administrators import historic cases."""
+    return is_admin(user) or bool(user.is_authenticated and scope_units(user, {Role.CLERK}))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def _container_unit(rows: list[_Row], *, by: AnyUser | None, sha256: str) -> OrgUnit:
+    """The per-import "historic import" unit for rows without an org_unit_code.
+
+    It hangs under the importer's clerk unit, so the importer keeps the cases in scope;
+    for an administrator or the command it is a top-level unit.
+    """
+    code = f"IMPORT-{sha256[:16]}"
+    existing = OrgUnit.objects.filter(code=code).first()
+    if existing is not None:
+        return existing
+    parent = None
+    if by is not None and not is_admin(by):
+        parent = min(scope_units(by, {Role.CLERK}), key=lambda u: u.path)
+    with translation.override(settings.LANGUAGE_CODE):
+        name = gettext("Historic import of %(date)s (file %(sha)s)") % {
+            "date": _date_text(timezone.localdate()),
+            "sha": sha256[:8],
+        }
+    unit = OrgUnit(
+        code=code,
+        name=name,
+        level=parent.level if parent is not None else Level.CENTRAL,
+        kind=parent.kind if parent is not None else UnitKind.STATE,
+        parent=parent,
+    )
+    unit.save()
+    return unit
+
+
+def _positions(keys: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, int, int]]:
+    """Posts by (unit, title) as (id, unit, appointing unit): existing ones, and
+    placeholders (appointed by their own unit) created for the rest."""
+    found: dict[tuple[int, str], tuple[int, int, int]] = {}
+    unit_ids = sorted({u for u, _t in keys})
+    for chunk in _chunks(unit_ids, query_chunk()):
+        for pk, unit_id, title, appointing in (
+            Position.objects.filter(unit_id__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "unit_id", "title", "appointing_unit_id")
+        ):
+            found.setdefault((unit_id, title), (pk, unit_id, appointing))
+    missing = [k for k in sorted(keys) if k not in found]
+    ids = reserve_ids(Position, len(missing))
+    insert_rows(
+        Position,
+        [
+            {"id": pk, "title": title, "unit_id": unit_id, "appointing_unit_id": unit_id, "is_leadership": True}
+            for pk, (unit_id, title) in zip(ids, missing, strict=True)
+        ],
+        batch=BATCH,
+    )
+    for pk, (unit_id, title) in zip(ids, missing, strict=True):
+        found[(unit_id, title)] = (pk, unit_id, unit_id)
+    return found
+
+
+def _officials(keys: set[tuple[int, str]], sha256: str) -> dict[tuple[int, str], int]:
+    """Official ids by (unit, full name): found through a post or a case in that unit, or
+    created as placeholders (no honorific, a generated personnel number)."""
+    found: dict[tuple[int, str], int] = {}
+    unit_ids = sorted({u for u, _n in keys})
+    names = sorted({n for _u, n in keys})
+    for unit_chunk in _chunks(unit_ids, 1000):
+        for name_chunk in _chunks(names, query_chunk() - len(unit_chunk)):
+            for source in (
+                Appointment.objects.filter(position__unit_id__in=unit_chunk, official__full_name__in=name_chunk),
+                Case.objects.filter(position__unit_id__in=unit_chunk, official__full_name__in=name_chunk),
+            ):
+                for unit_id, name, official_id in source.order_by("official_id").values_list(
+                    "position__unit_id", "official__full_name", "official_id"
+                ):
+                    found.setdefault((unit_id, name), official_id)
+    prefix = f"IMP-{sha256[:8]}-{uuid.uuid4().hex[:8]}"
+    missing = [k for k in sorted(keys) if k not in found]
+    ids = reserve_ids(Official, len(missing))
+    insert_rows(
+        Official,
+        [
+            {"id": pk, "full_name": name, "honorific": "", "personnel_number": f"{prefix}-{index:07d}"}
+            for index, (pk, (_unit, name)) in enumerate(zip(ids, missing, strict=True), start=1)
+        ],
+        batch=BATCH,
+    )
+    for pk, key in zip(ids, missing, strict=True):
+        found[key] = pk
+    return found
+
+
+@contextlib.contextmanager
+def _large_page_cache() -> Iterator[None]:
+    """On SQLite, a page cache that holds the case indexes while 100,000 rows go in."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = cursor.fetchone()[0]
+        cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+def _create(
+    rows: list[_Row], *, by: AnyUser | None, sha256: str, filename: str, progress: Progress | None
+) -> int:
+    new = [r for r in rows if not r.skip]
+    if not new:
+        return 0
+    actor = by if by is not None and by.is_authenticated else None
+    actor_id = actor.pk if actor is not None else None
+    actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"  # type: ignore[union-attr]
+    now = timezone.now()
+    to_state = f"{CaseStatus.CLOSED}:"
+    with _large_page_cache(), transaction.atomic(durable=True):
+        if any(r.unit is None for r in new):
+            container = _container_unit(new, by=by, sha256=sha256)
+            for r in new:
+                if r.unit is None:
+                    r.unit = container
+        posts = _positions({(r.unit.pk, r.raw["position_title"]) for r in new})  # type: ignore[union-attr]
+        people = _officials({(r.unit.pk, r.raw["official_name"]) for r in new}, sha256)  # type: ignore[union-attr]
+        # One event instance computes every hash: the chain of each case is this one event.
+        fixed = {
+            "seq": 1,
+            "at": now,
+            "actor_id": actor_id,
+            "actor_name": actor_name,
+            "action": IMPORTED_ACTION,
+            "from_state": "",
+            "to_state": to_state,
+            "step_code": "",
+            "reason": "",
+            "prev_hash": GENESIS_HASH,
+        }
+        event = CaseEvent(**fixed)
+        done = 0
+        for batch in _chunks(new, BATCH):
+            ids = reserve_ids(Case, len(batch))
+            cases, grounds, events = [], [], []
+            for case_id, r in zip(ids, batch, strict=True):
+                post_id, unit_id, appointing_id = posts[(r.unit.pk, r.raw["position_title"])]  # type: ignore[union-attr]
+                event.case_id = case_id
+                event.data = {"row": r.raw, "line": r.line, "file_sha256": sha256, "file_name": filename}
+                digest = event.compute_hash()
+                events.append({**fixed, "case_id": case_id, "data": event.data, "hash": digest})
+                cases.append(
+                    {
+                        "id": case_id,
+                        "reference": r.raw["case_ref"],
+                        "form": r.raw["form"],
+                        "official_id": people[(r.unit.pk, r.raw["official_name"])],  # type: ignore[union-attr]
+                        "position_id": post_id,
+                        "regulation_id": r.regulation.pk,  # type: ignore[union-attr]
+                        "process_id": None,
+                        # R41-A-1/2, as services.authority_scope_for.
+                        "scope": AuthorityScope.SAME_LEVEL if appointing_id == unit_id else AuthorityScope.SUPERIOR,
+                        "employing_unit_id": unit_id,
+                        "deciding_unit_id": appointing_id,
+                        "level": r.raw["level"],
+                        "statement": "",
+                        "filed_on": r.filed_on,
+                        "filed_by_id": actor_id,
+                        "status": CaseStatus.CLOSED,
+                        "outcome": r.raw["outcome"],
+                        "current_step_id": None,
+                        "decided_on": r.decided_on,
+                        "closed_on": r.decided_on,
+                        "imported": True,
+                        "event_count": 1,
+                        "last_event_hash": digest,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                grounds.extend({"case_id": case_id, "ground_id": g.pk} for g in r.grounds)
+            insert_rows(Case, cases, batch=BATCH)
+            insert_rows(Case.grounds.through, grounds, batch=BATCH)
+            insert_rows(CaseEvent, events, batch=BATCH)
+            done += len(batch)
+            if progress is not None:
+                progress(ImportJob.Phase.SAVING, done, len(new))
+    return len(new)
+
+
+# --------------------------------------------------------------------------- the service
+
+
+def import_cases(
+    *,
+    data: bytes,
+    by: AnyUser | None,
+    filename: str = "",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import the closed cases of a CSV file, or raise ``ImportRejected`` with every
+    row's problems (line numbers count the header as line 1) and create nothing.
+
+    ``by`` is the importer: a clerk imports only into units of their scope; ``None``
+    (the management command) imports anywhere, as "system".
+    """
+    if by is not None and not may_import(by):
+        raise ActionForbidden(_("Only clerks and administrators import historic cases."))
+    sha256 = hashlib.sha256(data).hexdigest()
+    if progress is not None:
+        progress(ImportJob.Phase.READING, 0, 0)
+    rows, errors = _read_rows(_decode(data))
+    if errors and not rows:
+        raise ImportRejected(errors)
+    errors += _Checker(rows, by=by).run(progress)
+    if errors:
+        errors.sort(key=lambda e: e.line)
+        raise ImportRejected(errors)
+    created = _create(rows, by=by, sha256=sha256, filename=filename, progress=progress)
+    return ImportResult(created=created, skipped=len(rows) - created, rows=len(rows), sha256=sha256)
+
+
+def read_limited(stream: IO[bytes] | Iterable[bytes], limit: int) -> bytes:
+    """The bytes of an upload, refusing more than ``limit``."""
+    from cases.core.errors import InvalidInput
+
+    chunks = stream.chunks() if hasattr(stream, "chunks") else iter(lambda: stream.read(1 << 20), b"")  # type: ignore[union-attr]
+    out = bytearray()
+    for chunk in chunks:
+        out += chunk
+        if len(out) > limit:
+            raise InvalidInput(
+                _("The file is larger than %(mb)s MB; split it into smaller files.")
+                % {"mb": limit // (1024 * 1024)},
+                fields={"file": [_("File too large.")]},
+            )
+    return bytes(out)
+
+
+# --------------------------------------------------------------------------- background jobs
+
+
+def file_problems(data: bytes) -> list[RowError]:
+    """What is wrong with the file as a whole: not UTF-8, a bad header, no data row.
+
+    Checked while the user waits, so a file that cannot be an import is refused on the
+    form and no job is queued for it; the rows themselves are checked by the job.
+    """
+    try:
+        text = _decode(data)
+    except ImportRejected as exc:
+        return list(exc.errors)
+    _rows, errors = _read_rows(text)
+    return [e for e in errors if e.line == 1]
+
+
+def start_import_job(*, upload: Any, by: AnyUser, language: str = "") -> ImportJob:
+    """Store an uploaded file and queue its import; the worker runs ``run_import_job``."""
+    if not may_import(by):
+        raise ActionForbidden(_("Only clerks and administrators import historic cases."))
+    data = read_limited(upload, settings.IMPORT_MAX_BYTES)
+    job = ImportJob(
+        created_by=by,  # type: ignore[misc]
+        filename=(getattr(upload, "name", "") or "import.csv")[:255],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        language=language or translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    job.file.save("import.csv", ContentFile(data), save=False)
+    job.save(force_insert=True)
+    job_id = job.pk
+    transaction.on_commit(lambda: _enqueue(job_id))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from cases.tasks import run_case_import
+
+    run_case_import.apply_async((job_id,), retry=False)
+
+
+def _progress_key(job_id: int) -> str:
+    return f"cadre-exit:import-job:{job_id}:progress"
+
+
+def run_import_job(*, job_id: int) -> ImportJob | None:
+    """Run one queued import (a second run of the same job does nothing, unless the first
+    one's worker died: see ``STALE_AFTER``).
+
+    Progress of the reading and checking phases is written to the job row. The saving
+    phase runs inside the import's transaction, where that row cannot be updated for
+    others to see; its progress goes to the cache, which the page reads when the cache is
+    shared (Redis); otherwise the page shows the phase without a percentage.
+    """
+    from django.core.cache import cache
+
+    now = timezone.now()
+    # A job still "running" long after it started lost its worker; its transaction was
+    # rolled back with it (nothing was written), so it is claimed again.
+    stale = Q(status=ImportJob.Status.RUNNING, started_at__lt=now - STALE_AFTER)
+    claimed = ImportJob.objects.filter(Q(status=ImportJob.Status.QUEUED) | stale, pk=job_id).update(
+        status=ImportJob.Status.RUNNING, started_at=now, phase=ImportJob.Phase.READING
+    )
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == ImportJob.Phase.SAVING:
+            cache.set(_progress_key(job_id), {"phase": phase, "done": done, "total": total}, 3600)
+            return
+        ImportJob.objects.filter(pk=job_id).update(phase=phase, processed_rows=done, total_rows=total)
+        if phase == ImportJob.Phase.CHECKING and done == total:
+            ImportJob.objects.filter(pk=job_id).update(phase=ImportJob.Phase.SAVING)
+
+    language = job.language or settings.LANGUAGE_CODE
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+        with translation.override(language):
+            result = import_cases(data=data, by=job.created_by, filename=job.filename, progress=progress)
+    except ImportRejected as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.REJECTED,
+            phase=ImportJob.Phase.FINISHED,
+            finished_at=timezone.now(),
+            error_count=len(exc.errors),
+            errors=[e.as_dict() for e in exc.errors[:JOB_ERRORS_KEPT]],
+        )
+    except CaseError as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.REJECTED,
+            phase=ImportJob.Phase.FINISHED,
+            finished_at=timezone.now(),
+            error_count=1,
+            errors=[RowError(0, str(exc)).as_dict()],
+        )
+    except Exception as exc:  # noqa: BLE001 - the page must say the job failed, not spin forever
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            phase=ImportJob.Phase.FINISHED,
+            finished_at=timezone.now(),
+            failure=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        raise
+    else:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.DONE,
+            phase=ImportJob.Phase.FINISHED,
+            finished_at=timezone.now(),
+            total_rows=result.rows,
+            processed_rows=result.rows,
+            created_count=result.created,
+            skipped_count=result.skipped,
+        )
+    finally:
+        cache.delete(_progress_key(job_id))
+    job.refresh_from_db()
+    return job
+
+
+def job_progress(job: ImportJob) -> dict[str, Any]:
+    """What the progress endpoint answers: status, phase, counts and a percentage.
+
+    ``percent`` is None when it is not known (the saving phase without a shared cache).
+    Checking counts for the first half of the bar and saving for the second.
+    """
+    from django.core.cache import cache
+
+    percent: float | None
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.REJECTED, ImportJob.Status.FAILED):
+        percent = 100.0
+    elif job.phase == ImportJob.Phase.CHECKING and job.total_rows:
+        percent = round(50 * job.processed_rows / job.total_rows, 1)
+    elif job.phase == ImportJob.Phase.SAVING:
+        saving = cache.get(_progress_key(job.pk))
+        percent = round(50 + 50 * saving["done"] / saving["total"], 1) if saving and saving["total"] else None
+    else:
+        percent = 0.0
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "phase": job.phase,
+        "phase_label": str(job.get_phase_display()),
+        "finished": job.is_finished,
+        "percent": percent,
+        "rows": job.total_rows,
+        "checked": job.processed_rows,
+        "created": job.created_count,
+        "skipped": job.skipped_count,
+        "error_count": job.error_count,
+    }

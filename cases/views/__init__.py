@@ -1,1 +1,0 @@
-"""The server-rendered web interface, one module per role (see ``cases/urls.py``)."""

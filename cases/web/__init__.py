@@ -1,0 +1,1 @@
+"""The server-rendered web interface, one module per role (see ``cases/web/urls.py``)."""

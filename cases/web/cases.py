@@ -1,0 +1,325 @@
+"""The case page (everyone who may see the case), engine actions, downloads, search."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from cases.core.errors import CaseError, NotFound
+from cases.models import (
+    ActorRole,
+    Case,
+    CaseStep,
+    Decision,
+    Delegation,
+    Document,
+    DocumentKind,
+    Membership,
+    Notification,
+    OrgUnit,
+    StepStatus,
+)
+from cases.organisation import selectors
+from cases.web.common import (
+    STAFF,
+    apply_case_error,
+    case_or_404,
+    event_label,
+    local_today,
+    role_required,
+    signed_in,
+)
+from cases.web.forms import ACTION_FORMS, ActionForm, CaseSearchForm
+from cases.web.inbox import regime_choices, unit_choices, unit_q
+from cases.workflow import engine as workflow
+
+SUCCESS: dict[str, Any] = {
+    workflow.ATTACH_DOCUMENT: gettext_lazy("The document was attached to the dossier."),
+    workflow.RECORD_TALK: gettext_lazy("The talk with the official was recorded."),
+    workflow.RECORD_VOTE: gettext_lazy("The vote was recorded."),
+    workflow.COMPLETE_STEP: gettext_lazy("The step was completed; the next step has started."),
+    workflow.APPROVE: gettext_lazy("The decision was recorded. The decision document is being prepared."),
+    workflow.REJECT: gettext_lazy("The case was rejected and closed."),
+    workflow.EXTEND_DEADLINE: gettext_lazy("The time limit was extended."),
+    workflow.WITHDRAW: gettext_lazy("Your application was withdrawn; the case is closed."),
+    workflow.COMPLETE_IMPLEMENTATION: gettext_lazy("Implementation was recorded; the case is closed."),
+    workflow.REASSIGN: gettext_lazy("The step was reassigned."),
+}
+
+
+@dataclass
+class StepRow:
+    step: CaseStep
+    state: str  # done / current / next / cancelled
+    acted_by: str
+
+
+def step_rows(case: Case) -> list[StepRow]:
+    rows = []
+    for step in case.steps.select_related("template", "template__time_limit", "actor_unit", "completed_by", "assignee"):
+        if step.status == StepStatus.DONE:
+            state = "done"
+        elif step.status == StepStatus.ACTIVE:
+            state = "current"
+        elif step.status == StepStatus.CANCELLED:
+            state = "cancelled"
+        else:
+            state = "next"
+        who = ""
+        if step.completed_by is not None:
+            who = step.completed_by.get_full_name() or step.completed_by.get_username()
+        rows.append(StepRow(step=step, state=state, acted_by=who))
+    return rows
+
+
+def current_step(case: Case) -> CaseStep | None:
+    return (
+        case.steps.filter(status=StepStatus.ACTIVE)
+        .select_related("template", "template__time_limit", "actor_unit", "assignee")
+        .first()
+    )
+
+
+def eligible_assignees(case: Case, step: CaseStep) -> list[tuple[int, str]]:
+    """Members of the step's body with the step's role (and deputies under delegation)."""
+    today = local_today()
+    role = step.actor_role
+    users: dict[int, str] = {}
+    memberships = (
+        Membership.objects.filter(unit=step.actor_unit, role=role, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .select_related("user")
+    )
+    for membership in memberships:
+        users[membership.user.pk] = membership.user.get_full_name() or membership.user.get_username()
+    if role == ActorRole.AUTHORITY:
+        for delegation in Delegation.objects.filter(
+            unit=step.actor_unit, valid_from__lte=today, valid_to__gte=today, revoked_at__isnull=True
+        ).select_related("deputy"):
+            users[delegation.deputy.pk] = delegation.deputy.get_full_name() or delegation.deputy.get_username()
+    subject_user = case.official.user_id
+    return sorted(
+        ((pk, name) for pk, name in users.items() if pk not in (subject_user, step.assignee_id)),
+        key=lambda pair: pair[1],
+    )
+
+
+def make_action_form(
+    name: str, case: Case, user: Any, step: CaseStep | None, data: Any = None, files: Any = None
+) -> ActionForm:
+    cls = ACTION_FORMS[name]
+    kwargs: dict[str, Any] = {}
+    if name == workflow.ATTACH_DOCUMENT and workflow.is_subject(user, case):
+        kwargs["kinds"] = [
+            (DocumentKind.APPLICATION.value, DocumentKind.APPLICATION.label),
+            (DocumentKind.OTHER.value, DocumentKind.OTHER.label),
+        ]
+    if name == workflow.REASSIGN:
+        kwargs["members"] = eligible_assignees(case, step) if step is not None else []
+    initial = {"step_id": step.pk if step is not None else None}
+    form = cls(data, files, initial=initial, prefix=name, **kwargs)
+    return form
+
+
+@dataclass
+class ActionBlock:
+    spec: workflow.ActionSpec
+    form: ActionForm
+    open: bool
+
+
+def case_context(
+    request: HttpRequest, case: Case, *, bound: ActionForm | None = None
+) -> dict[str, Any]:
+    user = request.user
+    step = current_step(case)
+    specs = workflow.available_actions(case, user)
+    blocks = []
+    for spec in specs:
+        if bound is not None and bound.action_name == spec.name:
+            blocks.append(ActionBlock(spec, bound, True))
+        else:
+            blocks.append(ActionBlock(spec, make_action_form(spec.name, case, user, step), False))
+    orphan = bound if bound is not None and bound.action_name not in {s.name for s in specs} else None
+    documents = list(case.documents.select_related("uploaded_by").order_by("created_at", "pk"))
+    decision = Decision.objects.filter(case=case).select_related("issuing_unit", "on_behalf_of").first()
+    decision_document = next(
+        (d for d in reversed(documents) if d.kind == DocumentKind.DECISION), None
+    )
+    events = list(selectors.timeline(case))
+    return {
+        "case": case,
+        "grounds": list(case.grounds.all().order_by("code")),
+        "step_rows": step_rows(case),
+        "current": step,
+        "actions": blocks,
+        "orphan_form": orphan,
+        "documents": documents,
+        "votes": list(case.votes.select_related("step", "step__template", "recorded_by").order_by("recorded_at")),
+        "decision": decision,
+        "decision_document": decision_document,
+        "events": [(e, event_label(e.action)) for e in events],
+        "is_subject": workflow.is_subject(user, case),
+        "today": local_today(),
+    }
+
+
+@require_GET
+@signed_in
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_or_404(request, pk)
+    return render(request, "cases/case_detail.html", case_context(request, case))
+
+
+@require_POST
+@signed_in
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    case = case_or_404(request, pk)
+    if action not in ACTION_FORMS:
+        raise Http404(_("Unknown action."))
+    form = make_action_form(action, case, request.user, current_step(case), request.POST, request.FILES)
+    status = 400
+    if form.is_valid():
+        try:
+            workflow.perform(
+                case_id=case.pk,
+                user=request.user,
+                action=action,
+                step_id=form.cleaned_data.get("step_id"),
+                reason=form.engine_reason(),
+                data=form.engine_data(),
+                upload=form.engine_upload(),
+            )
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+        except CaseError as exc:
+            apply_case_error(form, exc)
+            status = exc.http_status
+        else:
+            messages.success(request, str(SUCCESS[action]))
+            return redirect(reverse("case_detail", args=[case.pk]))
+    case = case_or_404(request, pk)
+    return render(request, "cases/case_detail.html", case_context(request, case, bound=form), status=status)
+
+
+@require_GET
+@signed_in
+def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
+    case = case_or_404(request, pk)
+    document = get_object_or_404(Document, pk=document_pk, case=case)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("The file is missing from storage.")) from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=document.filename, content_type=document.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- search and overdue (staff) ---------------------------------------------------------------
+
+
+def search_cases(user: Any, form: CaseSearchForm, today: datetime.date) -> Any:
+    cases = selectors.cases_visible_to(user).select_related(
+        "official", "position", "regulation", "employing_unit", "current_step", "current_step__template"
+    )
+    if not form.is_valid():
+        return cases.none()
+    data = form.cleaned_data
+    if data.get("q"):
+        q = data["q"].strip()
+        cases = cases.filter(Q(reference__icontains=q) | Q(official__full_name__icontains=q))
+    if data.get("form"):
+        cases = cases.filter(form=data["form"])
+    if data.get("regime"):
+        cases = cases.filter(regulation__code=data["regime"])
+    if data.get("status"):
+        cases = cases.filter(status=data["status"])
+    if data.get("level"):
+        cases = cases.filter(level=data["level"])
+    if data.get("unit"):
+        unit = OrgUnit.objects.filter(pk=data["unit"]).first()
+        if unit is not None:
+            cases = cases.filter(unit_q("", unit))
+    if data.get("ground"):
+        cases = cases.filter(grounds__code__iexact=data["ground"].strip())
+    if data.get("filed_from"):
+        cases = cases.filter(filed_on__gte=data["filed_from"])
+    if data.get("filed_to"):
+        cases = cases.filter(filed_on__lte=data["filed_to"])
+    if data.get("overdue"):
+        late = CaseStep.objects.filter(case=OuterRef("pk"), status=StepStatus.ACTIVE, due_on__lt=today)
+        cases = cases.filter(Exists(late))
+    return cases.distinct().order_by("-filed_on", "-pk")
+
+
+@require_GET
+@role_required(*STAFF)
+def case_search(request: HttpRequest) -> HttpResponse:
+    today = local_today()
+    form = CaseSearchForm(request.GET, regimes=regime_choices(), units=unit_choices(request.user))
+    page = Paginator(search_cases(request.user, form, today), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_search.html",
+        {"form": form, "page": page, "query": query.urlencode(), "today": today},
+    )
+
+
+@require_GET
+@role_required(*STAFF)
+def overdue(request: HttpRequest) -> HttpResponse:
+    today = local_today()
+    visible = selectors.cases_visible_to(request.user).values("pk")
+    steps = (
+        CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lt=today, case__in=visible)
+        .select_related("case", "case__official", "case__position", "template", "actor_unit", "assignee")
+        .order_by("due_on", "case__filed_on")
+    )
+    return render(request, "cases/overdue.html", {"steps": list(steps), "today": today})
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+@require_GET
+@signed_in
+def notifications(request: HttpRequest) -> HttpResponse:
+    items = Notification.objects.filter(user=request.user).select_related("case").order_by("-created_at")
+    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    return render(request, "cases/notifications.html", {"page": page})
+
+
+@require_POST
+@login_required
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_object_or_404(Notification, pk=pk, user=request.user)
+    if note.read_at is None:
+        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("notifications")
+
+
+@require_POST
+@login_required
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    if count:
+        messages.success(request, _("All notifications are marked as read."))
+    return redirect("notifications")
