@@ -1,0 +1,466 @@
+"""One handler per action, run by ``engine.perform`` inside its locked transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from cases.catalog import rules
+from cases.core.errors import (
+    ActionForbidden,
+    InvalidInput,
+    RuleViolation,
+    TransitionNotAllowed,
+)
+from cases.models import (
+    ActorRole,
+    Appointment,
+    CaseOutcome,
+    CaseStatus,
+    CaseStep,
+    Decision,
+    Document,
+    DocumentKind,
+    Form,
+    StepKind,
+    StepStatus,
+    Vote,
+)
+from cases.organisation.selectors import acting_units
+from cases.workflow.actions import (
+    APPROVE,
+    ATTACH_DOCUMENT,
+    COMPLETE_IMPLEMENTATION,
+    COMPLETE_STEP,
+    EXTEND_DEADLINE,
+    REASSIGN,
+    RECORD_TALK,
+    RECORD_VOTE,
+    REJECT,
+    WITHDRAW,
+    ActionContext,
+)
+from cases.workflow.lifecycle import advance, cancel_remaining, finish, steps_of
+from cases.workflow.numbering import format_symbol, next_number, signing_for
+from cases.workflow.permissions import is_subject
+
+
+def flag_transitional(ctx: ActionContext) -> None:
+    """R377-TR-1: a case still open after its regime ended is flagged, never switched."""
+    case = ctx.case
+    end = case.regulation.in_force_to
+    if end is not None and ctx.day > end and not case.needs_review:
+        case.needs_review = True
+        case.review_reason = str(
+            _("R377-TR-1: the case was opened under %(reg)s, which ended on %(end)s; no transitional rule is known. Review it manually.")
+            % {"reg": case.regulation.symbol, "end": end.strftime("%d/%m/%Y")}
+        )
+        ctx.event_data["flagged_for_review"] = case.review_reason
+
+
+def _int_field(data: dict[str, Any], name: str, errors: dict[str, list[Any]]) -> int:
+    raw = data.get(name)
+    try:
+        value = int(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        errors[name] = [_("Enter a whole number.")]
+        return 0
+    if value < 0 or value > 10000:
+        errors[name] = [_("Enter a number between 0 and 10000.")]
+    return value
+
+
+def _date_field(data: dict[str, Any], name: str, errors: dict[str, list[Any]], *, required: bool) -> datetime.date | None:
+    raw = data.get(name)
+    if raw in (None, ""):
+        if required:
+            errors[name] = [_("This field is required.")]
+        return None
+    if isinstance(raw, datetime.date):
+        return raw
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(str(raw), fmt).date()
+        except ValueError:
+            continue
+    errors[name] = [_("Enter a valid date (dd/mm/yyyy).")]
+    return None
+
+
+def _attach(ctx: ActionContext, kind: str) -> Document:
+    from cases.documents.storage import store_upload
+
+    if ctx.upload is None:
+        raise InvalidInput(_("Choose a file to attach."), fields={"file": [_("This field is required.")]})
+    document = store_upload(case=ctx.case, step=ctx.step, kind=kind, upload=ctx.upload, by=ctx.user)
+    ctx.event_data.setdefault("_documents", []).append(document.pk)
+    ctx.event_data.setdefault("documents", []).append(
+        {"id": document.pk, "kind": kind, "version": document.version, "sha256": document.sha256, "filename": document.filename}
+    )
+    return document
+
+
+def _handle_attach(ctx: ActionContext) -> None:
+    kind = str(ctx.data.get("kind") or "")
+    allowed = set(DocumentKind.values) - {DocumentKind.DECISION, DocumentKind.VOTE_TALLY, DocumentKind.REMINDER_NOTICE}
+    if kind not in allowed:
+        raise InvalidInput(_("Choose the kind of document."), fields={"kind": [_("Choose a valid document kind.")]})
+    if is_subject(ctx.user, ctx.case) and kind not in (DocumentKind.APPLICATION, DocumentKind.OTHER):
+        raise ActionForbidden(_("You can only attach your own application or other personal documents."))
+    _attach(ctx, kind)
+
+
+def _handle_talk(ctx: ActionContext) -> None:
+    errors: dict[str, list[Any]] = {}
+    held_on = _date_field(ctx.data, "held_on", errors, required=True)
+    summary = str(ctx.data.get("summary") or "").strip()
+    if not summary:
+        errors["summary"] = [_("Summarise what was said.")]
+    elif len(summary) > 10000:
+        errors["summary"] = [_("At most 10000 characters.")]
+    if held_on and held_on > ctx.day:
+        errors["held_on"] = [_("The talk cannot be in the future.")]
+    if errors:
+        raise InvalidInput(_("The talk could not be recorded; correct the fields shown."), fields=errors)
+    ctx.event_data.update({"held_on": held_on.isoformat() if held_on else None, "summary": summary})
+    if ctx.upload is not None:
+        _attach(ctx, DocumentKind.MINUTES)
+
+
+def _handle_vote(ctx: ActionContext) -> None:
+    assert ctx.step is not None
+    errors: dict[str, list[Any]] = {}
+    members = _int_field(ctx.data, "members", errors)
+    present = _int_field(ctx.data, "present", errors)
+    votes_for = _int_field(ctx.data, "votes_for", errors)
+    against = _int_field(ctx.data, "votes_against", errors)
+    if not errors:
+        if members < 1:
+            errors["members"] = [_("A collective has at least one member.")]
+        if present > members:
+            errors["present"] = [_("More members present than the collective has.")]
+        if votes_for + against > present:
+            errors["votes_for"] = [_("More votes than members present.")]
+    if errors:
+        raise InvalidInput(_("The vote could not be recorded; correct the fields shown."), fields=errors)
+    template = ctx.step.template
+    passed = Vote.compute_passed(
+        members=members,
+        present=present,
+        votes_for=votes_for,
+        numerator=template.vote_numerator,
+        denominator=template.vote_denominator,
+        basis=template.vote_basis,
+    )
+    vote = Vote.objects.create(
+        case=ctx.case,
+        step=ctx.step,
+        unit=ctx.step.actor_unit,
+        members=members,
+        present=present,
+        votes_for=votes_for,
+        votes_against=against,
+        threshold_numerator=template.vote_numerator,
+        threshold_denominator=template.vote_denominator,
+        basis=template.vote_basis,
+        passed=passed,
+        recorded_by=ctx.user,
+    )
+    ctx.event_data.update(
+        {
+            "vote": vote.pk,
+            "members": members,
+            "present": present,
+            "for": votes_for,
+            "against": against,
+            "threshold": f"> {template.vote_numerator}/{template.vote_denominator} of {template.vote_basis}",
+            "passed": passed,
+        }
+    )
+
+
+def _check_requirements(ctx: ActionContext, step: CaseStep) -> None:
+    template = step.template
+    missing = [
+        kind
+        for kind in template.requires_documents
+        if not Document.objects.filter(case=ctx.case, kind=kind).exists()
+    ]
+    if missing:
+        names = ", ".join(str(DocumentKind(k).label) for k in missing)
+        raise TransitionNotAllowed(
+            _("Step %(step)s needs these documents first: %(names)s.") % {"step": template.code, "names": names},
+            rule=template.code,
+        )
+    if template.requires_vote:
+        vote = step.votes.order_by("-recorded_at", "-pk").first()
+        if vote is None:
+            raise TransitionNotAllowed(
+                _("Step %(step)s needs the collective vote; record it first.") % {"step": template.code},
+                rule=template.code,
+            )
+        if not vote.passed:
+            raise TransitionNotAllowed(
+                _("The collective vote did not pass (%(for)s for out of %(members)s members; more than %(num)s/%(den)s of all members is needed). The proposal cannot go forward: record a new vote or end the case.")
+                % {
+                    "for": vote.votes_for,
+                    "members": vote.members,
+                    "num": template.vote_numerator,
+                    "den": template.vote_denominator,
+                },
+                rule=template.code,
+            )
+
+
+def _handle_complete(ctx: ActionContext) -> None:
+    step = ctx.step
+    assert step is not None
+    _check_requirements(ctx, step)
+    finish(step, user=ctx.user, outcome="done")
+    nxt = advance(ctx.case, step, day=ctx.day, calendar=ctx.calendar)
+    if nxt is not None:
+        ctx.event_data.update({"next_step": nxt.template.code, "due_on": nxt.due_on, "due_rule": nxt.due_rule})
+        _notify_step_started(ctx, nxt)
+
+
+def _separation_of_duties(ctx: ActionContext) -> None:
+    """Four eyes: whoever moved the case to the decision may not also decide it."""
+    earlier = [
+        s for s in steps_of(ctx.case) if s.status == StepStatus.DONE and s.completed_by_id == ctx.user.pk
+        and s.actor_role != ActorRole.OFFICIAL
+    ]
+    if earlier:
+        raise RuleViolation(
+            _("You completed step %(step)s of this case; another authority must decide it (separation of duties).")
+            % {"step": earlier[0].template.code},
+            rule="SOD-1",
+        )
+
+
+def _handle_approve(ctx: ActionContext) -> None:
+    step = ctx.step
+    assert step is not None
+    case = ctx.case
+    _separation_of_duties(ctx)
+    errors: dict[str, list[Any]] = {}
+    effective_on = _date_field(ctx.data, "effective_on", errors, required=False) or ctx.day
+    if effective_on < ctx.day - datetime.timedelta(days=366):
+        errors["effective_on"] = [_("The effective date is too far in the past.")]
+    signer_post = str(ctx.data.get("signer_post") or "").strip()[:120]
+    if errors:
+        raise InvalidInput(_("The decision could not be recorded; correct the fields shown."), fields=errors)
+    if case.form in (Form.RESIGNATION, Form.TERMINATION):
+        # R41-NR-1 / R377-P-2 apply at the decision too, not only at filing.
+        case.warnings = list(
+            dict.fromkeys(
+                list(case.warnings)
+                + rules.enforce_exclusions(
+                    regulation=case.regulation,
+                    form=case.form,
+                    official=case.official,
+                    position=case.position,
+                    on=ctx.day,
+                    exclude_case=case,
+                )
+            )
+        )
+    prefix, on_behalf_of = signing_for(ctx, step)
+    number = next_number(step.actor_unit_id, ctx.day.year)
+    decision = Decision.objects.create(
+        case=case,
+        approved=True,
+        issuing_unit=step.actor_unit,
+        number=number,
+        year=ctx.day.year,
+        symbol=format_symbol(number, step.actor_unit),
+        decided_on=ctx.day,
+        effective_on=effective_on,
+        signer=ctx.user,
+        signer_name=ctx.user.get_full_name() or ctx.user.get_username(),  # type: ignore[union-attr]
+        signer_post=signer_post or step.actor_unit.head_title,
+        prefix=prefix,
+        on_behalf_of=on_behalf_of,
+        reason=ctx.reason,
+    )
+    finish(step, user=ctx.user, outcome=CaseOutcome.APPROVED)
+    case.outcome = CaseOutcome.APPROVED
+    case.decided_on = ctx.day
+    Appointment.objects.filter(position=case.position, official=case.official, ended_on__isnull=True).update(
+        ended_on=effective_on, ended_by_case=case
+    )
+    nxt = advance(case, step, day=ctx.day, calendar=ctx.calendar)
+    if nxt is None:
+        case.status = CaseStatus.CLOSED
+        case.closed_on = ctx.day
+    else:
+        case.status = CaseStatus.IMPLEMENTATION
+    ctx.event_data.update(
+        {
+            "decision": decision.pk,
+            "number": number,
+            "symbol": decision.symbol,
+            "effective_on": effective_on,
+            "prefix": prefix,
+            "on_behalf_of": on_behalf_of.pk if on_behalf_of else None,
+            "late": bool(step.due_on and ctx.day > step.due_on),
+        }
+    )
+    ctx.after_commit.append(lambda: _request_decision_document(decision.pk))
+    _notify_decision(ctx)
+
+
+def _request_decision_document(decision_id: int) -> None:
+    try:
+        from cases import tasks
+
+        tasks.enqueue_decision_document(decision_id)
+    except Exception:  # noqa: BLE001 - the sweep picks pending documents up again
+        import logging
+
+        logging.getLogger(__name__).warning("decision %s: document not enqueued; the sweep will retry", decision_id)
+
+
+def _handle_reject(ctx: ActionContext) -> None:
+    step = ctx.step
+    assert step is not None
+    case = ctx.case
+    if step.template.kind == StepKind.DECISION:
+        _separation_of_duties(ctx)
+        Decision.objects.create(
+            case=case,
+            approved=False,
+            issuing_unit=step.actor_unit,
+            number=None,
+            year=ctx.day.year,
+            decided_on=ctx.day,
+            signer=ctx.user,
+            signer_name=ctx.user.get_full_name() or ctx.user.get_username(),  # type: ignore[union-attr]
+            signer_post=step.actor_unit.head_title,
+            reason=ctx.reason,
+            document_status=Decision.DocumentStatus.ISSUED,
+        )
+        case.decided_on = ctx.day
+    finish(step, user=ctx.user, outcome=CaseOutcome.REJECTED)
+    cancel_remaining(case)
+    case.status = CaseStatus.CLOSED
+    case.outcome = CaseOutcome.REJECTED
+    case.closed_on = ctx.day
+    ctx.event_data["at_step"] = step.template.code
+    _notify_decision(ctx)
+
+
+def _handle_extend(ctx: ActionContext) -> None:
+    step = ctx.step
+    assert step is not None
+    errors: dict[str, list[Any]] = {}
+    new_due = _date_field(ctx.data, "extend_to", errors, required=True)
+    if errors or new_due is None:
+        raise InvalidInput(_("Give the new due date."), fields=errors)
+    assert step.due_on is not None and step.ceiling_on is not None
+    limit = step.template.time_limit
+    assert limit is not None
+    if new_due <= step.due_on:
+        raise InvalidInput(
+            _("The new due date must be after the current one (%(due)s).") % {"due": step.due_on.strftime("%d/%m/%Y")},
+            fields={"extend_to": [_("Must be after the current due date.")]},
+        )
+    if new_due > step.ceiling_on:
+        raise RuleViolation(
+            _("%(code)s allows no more than %(days)s working days in total: the latest possible date is %(ceiling)s.")
+            % {"code": limit.code, "days": limit.extension_ceiling_days, "ceiling": step.ceiling_on.strftime("%d/%m/%Y")},
+            rule=limit.code,
+            fields={"extend_to": [_("Beyond the ceiling of the regulation.")]},
+        )
+    old = step.due_on
+    step.due_on = new_due
+    step.extension_reason = ctx.reason
+    step.due_rule = str(
+        _("%(code)s extended from %(old)s to %(new)s (ceiling %(days)s working days)")
+        % {"code": limit.code, "old": old.strftime("%d/%m/%Y"), "new": new_due.strftime("%d/%m/%Y"), "days": limit.extension_ceiling_days}
+    )
+    step.save(update_fields=["due_on", "extension_reason", "due_rule"])
+    ctx.event_data.update({"from_due_on": old, "to_due_on": new_due, "ceiling_on": step.ceiling_on})
+
+
+def _handle_withdraw(ctx: ActionContext) -> None:
+    case = ctx.case
+    step = ctx.step
+    if step is not None:
+        finish(step, user=ctx.user, outcome=CaseOutcome.WITHDRAWN)
+    cancel_remaining(case)
+    case.status = CaseStatus.CLOSED
+    case.outcome = CaseOutcome.WITHDRAWN
+    case.closed_on = ctx.day
+    if case.regulation.code != "R260":
+        # R41/R377 have no withdrawal clause (REGULATIONS.md 2.9): an administrative outcome.
+        case.needs_review = True
+        case.review_reason = str(
+            _("Withdrawal is not provided by %(reg)s; the case was closed as withdrawn as an administrative outcome and needs legal review.")
+            % {"reg": case.regulation.symbol}
+        )
+        ctx.event_data["flagged_for_review"] = case.review_reason
+
+
+def _handle_implementation(ctx: ActionContext) -> None:
+    step = ctx.step
+    assert step is not None
+    finish(step, user=ctx.user, outcome="done")
+    ctx.case.current_step = None
+    ctx.case.status = CaseStatus.CLOSED
+    ctx.case.closed_on = ctx.day
+
+
+def _handle_reassign(ctx: ActionContext) -> None:
+    from django.contrib.auth import get_user_model
+
+    step = ctx.step
+    assert step is not None
+    try:
+        assignee = get_user_model().objects.get(pk=int(ctx.data.get("assignee")))  # type: ignore[arg-type]
+    except (TypeError, ValueError, get_user_model().DoesNotExist):
+        raise InvalidInput(_("Choose a member of the body."), fields={"assignee": [_("Unknown user.")]}) from None
+    if step.actor_unit_id not in acting_units(assignee, step.actor_role, on=ctx.day):
+        raise InvalidInput(
+            _("%(name)s is not a %(role)s of %(unit)s.")
+            % {"name": assignee, "role": ActorRole(step.actor_role).label, "unit": step.actor_unit},
+            fields={"assignee": [_("Not a member of this body with this role.")]},
+        )
+    if is_subject(assignee, ctx.case):
+        raise RuleViolation(_("A step cannot be given to the official the case is about."), rule="SOD-1")
+    ctx.event_data.update({"from_assignee": step.assignee_id, "to_assignee": assignee.pk})
+    step.assignee = assignee
+    step.save(update_fields=["assignee"])
+
+
+HANDLERS: dict[str, Callable[[ActionContext], None]] = {
+    ATTACH_DOCUMENT: _handle_attach,
+    RECORD_TALK: _handle_talk,
+    RECORD_VOTE: _handle_vote,
+    COMPLETE_STEP: _handle_complete,
+    APPROVE: _handle_approve,
+    REJECT: _handle_reject,
+    EXTEND_DEADLINE: _handle_extend,
+    WITHDRAW: _handle_withdraw,
+    COMPLETE_IMPLEMENTATION: _handle_implementation,
+    REASSIGN: _handle_reassign,
+}
+
+
+def _notify_step_started(ctx: ActionContext, step: CaseStep) -> None:
+    try:
+        from cases.notifications import notices as notifications
+    except ImportError:  # pragma: no cover - notifications arrive with the Celery layer
+        return
+    ctx.after_commit.append(lambda: notifications.step_started(step.pk))
+
+
+def _notify_decision(ctx: ActionContext) -> None:
+    try:
+        from cases.notifications import notices as notifications
+    except ImportError:  # pragma: no cover
+        return
+    case_id = ctx.case.pk
+    ctx.after_commit.append(lambda: notifications.case_decided(case_id))

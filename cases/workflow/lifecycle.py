@@ -1,0 +1,169 @@
+"""A case step's lifecycle: reading the steps, starting one with its due date, finishing, advancing."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import (
+    ActorUnit,
+    Case,
+    CaseStatus,
+    CaseStep,
+    DayUnit,
+    StepKind,
+    StepStatus,
+)
+from cases.workflow.actions import AnyUser
+from cases.workflow.deadlines import WorkingCalendar
+
+
+def local_day(today: datetime.date | None) -> datetime.date:
+    return today or timezone.localdate()
+
+
+def decision_step(case: Case) -> CaseStep | None:
+    return next((s for s in steps_of(case) if s.template.kind == StepKind.DECISION), None)
+
+
+def load_steps(case: Case) -> list[CaseStep]:
+    return list(case.steps.select_related("template", "template__time_limit", "actor_unit").order_by("order"))
+
+
+def steps_of(case: Case) -> list[CaseStep]:
+    """The case's steps; cached only while one ``perform`` holds the case lock."""
+    cached = getattr(case, "_steps_cache", None)
+    return cached if cached is not None else load_steps(case)
+
+
+def read_steps(case: Case) -> list[CaseStep]:
+    """The case's steps, read once for a read-only view of it (a serializer, a page).
+
+    ``available_actions`` then reuses them instead of reading them again per question.
+    """
+    cached = getattr(case, "_steps_cache", None)
+    if cached is None:
+        cached = load_steps(case)
+        case._steps_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def current_step(case: Case) -> CaseStep | None:
+    return next((s for s in steps_of(case) if s.status == StepStatus.ACTIVE), None)
+
+
+def is_extendable(step: CaseStep) -> bool:
+    limit = step.template.time_limit
+    return bool(
+        limit is not None
+        and limit.enabled
+        and limit.extension_ceiling_days
+        and step.ceiling_on is not None
+        and step.due_on is not None
+        and step.due_on < step.ceiling_on
+    )
+
+
+def _activate(step: CaseStep, *, start: datetime.date, calendar: WorkingCalendar) -> None:
+    step.status = StepStatus.ACTIVE
+    step.started_on = start
+    step.started_at = timezone.now()
+    template = step.template
+    limit = template.time_limit
+    step.due_on = None
+    step.ceiling_on = None
+    step.due_rule = ""
+    if limit is not None and limit.enabled and limit.days and limit.unit in (
+        DayUnit.WORKING_DAYS,
+        DayUnit.UNQUALIFIED_DAYS,
+    ):
+        due = calendar.due_date(start=start, days=limit.days, unit=limit.unit, rule_code=limit.code)
+        step.due_on, step.due_rule = due.due_on, due.rule
+        if limit.extension_ceiling_days:
+            step.ceiling_on = calendar.due_date(
+                start=start, days=limit.extension_ceiling_days, unit=limit.unit, rule_code=limit.code
+            ).due_on
+    elif template.internal_target_days:
+        # R260 set no statutory limits (TL-260-*): an optional internal target only.
+        step.due_on = calendar.add_working_days(start, template.internal_target_days)
+        step.due_rule = str(
+            _("Internal target: %(days)s working days after %(start)s")
+            % {"days": template.internal_target_days, "start": start.strftime("%d/%m/%Y")}
+        )
+    step.original_due_on = step.due_on
+    step.save(
+        update_fields=[
+            "status",
+            "started_on",
+            "started_at",
+            "due_on",
+            "original_due_on",
+            "ceiling_on",
+            "due_rule",
+        ]
+    )
+
+
+def finish(step: CaseStep, *, user: AnyUser | None, outcome: str) -> None:
+    step.status = StepStatus.DONE
+    step.completed_at = timezone.now()
+    step.completed_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]
+    step.outcome = outcome
+    step.save(update_fields=["status", "completed_at", "completed_by", "outcome"])
+
+
+def case_state(case: Case) -> str:
+    step = current_step(case)
+    if case.status == CaseStatus.CLOSED:
+        return f"closed:{case.outcome}"
+    return f"{case.status}:{step.template.code if step else ''}"
+
+
+def advance(case: Case, step: CaseStep, *, day: datetime.date, calendar: WorkingCalendar) -> CaseStep | None:
+    """Start the step after ``step``; None when the process has no further step."""
+    following = [s for s in steps_of(case) if s.order > step.order and s.status == StepStatus.PENDING]
+    if not following:
+        case.current_step = None
+        return None
+    nxt = following[0]
+    _activate(nxt, start=day, calendar=calendar)
+    case.current_step = nxt
+    return nxt
+
+
+def cancel_remaining(case: Case) -> None:
+    pending = [s.pk for s in steps_of(case) if s.status in (StepStatus.PENDING, StepStatus.ACTIVE)]
+    CaseStep.objects.filter(pk__in=pending).update(status=StepStatus.CANCELLED)
+    for s in steps_of(case):
+        if s.pk in pending:
+            s.status = StepStatus.CANCELLED
+    case.current_step = None
+
+
+def start_case(case: Case, *, user: AnyUser, calendar: WorkingCalendar) -> list[CaseStep]:
+    """Create the case's steps from its template and start the first (used by services)."""
+    assert case.process is not None
+    steps = []
+    for template in case.process.steps.select_related("time_limit").order_by("order"):
+        unit = case.employing_unit if template.actor_unit == ActorUnit.EMPLOYING else case.deciding_unit
+        steps.append(
+            CaseStep.objects.create(
+                case=case,
+                template=template,
+                order=template.order,
+                actor_role=template.actor_role,
+                actor_unit=unit,
+            )
+        )
+    case._steps_cache = steps  # type: ignore[attr-defined]
+    first = steps[0]
+    _activate(first, start=case.filed_on, calendar=calendar)
+    case.current_step = first
+    if first.template.completed_by_filing:
+        # R260-S-R-*-1: the official's application is the first step.
+        finish(first, user=user, outcome="done")
+        advance(case, first, day=case.filed_on, calendar=calendar)
+    del case._steps_cache  # type: ignore[attr-defined]
+    return steps

@@ -1,0 +1,53 @@
+"""Decision numbers from the issuing body's register, their symbols and the signing prefix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cases.models import (
+    CaseStep,
+    DecisionRegister,
+    Delegation,
+    Membership,
+    Role,
+    UnitKind,
+)
+from cases.workflow.actions import ActionContext
+
+
+def signing_for(ctx: ActionContext, step: CaseStep) -> tuple[str, Any]:
+    """The signing prefix and the head signed for (FMT30 ``TM.``/``KT.``, FMT36 ``T/M``/``K/T``)."""
+    unit = step.actor_unit
+    own = step.actor_unit_id in [
+        m.unit_id for m in Membership.objects.filter(user=ctx.user, role=Role.AUTHORITY, unit=unit)
+    ]
+    delegation = None
+    if not own:
+        delegation = (
+            Delegation.objects.filter(
+                deputy=ctx.user, unit=unit, valid_from__lte=ctx.day, valid_to__gte=ctx.day, revoked_at__isnull=True
+            )
+            .select_related("delegator")
+            .first()
+        )
+    if unit.kind == UnitKind.PARTY:
+        prefix = "T/M" if unit.collective_name else ("K/T" if delegation else "")
+    else:
+        prefix = "KT." if delegation else ("TM." if unit.collective_name else "")
+    return prefix, delegation.delegator if delegation else None
+
+
+def next_number(unit_id: int, year: int) -> int:
+    """The next number of the register, gapless: taken under the register's row lock."""
+    DecisionRegister.objects.get_or_create(unit_id=unit_id, year=year)
+    register = DecisionRegister.objects.select_for_update().get(unit_id=unit_id, year=year)
+    register.last_number += 1
+    register.save(update_fields=["last_number"])
+    return register.last_number
+
+
+def format_symbol(number: int, unit: Any) -> str:
+    code = unit.symbol or ("TU" if unit.kind == UnitKind.PARTY else "UBND")
+    if unit.kind == UnitKind.PARTY:
+        return f"{number}-QĐ/{code}"  # FMT36-3: hyphen, then the body code
+    return f"{number:02d}/QĐ-{code}"  # FMT30-3: leading zero below 10
