@@ -26,7 +26,9 @@ def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError("sizes are whole numbers separated by commas, e.g. 10000,100000") from None
+        raise argparse.ArgumentTypeError(
+            "sizes are whole numbers separated by commas, e.g. 10000,100000"
+        ) from None
     if not sizes or any(s < 100 for s in sizes):
         raise argparse.ArgumentTypeError("each size must be at least 100 cases")
     return sizes
@@ -34,18 +36,36 @@ def _sizes(text: str) -> list[int]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--sizes", type=_sizes, default=None,
-                        help="numbers of cases, comma-separated (default 10000,100000,1000000)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: sizes 2000,20000 and shorter runs")
-    parser.add_argument("--json", dest="json_path", default="bench/results/latest.json",
-                        help="where to write the results (default bench/results/latest.json)")
-    parser.add_argument("--database-url", default=None,
-                        help="PostgreSQL URL of the bench database (default $DATABASE_URL, else "
-                             f"{db.DEFAULT_URL}); it is dropped and recreated, so its name must contain 'bench'")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep the data set when the database already holds one of the same size "
-                             "(its recorded load time is shown, marked reused)")
-    parser.add_argument("--skip-http", action="store_true", help="leave out the gunicorn + wrk figures")
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=None,
+        help="numbers of cases, comma-separated (default 10000,100000,1000000)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: sizes 2000,20000 and shorter runs"
+    )
+    parser.add_argument(
+        "--json",
+        dest="json_path",
+        default="bench/results/latest.json",
+        help="where to write the results (default bench/results/latest.json)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL URL of the bench database (default $DATABASE_URL, else "
+        f"{db.DEFAULT_URL}); it is dropped and recreated, so its name must contain 'bench'",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the data set when the database already holds one of the same size "
+        "(its recorded load time is shown, marked reused)",
+    )
+    parser.add_argument(
+        "--skip-http", action="store_true", help="leave out the gunicorn + wrk figures"
+    )
     parser.add_argument("--seed", type=int, default=2009)
     args = parser.parse_args(argv)
     if args.sizes is None:
@@ -72,11 +92,15 @@ def _write_marker(info: dict[str, Any]) -> None:
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (id serial PRIMARY KEY, info text NOT NULL)")
+        cur.execute(
+            f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (id serial PRIMARY KEY, info text NOT NULL)"
+        )
         cur.execute(f"INSERT INTO {MARKER_TABLE} (info) VALUES (%s)", [json.dumps(info)])  # noqa: S608
 
 
-def prepare(bench_db: db.BenchDatabase, *, size: int, seed: int, reuse: bool, log: Any) -> dict[str, Any]:
+def prepare(
+    bench_db: db.BenchDatabase, *, size: int, seed: int, reuse: bool, log: Any
+) -> dict[str, Any]:
     """The data set of ``size`` cases in the bench database; returns what the load measured."""
     from bench import generate
 
@@ -86,7 +110,12 @@ def prepare(bench_db: db.BenchDatabase, *, size: int, seed: int, reuse: bool, lo
             found = _marker()
         except Exception:  # noqa: BLE001 - no database or no schema yet: load afresh
             found = None
-        if found and found.get("size") == size and found.get("seed") == seed and found.get("version") == GENERATOR_VERSION:
+        if (
+            found
+            and found.get("size") == size
+            and found.get("seed") == seed
+            and found.get("version") == GENERATOR_VERSION
+        ):
             log(f"  reusing the data set of {size:,} cases loaded on {found['loaded_at']}")
             return {**found, "reused": True}
     t0 = time.perf_counter()
@@ -122,7 +151,11 @@ def _verify_sample() -> tuple[int, int]:
     from cases.audit.chain import verify_case_chain
     from cases.models import Case
 
-    ids = list(Case.objects.filter(id__in=Case.objects.order_by("?").values("id")[:200]).values_list("id", flat=True))
+    ids = list(
+        Case.objects.filter(id__in=Case.objects.order_by("?").values("id")[:200]).values_list(
+            "id", flat=True
+        )
+    )
     ids += list(Case.objects.exclude(status="closed").values_list("id", flat=True)[:50])
     broken = sum(1 for pk in ids if not verify_case_chain(pk).valid)
     return len(ids), broken
@@ -154,18 +187,33 @@ def run(args: argparse.Namespace, partial: Any = None) -> dict[str, Any]:
         log(f"== {size:,} cases")
         info = prepare(bench_db, size=size, seed=args.seed, reuse=args.reuse, log=log)
         loads[size] = info
-        rows.append(f.Row(
-            "load: generate + COPY + ANALYZE" + (" (reused, as recorded)" if info["reused"] else ""), size,
-            info["load_seconds"], None, "s", "< 600 s for 1 M",
-            info["load_seconds"] < 600 if size >= 1_000_000 else None,
-            f"{sum(info['rows'].values()):,} rows; {info['open_cases']:,} open cases; "
-            f"chains verified {info['chains_checked'] - info['chains_broken']}/{info['chains_checked']}",
-        ))
+        rows.append(
+            f.Row(
+                "load: generate + COPY + ANALYZE"
+                + (" (reused, as recorded)" if info["reused"] else ""),
+                size,
+                info["load_seconds"],
+                None,
+                "s",
+                "< 600 s for 1 M",
+                info["load_seconds"] < 600 if size >= 1_000_000 else None,
+                f"{sum(info['rows'].values()):,} rows; {info['open_cases']:,} open cases; "
+                f"chains verified {info['chains_checked'] - info['chains_broken']}/{info['chains_checked']}",
+            )
+        )
         subjects = f.pick_subjects(today)
         rows.append(f.reference(size))
 
-        rows += figures_at(size, subjects, today=today, quick=quick, repeat=repeat, http_too=not args.skip_http,
-                           latency=latency, log=log)
+        rows += figures_at(
+            size,
+            subjects,
+            today=today,
+            quick=quick,
+            repeat=repeat,
+            http_too=not args.skip_http,
+            latency=latency,
+            log=log,
+        )
         if partial is not None:
             partial(_result(args, bench_db, loads, rows))
         from django.db import connections
@@ -175,15 +223,24 @@ def run(args: argparse.Namespace, partial: Any = None) -> dict[str, Any]:
     return _result(args, bench_db, loads, rows)
 
 
-def _result(args: argparse.Namespace, bench_db: db.BenchDatabase, loads: dict[int, dict[str, Any]],
-            rows: list[Any]) -> dict[str, Any]:
+def _result(
+    args: argparse.Namespace,
+    bench_db: db.BenchDatabase,
+    loads: dict[int, dict[str, Any]],
+    rows: list[Any],
+) -> dict[str, Any]:
     from bench import figures as f
 
     return {
         "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "postgresql": _pg_version(), "load_average": os.getloadavg(),
-                    "sessions": _session_store()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "postgresql": _pg_version(),
+            "load_average": os.getloadavg(),
+            "sessions": _session_store(),
+        },
         "commit": _commit(),
         "database": bench_db.name,
         "api": f.api_mode(),
@@ -193,8 +250,17 @@ def _result(args: argparse.Namespace, bench_db: db.BenchDatabase, loads: dict[in
     }
 
 
-def figures_at(size: int, subjects: Any, *, today: datetime.date, quick: bool, repeat: int, http_too: bool,
-               latency: dict[tuple[str, int], dict[str, float]], log: Any) -> list[Any]:
+def figures_at(
+    size: int,
+    subjects: Any,
+    *,
+    today: datetime.date,
+    quick: bool,
+    repeat: int,
+    http_too: bool,
+    latency: dict[tuple[str, int], dict[str, float]],
+    log: Any,
+) -> list[Any]:
     """Every figure at one size; a figure that fails becomes a failed row, the others still run."""
     from bench import figures as f
     from bench import http
@@ -226,9 +292,16 @@ def figures_at(size: int, subjects: Any, *, today: datetime.date, quick: bool, r
     rows += guarded("transitions", lambda: f.transitions(subjects, size, 3 if quick else 8, today))
     if http_too:
         log("  HTTP throughput (gunicorn + wrk)")
-        rows += guarded("HTTP throughput", lambda: http.throughput(
-            size=size, inbox_user=subjects.inbox_user, detail_user=subjects.list_user,
-            detail_ids=subjects.detail_ids, seconds=5 if quick else 10))
+        rows += guarded(
+            "HTTP throughput",
+            lambda: http.throughput(
+                size=size,
+                inbox_user=subjects.inbox_user,
+                detail_user=subjects.list_user,
+                detail_ids=subjects.detail_ids,
+                seconds=5 if quick else 10,
+            ),
+        )
     return rows
 
 
@@ -236,7 +309,13 @@ def growth(latency: dict[tuple[str, int], dict[str, float]], sizes: list[int]) -
     from bench.figures import Row
 
     out = []
-    small, big = (100_000, 1_000_000) if {100_000, 1_000_000} <= set(sizes) else (sizes[-2:] + [None])[:2] if len(sizes) > 1 else (None, None)
+    small, big = (
+        (100_000, 1_000_000)
+        if {100_000, 1_000_000} <= set(sizes)
+        else (sizes[-2:] + [None])[:2]
+        if len(sizes) > 1
+        else (None, None)
+    )
     if small is None or big is None:
         return out
     strict = (small, big) == (100_000, 1_000_000)
@@ -245,9 +324,18 @@ def growth(latency: dict[tuple[str, int], dict[str, float]], sizes: list[int]) -
         if not a or not b:
             continue
         ratio = b["p95"] / a["p95"] if a["p95"] else math.nan
-        out.append(Row(f"growth of {name} p95 from {small:,} to {big:,} cases", big, ratio, None, "×",
-                       "≤ 1.5 ×", ratio <= 1.5 if strict else None,
-                       f"p95 {a['p95']:.1f} → {b['p95']:.1f} ms"))
+        out.append(
+            Row(
+                f"growth of {name} p95 from {small:,} to {big:,} cases",
+                big,
+                ratio,
+                None,
+                "×",
+                "≤ 1.5 ×",
+                ratio <= 1.5 if strict else None,
+                f"p95 {a['p95']:.1f} → {b['p95']:.1f} ms",
+            )
+        )
     return out
 
 
@@ -267,8 +355,13 @@ def _pg_version() -> str:
 
 def _commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parent.parent, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -295,23 +388,41 @@ def table(result: dict[str, Any]) -> str:
     lines = []
     for r in result["rows"]:
         verdict = "" if r["passed"] is None else ("PASS" if r["passed"] else "FAIL")
-        lines.append((r["figure"], f"{r['size']:,}", _num(r["median"], r["unit"]), _num(r["p95"], r["unit"]),
-                      r["unit"], r["target"], verdict))
+        lines.append(
+            (
+                r["figure"],
+                f"{r['size']:,}",
+                _num(r["median"], r["unit"]),
+                _num(r["p95"], r["unit"]),
+                r["unit"],
+                r["target"],
+                verdict,
+            )
+        )
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+
     def fmt(cells: tuple[str, ...]) -> str:
         return "  ".join(
-            c.ljust(widths[i]) if i in (0, 4, 5, 6) else c.rjust(widths[i]) for i, c in enumerate(cells)
+            c.ljust(widths[i]) if i in (0, 4, 5, 6) else c.rjust(widths[i])
+            for i, c in enumerate(cells)
         ).rstrip()
+
     out = [fmt(header), "  ".join("-" * w for w in widths)]
     out += [fmt(line) for line in lines]
     notes = [f"  {r['figure']} [{r['size']:,}]: {r['note']}" for r in result["rows"] if r["note"]]
     failed = sum(1 for r in result["rows"] if r["passed"] is False)
     passed = sum(1 for r in result["rows"] if r["passed"] is True)
-    out += ["", f"{passed} targets met, {failed} missed. API measured through: {result['api']}.",
-            f"Machine: {result['machine']['cpus']} CPUs, PostgreSQL {result['machine']['postgresql']}, "
-            f"load average at the end {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])}; "
-            f"sessions in {result['machine'].get('sessions', 'the database')}; "
-            f"commit {result['commit']}.", "", "Notes:", *notes]
+    out += [
+        "",
+        f"{passed} targets met, {failed} missed. API measured through: {result['api']}.",
+        f"Machine: {result['machine']['cpus']} CPUs, PostgreSQL {result['machine']['postgresql']}, "
+        f"load average at the end {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])}; "
+        f"sessions in {result['machine'].get('sessions', 'the database')}; "
+        f"commit {result['commit']}.",
+        "",
+        "Notes:",
+        *notes,
+    ]
     return "\n".join(out)
 
 

@@ -64,7 +64,9 @@ class BenchDatabase:
     def ensure_exists(self) -> None:
         self.check_resettable()
         with psycopg.connect(self.maintenance_dsn, autocommit=True) as conn:
-            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]).fetchone()
+            found = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [self.name]
+            ).fetchone()
             if not found:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
 

@@ -85,7 +85,11 @@ def pick_subjects(today: datetime.date) -> Subjects:
 
     User = get_user_model()  # noqa: N806
     # The case list: the clerk of the first province (about 1/34 of the country's cases).
-    province = OrgUnit.objects.filter(level="provincial", code__startswith="BENCH-P").order_by("code").first()
+    province = (
+        OrgUnit.objects.filter(level="provincial", code__startswith="BENCH-P")
+        .order_by("code")
+        .first()
+    )
     assert province is not None, "no bench data: run the generator first"
     list_user = User.objects.get(username=f"clerk-{province.code.lower()}")
     # The inbox: the clerk whose unit has the most steps waiting (the busiest inbox).
@@ -106,7 +110,9 @@ def pick_subjects(today: datetime.date) -> Subjects:
     closed = list(visible.filter(status="closed").order_by("-id").values_list("id", flat=True)[:60])
     open_ = list(visible.exclude(status="closed").order_by("-id").values_list("id", flat=True)[:40])
     vote_steps = (
-        CaseStep.objects.filter(status="active", actor_role="clerk", template__requires_vote=True, assignee__isnull=True)
+        CaseStep.objects.filter(
+            status="active", actor_role="clerk", template__requires_vote=True, assignee__isnull=True
+        )
         .order_by("case_id")
         .values_list("case_id", "actor_unit_id")
     )
@@ -162,7 +168,9 @@ def _replay(client: Client, url: str, data: dict[str, str] | None = None) -> Cal
     """
     with CaptureQueriesContext(connection) as ctx:
         _get(client, url, data)
-    statements = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    statements = [
+        q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+    ]
 
     def run() -> None:
         with connection.cursor() as cur:
@@ -174,7 +182,13 @@ def _replay(client: Client, url: str, data: dict[str, str] | None = None) -> Cal
 
 
 def _latency_rows(
-    *, figure: str, size: int, api: Callable[[], Any], raw: Callable[[], None], repeat: int, note: str
+    *,
+    figure: str,
+    size: int,
+    api: Callable[[], Any],
+    raw: Callable[[], None],
+    repeat: int,
+    note: str,
 ) -> tuple[list[Row], dict[str, float]]:
     api_ms = sample(api, repeat=repeat)
     raw_ms = sample(raw, repeat=repeat)
@@ -182,10 +196,34 @@ def _latency_rows(
     median, raw_median = stats.median(api_ms), stats.median(raw_ms)
     ratio = median / raw_median if raw_median else float("nan")
     rows = [
-        Row(figure, size, median, p95, "ms", "p95 ≤ 50 ms at 1 M", p95 <= 50 if size >= 1_000_000 else None, note),
-        Row(f"{figure}: raw SQL of the same page (its SELECTs replayed)", size, raw_median, raw_p95, "ms", "", None),
-        Row(f"{figure}: ratio API / raw SQL (medians)", size, ratio, None, "×", "≤ 3 × at 1 M",
-            ratio <= 3 if size >= 1_000_000 else None),
+        Row(
+            figure,
+            size,
+            median,
+            p95,
+            "ms",
+            "p95 ≤ 50 ms at 1 M",
+            p95 <= 50 if size >= 1_000_000 else None,
+            note,
+        ),
+        Row(
+            f"{figure}: raw SQL of the same page (its SELECTs replayed)",
+            size,
+            raw_median,
+            raw_p95,
+            "ms",
+            "",
+            None,
+        ),
+        Row(
+            f"{figure}: ratio API / raw SQL (medians)",
+            size,
+            ratio,
+            None,
+            "×",
+            "≤ 3 × at 1 M",
+            ratio <= 3 if size >= 1_000_000 else None,
+        ),
     ]
     return rows, {"median": median, "p95": p95}
 
@@ -196,8 +234,12 @@ def case_list(subjects: Subjects, size: int, repeat: int) -> tuple[list[Row], di
     api = lambda: _get(client, url, LIST_FILTER)  # noqa: E731
     raw = _replay(client, url, LIST_FILTER)
     rows, p = _latency_rows(
-        figure="case list (clerk of a province, form=resignation, 50 a page)", size=size, api=api, raw=raw,
-        repeat=repeat, note=api_mode(),
+        figure="case list (clerk of a province, form=resignation, 50 a page)",
+        size=size,
+        api=api,
+        raw=raw,
+        repeat=repeat,
+        note=api_mode(),
     )
     rows += _queries_by_page_size("case list", size, client, url, LIST_FILTER)
     return rows, p
@@ -210,14 +252,20 @@ def inbox(subjects: Subjects, size: int, repeat: int) -> tuple[list[Row], dict[s
     raw = _replay(client, url)
     count = _get(client, url).json()["count"]
     rows, p = _latency_rows(
-        figure=f"inbox (busiest clerk, {count} waiting, 50 a page)", size=size, api=api, raw=raw, repeat=repeat,
+        figure=f"inbox (busiest clerk, {count} waiting, 50 a page)",
+        size=size,
+        api=api,
+        raw=raw,
+        repeat=repeat,
         note=api_mode(),
     )
     rows += _queries_by_page_size("inbox", size, client, url, {})
     return rows, p
 
 
-def _queries_by_page_size(name: str, size: int, client: Client, url: str, data: dict[str, str]) -> list[Row]:
+def _queries_by_page_size(
+    name: str, size: int, client: Client, url: str, data: dict[str, str]
+) -> list[Row]:
     counts = {}
     shown = {}
     for n in (10, 100):
@@ -226,8 +274,16 @@ def _queries_by_page_size(name: str, size: int, client: Client, url: str, data: 
             counts[n] = count_queries(lambda: _get(client, url, data))  # noqa: B023
             shown[n] = len(_get(client, url, data).json()["results"])
     return [
-        Row(f"{name}: queries per request, page size 10 / 100", size, counts[10], counts[100], "queries",
-            "equal", counts[10] == counts[100], f"rows on the page: {shown[10]} / {shown[100]}")
+        Row(
+            f"{name}: queries per request, page size 10 / 100",
+            size,
+            counts[10],
+            counts[100],
+            "queries",
+            "equal",
+            counts[10] == counts[100],
+            f"rows on the page: {shown[10]} / {shown[100]}",
+        )
     ]
 
 
@@ -245,16 +301,28 @@ def case_detail(subjects: Subjects, size: int, repeat: int) -> tuple[list[Row], 
     ms = sample(one, repeat=max(repeat, len(ids)))
     p95 = percentile(ms, 0.95)
     rows = [
-        Row("case detail (open and closed cases of the province)", size, stats.median(ms), p95, "ms",
-            "p95 ≤ 30 ms at 1 M", p95 <= 30 if size >= 1_000_000 else None, api_mode()),
+        Row(
+            "case detail (open and closed cases of the province)",
+            size,
+            stats.median(ms),
+            p95,
+            "ms",
+            "p95 ≤ 30 ms at 1 M",
+            p95 <= 30 if size >= 1_000_000 else None,
+            api_mode(),
+        ),
     ]
     # The count may differ between states (an open case asks which actions the user has);
     # within one state it must not depend on how many steps, events or documents a case has.
-    cases = {c.pk: c for c in Case.objects.filter(pk__in=ids).select_related("current_step__template")}
+    cases = {
+        c.pk: c for c in Case.objects.filter(pk__in=ids).select_related("current_step__template")
+    }
     groups: dict[str, list[int]] = {}
     for pk in ids:
         c = cases[pk]
-        key = c.status if c.current_step is None else f"{c.status} at {c.current_step.template.kind}"
+        key = (
+            c.status if c.current_step is None else f"{c.status} at {c.current_step.template.kind}"
+        )
         groups.setdefault(key, []).append(pk)
     spread = []
     constant = True
@@ -263,11 +331,23 @@ def case_detail(subjects: Subjects, size: int, repeat: int) -> tuple[list[Row], 
         steps = {cases[pk].steps.count() for pk in members[:8]}
         events = {cases[pk].event_count for pk in members[:8]}
         constant &= len(counts) == 1
-        spread.append(f"{key}: {'/'.join(map(str, sorted(counts)))} queries over {min(len(members), 8)} cases with "
-                      f"{min(steps)}–{max(steps)} steps, {min(events)}–{max(events)} events")
+        spread.append(
+            f"{key}: {'/'.join(map(str, sorted(counts)))} queries over {min(len(members), 8)} cases with "
+            f"{min(steps)}–{max(steps)} steps, {min(events)}–{max(events)} events"
+        )
     all_counts = [int(x.split(": ")[1].split(" ")[0].split("/")[0]) for x in spread]
-    rows.append(Row("case detail: queries per request (min / max over states)", size, min(all_counts),
-                    max(all_counts), "queries", "constant within a state", constant, "; ".join(spread)))
+    rows.append(
+        Row(
+            "case detail: queries per request (min / max over states)",
+            size,
+            min(all_counts),
+            max(all_counts),
+            "queries",
+            "constant within a state",
+            constant,
+            "; ".join(spread),
+        )
+    )
     return rows, {"median": stats.median(ms), "p95": p95}
 
 
@@ -282,8 +362,16 @@ def reference(size: int) -> Row:
 
     ms = sample(work, repeat=5, warmup=1)
     load = os.getloadavg()
-    return Row("machine reference: 200k SHA-256 in Python", size, stats.median(ms), percentile(ms, 0.95), "ms", "",
-               None, f"load average {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} (2 CPUs shared with other work)")
+    return Row(
+        "machine reference: 200k SHA-256 in Python",
+        size,
+        stats.median(ms),
+        percentile(ms, 0.95),
+        "ms",
+        "",
+        None,
+        f"load average {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} (2 CPUs shared with other work)",
+    )
 
 
 # The one indexed query the sweep should be: the same columns, the same rows.
@@ -311,11 +399,34 @@ def overdue_sweep(size: int, repeat: int, today: datetime.date) -> list[Row]:
         cur.execute("EXPLAIN " + OVERDUE_SQL, [today])
         plan = " ".join(r[0].strip() for r in cur.fetchall())
     return [
-        Row(f"overdue sweep: overdue_steps(today) evaluated ({found['n']} steps)", size, median,
-            percentile(orm_ms, 0.95), "ms", "≤ 1 s", percentile(orm_ms, 0.95) <= 1000),
-        Row("overdue sweep: its raw SQL", size, raw_median, percentile(raw_ms, 0.95), "ms", "", None,
-            "index: " + ("step_active_due" if "step_active_due" in plan else plan[:80])),
-        Row("overdue sweep: ratio ORM / raw SQL (medians)", size, ratio, None, "×", "≤ 1.5 ×", ratio <= 1.5),
+        Row(
+            f"overdue sweep: overdue_steps(today) evaluated ({found['n']} steps)",
+            size,
+            median,
+            percentile(orm_ms, 0.95),
+            "ms",
+            "≤ 1 s",
+            percentile(orm_ms, 0.95) <= 1000,
+        ),
+        Row(
+            "overdue sweep: its raw SQL",
+            size,
+            raw_median,
+            percentile(raw_ms, 0.95),
+            "ms",
+            "",
+            None,
+            "index: " + ("step_active_due" if "step_active_due" in plan else plan[:80]),
+        ),
+        Row(
+            "overdue sweep: ratio ORM / raw SQL (medians)",
+            size,
+            ratio,
+            None,
+            "×",
+            "≤ 1.5 ×",
+            ratio <= 1.5,
+        ),
     ]
 
 
@@ -331,8 +442,15 @@ def statistics_report(size: int, repeat: int) -> list[Row]:
     ms = sample(run, repeat=repeat, warmup=1)
     median = stats.median(ms)
     return [
-        Row(f"statistics: ground × level over all cases ({result['rows']} rows)", size, median,
-            percentile(ms, 0.95), "ms", "≤ 2 s at 1 M", median <= 2000 if size >= 1_000_000 else None)
+        Row(
+            f"statistics: ground × level over all cases ({result['rows']} rows)",
+            size,
+            median,
+            percentile(ms, 0.95),
+            "ms",
+            "≤ 2 s at 1 M",
+            median <= 2000 if size >= 1_000_000 else None,
+        )
     ]
 
 
@@ -358,8 +476,11 @@ def _transition_worker(args: tuple[list[tuple[int, int]], float, Any, Any]) -> i
         for attr in [a for a in vars(user) if a.startswith("_memberships_")]:
             delattr(user, attr)  # as in a fresh request: memberships are read again
         workflow.perform(
-            case_id=case_id, user=user, action=workflow.RECORD_VOTE,
-            data={"members": 9, "present": 9, "votes_for": 7, "votes_against": 2}, today=today,
+            case_id=case_id,
+            user=user,
+            action=workflow.RECORD_VOTE,
+            data={"members": 9, "present": 9, "votes_for": 7, "votes_against": 2},
+            today=today,
         )
         done += 1
     connections.close_all()
@@ -373,7 +494,18 @@ def transitions(subjects: Subjects, size: int, seconds: float, today: datetime.d
     rows = []
     cases = subjects.vote_cases
     if len(cases) < 2:
-        return [Row("transitions (record_vote)", size, None, None, "tx/s", "≥ 300/s", False, "no open vote steps")]
+        return [
+            Row(
+                "transitions (record_vote)",
+                size,
+                None,
+                None,
+                "tx/s",
+                "≥ 300/s",
+                False,
+                "no open vote steps",
+            )
+        ]
     ctx = multiprocessing.get_context("fork")
     for procs in (1, 2):
         connections.close_all()
@@ -381,7 +513,9 @@ def transitions(subjects: Subjects, size: int, seconds: float, today: datetime.d
         manager = ctx.Manager()
         start = manager.Event()
         with ctx.Pool(procs) as pool:
-            pending = pool.map_async(_transition_worker, [(share, seconds, start, today) for share in shares])
+            pending = pool.map_async(
+                _transition_worker, [(share, seconds, start, today) for share in shares]
+            )
             time.sleep(0.5)
             t0 = time.perf_counter()
             start.set()
@@ -390,25 +524,55 @@ def transitions(subjects: Subjects, size: int, seconds: float, today: datetime.d
         manager.shutdown()
         rate = sum(counts) / max(elapsed, seconds)
         rows.append(
-            Row(f"transitions: record_vote via workflow.perform, {procs} process{'es' if procs > 1 else ''}", size,
-                rate, None, "tx/s", "≥ 300/s on 1 process" if procs == 1 else "",
+            Row(
+                f"transitions: record_vote via workflow.perform, {procs} process{'es' if procs > 1 else ''}",
+                size,
+                rate,
+                None,
+                "tx/s",
+                "≥ 300/s on 1 process" if procs == 1 else "",
                 rate >= 300 if procs == 1 else None,
-                f"{sum(counts)} transitions on {len(cases)} open cases in {elapsed:.1f} s")
+                f"{sum(counts)} transitions on {len(cases)} open cases in {elapsed:.1f} s",
+            )
         )
     from cases.workflow import engine as workflow
 
     case_id, user_id = cases[0]
     user = get_user_model().objects.get(pk=user_id)
-    queries = count_queries(lambda: workflow.perform(
-        case_id=case_id, user=user, action=workflow.RECORD_VOTE,
-        data={"members": 9, "present": 9, "votes_for": 7, "votes_against": 2}, today=today,
-    ))
-    rows.append(Row("transitions: queries per record_vote (fresh user)", size, queries, None, "queries", "", None,
-                    "begin and commit included"))
+    queries = count_queries(
+        lambda: workflow.perform(
+            case_id=case_id,
+            user=user,
+            action=workflow.RECORD_VOTE,
+            data={"members": 9, "present": 9, "votes_for": 7, "votes_against": 2},
+            today=today,
+        )
+    )
+    rows.append(
+        Row(
+            "transitions: queries per record_vote (fresh user)",
+            size,
+            queries,
+            None,
+            "queries",
+            "",
+            None,
+            "begin and commit included",
+        )
+    )
     rows.append(commit_floor(size))
     broken = [c for c in (verify_case_chain(cid) for cid, _u in cases[:50]) if not c.valid]
-    rows.append(Row("transitions: audit chains of the touched cases", size, len(cases[:50]) - len(broken), len(broken),
-                    "valid / broken", "none broken", not broken))
+    rows.append(
+        Row(
+            "transitions: audit chains of the touched cases",
+            size,
+            len(cases[:50]) - len(broken),
+            len(broken),
+            "valid / broken",
+            "none broken",
+            not broken,
+        )
+    )
     return rows
 
 
@@ -418,6 +582,7 @@ def commit_floor(size: int) -> Row:
     Every transition ends with one (the audit event must survive a crash), so
     1000 / this is the most transitions one process could make on this disk.
     """
+
     def one() -> None:
         # Autocommit: each INSERT is its own transaction, committed before execute returns.
         with connection.cursor() as cur:
@@ -433,8 +598,16 @@ def commit_floor(size: int) -> Row:
         with connection.cursor() as cur:
             cur.execute("DROP TABLE IF EXISTS bench_commit_floor")
     median = stats.median(ms)
-    return Row("transitions: one durable INSERT + COMMIT alone (the floor)", size, median, percentile(ms, 0.95), "ms",
-               "", None, f"at most {1000 / median:,.0f} commits/s on one process with synchronous_commit on")
+    return Row(
+        "transitions: one durable INSERT + COMMIT alone (the floor)",
+        size,
+        median,
+        percentile(ms, 0.95),
+        "ms",
+        "",
+        None,
+        f"at most {1000 / median:,.0f} commits/s on one process with synchronous_commit on",
+    )
 
 
 # --------------------------------------------------------------------------- PDF
@@ -444,9 +617,9 @@ def decision_context(case_id: int) -> Any:
     from cases.documents import render as d
     from cases.models import Case
 
-    case = Case.objects.select_related("official", "position", "regulation", "deciding_unit", "employing_unit").get(
-        pk=case_id
-    )
+    case = Case.objects.select_related(
+        "official", "position", "regulation", "deciding_unit", "employing_unit"
+    ).get(pk=case_id)
     unit = case.deciding_unit
     grounds = [(g.code, g.text_vi) for g in case.grounds.all()]
     return d.DecisionContext(
@@ -454,8 +627,14 @@ def decision_context(case_id: int) -> Any:
         regulation_code=case.regulation.code,
         regulation_symbol=case.regulation.symbol,
         regulation_title=case.regulation.title_vi,
-        body=d.IssuingBody(name=unit.name.upper(), superior_name=None, kind="state", place=unit.place or "Hà Nội",
-                           symbol=unit.symbol or "UBND", collective_name=unit.collective_name or None),
+        body=d.IssuingBody(
+            name=unit.name.upper(),
+            superior_name=None,
+            kind="state",
+            place=unit.place or "Hà Nội",
+            symbol=unit.symbol or "UBND",
+            collective_name=unit.collective_name or None,
+        ),
         number=1 + case.pk % 900,
         year=(case.decided_on or case.filed_on).year,
         issued_on=case.decided_on or case.filed_on,
@@ -478,14 +657,31 @@ def pdf(size: int, repeat: int) -> list[Row]:
     from cases.models import Case
 
     case_id = (
-        Case.objects.filter(status="closed", outcome="approved", regulation__code="R41").order_by("id")
-        .values_list("id", flat=True).first()
+        Case.objects.filter(status="closed", outcome="approved", regulation__code="R41")
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
     )
     ctx = decision_context(case_id)
     ms = sample(lambda: render_decision(ctx), repeat=repeat, warmup=2)
     median = stats.median(ms)
     return [
-        Row("PDF decision (render_decision)", size, median, percentile(ms, 0.95), "ms", "median ≤ 300 ms",
-            median <= 300),
-        Row("PDF decision: documents per second per worker", size, 1000 / stats.mean(ms), None, "doc/s", "", None),
+        Row(
+            "PDF decision (render_decision)",
+            size,
+            median,
+            percentile(ms, 0.95),
+            "ms",
+            "median ≤ 300 ms",
+            median <= 300,
+        ),
+        Row(
+            "PDF decision: documents per second per worker",
+            size,
+            1000 / stats.mean(ms),
+            None,
+            "doc/s",
+            "",
+            None,
+        ),
     ]

@@ -47,30 +47,123 @@ GROUNDS_PER_CASE = 3
 PASSWORD = "cadre-demo"
 UTC = datetime.UTC
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
-            "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+]
 MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Quang", "Thanh", "Ngọc", "Xuân", "Thu"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Huyền",
-         "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Nhung", "Phong", "Phương",
-         "Quân", "Quỳnh", "Sơn", "Tâm", "Thảo", "Thắng", "Trang", "Tuấn", "Tùng", "Vân", "Yến"]
-PROVINCE_NAMES = ["Hà Nội", "Huế", "Lai Châu", "Điện Biên", "Sơn La", "Lạng Sơn", "Quảng Ninh",
-                  "Thanh Hóa", "Nghệ An", "Hà Tĩnh", "Cao Bằng", "Tuyên Quang", "Lào Cai",
-                  "Thái Nguyên", "Phú Thọ", "Bắc Ninh", "Hưng Yên", "Hải Phòng", "Ninh Bình",
-                  "Quảng Trị", "Đà Nẵng", "Quảng Ngãi", "Gia Lai", "Khánh Hòa", "Lâm Đồng",
-                  "Đắk Lắk", "Thành phố Hồ Chí Minh", "Đồng Nai", "Tây Ninh", "Cần Thơ",
-                  "Vĩnh Long", "Đồng Tháp", "Cà Mau", "An Giang"]
-PROVINCE_POSTS = ["Giám đốc Sở Tài chính", "Giám đốc Sở Nội vụ", "Giám đốc Sở Xây dựng",
-                  "Giám đốc Sở Y tế", "Giám đốc Sở Giáo dục và Đào tạo", "Giám đốc Sở Công Thương",
-                  "Giám đốc Sở Nông nghiệp và Môi trường", "Giám đốc Sở Tư pháp",
-                  "Giám đốc Sở Văn hóa, Thể thao và Du lịch", "Giám đốc Sở Khoa học và Công nghệ",
-                  "Chánh Thanh tra tỉnh", "Chánh Văn phòng Ủy ban nhân dân tỉnh",
-                  "Phó Giám đốc Sở Tài chính", "Phó Giám đốc Sở Nội vụ", "Phó Giám đốc Sở Y tế",
-                  "Phó Giám đốc Sở Xây dựng", "Phó Giám đốc Sở Công Thương",
-                  "Phó Chánh Văn phòng Ủy ban nhân dân tỉnh", "Trưởng Ban Quản lý dự án",
-                  "Giám đốc Trung tâm Phục vụ hành chính công"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hoa",
+    "Hùng",
+    "Huyền",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Nga",
+    "Nhung",
+    "Phong",
+    "Phương",
+    "Quân",
+    "Quỳnh",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Thắng",
+    "Trang",
+    "Tuấn",
+    "Tùng",
+    "Vân",
+    "Yến",
+]
+PROVINCE_NAMES = [
+    "Hà Nội",
+    "Huế",
+    "Lai Châu",
+    "Điện Biên",
+    "Sơn La",
+    "Lạng Sơn",
+    "Quảng Ninh",
+    "Thanh Hóa",
+    "Nghệ An",
+    "Hà Tĩnh",
+    "Cao Bằng",
+    "Tuyên Quang",
+    "Lào Cai",
+    "Thái Nguyên",
+    "Phú Thọ",
+    "Bắc Ninh",
+    "Hưng Yên",
+    "Hải Phòng",
+    "Ninh Bình",
+    "Quảng Trị",
+    "Đà Nẵng",
+    "Quảng Ngãi",
+    "Gia Lai",
+    "Khánh Hòa",
+    "Lâm Đồng",
+    "Đắk Lắk",
+    "Thành phố Hồ Chí Minh",
+    "Đồng Nai",
+    "Tây Ninh",
+    "Cần Thơ",
+    "Vĩnh Long",
+    "Đồng Tháp",
+    "Cà Mau",
+    "An Giang",
+]
+PROVINCE_POSTS = [
+    "Giám đốc Sở Tài chính",
+    "Giám đốc Sở Nội vụ",
+    "Giám đốc Sở Xây dựng",
+    "Giám đốc Sở Y tế",
+    "Giám đốc Sở Giáo dục và Đào tạo",
+    "Giám đốc Sở Công Thương",
+    "Giám đốc Sở Nông nghiệp và Môi trường",
+    "Giám đốc Sở Tư pháp",
+    "Giám đốc Sở Văn hóa, Thể thao và Du lịch",
+    "Giám đốc Sở Khoa học và Công nghệ",
+    "Chánh Thanh tra tỉnh",
+    "Chánh Văn phòng Ủy ban nhân dân tỉnh",
+    "Phó Giám đốc Sở Tài chính",
+    "Phó Giám đốc Sở Nội vụ",
+    "Phó Giám đốc Sở Y tế",
+    "Phó Giám đốc Sở Xây dựng",
+    "Phó Giám đốc Sở Công Thương",
+    "Phó Chánh Văn phòng Ủy ban nhân dân tỉnh",
+    "Trưởng Ban Quản lý dự án",
+    "Giám đốc Trung tâm Phục vụ hành chính công",
+]
 LOCAL_POSTS_SAME = ["Chủ tịch", "Phó Chủ tịch", "Trưởng phòng Nội vụ"]
-LOCAL_POSTS_SUPERIOR = ["Chủ tịch Ủy ban nhân dân", "Phó Chủ tịch Ủy ban nhân dân",
-                        "Chỉ huy trưởng Ban Chỉ huy quân sự"]
+LOCAL_POSTS_SUPERIOR = [
+    "Chủ tịch Ủy ban nhân dân",
+    "Phó Chủ tịch Ủy ban nhân dân",
+    "Chỉ huy trưởng Ban Chỉ huy quân sự",
+]
 FORM_WEIGHTS = {"resignation": 5, "dismissal": 3, "termination": 2}
 
 
@@ -79,7 +172,12 @@ FORM_WEIGHTS = {"resignation": 5, "dismissal": 3, "termination": 2}
 
 def _esc(value: str) -> str:
     if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        value = (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
     return value
 
 
@@ -179,7 +277,11 @@ class World:
 
     @property
     def n_open(self) -> int:
-        return max(20, round(self.n_cases * OPEN_SHARE)) if self.n_cases >= 200 else max(1, self.n_cases // 10)
+        return (
+            max(20, round(self.n_cases * OPEN_SHARE))
+            if self.n_cases >= 200
+            else max(1, self.n_cases // 10)
+        )
 
 
 @dataclass
@@ -204,7 +306,9 @@ def _max_id(cur: psycopg.Cursor[Any], table: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _catalog(cur: psycopg.Cursor[Any]) -> tuple[list[Any], dict[Any, Process], dict[Any, list[Any]]]:
+def _catalog(
+    cur: psycopg.Cursor[Any],
+) -> tuple[list[Any], dict[Any, Process], dict[Any, list[Any]]]:
     cur.execute(
         "SELECT r.id, r.code, r.in_force_from, r.in_force_to FROM cases_regulation r "
         "JOIN cases_catalogversion v ON v.id = r.version_id WHERE v.is_current ORDER BY r.in_force_from"
@@ -223,13 +327,40 @@ def _catalog(cur: psycopg.Cursor[Any]) -> tuple[list[Any], dict[Any, Process], d
     steps: dict[int, list[StepSpec]] = {}
     heads: dict[int, tuple[int, str, str]] = {}
     for row in cur.fetchall():
-        (pid, reg_id, form, scope, sid, order, code, kind, role, unit, tl_code, days, tl_unit,
-         ceiling, tl_enabled, vote, docs, by_filing) = row
+        (
+            pid,
+            reg_id,
+            form,
+            scope,
+            sid,
+            order,
+            code,
+            kind,
+            role,
+            unit,
+            tl_code,
+            days,
+            tl_unit,
+            ceiling,
+            tl_enabled,
+            vote,
+            docs,
+            by_filing,
+        ) = row
         heads[pid] = (reg_id, form, scope)
-        counted = tl_code is not None and tl_enabled and days and tl_unit in ("working_days", "unqualified_days")
+        counted = (
+            tl_code is not None
+            and tl_enabled
+            and days
+            and tl_unit in ("working_days", "unqualified_days")
+        )
         steps.setdefault(pid, []).append(
             StepSpec(
-                template_id=sid, order=order, code=code, kind=kind, actor_role=role,
+                template_id=sid,
+                order=order,
+                code=code,
+                kind=kind,
+                actor_role=role,
                 on_deciding=unit == "deciding",
                 limit_code=tl_code if counted else None,
                 limit_days=days if counted else None,
@@ -240,7 +371,9 @@ def _catalog(cur: psycopg.Cursor[Any]) -> tuple[list[Any], dict[Any, Process], d
             )
         )
     processes = {
-        (codes[reg_id], form, scope): Process(pid, reg_id, codes[reg_id], form, scope, tuple(steps[pid]))
+        (codes[reg_id], form, scope): Process(
+            pid, reg_id, codes[reg_id], form, scope, tuple(steps[pid])
+        )
         for pid, (reg_id, form, scope) in heads.items()
     }
     cur.execute(
@@ -254,7 +387,9 @@ def _catalog(cur: psycopg.Cursor[Any]) -> tuple[list[Any], dict[Any, Process], d
     return regimes, processes, grounds
 
 
-def build_world(conn: psycopg.Connection[Any], *, n_cases: int, seed: int, today: datetime.date) -> World:
+def build_world(
+    conn: psycopg.Connection[Any], *, n_cases: int, seed: int, today: datetime.date
+) -> World:
     """Insert the organisation, posts, users and memberships; return what chunks need."""
     from django.contrib.auth.hashers import make_password
 
@@ -263,40 +398,111 @@ def build_world(conn: psycopg.Connection[Any], *, n_cases: int, seed: int, today
         regimes, processes, grounds = _catalog(cur)
         bases = {
             t: _max_id(cur, t)
-            for t in ("cases_orgunit", "cases_position", "auth_user", "cases_membership", "cases_official",
-                      "cases_appointment", "cases_case", "cases_casestep", "cases_caseevent",
-                      "cases_case_grounds")
+            for t in (
+                "cases_orgunit",
+                "cases_position",
+                "auth_user",
+                "cases_membership",
+                "cases_official",
+                "cases_appointment",
+                "cases_case",
+                "cases_casestep",
+                "cases_caseevent",
+                "cases_case_grounds",
+            )
         }
         units: list[tuple[Any, ...]] = []
         next_unit = bases["cases_orgunit"]
 
-        def unit(code: str, name: str, level: str, parent: tuple[int, str] | None, *, kind: str = "state",
-                 valid_from: datetime.date = datetime.date(1945, 9, 2), valid_to: datetime.date | None = None,
-                 place: str = "", collective: str = "", head: str = "", members: int = 0) -> tuple[int, str]:
+        def unit(
+            code: str,
+            name: str,
+            level: str,
+            parent: tuple[int, str] | None,
+            *,
+            kind: str = "state",
+            valid_from: datetime.date = datetime.date(1945, 9, 2),
+            valid_to: datetime.date | None = None,
+            place: str = "",
+            collective: str = "",
+            head: str = "",
+            members: int = 0,
+        ) -> tuple[int, str]:
             nonlocal next_unit
             next_unit += 1
             path = f"{parent[1] if parent else '/'}{next_unit}/"
-            units.append((next_unit, code, name, kind, level, parent[0] if parent else None, path, valid_from,
-                          valid_to, None, place, "UBND" if kind == "state" else "TU", "", collective, head,
-                          members))
+            units.append(
+                (
+                    next_unit,
+                    code,
+                    name,
+                    kind,
+                    level,
+                    parent[0] if parent else None,
+                    path,
+                    valid_from,
+                    valid_to,
+                    None,
+                    place,
+                    "UBND" if kind == "state" else "TU",
+                    "",
+                    collective,
+                    head,
+                    members,
+                )
+            )
             return next_unit, path
 
-        central = unit("BENCH-TW", "Ban Chấp hành Trung ương", "central", None, kind="party",
-                       place="Hà Nội", collective="BỘ CHÍNH TRỊ", head="TỔNG BÍ THƯ", members=17)
+        central = unit(
+            "BENCH-TW",
+            "Ban Chấp hành Trung ương",
+            "central",
+            None,
+            kind="party",
+            place="Hà Nội",
+            collective="BỘ CHÍNH TRỊ",
+            head="TỔNG BÍ THƯ",
+            members=17,
+        )
         provinces = [
-            unit(f"BENCH-P{p:02d}", f"Ủy ban nhân dân tỉnh {PROVINCE_NAMES[p]}", "provincial", central,
-                 place=PROVINCE_NAMES[p], collective="ỦY BAN NHÂN DÂN", head="CHỦ TỊCH", members=9)
+            unit(
+                f"BENCH-P{p:02d}",
+                f"Ủy ban nhân dân tỉnh {PROVINCE_NAMES[p]}",
+                "provincial",
+                central,
+                place=PROVINCE_NAMES[p],
+                collective="ỦY BAN NHÂN DÂN",
+                head="CHỦ TỊCH",
+                members=9,
+            )
             for p in range(PROVINCES)
         ]
         districts = [
-            unit(f"BENCH-D{d:03d}", f"Ủy ban nhân dân huyện số {d + 1}", "district", provinces[d % PROVINCES],
-                 valid_from=datetime.date(1976, 7, 2), valid_to=DISTRICTS_END, place=f"Huyện {d + 1}",
-                 collective="ỦY BAN NHÂN DÂN", head="CHỦ TỊCH", members=7)
+            unit(
+                f"BENCH-D{d:03d}",
+                f"Ủy ban nhân dân huyện số {d + 1}",
+                "district",
+                provinces[d % PROVINCES],
+                valid_from=datetime.date(1976, 7, 2),
+                valid_to=DISTRICTS_END,
+                place=f"Huyện {d + 1}",
+                collective="ỦY BAN NHÂN DÂN",
+                head="CHỦ TỊCH",
+                members=7,
+            )
             for d in range(DISTRICTS)
         ]
         communes = [
-            unit(f"BENCH-X{c:04d}", f"Ủy ban nhân dân xã số {c + 1}", "commune", provinces[c % PROVINCES],
-                 place=f"Xã {c + 1}", collective="ỦY BAN NHÂN DÂN", head="CHỦ TỊCH", members=5)
+            unit(
+                f"BENCH-X{c:04d}",
+                f"Ủy ban nhân dân xã số {c + 1}",
+                "commune",
+                provinces[c % PROVINCES],
+                place=f"Xã {c + 1}",
+                collective="ỦY BAN NHÂN DÂN",
+                head="CHỦ TỊCH",
+                members=5,
+            )
             for c in range(COMMUNES)
         ]
         level_of = {u[0]: u[4] for u in units}
@@ -309,7 +515,15 @@ def build_world(conn: psycopg.Connection[Any], *, n_cases: int, seed: int, today
         def post(title: str, unit_id: int, appointing: int) -> None:
             nonlocal next_post
             next_post += 1
-            posts.append(Post(next_post, unit_id, appointing, level_of[unit_id], level_of[unit_id] == "district"))
+            posts.append(
+                Post(
+                    next_post,
+                    unit_id,
+                    appointing,
+                    level_of[unit_id],
+                    level_of[unit_id] == "district",
+                )
+            )
             post_rows.append((next_post, title, unit_id, appointing, True))
 
         for pid, _ in provinces:
@@ -334,8 +548,21 @@ def build_world(conn: psycopg.Connection[Any], *, n_cases: int, seed: int, today
         def user(username: str, first: str, last: str, *, superuser: bool = False) -> int:
             nonlocal next_user
             next_user += 1
-            user_rows.append((next_user, password, None, superuser, username, first, last,
-                              f"{username}@bench.invalid", superuser, True, joined))
+            user_rows.append(
+                (
+                    next_user,
+                    password,
+                    None,
+                    superuser,
+                    username,
+                    first,
+                    last,
+                    f"{username}@bench.invalid",
+                    superuser,
+                    True,
+                    joined,
+                )
+            )
             return next_user
 
         user("bench-admin", "Quản trị", "hệ thống", superuser=True)
@@ -347,17 +574,27 @@ def build_world(conn: psycopg.Connection[Any], *, n_cases: int, seed: int, today
                 user_id = user(f"{role}-{u[1].lower()}", first, last)
                 store[uid] = (user_id, f"{first} {last}")
                 next_member += 1
-                member_rows.append((next_member, user_id, uid, role, datetime.date(2000, 1, 1), None))
+                member_rows.append(
+                    (next_member, user_id, uid, role, datetime.date(2000, 1, 1), None)
+                )
 
         def copy(table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
             with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as out:  # noqa: S608
                 out.write("".join(_line(r) for r in rows).encode("utf-8"))
 
-        copy("cases_orgunit", "id, code, name, kind, level, parent_id, path, valid_from, valid_to, successor_id, "
-             "place, symbol, superior_name, collective_name, head_title, members_count", units)
+        copy(
+            "cases_orgunit",
+            "id, code, name, kind, level, parent_id, path, valid_from, valid_to, successor_id, "
+            "place, symbol, superior_name, collective_name, head_title, members_count",
+            units,
+        )
         copy("cases_position", "id, title, unit_id, appointing_unit_id, is_leadership", post_rows)
-        copy("auth_user", "id, password, last_login, is_superuser, username, first_name, last_name, email, "
-             "is_staff, is_active, date_joined", user_rows)
+        copy(
+            "auth_user",
+            "id, password, last_login, is_superuser, username, first_name, last_name, email, "
+            "is_staff, is_active, date_joined",
+            user_rows,
+        )
         copy("cases_membership", "id, user_id, unit_id, role, valid_from, valid_to", member_rows)
     conn.commit()
     return World(
@@ -410,7 +647,9 @@ def _dmy(day: datetime.date) -> str:
 @functools.lru_cache(maxsize=262144)
 def _at(day: datetime.date, minute: int) -> datetime.datetime:
     # 08:00 local (UTC+7) is 01:00 UTC; each action of a day a few minutes later.
-    return datetime.datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC) + datetime.timedelta(minutes=minute)
+    return datetime.datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC) + datetime.timedelta(
+        minutes=minute
+    )
 
 
 class _Chain:
@@ -426,8 +665,18 @@ class _Chain:
         self.rows: list[str] = []
         self.last_at: datetime.datetime | None = None
 
-    def add(self, *, at: datetime.datetime, actor: tuple[int, str], action: str, from_state: str,
-            to_state: str, step: str, reason: str = "", data: dict[str, Any]) -> datetime.datetime:
+    def add(
+        self,
+        *,
+        at: datetime.datetime,
+        actor: tuple[int, str],
+        action: str,
+        from_state: str,
+        to_state: str,
+        step: str,
+        reason: str = "",
+        data: dict[str, Any],
+    ) -> datetime.datetime:
         """Append one event; times only move forward. Returns the event's time.
 
         The canonical text is ``CaseEvent.canonical_content`` (sorted keys, compact, not
@@ -475,7 +724,9 @@ def build_chunk(index: int) -> dict[str, bytes]:
     span = (world.today - datetime.timedelta(days=1) - FIRST_FILING).days
     open_span = 25
     b = world.bases
-    out: dict[str, list[str]] = {k: [] for k in ("officials", "cases", "grounds", "steps", "events", "appointments")}
+    out: dict[str, list[str]] = {
+        k: [] for k in ("officials", "cases", "grounds", "steps", "events", "appointments")
+    }
     open_steps: list[str] = []
     for i in range(index * CHUNK, min(n, (index + 1) * CHUNK)):
         case_id = b["cases_case"] + i + 1
@@ -486,7 +737,9 @@ def build_chunk(index: int) -> dict[str, bytes]:
             filed = world.today - datetime.timedelta(days=open_span - (j * open_span) // n_open)
             post = world.posts_current[(j * 7919) % len(world.posts_current)]
         else:
-            filed = FIRST_FILING + datetime.timedelta(days=(i * (span - open_span)) // max(1, first_open))
+            filed = FIRST_FILING + datetime.timedelta(
+                days=(i * (span - open_span)) // max(1, first_open)
+            )
             pool = world.posts_all if filed <= DISTRICTS_END else world.posts_current
             post = pool[rng.randrange(len(pool))]
         reg_id, reg = _regime(filed)
@@ -505,7 +758,9 @@ def build_chunk(index: int) -> dict[str, bytes]:
         official_id = b["cases_official"] + i + 1
         full_name, honorific = _name(rng)
         born = datetime.date(1960 + rng.randrange(25), 1 + rng.randrange(12), 1 + rng.randrange(28))
-        out["officials"].append(_line((official_id, full_name, honorific, born, f"BENCH-{i + 1:08d}", None)))
+        out["officials"].append(
+            _line((official_id, full_name, honorific, born, f"BENCH-{i + 1:08d}", None))
+        )
 
         # The timeline: each step takes some days; closed cases end before today.
         steps = process.steps
@@ -559,15 +814,32 @@ def build_chunk(index: int) -> dict[str, bytes]:
         filed_at = _at(filed, 0)
         filer = clerk_emp
         chain.add(
-            at=filed_at, actor=filer, action="case_filed", from_state="", to_state=state(first_active),
-            step="", reason="Đề nghị xem xét theo quy định.",
+            at=filed_at,
+            actor=filer,
+            action="case_filed",
+            from_state="",
+            to_state=state(first_active),
+            step="",
+            reason="Đề nghị xem xét theo quy định.",
             data={
-                "form": form, "regulation": reg, "scope": scope, "grounds": sorted(c for _g, c in picked),
-                "official": official_id, "position": post.id, "filed_on": filed.isoformat(),
+                "form": form,
+                "regulation": reg,
+                "scope": scope,
+                "grounds": sorted(c for _g, c in picked),
+                "official": official_id,
+                "position": post.id,
+                "filed_on": filed.isoformat(),
                 "steps": [
-                    {"code": s.code, "status": "done" if s.by_filing else ("active" if k == first_active else "pending"),
-                     "due_on": due[k][0].isoformat() if k == first_active and due[k][0] else None,
-                     "due_rule": due[k][1] if k == first_active else ""}
+                    {
+                        "code": s.code,
+                        "status": "done"
+                        if s.by_filing
+                        else ("active" if k == first_active else "pending"),
+                        "due_on": due[k][0].isoformat()
+                        if k == first_active and due[k][0]
+                        else None,
+                        "due_rule": due[k][1] if k == first_active else "",
+                    }
                     for k, s in enumerate(steps)
                 ],
             },
@@ -579,115 +851,409 @@ def build_chunk(index: int) -> dict[str, bytes]:
         for k, spec in enumerate(steps):
             start = starts[k]
             actor_unit = deciding if spec.on_deciding else employing
-            actor = world.authority_of[actor_unit] if spec.actor_role == "authority" else world.clerk_of[actor_unit]
+            actor = (
+                world.authority_of[actor_unit]
+                if spec.actor_role == "authority"
+                else world.clerk_of[actor_unit]
+            )
             if spec.actor_role == "official":
                 actor = filer
             end_day = starts[k + 1] if k + 1 < n_steps else day
             finish_at = _at(end_day if not spec.by_filing else filed, 30)
             if is_open and k > current:
-                step_rows.append((step_base + k + 1, case_id, spec.template_id, spec.order, "pending", spec.actor_role,
-                                  actor_unit, None, None, None, None, "", None, None, "", None, None, "", None))
+                step_rows.append(
+                    (
+                        step_base + k + 1,
+                        case_id,
+                        spec.template_id,
+                        spec.order,
+                        "pending",
+                        spec.actor_role,
+                        actor_unit,
+                        None,
+                        None,
+                        None,
+                        None,
+                        "",
+                        None,
+                        None,
+                        "",
+                        None,
+                        None,
+                        "",
+                        None,
+                    )
+                )
                 continue
             if spec.by_filing:
-                step_rows.append((step_base + k + 1, case_id, spec.template_id, spec.order, "done", spec.actor_role,
-                                  actor_unit, None, filed, filed_at.isoformat(), None, "", None, None, "",
-                                  filed_at.isoformat(), filer[0], "done", None))
+                step_rows.append(
+                    (
+                        step_base + k + 1,
+                        case_id,
+                        spec.template_id,
+                        spec.order,
+                        "done",
+                        spec.actor_role,
+                        actor_unit,
+                        None,
+                        filed,
+                        filed_at.isoformat(),
+                        None,
+                        "",
+                        None,
+                        None,
+                        "",
+                        filed_at.isoformat(),
+                        filer[0],
+                        "done",
+                        None,
+                    )
+                )
                 continue
             d, rule, ceiling = due[k]
             started_at = _at(start, 1).isoformat()
             if is_open and k == current:
-                step_rows.append((step_base + k + 1, case_id, spec.template_id, spec.order, "active", spec.actor_role,
-                                  actor_unit, None, start, started_at, d, rule, ceiling, d, "", None, None, "", None))
+                step_rows.append(
+                    (
+                        step_base + k + 1,
+                        case_id,
+                        spec.template_id,
+                        spec.order,
+                        "active",
+                        spec.actor_role,
+                        actor_unit,
+                        None,
+                        start,
+                        started_at,
+                        d,
+                        rule,
+                        ceiling,
+                        d,
+                        "",
+                        None,
+                        None,
+                        "",
+                        None,
+                    )
+                )
                 open_steps.append(f"{case_id}\t{step_base + k + 1}\n")
                 continue
             # Work on the step, then its closing action.
             minute = 60
             if spec.kind == "decision":
                 if outcome == "rejected":
-                    finish_at = chain.add(at=finish_at, actor=actor, action="reject", from_state=state(k), to_state="closed:rejected",
-                              step=spec.code, reason="Không đủ căn cứ để xem xét.", data={"at_step": spec.code})
-                    step_rows.append((step_base + k + 1, case_id, spec.template_id, spec.order, "done",
-                                      spec.actor_role, actor_unit, None, start, started_at, d, rule, ceiling, d, "",
-                                      finish_at.isoformat(), actor[0], "rejected", None))
+                    finish_at = chain.add(
+                        at=finish_at,
+                        actor=actor,
+                        action="reject",
+                        from_state=state(k),
+                        to_state="closed:rejected",
+                        step=spec.code,
+                        reason="Không đủ căn cứ để xem xét.",
+                        data={"at_step": spec.code},
+                    )
+                    step_rows.append(
+                        (
+                            step_base + k + 1,
+                            case_id,
+                            spec.template_id,
+                            spec.order,
+                            "done",
+                            spec.actor_role,
+                            actor_unit,
+                            None,
+                            start,
+                            started_at,
+                            d,
+                            rule,
+                            ceiling,
+                            d,
+                            "",
+                            finish_at.isoformat(),
+                            actor[0],
+                            "rejected",
+                            None,
+                        )
+                    )
                     for m in range(k + 1, n_steps):
                         rest = steps[m]
-                        step_rows.append((step_base + m + 1, case_id, rest.template_id, rest.order, "cancelled",
-                                          rest.actor_role, deciding if rest.on_deciding else employing, None, None,
-                                          None, None, "", None, None, "", None, None, "", None))
+                        step_rows.append(
+                            (
+                                step_base + m + 1,
+                                case_id,
+                                rest.template_id,
+                                rest.order,
+                                "cancelled",
+                                rest.actor_role,
+                                deciding if rest.on_deciding else employing,
+                                None,
+                                None,
+                                None,
+                                None,
+                                "",
+                                None,
+                                None,
+                                "",
+                                None,
+                                None,
+                                "",
+                                None,
+                            )
+                        )
                     decided, closed, status, final_outcome = end_day, end_day, "closed", "rejected"
                     break
                 number = 1 + (case_id * 37) % 900
                 nxt = k + 1 if k + 1 < n_steps else None
-                finish_at = chain.add(at=finish_at, actor=actor, action="approve", from_state=state(k),
-                          to_state=state(nxt, "implementation") if nxt is not None else "closed:approved", step=spec.code,
-                          data={"decision": None, "number": number, "symbol": f"{number:02d}/QĐ-UBND",
-                                "effective_on": end_day.isoformat(), "prefix": "TM.", "on_behalf_of": None,
-                                "late": bool(d and end_day > d)})
-                step_rows.append((step_base + k + 1, case_id, spec.template_id, spec.order, "done", spec.actor_role,
-                                  actor_unit, None, start, started_at, d, rule, ceiling, d, "", finish_at.isoformat(),
-                                  actor[0], "approved", None))
+                finish_at = chain.add(
+                    at=finish_at,
+                    actor=actor,
+                    action="approve",
+                    from_state=state(k),
+                    to_state=state(nxt, "implementation") if nxt is not None else "closed:approved",
+                    step=spec.code,
+                    data={
+                        "decision": None,
+                        "number": number,
+                        "symbol": f"{number:02d}/QĐ-UBND",
+                        "effective_on": end_day.isoformat(),
+                        "prefix": "TM.",
+                        "on_behalf_of": None,
+                        "late": bool(d and end_day > d),
+                    },
+                )
+                step_rows.append(
+                    (
+                        step_base + k + 1,
+                        case_id,
+                        spec.template_id,
+                        spec.order,
+                        "done",
+                        spec.actor_role,
+                        actor_unit,
+                        None,
+                        start,
+                        started_at,
+                        d,
+                        rule,
+                        ceiling,
+                        d,
+                        "",
+                        finish_at.isoformat(),
+                        actor[0],
+                        "approved",
+                        None,
+                    )
+                )
                 decided, final_outcome = end_day, "approved"
                 if nxt is None:
                     closed, status = end_day, "closed"
                 continue
             if spec.kind == "implementation":
-                finish_at = chain.add(at=finish_at, actor=actor, action="complete_implementation", from_state=state(k, "implementation"),
-                          to_state="closed:approved", step=spec.code, data={})
-                step_rows.append((step_base + k + 1, case_id, spec.template_id, spec.order, "done", spec.actor_role,
-                                  actor_unit, None, start, started_at, d, rule, ceiling, d, "", finish_at.isoformat(),
-                                  actor[0], "done", None))
+                finish_at = chain.add(
+                    at=finish_at,
+                    actor=actor,
+                    action="complete_implementation",
+                    from_state=state(k, "implementation"),
+                    to_state="closed:approved",
+                    step=spec.code,
+                    data={},
+                )
+                step_rows.append(
+                    (
+                        step_base + k + 1,
+                        case_id,
+                        spec.template_id,
+                        spec.order,
+                        "done",
+                        spec.actor_role,
+                        actor_unit,
+                        None,
+                        start,
+                        started_at,
+                        d,
+                        rule,
+                        ceiling,
+                        d,
+                        "",
+                        finish_at.isoformat(),
+                        actor[0],
+                        "done",
+                        None,
+                    )
+                )
                 closed, status = end_day, "closed"
                 continue
             if spec.kind in ("exchange", "consultation"):
-                chain.add(at=_at(start, minute), actor=actor, action="record_talk", from_state=state(k), to_state=state(k),
-                          step=spec.code,
-                          data={"held_on": start.isoformat(), "summary": "Đã trao đổi với cán bộ về nội dung đề nghị.",
-                                "documents": [{"kind": "minutes", "version": 1, "filename": "bien-ban.pdf",
-                                               "sha256": hashlib.sha256(f"{case_id}-{k}".encode()).hexdigest()}]})
+                chain.add(
+                    at=_at(start, minute),
+                    actor=actor,
+                    action="record_talk",
+                    from_state=state(k),
+                    to_state=state(k),
+                    step=spec.code,
+                    data={
+                        "held_on": start.isoformat(),
+                        "summary": "Đã trao đổi với cán bộ về nội dung đề nghị.",
+                        "documents": [
+                            {
+                                "kind": "minutes",
+                                "version": 1,
+                                "filename": "bien-ban.pdf",
+                                "sha256": hashlib.sha256(f"{case_id}-{k}".encode()).hexdigest(),
+                            }
+                        ],
+                    },
+                )
                 minute += 10
             elif spec.documents:
-                chain.add(at=_at(start, minute), actor=actor, action="attach_document", from_state=state(k),
-                          to_state=state(k), step=spec.code,
-                          data={"documents": [{"kind": spec.documents[0], "version": 1, "filename": f"{spec.documents[0]}.pdf",
-                                               "sha256": hashlib.sha256(f"{case_id}-{k}".encode()).hexdigest()}]})
+                chain.add(
+                    at=_at(start, minute),
+                    actor=actor,
+                    action="attach_document",
+                    from_state=state(k),
+                    to_state=state(k),
+                    step=spec.code,
+                    data={
+                        "documents": [
+                            {
+                                "kind": spec.documents[0],
+                                "version": 1,
+                                "filename": f"{spec.documents[0]}.pdf",
+                                "sha256": hashlib.sha256(f"{case_id}-{k}".encode()).hexdigest(),
+                            }
+                        ]
+                    },
+                )
                 minute += 10
             if spec.requires_vote:
                 members = 7 + rng.randrange(9)
                 votes_for = members // 2 + 1 + rng.randrange((members + 1) // 2)
-                chain.add(at=_at(start, minute), actor=actor, action="record_vote", from_state=state(k), to_state=state(k),
-                          step=spec.code,
-                          data={"members": members, "present": members, "for": votes_for,
-                                "against": members - votes_for, "threshold": "> 1/2 of members", "passed": True})
+                chain.add(
+                    at=_at(start, minute),
+                    actor=actor,
+                    action="record_vote",
+                    from_state=state(k),
+                    to_state=state(k),
+                    step=spec.code,
+                    data={
+                        "members": members,
+                        "present": members,
+                        "for": votes_for,
+                        "against": members - votes_for,
+                        "threshold": "> 1/2 of members",
+                        "passed": True,
+                    },
+                )
             nxt_k = k + 1 if k + 1 < n_steps else None
             nd = due[nxt_k] if nxt_k is not None else (None, "", None)
-            finish_at = chain.add(at=finish_at, actor=actor, action="complete_step", from_state=state(k), to_state=state(nxt_k),
-                      step=spec.code,
-                      data={"next_step": steps[nxt_k].code if nxt_k is not None else None,
-                            "due_on": nd[0].isoformat() if nd[0] else None, "due_rule": nd[1]})
-            step_rows.append((step_base + k + 1, case_id, spec.template_id, spec.order, "done", spec.actor_role,
-                              actor_unit, None, start, started_at, d, rule, ceiling, d, "", finish_at.isoformat(),
-                              actor[0], "done", None))
+            finish_at = chain.add(
+                at=finish_at,
+                actor=actor,
+                action="complete_step",
+                from_state=state(k),
+                to_state=state(nxt_k),
+                step=spec.code,
+                data={
+                    "next_step": steps[nxt_k].code if nxt_k is not None else None,
+                    "due_on": nd[0].isoformat() if nd[0] else None,
+                    "due_rule": nd[1],
+                },
+            )
+            step_rows.append(
+                (
+                    step_base + k + 1,
+                    case_id,
+                    spec.template_id,
+                    spec.order,
+                    "done",
+                    spec.actor_role,
+                    actor_unit,
+                    None,
+                    start,
+                    started_at,
+                    d,
+                    rule,
+                    ceiling,
+                    d,
+                    "",
+                    finish_at.isoformat(),
+                    actor[0],
+                    "done",
+                    None,
+                )
+            )
         if is_open:
             status = "implementation" if steps[current].kind == "implementation" else "open"
             final_outcome = ""
         created = filed_at.isoformat()
-        updated = (_at(closed, 30) if closed else _at(starts[current] if is_open else filed, 1)).isoformat()
-        out["cases"].append(_line((
-            case_id, ref, form, official_id, post.id, reg_id, process.id, scope, employing, deciding, post.level,
-            "Đề nghị xem xét theo quy định.", filed, filer[0], status, final_outcome, None, decided, closed, False, "",
-            "[]", False, chain.seq, chain.prev, created, updated,
-        )))
+        updated = (
+            _at(closed, 30) if closed else _at(starts[current] if is_open else filed, 1)
+        ).isoformat()
+        out["cases"].append(
+            _line(
+                (
+                    case_id,
+                    ref,
+                    form,
+                    official_id,
+                    post.id,
+                    reg_id,
+                    process.id,
+                    scope,
+                    employing,
+                    deciding,
+                    post.level,
+                    "Đề nghị xem xét theo quy định.",
+                    filed,
+                    filer[0],
+                    status,
+                    final_outcome,
+                    None,
+                    decided,
+                    closed,
+                    False,
+                    "",
+                    "[]",
+                    False,
+                    chain.seq,
+                    chain.prev,
+                    created,
+                    updated,
+                )
+            )
+        )
         for g, (gid, _code) in enumerate(picked):
-            out["grounds"].append(_line((b["cases_case_grounds"] + i * GROUNDS_PER_CASE + g + 1, case_id, gid)))
+            out["grounds"].append(
+                _line((b["cases_case_grounds"] + i * GROUNDS_PER_CASE + g + 1, case_id, gid))
+            )
         out["steps"].extend(_line(r) for r in step_rows)
         out["events"].extend(chain.rows)
         term_start = filed - datetime.timedelta(days=200 + rng.randrange(1600))
-        ended = None if is_open else (decided if final_outcome == "approved" else min(
-            world.today - datetime.timedelta(days=1), filed + datetime.timedelta(days=400 + rng.randrange(800))))
-        out["appointments"].append(_line((
-            b["cases_appointment"] + i + 1, official_id, post.id, term_start, None, ended,
-            case_id if final_outcome == "approved" else None,
-        )))
+        ended = (
+            None
+            if is_open
+            else (
+                decided
+                if final_outcome == "approved"
+                else min(
+                    world.today - datetime.timedelta(days=1),
+                    filed + datetime.timedelta(days=400 + rng.randrange(800)),
+                )
+            )
+        )
+        out["appointments"].append(
+            _line(
+                (
+                    b["cases_appointment"] + i + 1,
+                    official_id,
+                    post.id,
+                    term_start,
+                    None,
+                    ended,
+                    case_id if final_outcome == "approved" else None,
+                )
+            )
+        )
     result = {k: "".join(v).encode("utf-8") for k, v in out.items()}
     result["open_steps"] = "".join(open_steps).encode("utf-8")
     result["_counts"] = json.dumps({k: len(v) for k, v in out.items()}).encode()
@@ -717,12 +1283,32 @@ COPY_SQL = {
         "FROM STDIN"
     ),
 }
-SEQUENCED = ("cases_orgunit", "cases_position", "auth_user", "cases_membership", "cases_official",
-             "cases_appointment", "cases_case", "cases_casestep", "cases_caseevent", "cases_case_grounds")
+SEQUENCED = (
+    "cases_orgunit",
+    "cases_position",
+    "auth_user",
+    "cases_membership",
+    "cases_official",
+    "cases_appointment",
+    "cases_case",
+    "cases_casestep",
+    "cases_caseevent",
+    "cases_case_grounds",
+)
 
 
-LOADED_TABLES = ("cases_orgunit", "cases_position", "auth_user", "cases_membership", "cases_official",
-                 "cases_appointment", "cases_case", "cases_case_grounds", "cases_casestep", "cases_caseevent")
+LOADED_TABLES = (
+    "cases_orgunit",
+    "cases_position",
+    "auth_user",
+    "cases_membership",
+    "cases_official",
+    "cases_appointment",
+    "cases_case",
+    "cases_case_grounds",
+    "cases_casestep",
+    "cases_caseevent",
+)
 
 
 def check_foreign_keys(conn: psycopg.Connection[Any]) -> dict[str, int]:
@@ -759,8 +1345,15 @@ def _chunks(world: World, workers: int) -> Iterator[dict[str, bytes]]:
         yield from pool.imap(build_chunk, range(count))
 
 
-def load(dsn: str, *, n_cases: int, seed: int = 2009, today: datetime.date | None = None,
-         workers: int = 2, progress: Any = None) -> LoadReport:
+def load(
+    dsn: str,
+    *,
+    n_cases: int,
+    seed: int = 2009,
+    today: datetime.date | None = None,
+    workers: int = 2,
+    progress: Any = None,
+) -> LoadReport:
     """Generate and COPY ``n_cases`` cases into a migrated database with the catalog loaded."""
     from django.utils import timezone
 

@@ -55,11 +55,23 @@ def gunicorn(workers: int = 2) -> Iterator[str]:
     """Start gunicorn on the bench database (the bench's environment) and stop it after."""
     port = _free_port()
     cmd = [
-        str(Path(sys.executable).parent / "gunicorn"), "bench.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "sync", "--log-level", "warning", "--chdir", str(ROOT),
+        str(Path(sys.executable).parent / "gunicorn"),
+        "bench.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(ROOT),
     ]
     log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -81,16 +93,31 @@ def gunicorn(workers: int = 2) -> Iterator[str]:
             proc.kill()
 
 
-def _wrk(base: str, paths: list[str], cookie: str, seconds: int, connections: int) -> dict[str, Any]:
+def _wrk(
+    base: str, paths: list[str], cookie: str, seconds: int, connections: int
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         script = Path(tmp) / "bench.lua"
         script.write_text(
-            WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths), "cookie": cookie, "out": out}
+            WRK_SCRIPT
+            % {"paths": ", ".join(json.dumps(p) for p in paths), "cookie": cookie, "out": out}
         )
         subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), base],
-            check=True, capture_output=True, text=True,
+            [
+                "wrk",
+                "-t2",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                base,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         result = json.loads(out.read_text())
     return {
@@ -103,7 +130,9 @@ def _wrk(base: str, paths: list[str], cookie: str, seconds: int, connections: in
     }
 
 
-def _python_load(base: str, paths: list[str], cookie: str, seconds: int, connections: int) -> dict[str, Any]:
+def _python_load(
+    base: str, paths: list[str], cookie: str, seconds: int, connections: int
+) -> dict[str, Any]:
     """Threads with keep-alive connections, when wrk is not installed."""
     import http.client
 
@@ -157,8 +186,15 @@ def session_cookie(user: Any) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def throughput(*, size: int, inbox_user: Any, detail_user: Any, detail_ids: list[int], seconds: int = 10,
-               connections: int = 8) -> list[Row]:
+def throughput(
+    *,
+    size: int,
+    inbox_user: Any,
+    detail_user: Any,
+    detail_ids: list[int],
+    seconds: int = 10,
+    connections: int = 8,
+) -> list[Row]:
     load = _wrk if shutil.which("wrk") else _python_load
     rows = []
     with gunicorn(workers=2) as base:
@@ -167,10 +203,33 @@ def throughput(*, size: int, inbox_user: Any, detail_user: Any, detail_ids: list
             ("case detail", detail_user, [f"/api/v1/cases/{pk}/" for pk in detail_ids]),
         ):
             cookie = session_cookie(user)
-            load(base, paths, cookie, 2, connections)  # warm-up: workers import, connect, fill caches
+            load(
+                base, paths, cookie, 2, connections
+            )  # warm-up: workers import, connect, fill caches
             r = load(base, paths, cookie, seconds, connections)
             note = f"{r['tool']}, {connections} connections, {r['requests']} requests, {r['errors']} errors"
-            rows.append(Row(f"HTTP {name}: requests per second (gunicorn, 2 workers)", size, r["rps"], None, "req/s",
-                            "", None if not r["errors"] else False, note))
-            rows.append(Row(f"HTTP {name}: latency under load", size, r["p50"], r["p95"], "ms", "", None, note))
+            rows.append(
+                Row(
+                    f"HTTP {name}: requests per second (gunicorn, 2 workers)",
+                    size,
+                    r["rps"],
+                    None,
+                    "req/s",
+                    "",
+                    None if not r["errors"] else False,
+                    note,
+                )
+            )
+            rows.append(
+                Row(
+                    f"HTTP {name}: latency under load",
+                    size,
+                    r["p50"],
+                    r["p95"],
+                    "ms",
+                    "",
+                    None,
+                    note,
+                )
+            )
     return rows

@@ -25,23 +25,90 @@ from pathlib import Path
 
 TARGET_SECONDS = 60.0
 HEADER = [
-    "case_ref", "regulation", "form", "ground_ids", "official_name", "position_title",
-    "org_unit_code", "level", "filed_on", "decided_on", "outcome",
+    "case_ref",
+    "regulation",
+    "form",
+    "ground_ids",
+    "official_name",
+    "position_title",
+    "org_unit_code",
+    "level",
+    "filed_on",
+    "decided_on",
+    "outcome",
 ]
 REGIMES = [
     # code, first filing day, last filing day, forms
-    ("R260", datetime.date(2009, 10, 2), datetime.date(2021, 11, 2), ["termination", "dismissal", "resignation"]),
+    (
+        "R260",
+        datetime.date(2009, 10, 2),
+        datetime.date(2021, 11, 2),
+        ["termination", "dismissal", "resignation"],
+    ),
     ("R41", datetime.date(2021, 11, 3), datetime.date(2025, 10, 7), ["dismissal", "resignation"]),
-    ("R377", datetime.date(2025, 10, 8), datetime.date(2026, 6, 30), ["termination", "dismissal", "resignation"]),
+    (
+        "R377",
+        datetime.date(2025, 10, 8),
+        datetime.date(2026, 6, 30),
+        ["termination", "dismissal", "resignation"],
+    ),
 ]
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+]
 MIDDLE = ["Văn", "Thị", "Minh", "Quốc", "Thu", "Hữu", "Đức", "Ngọc", "Thanh", "Xuân"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hạnh", "Hòa", "Hùng", "Lan", "Linh", "Long", "Mai", "Nam", "Phúc", "Quang", "Sơn", "Tâm", "Thảo", "Trung", "Tuấn", "Vân", "Yến"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hòa",
+    "Hùng",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Phúc",
+    "Quang",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trung",
+    "Tuấn",
+    "Vân",
+    "Yến",
+]
 TITLES = {
     "central": ["Vụ trưởng", "Phó Vụ trưởng", "Cục trưởng"],
     "provincial": ["Giám đốc Sở", "Phó Giám đốc Sở", "Chánh Văn phòng", "Trưởng ban"],
-    "district": ["Chủ tịch Ủy ban nhân dân huyện", "Phó Chủ tịch Ủy ban nhân dân huyện", "Trưởng phòng"],
-    "commune": ["Chủ tịch Ủy ban nhân dân xã", "Phó Chủ tịch Ủy ban nhân dân xã", "Bí thư Đảng ủy xã"],
+    "district": [
+        "Chủ tịch Ủy ban nhân dân huyện",
+        "Phó Chủ tịch Ủy ban nhân dân huyện",
+        "Trưởng phòng",
+    ],
+    "commune": [
+        "Chủ tịch Ủy ban nhân dân xã",
+        "Phó Chủ tịch Ủy ban nhân dân xã",
+        "Bí thư Đảng ủy xã",
+    ],
 }
 UNITS = {
     "central": ["TW", ""],
@@ -67,7 +134,9 @@ def _setup_django(database_url: str | None) -> Path:
     return folder
 
 
-def generate(path: Path, rows: int, grounds: dict[tuple[str, str], list[str]], seed: int = 2026) -> None:
+def generate(
+    path: Path, rows: int, grounds: dict[tuple[str, str], list[str]], seed: int = 2026
+) -> None:
     """Write ``rows`` valid rows; about 1 official in 3 appears on more than one row."""
     rng = random.Random(seed)
     people = max(rows // 3, 1)
@@ -81,7 +150,9 @@ def generate(path: Path, rows: int, grounds: dict[tuple[str, str], list[str]], s
             levels = ["central", "provincial", "district", "commune"]
             if filed > datetime.date(2025, 6, 30):
                 levels.remove("district")
-            level = rng.choices(levels, weights=[5, 25, 30, 40][: len(levels)] if len(levels) == 4 else [5, 35, 60])[0]
+            level = rng.choices(
+                levels, weights=[5, 25, 30, 40][: len(levels)] if len(levels) == 4 else [5, 35, 60]
+            )[0]
             ids = grounds[(regime, form)]
             chosen = rng.sample(ids, k=1 if rng.random() < 0.8 else min(2, len(ids)))
             outcome = rng.choices(["approved", "rejected", "withdrawn"], weights=[85, 10, 5])[0]
@@ -90,18 +161,32 @@ def generate(path: Path, rows: int, grounds: dict[tuple[str, str], list[str]], s
             decided = filed + datetime.timedelta(days=rng.randrange(5, 120))
             person = rng.randrange(people)
             name = f"{SURNAMES[person % 15]} {MIDDLE[(person // 15) % 10]} {GIVEN[(person // 150) % 23]} {person:06d}"
-            writer.writerow([
-                f"BENCH-{n:07d}", regime, form, ";".join(chosen), name,
-                rng.choice(TITLES[level]), rng.choice(UNITS[level]), level,
-                filed.isoformat(), min(decided, datetime.date(2026, 7, 31)).isoformat(), outcome,
-            ])
+            writer.writerow(
+                [
+                    f"BENCH-{n:07d}",
+                    regime,
+                    form,
+                    ";".join(chosen),
+                    name,
+                    rng.choice(TITLES[level]),
+                    rng.choice(UNITS[level]),
+                    level,
+                    filed.isoformat(),
+                    min(decided, datetime.date(2026, 7, 31)).isoformat(),
+                    outcome,
+                ]
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--database-url", help="run against this database instead of a fresh SQLite file")
-    parser.add_argument("--keep", action="store_true", help="keep the generated file and database folder")
+    parser.add_argument(
+        "--database-url", help="run against this database instead of a fresh SQLite file"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the generated file and database folder"
+    )
     args = parser.parse_args(argv)
 
     folder = _setup_django(args.database_url)
@@ -118,9 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     load_catalog()
     build_demo_world(password="bench-only-password")
     grounds: dict[tuple[str, str], list[str]] = {}
-    for code, regime, form in Ground.objects.filter(regulation__version__is_current=True).values_list(
-        "code", "regulation__code", "form"
-    ):
+    for code, regime, form in Ground.objects.filter(
+        regulation__version__is_current=True
+    ).values_list("code", "regulation__code", "form"):
         grounds.setdefault((regime, form), []).append(code)
 
     path = folder / "history.csv"
@@ -151,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{label:<38} {rows:>9,} {created:>9,} {seconds:>8.1f} {rows / seconds:>9,.0f} "
             f"{'≤ 60 s' if rows == 100_000 else '':>8}  {'yes' if target_ok else 'NO'}"
         )
-    print(f"{'audit chains of 50 sampled cases':<38} {'':>9} {'':>9} {'':>8} {'':>9} {'':>8}  {'yes' if chains_ok else 'NO'}")
+    print(
+        f"{'audit chains of 50 sampled cases':<38} {'':>9} {'':>9} {'':>8} {'':>9} {'':>8}  {'yes' if chains_ok else 'NO'}"
+    )
     if args.keep:
         print(f"\nfiles kept under {folder}")
     else:
@@ -159,9 +246,14 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         shutil.rmtree(folder, ignore_errors=True)
-    return 0 if runs[0][2] == rows and runs[1][2] == 0 and chains_ok and all(
-        s <= TARGET_SECONDS * rows / 100_000 for _l, s, _c in runs
-    ) else 1
+    return (
+        0
+        if runs[0][2] == rows
+        and runs[1][2] == 0
+        and chains_ok
+        and all(s <= TARGET_SECONDS * rows / 100_000 for _l, s, _c in runs)
+        else 1
+    )
 
 
 if __name__ == "__main__":

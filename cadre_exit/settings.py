@@ -219,7 +219,9 @@ else:
 # database), saving a query per page. Not from local memory: a sign-out in one process
 # would not reach another process's copy.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
 )
 
 # Celery: Redis when REDIS_URL is set, otherwise a file-system transport under var/.

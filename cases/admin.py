@@ -43,11 +43,15 @@ class CatalogAdmin(admin.ModelAdmin):
     editable_when_used: tuple[str, ...] = ("enabled",)
 
     def _used(self, obj: Any) -> bool:
-        return obj is not None and obj.catalog_version() is not None and obj.catalog_version().is_used
+        return (
+            obj is not None and obj.catalog_version() is not None and obj.catalog_version().is_used
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if self._used(obj):
-            return [f.name for f in obj._meta.concrete_fields if f.name not in self.editable_when_used]
+            return [
+                f.name for f in obj._meta.concrete_fields if f.name not in self.editable_when_used
+            ]
         return list(super().get_readonly_fields(request, obj))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -77,7 +81,14 @@ class RegulationAdmin(CatalogAdmin):
 
 @admin.register(Ground)
 class GroundAdmin(CatalogAdmin):
-    list_display = ["code", "form", "regulation", "verification", "needs_legal_review", "deprecated"]
+    list_display = [
+        "code",
+        "form",
+        "regulation",
+        "verification",
+        "needs_legal_review",
+        "deprecated",
+    ]
     list_filter = ["regulation__code", "form", "verification", "needs_legal_review"]
     search_fields = ["code", "text_vi", "text_en"]
 
@@ -90,7 +101,15 @@ class ExclusionAdmin(CatalogAdmin):
 
 @admin.register(TimeLimit)
 class TimeLimitAdmin(CatalogAdmin):
-    list_display = ["code", "regulation", "days", "unit", "extension_ceiling_days", "enabled", "verification"]
+    list_display = [
+        "code",
+        "regulation",
+        "days",
+        "unit",
+        "extension_ceiling_days",
+        "enabled",
+        "verification",
+    ]
 
 
 @admin.register(Provision)
@@ -104,8 +123,27 @@ class StepTemplateInline(admin.TabularInline):
     model = StepTemplate
     extra = 0
     can_delete = False
-    fields = ["order", "code", "name_vi", "kind", "actor_role", "actor_unit", "time_limit", "internal_target_days", "requires_vote"]
-    readonly_fields = ["order", "code", "name_vi", "kind", "actor_role", "actor_unit", "time_limit", "requires_vote"]
+    fields = [
+        "order",
+        "code",
+        "name_vi",
+        "kind",
+        "actor_role",
+        "actor_unit",
+        "time_limit",
+        "internal_target_days",
+        "requires_vote",
+    ]
+    readonly_fields = [
+        "order",
+        "code",
+        "name_vi",
+        "kind",
+        "actor_role",
+        "actor_unit",
+        "time_limit",
+        "requires_vote",
+    ]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -149,8 +149,20 @@ def _per_role(lao_cai: int, nghe_an: int, *, official: tuple[int, int]) -> Scope
     """Lào Cai's staff (and the administrator) see Lào Cai, not Nghệ An; the official
     sees their own object and not a colleague's. The administrator has no scope limit:
     the "out" column asks them for the Nghệ An object the others may not see."""
-    inside = {ADMIN: lao_cai, CLERK: lao_cai, AUTHORITY: lao_cai, AUDITOR: lao_cai, ANONYMOUS: lao_cai}
-    outside = {ADMIN: nghe_an, CLERK: nghe_an, AUTHORITY: nghe_an, AUDITOR: nghe_an, ANONYMOUS: nghe_an}
+    inside = {
+        ADMIN: lao_cai,
+        CLERK: lao_cai,
+        AUTHORITY: lao_cai,
+        AUDITOR: lao_cai,
+        ANONYMOUS: lao_cai,
+    }
+    outside = {
+        ADMIN: nghe_an,
+        CLERK: nghe_an,
+        AUTHORITY: nghe_an,
+        AUDITOR: nghe_an,
+        ANONYMOUS: nghe_an,
+    }
     inside[OFFICIAL], outside[OFFICIAL] = official
     return Scoped(inside, outside)
 
@@ -160,28 +172,48 @@ def build_matrix_objects(world: DemoWorld) -> MatrixObjects:
     notifications, import jobs, and the register objects each role may or may not see."""
     users = world.users
     lao_cai = services.file_case(
-        form="dismissal", official=world.official_same, position=world.post_same,
-        ground_codes=["R377-D-4"], statement="Đề nghị xem xét.", by=users["clerk"],
+        form="dismissal",
+        official=world.official_same,
+        position=world.post_same,
+        ground_codes=["R377-D-4"],
+        statement="Đề nghị xem xét.",
+        by=users["clerk"],
     )
     workflow.perform(
-        case_id=lao_cai.pk, user=users["clerk"], action=workflow.ATTACH_DOCUMENT,
-        data={"kind": "evidence"}, upload=pdf("evidence.pdf"),
+        case_id=lao_cai.pk,
+        user=users["clerk"],
+        action=workflow.ATTACH_DOCUMENT,
+        data={"kind": "evidence"},
+        upload=pdf("evidence.pdf"),
     )
     # Resignations come with the application, so these two cases have a document too.
     nghe_an = services.file_case(
-        form="resignation", official=world.official_other, position=world.post_other,
-        ground_codes=["R377-R-1"], statement="Xin từ chức.", by=users["clerk_other"],
+        form="resignation",
+        official=world.official_other,
+        position=world.post_other,
+        ground_codes=["R377-R-1"],
+        statement="Xin từ chức.",
+        by=users["clerk_other"],
         application=pdf("application.pdf"),
     )
     own = services.file_case(
-        form="resignation", official=world.official_self, position=world.post_superior,
-        ground_codes=["R377-R-1"], statement="Xin từ chức.", by=users["official"],
+        form="resignation",
+        official=world.official_self,
+        position=world.post_superior,
+        ground_codes=["R377-R-1"],
+        statement="Xin từ chức.",
+        by=users["official"],
         application=pdf("application.pdf"),
     )
-    documents = {case.pk: Document.objects.filter(case=case).latest("pk").pk for case in (lao_cai, nghe_an, own)}
+    documents = {
+        case.pk: Document.objects.filter(case=case).latest("pk").pk
+        for case in (lao_cai, nghe_an, own)
+    }
 
     notes = {
-        username: Notification.objects.create(user=users[username], kind="step", subject="S", body="B").pk
+        username: Notification.objects.create(
+            user=users[username], kind="step", subject="S", body="B"
+        ).pk
         for username in ("admin", "clerk", "authority", "official", "auditor", "clerk_other")
     }
     jobs = {
@@ -191,17 +223,25 @@ def build_matrix_objects(world: DemoWorld) -> MatrixObjects:
         ).pk
         for username in ("clerk", "clerk_other")
     }
-    own_appointment = Appointment.objects.get(official=world.official_self, position=world.post_superior).pk
-    same_appointment = Appointment.objects.get(official=world.official_same, position=world.post_same).pk
+    own_appointment = Appointment.objects.get(
+        official=world.official_self, position=world.post_superior
+    ).pk
+    same_appointment = Appointment.objects.get(
+        official=world.official_same, position=world.post_same
+    ).pk
 
     objects = MatrixObjects(world=world)
     objects.kinds = {
         "case": _per_role(lao_cai.pk, nghe_an.pk, official=(own.pk, lao_cai.pk)),
         "case_document": _per_role(
-            documents[lao_cai.pk], documents[nghe_an.pk], official=(documents[own.pk], documents[lao_cai.pk])
+            documents[lao_cai.pk],
+            documents[nghe_an.pk],
+            official=(documents[own.pk], documents[lao_cai.pk]),
         ),
         "document": _per_role(
-            documents[lao_cai.pk], documents[nghe_an.pk], official=(documents[own.pk], documents[lao_cai.pk])
+            documents[lao_cai.pk],
+            documents[nghe_an.pk],
+            official=(documents[own.pk], documents[lao_cai.pk]),
         ),
         # Notifications belong to one user: their own is in, someone else's is out, even
         # for the administrator.
@@ -214,17 +254,24 @@ def build_matrix_objects(world: DemoWorld) -> MatrixObjects:
             own_appointment, same_appointment, official=(own_appointment, same_appointment)
         ),
         # A clerk follows their own imports; the administrator every import.
-        "import_job": _per_role(jobs["clerk"], jobs["clerk_other"], official=(jobs["clerk"], jobs["clerk_other"])),
+        "import_job": _per_role(
+            jobs["clerk"], jobs["clerk_other"], official=(jobs["clerk"], jobs["clerk_other"])
+        ),
         # Officials have no unit scope: even the unit of their own post answers 404.
         "org_unit": _per_role(
-            world.province.pk, world.other_province.pk, official=(world.commune.pk, world.other_province.pk)
+            world.province.pk,
+            world.other_province.pk,
+            official=(world.commune.pk, world.other_province.pk),
         ),
         "official": _per_role(
-            world.official_same.pk, world.official_other.pk,
+            world.official_same.pk,
+            world.official_other.pk,
             official=(world.official_self.pk, world.official_same.pk),
         ),
         "position": _per_role(
-            world.post_same.pk, world.post_other.pk, official=(world.post_superior.pk, world.post_same.pk)
+            world.post_same.pk,
+            world.post_other.pk,
+            official=(world.post_superior.pk, world.post_same.pk),
         ),
     }
     return objects

@@ -35,7 +35,9 @@ def compile_api_catalog(target: Path) -> Path:
     merged = target / "merged.po"
     sources = [str(FRAGMENT)] + ([str(CATALOG)] if CATALOG.exists() else [])
     subprocess.run([msgcat, "--use-first", "-o", str(merged), *sources], check=True)
-    subprocess.run([msgfmt, "--check-format", "-o", str(out / "django.mo"), str(merged)], check=True)
+    subprocess.run(
+        [msgfmt, "--check-format", "-o", str(out / "django.mo"), str(merged)], check=True
+    )
     return target
 
 
@@ -62,13 +64,18 @@ def as_user(world: DemoWorld, username: str, *, lang: str = "vi") -> APIClient:
 
 def error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
     """Assert the one error format and return its body."""
-    assert response.status_code == status, (response.status_code, getattr(response, "content", b"")[:500])
+    assert response.status_code == status, (
+        response.status_code,
+        getattr(response, "content", b"")[:500],
+    )
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
     assert set(body) == {"code", "detail", "fields"}, body
     assert isinstance(body["detail"], str) and body["detail"]
     assert isinstance(body["fields"], dict)
-    assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in body["fields"].values())
+    assert all(
+        isinstance(v, list) and all(isinstance(m, str) for m in v) for v in body["fields"].values()
+    )
     if code is not None:
         assert body["code"] == code, body
     return body
@@ -79,7 +86,9 @@ def current_step(client: APIClient, case: Case | int) -> int:
     return client.get(f"{API}/cases/{pk}/").json()["current_step"]["id"]
 
 
-def act(client: APIClient, case: Case | int, action: str, *, multipart: bool = False, **data: Any) -> Any:
+def act(
+    client: APIClient, case: Case | int, action: str, *, multipart: bool = False, **data: Any
+) -> Any:
     pk = case if isinstance(case, int) else case.pk
     payload = {"action": action, **data}
     if multipart:

@@ -36,8 +36,10 @@ def _compile_catalogs(base: object) -> None:
     from django.core.management import call_command
 
     stale = [
-        po for po in Path(str(base), "cases", "locale").glob("*/LC_MESSAGES/django.po")
-        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+        po
+        for po in Path(str(base), "cases", "locale").glob("*/LC_MESSAGES/django.po")
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
     ]
     if stale:
         call_command("compilemessages", verbosity=0, ignore_patterns=[".venv"])
@@ -94,31 +96,76 @@ def _private_storage(settings: Any, tmp_path_factory: pytest.TempPathFactory) ->
     }
 
 
-def act(case: Case, username_or_user: Any, action: str, world: DemoWorld | None = None, **kwargs: Any) -> Case:
-    user = world.users[username_or_user] if world is not None and isinstance(username_or_user, str) else username_or_user
+def act(
+    case: Case, username_or_user: Any, action: str, world: DemoWorld | None = None, **kwargs: Any
+) -> Case:
+    user = (
+        world.users[username_or_user]
+        if world is not None and isinstance(username_or_user, str)
+        else username_or_user
+    )
     return workflow.perform(case_id=case.pk, user=user, action=action, **kwargs)
 
 
-def pass_exchange(case: Case, user: Any, *, day: datetime.date | None = None, members: int = 9, votes_for: int = 7) -> Case:
+def pass_exchange(
+    case: Case, user: Any, *, day: datetime.date | None = None, members: int = 9, votes_for: int = 7
+) -> Case:
     """Record the talk with minutes and a passing vote, then submit the step."""
-    workflow.perform(case_id=case.pk, user=user, action=workflow.RECORD_TALK, upload=pdf(),
-                     data={"held_on": (day or timezone.localdate()).isoformat(), "summary": "Đã trao đổi với cán bộ."}, today=day)
-    workflow.perform(case_id=case.pk, user=user, action=workflow.RECORD_VOTE,
-                     data={"members": members, "present": members, "votes_for": votes_for, "votes_against": members - votes_for}, today=day)
+    workflow.perform(
+        case_id=case.pk,
+        user=user,
+        action=workflow.RECORD_TALK,
+        upload=pdf(),
+        data={
+            "held_on": (day or timezone.localdate()).isoformat(),
+            "summary": "Đã trao đổi với cán bộ.",
+        },
+        today=day,
+    )
+    workflow.perform(
+        case_id=case.pk,
+        user=user,
+        action=workflow.RECORD_VOTE,
+        data={
+            "members": members,
+            "present": members,
+            "votes_for": votes_for,
+            "votes_against": members - votes_for,
+        },
+        today=day,
+    )
     return workflow.perform(case_id=case.pk, user=user, action=workflow.COMPLETE_STEP, today=day)
 
 
 @pytest.fixture
 def file_case(world: DemoWorld) -> Callable[..., Case]:
-    def _file(form: str = "dismissal", *, official: Any = None, position: Any = None, grounds: list[str] | None = None,
-              by: str = "clerk", filed_on: datetime.date | None = None, today: datetime.date | None = None,
-              statement: str = "Đề nghị xem xét.") -> Case:
+    def _file(
+        form: str = "dismissal",
+        *,
+        official: Any = None,
+        position: Any = None,
+        grounds: list[str] | None = None,
+        by: str = "clerk",
+        filed_on: datetime.date | None = None,
+        today: datetime.date | None = None,
+        statement: str = "Đề nghị xem xét.",
+    ) -> Case:
         official = official or world.official_same
         position = position or world.post_same
-        default_grounds = {"dismissal": ["R377-D-4"], "resignation": ["R377-R-1"], "termination": ["R377-T-3"]}
+        default_grounds = {
+            "dismissal": ["R377-D-4"],
+            "resignation": ["R377-R-1"],
+            "termination": ["R377-T-3"],
+        }
         return services.file_case(
-            form=form, official=official, position=position, ground_codes=grounds if grounds is not None else default_grounds[form],
-            statement=statement, by=world.users[by], filed_on=filed_on, today=today,
+            form=form,
+            official=official,
+            position=position,
+            ground_codes=grounds if grounds is not None else default_grounds[form],
+            statement=statement,
+            by=world.users[by],
+            filed_on=filed_on,
+            today=today,
         )
 
     return _file

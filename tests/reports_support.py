@@ -49,7 +49,9 @@ def row(**overrides: Any) -> dict[str, str]:
     return {**DEFAULT_ROW, **{k: str(v) for k, v in overrides.items()}}
 
 
-def csv_bytes(rows: Iterable[dict[str, str]], header: list[str] | None = None, bom: bool = False) -> bytes:
+def csv_bytes(
+    rows: Iterable[dict[str, str]], header: list[str] | None = None, bom: bool = False
+) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     columns = header or HEADER
@@ -106,9 +108,12 @@ def compile_catalog(target: Path) -> Path:
     merged = target / "merged.po"
     others = sorted(str(p) for p in FRAGMENT.parent.glob("*.po") if p != FRAGMENT)
     subprocess.run(
-        [msgcat, "--use-first", "-o", str(merged), str(FRAGMENT), *others, str(CORE_CATALOG)], check=True
+        [msgcat, "--use-first", "-o", str(merged), str(FRAGMENT), *others, str(CORE_CATALOG)],
+        check=True,
     )
-    subprocess.run([msgfmt, "--check-format", "-o", str(out / "django.mo"), str(merged)], check=True)
+    subprocess.run(
+        [msgfmt, "--check-format", "-o", str(out / "django.mo"), str(merged)], check=True
+    )
     return target
 
 
@@ -122,8 +127,13 @@ def reports_translations(settings: Any, reports_locale_dir: Path) -> None:
     settings.LOCALE_PATHS = [str(reports_locale_dir)]
 
 
-def new_post(world: Any, *, official_name: str, title: str = "Phó Chánh Văn phòng Ủy ban nhân dân tỉnh",
-             unit: Any = None) -> tuple[Any, Any]:
+def new_post(
+    world: Any,
+    *,
+    official_name: str,
+    title: str = "Phó Chánh Văn phòng Ủy ban nhân dân tỉnh",
+    unit: Any = None,
+) -> tuple[Any, Any]:
     """A post of the province decided by the province itself, and an official holding it."""
     import datetime
 
@@ -134,5 +144,7 @@ def new_post(world: Any, *, official_name: str, title: str = "Phó Chánh Văn p
     official = Official.objects.create(
         full_name=official_name, honorific="bà", personnel_number=f"R-{position.pk:06d}"
     )
-    Appointment.objects.create(official=official, position=position, term_start=datetime.date(2021, 6, 1))
+    Appointment.objects.create(
+        official=official, position=position, term_start=datetime.date(2021, 6, 1)
+    )
     return official, position

@@ -110,121 +110,475 @@ TABLE: dict[str, Row] = {
     "healthz": Row(expect={GET: each(200)}),
     ADMIN_INCLUDE: Row(
         paths=("/admin/cases/orgunit/{org_unit}/change/", "/admin/cases/caseevent/add/"),
-        expect={GET: {ADMIN: (200, 403), CLERK: (ADMIN_LOGIN, ADMIN_LOGIN), AUTHORITY: (ADMIN_LOGIN, ADMIN_LOGIN), OFFICIAL: (ADMIN_LOGIN, ADMIN_LOGIN), AUDITOR: (ADMIN_LOGIN, ADMIN_LOGIN), ANONYMOUS: (ADMIN_LOGIN, ADMIN_LOGIN)}},
+        expect={
+            GET: {
+                ADMIN: (200, 403),
+                CLERK: (ADMIN_LOGIN, ADMIN_LOGIN),
+                AUTHORITY: (ADMIN_LOGIN, ADMIN_LOGIN),
+                OFFICIAL: (ADMIN_LOGIN, ADMIN_LOGIN),
+                AUDITOR: (ADMIN_LOGIN, ADMIN_LOGIN),
+                ANONYMOUS: (ADMIN_LOGIN, ADMIN_LOGIN),
+            }
+        },
     ),
     # --- web: everyone signed in ---------------------------------------------------------
     "inbox": Row(expect={GET: signed_in(200)}),
     "login": Row(expect={GET: signed_in(302, anonymous=200)}),
     "logout": Row(expect={GET: each(405), POST: each(302)}),
-    "case_detail": Row(obj="case", expect={
-        GET: {ADMIN: (200, 200), CLERK: IN_OUT, AUTHORITY: IN_OUT, OFFICIAL: IN_OUT, AUDITOR: IN_OUT, ANONYMOUS: WEB_ANON},
-    }),
-    "case_action": Row(obj="case", kwargs={"action": "attach_document"}, expect={
-        GET: each((405, 405)),
-        POST: {ADMIN: (400, 400), CLERK: (400, 404), AUTHORITY: (400, 404), OFFICIAL: (400, 404), AUDITOR: ROLE_403, ANONYMOUS: WEB_ANON},
-    }),
-    "document_download": Row(obj="case_document", expect={
-        GET: {ADMIN: (200, 200), CLERK: IN_OUT, AUTHORITY: IN_OUT, OFFICIAL: IN_OUT, AUDITOR: IN_OUT, ANONYMOUS: WEB_ANON},
-    }),
+    "case_detail": Row(
+        obj="case",
+        expect={
+            GET: {
+                ADMIN: (200, 200),
+                CLERK: IN_OUT,
+                AUTHORITY: IN_OUT,
+                OFFICIAL: IN_OUT,
+                AUDITOR: IN_OUT,
+                ANONYMOUS: WEB_ANON,
+            },
+        },
+    ),
+    "case_action": Row(
+        obj="case",
+        kwargs={"action": "attach_document"},
+        expect={
+            GET: each((405, 405)),
+            POST: {
+                ADMIN: (400, 400),
+                CLERK: (400, 404),
+                AUTHORITY: (400, 404),
+                OFFICIAL: (400, 404),
+                AUDITOR: ROLE_403,
+                ANONYMOUS: WEB_ANON,
+            },
+        },
+    ),
+    "document_download": Row(
+        obj="case_document",
+        expect={
+            GET: {
+                ADMIN: (200, 200),
+                CLERK: IN_OUT,
+                AUTHORITY: IN_OUT,
+                OFFICIAL: IN_OUT,
+                AUDITOR: IN_OUT,
+                ANONYMOUS: WEB_ANON,
+            },
+        },
+    ),
     "notifications": Row(expect={GET: signed_in(200)}),
-    "notification_read": Row(obj="notification", expect={
-        GET: each((405, 405)),
-        POST: {ADMIN: (302, 404), CLERK: (302, 404), AUTHORITY: (302, 404), OFFICIAL: (302, 404), AUDITOR: (302, 404), ANONYMOUS: WEB_ANON},
-    }),
+    "notification_read": Row(
+        obj="notification",
+        expect={
+            GET: each((405, 405)),
+            POST: {
+                ADMIN: (302, 404),
+                CLERK: (302, 404),
+                AUTHORITY: (302, 404),
+                OFFICIAL: (302, 404),
+                AUDITOR: (302, 404),
+                ANONYMOUS: WEB_ANON,
+            },
+        },
+    ),
     "notifications_read_all": Row(expect={GET: each(405), POST: signed_in(302)}),
     # --- web: staff, official, clerk, authority ------------------------------------------
-    "case_search": Row(expect={GET: {ADMIN: 200, CLERK: 200, AUTHORITY: 200, OFFICIAL: 403, AUDITOR: 200, ANONYMOUS: LOGIN}}),
-    "overdue": Row(expect={GET: {ADMIN: 200, CLERK: 200, AUTHORITY: 200, OFFICIAL: 403, AUDITOR: 200, ANONYMOUS: LOGIN}}),
+    "case_search": Row(
+        expect={
+            GET: {
+                ADMIN: 200,
+                CLERK: 200,
+                AUTHORITY: 200,
+                OFFICIAL: 403,
+                AUDITOR: 200,
+                ANONYMOUS: LOGIN,
+            }
+        }
+    ),
+    "overdue": Row(
+        expect={
+            GET: {
+                ADMIN: 200,
+                CLERK: 200,
+                AUTHORITY: 200,
+                OFFICIAL: 403,
+                AUDITOR: 200,
+                ANONYMOUS: LOGIN,
+            }
+        }
+    ),
     # The administrator has no official record: the official's pages answer 404 to them.
-    "my_posts": Row(expect={GET: {ADMIN: 404, CLERK: 403, AUTHORITY: 403, OFFICIAL: 200, AUDITOR: 403, ANONYMOUS: LOGIN}}),
-    "resignation_new": Row(obj="appointment", expect={
-        GET: {ADMIN: (404, 404), CLERK: ROLE_403, AUTHORITY: ROLE_403, OFFICIAL: IN_OUT, AUDITOR: ROLE_403, ANONYMOUS: WEB_ANON},
-        POST: {ADMIN: (404, 404), CLERK: ROLE_403, AUTHORITY: ROLE_403, OFFICIAL: (400, 404), AUDITOR: ROLE_403, ANONYMOUS: WEB_ANON},
-    }),
-    "case_new": Row(expect={
-        GET: {ADMIN: 200, CLERK: 200, AUTHORITY: 403, OFFICIAL: 403, AUDITOR: 403, ANONYMOUS: LOGIN},
-        POST: {ADMIN: 400, CLERK: 400, AUTHORITY: 403, OFFICIAL: 403, AUDITOR: 403, ANONYMOUS: LOGIN},
-    }),
-    "decisions": Row(expect={GET: {ADMIN: 200, CLERK: 403, AUTHORITY: 200, OFFICIAL: 403, AUDITOR: 403, ANONYMOUS: LOGIN}}),
-    "delegations": Row(expect={
-        GET: {ADMIN: 200, CLERK: 403, AUTHORITY: 200, OFFICIAL: 403, AUDITOR: 403, ANONYMOUS: LOGIN},
-        POST: {ADMIN: 400, CLERK: 403, AUTHORITY: 400, OFFICIAL: 403, AUDITOR: 403, ANONYMOUS: LOGIN},
-    }),
+    "my_posts": Row(
+        expect={
+            GET: {
+                ADMIN: 404,
+                CLERK: 403,
+                AUTHORITY: 403,
+                OFFICIAL: 200,
+                AUDITOR: 403,
+                ANONYMOUS: LOGIN,
+            }
+        }
+    ),
+    "resignation_new": Row(
+        obj="appointment",
+        expect={
+            GET: {
+                ADMIN: (404, 404),
+                CLERK: ROLE_403,
+                AUTHORITY: ROLE_403,
+                OFFICIAL: IN_OUT,
+                AUDITOR: ROLE_403,
+                ANONYMOUS: WEB_ANON,
+            },
+            POST: {
+                ADMIN: (404, 404),
+                CLERK: ROLE_403,
+                AUTHORITY: ROLE_403,
+                OFFICIAL: (400, 404),
+                AUDITOR: ROLE_403,
+                ANONYMOUS: WEB_ANON,
+            },
+        },
+    ),
+    "case_new": Row(
+        expect={
+            GET: {
+                ADMIN: 200,
+                CLERK: 200,
+                AUTHORITY: 403,
+                OFFICIAL: 403,
+                AUDITOR: 403,
+                ANONYMOUS: LOGIN,
+            },
+            POST: {
+                ADMIN: 400,
+                CLERK: 400,
+                AUTHORITY: 403,
+                OFFICIAL: 403,
+                AUDITOR: 403,
+                ANONYMOUS: LOGIN,
+            },
+        }
+    ),
+    "decisions": Row(
+        expect={
+            GET: {
+                ADMIN: 200,
+                CLERK: 403,
+                AUTHORITY: 200,
+                OFFICIAL: 403,
+                AUDITOR: 403,
+                ANONYMOUS: LOGIN,
+            }
+        }
+    ),
+    "delegations": Row(
+        expect={
+            GET: {
+                ADMIN: 200,
+                CLERK: 403,
+                AUTHORITY: 200,
+                OFFICIAL: 403,
+                AUDITOR: 403,
+                ANONYMOUS: LOGIN,
+            },
+            POST: {
+                ADMIN: 400,
+                CLERK: 403,
+                AUTHORITY: 400,
+                OFFICIAL: 403,
+                AUDITOR: 403,
+                ANONYMOUS: LOGIN,
+            },
+        }
+    ),
     # --- web: auditor --------------------------------------------------------------------
     **{
-        name: Row(obj="case", expect={
-            GET: {ADMIN: (200, 200), CLERK: ROLE_403, AUTHORITY: ROLE_403, OFFICIAL: ROLE_403, AUDITOR: IN_OUT, ANONYMOUS: WEB_ANON},
-        })
+        name: Row(
+            obj="case",
+            expect={
+                GET: {
+                    ADMIN: (200, 200),
+                    CLERK: ROLE_403,
+                    AUTHORITY: ROLE_403,
+                    OFFICIAL: ROLE_403,
+                    AUDITOR: IN_OUT,
+                    ANONYMOUS: WEB_ANON,
+                },
+            },
+        )
         for name in ("case_history", "case_history_csv", "case_history_json", "case_as_of")
     },
     # --- web: statistics and the historic import -----------------------------------------
-    "reports": Row(expect={GET: {ADMIN: 200, CLERK: 200, AUTHORITY: 200, OFFICIAL: 403, AUDITOR: 200, ANONYMOUS: LOGIN}}),
-    "report_export": Row(kwargs={"table": "grounds-levels", "fmt": "csv"}, expect={
-        GET: {ADMIN: 200, CLERK: 200, AUTHORITY: 200, OFFICIAL: 403, AUDITOR: 200, ANONYMOUS: LOGIN},
-    }),
-    "national_table": Row(expect={GET: {ADMIN: 200, CLERK: 200, AUTHORITY: 200, OFFICIAL: 403, AUDITOR: 200, ANONYMOUS: LOGIN}}),
-    "national_table_pdf": Row(expect={GET: {ADMIN: 200, CLERK: 200, AUTHORITY: 200, OFFICIAL: 403, AUDITOR: 200, ANONYMOUS: LOGIN}}),
+    "reports": Row(
+        expect={
+            GET: {
+                ADMIN: 200,
+                CLERK: 200,
+                AUTHORITY: 200,
+                OFFICIAL: 403,
+                AUDITOR: 200,
+                ANONYMOUS: LOGIN,
+            }
+        }
+    ),
+    "report_export": Row(
+        kwargs={"table": "grounds-levels", "fmt": "csv"},
+        expect={
+            GET: {
+                ADMIN: 200,
+                CLERK: 200,
+                AUTHORITY: 200,
+                OFFICIAL: 403,
+                AUDITOR: 200,
+                ANONYMOUS: LOGIN,
+            },
+        },
+    ),
+    "national_table": Row(
+        expect={
+            GET: {
+                ADMIN: 200,
+                CLERK: 200,
+                AUTHORITY: 200,
+                OFFICIAL: 403,
+                AUDITOR: 200,
+                ANONYMOUS: LOGIN,
+            }
+        }
+    ),
+    "national_table_pdf": Row(
+        expect={
+            GET: {
+                ADMIN: 200,
+                CLERK: 200,
+                AUTHORITY: 200,
+                OFFICIAL: 403,
+                AUDITOR: 200,
+                ANONYMOUS: LOGIN,
+            }
+        }
+    ),
     # An invalid upload shows the form again (200).
-    "import_cases": Row(expect={
-        GET: {ADMIN: 200, CLERK: 200, AUTHORITY: 403, OFFICIAL: 403, AUDITOR: 403, ANONYMOUS: LOGIN},
-        POST: {ADMIN: 200, CLERK: 200, AUTHORITY: 403, OFFICIAL: 403, AUDITOR: 403, ANONYMOUS: LOGIN},
-    }),
+    "import_cases": Row(
+        expect={
+            GET: {
+                ADMIN: 200,
+                CLERK: 200,
+                AUTHORITY: 403,
+                OFFICIAL: 403,
+                AUDITOR: 403,
+                ANONYMOUS: LOGIN,
+            },
+            POST: {
+                ADMIN: 200,
+                CLERK: 200,
+                AUTHORITY: 403,
+                OFFICIAL: 403,
+                AUDITOR: 403,
+                ANONYMOUS: LOGIN,
+            },
+        }
+    ),
     **{
-        name: Row(obj="import_job", expect={
-            GET: {ADMIN: (200, 200), CLERK: IN_OUT, AUTHORITY: ROLE_403, OFFICIAL: ROLE_403, AUDITOR: ROLE_403, ANONYMOUS: WEB_ANON},
-        })
+        name: Row(
+            obj="import_job",
+            expect={
+                GET: {
+                    ADMIN: (200, 200),
+                    CLERK: IN_OUT,
+                    AUTHORITY: ROLE_403,
+                    OFFICIAL: ROLE_403,
+                    AUDITOR: ROLE_403,
+                    ANONYMOUS: WEB_ANON,
+                },
+            },
+        )
         for name in ("import_job", "import_job_status")
     },
     # --- API v1 --------------------------------------------------------------------------
     # Each role asks for a token with its own password; the anonymous caller with a wrong one.
     "api:token": Row(api=True, expect={GET: each(405), POST: {**each(200), ANONYMOUS: 400}}),
     "api:regulations": Row(api=True, expect={GET: signed_in(200, anonymous=401)}),
-    "api:org-units": Row(api=True, expect={
-        GET: signed_in(200, anonymous=401),
-        POST: {ADMIN: 400, CLERK: 403, AUTHORITY: 403, OFFICIAL: 403, AUDITOR: 403, ANONYMOUS: 401},
-    }),
-    "api:org-unit": Row(api=True, obj="org_unit", expect={
-        GET: {ADMIN: (200, 200), CLERK: IN_OUT, AUTHORITY: IN_OUT, OFFICIAL: (404, 404), AUDITOR: IN_OUT, ANONYMOUS: API_ANON},
-        PATCH: {ADMIN: (200, 200), CLERK: ROLE_403, AUTHORITY: ROLE_403, OFFICIAL: ROLE_403, AUDITOR: ROLE_403, ANONYMOUS: API_ANON},
-    }),
-    **{
-        collection: Row(api=True, expect={
+    "api:org-units": Row(
+        api=True,
+        expect={
             GET: signed_in(200, anonymous=401),
-            POST: {ADMIN: 400, CLERK: 400, AUTHORITY: 403, OFFICIAL: 403, AUDITOR: 403, ANONYMOUS: 401},
-        })
+            POST: {
+                ADMIN: 400,
+                CLERK: 403,
+                AUTHORITY: 403,
+                OFFICIAL: 403,
+                AUDITOR: 403,
+                ANONYMOUS: 401,
+            },
+        },
+    ),
+    "api:org-unit": Row(
+        api=True,
+        obj="org_unit",
+        expect={
+            GET: {
+                ADMIN: (200, 200),
+                CLERK: IN_OUT,
+                AUTHORITY: IN_OUT,
+                OFFICIAL: (404, 404),
+                AUDITOR: IN_OUT,
+                ANONYMOUS: API_ANON,
+            },
+            PATCH: {
+                ADMIN: (200, 200),
+                CLERK: ROLE_403,
+                AUTHORITY: ROLE_403,
+                OFFICIAL: ROLE_403,
+                AUDITOR: ROLE_403,
+                ANONYMOUS: API_ANON,
+            },
+        },
+    ),
+    **{
+        collection: Row(
+            api=True,
+            expect={
+                GET: signed_in(200, anonymous=401),
+                POST: {
+                    ADMIN: 400,
+                    CLERK: 400,
+                    AUTHORITY: 403,
+                    OFFICIAL: 403,
+                    AUDITOR: 403,
+                    ANONYMOUS: 401,
+                },
+            },
+        )
         for collection in ("api:officials", "api:positions")
     },
     **{
-        detail: Row(api=True, obj=detail.removeprefix("api:"), expect={
-            GET: {ADMIN: (200, 200), CLERK: IN_OUT, AUTHORITY: IN_OUT, OFFICIAL: IN_OUT, AUDITOR: IN_OUT, ANONYMOUS: API_ANON},
-            PATCH: {ADMIN: (200, 200), CLERK: IN_OUT, AUTHORITY: ROLE_403, OFFICIAL: ROLE_403, AUDITOR: ROLE_403, ANONYMOUS: API_ANON},
-        })
+        detail: Row(
+            api=True,
+            obj=detail.removeprefix("api:"),
+            expect={
+                GET: {
+                    ADMIN: (200, 200),
+                    CLERK: IN_OUT,
+                    AUTHORITY: IN_OUT,
+                    OFFICIAL: IN_OUT,
+                    AUDITOR: IN_OUT,
+                    ANONYMOUS: API_ANON,
+                },
+                PATCH: {
+                    ADMIN: (200, 200),
+                    CLERK: IN_OUT,
+                    AUTHORITY: ROLE_403,
+                    OFFICIAL: ROLE_403,
+                    AUDITOR: ROLE_403,
+                    ANONYMOUS: API_ANON,
+                },
+            },
+        )
         for detail in ("api:official", "api:position")
     },
-    "api:cases": Row(api=True, expect={GET: signed_in(200, anonymous=401), POST: signed_in(400, anonymous=401)}),
+    "api:cases": Row(
+        api=True, expect={GET: signed_in(200, anonymous=401), POST: signed_in(400, anonymous=401)}
+    ),
     **{
-        name: Row(api=True, obj="case", expect={
-            GET: {ADMIN: (200, 200), CLERK: IN_OUT, AUTHORITY: IN_OUT, OFFICIAL: IN_OUT, AUDITOR: IN_OUT, ANONYMOUS: API_ANON},
-        })
+        name: Row(
+            api=True,
+            obj="case",
+            expect={
+                GET: {
+                    ADMIN: (200, 200),
+                    CLERK: IN_OUT,
+                    AUTHORITY: IN_OUT,
+                    OFFICIAL: IN_OUT,
+                    AUDITOR: IN_OUT,
+                    ANONYMOUS: API_ANON,
+                },
+            },
+        )
         for name in ("api:case", "api:case-events", "api:case-events-verify")
     },
-    "api:case-actions": Row(api=True, obj="case", expect={
-        GET: {ADMIN: (405, 405), CLERK: (405, 405), AUTHORITY: (405, 405), OFFICIAL: (405, 405), AUDITOR: (405, 405), ANONYMOUS: API_ANON},
-        POST: {ADMIN: (400, 400), CLERK: (400, 404), AUTHORITY: (400, 404), OFFICIAL: (400, 404), AUDITOR: (400, 404), ANONYMOUS: API_ANON},
-    }),
-    "api:case-documents": Row(api=True, obj="case", multipart=True, expect={
-        GET: {ADMIN: (200, 200), CLERK: IN_OUT, AUTHORITY: IN_OUT, OFFICIAL: IN_OUT, AUDITOR: IN_OUT, ANONYMOUS: API_ANON},
-        POST: {ADMIN: (400, 400), CLERK: (400, 404), AUTHORITY: (400, 404), OFFICIAL: (400, 404), AUDITOR: (400, 404), ANONYMOUS: API_ANON},
-    }),
-    "api:document-download": Row(api=True, obj="document", expect={
-        GET: {ADMIN: (200, 200), CLERK: IN_OUT, AUTHORITY: IN_OUT, OFFICIAL: IN_OUT, AUDITOR: IN_OUT, ANONYMOUS: API_ANON},
-    }),
+    "api:case-actions": Row(
+        api=True,
+        obj="case",
+        expect={
+            GET: {
+                ADMIN: (405, 405),
+                CLERK: (405, 405),
+                AUTHORITY: (405, 405),
+                OFFICIAL: (405, 405),
+                AUDITOR: (405, 405),
+                ANONYMOUS: API_ANON,
+            },
+            POST: {
+                ADMIN: (400, 400),
+                CLERK: (400, 404),
+                AUTHORITY: (400, 404),
+                OFFICIAL: (400, 404),
+                AUDITOR: (400, 404),
+                ANONYMOUS: API_ANON,
+            },
+        },
+    ),
+    "api:case-documents": Row(
+        api=True,
+        obj="case",
+        multipart=True,
+        expect={
+            GET: {
+                ADMIN: (200, 200),
+                CLERK: IN_OUT,
+                AUTHORITY: IN_OUT,
+                OFFICIAL: IN_OUT,
+                AUDITOR: IN_OUT,
+                ANONYMOUS: API_ANON,
+            },
+            POST: {
+                ADMIN: (400, 400),
+                CLERK: (400, 404),
+                AUTHORITY: (400, 404),
+                OFFICIAL: (400, 404),
+                AUDITOR: (400, 404),
+                ANONYMOUS: API_ANON,
+            },
+        },
+    ),
+    "api:document-download": Row(
+        api=True,
+        obj="document",
+        expect={
+            GET: {
+                ADMIN: (200, 200),
+                CLERK: IN_OUT,
+                AUTHORITY: IN_OUT,
+                OFFICIAL: IN_OUT,
+                AUDITOR: IN_OUT,
+                ANONYMOUS: API_ANON,
+            },
+        },
+    ),
     "api:inbox": Row(api=True, expect={GET: signed_in(200, anonymous=401)}),
-    "api:due-date": Row(api=True, query="start=2026-01-02&working_days=3", expect={GET: signed_in(200, anonymous=401)}),
+    "api:due-date": Row(
+        api=True,
+        query="start=2026-01-02&working_days=3",
+        expect={GET: signed_in(200, anonymous=401)},
+    ),
     **{
-        name: Row(api=True, query=query, expect={
-            GET: {ADMIN: 200, CLERK: 200, AUTHORITY: 200, OFFICIAL: 403, AUDITOR: 200, ANONYMOUS: 401},
-        })
+        name: Row(
+            api=True,
+            query=query,
+            expect={
+                GET: {
+                    ADMIN: 200,
+                    CLERK: 200,
+                    AUTHORITY: 200,
+                    OFFICIAL: 403,
+                    AUDITOR: 200,
+                    ANONYMOUS: 401,
+                },
+            },
+        )
         for name, query in (
             ("api:report-statistics", "by=ground"),
             ("api:report-decision-times", ""),
@@ -233,10 +587,28 @@ TABLE: dict[str, Row] = {
         )
     },
     # Permissions run before the method check: only importers learn that GET is not allowed.
-    "api:import-cases": Row(api=True, multipart=True, expect={
-        GET: {ADMIN: 405, CLERK: 405, AUTHORITY: 403, OFFICIAL: 403, AUDITOR: 403, ANONYMOUS: 401},
-        POST: {ADMIN: 400, CLERK: 400, AUTHORITY: 403, OFFICIAL: 403, AUDITOR: 403, ANONYMOUS: 401},
-    }),
+    "api:import-cases": Row(
+        api=True,
+        multipart=True,
+        expect={
+            GET: {
+                ADMIN: 405,
+                CLERK: 405,
+                AUTHORITY: 403,
+                OFFICIAL: 403,
+                AUDITOR: 403,
+                ANONYMOUS: 401,
+            },
+            POST: {
+                ADMIN: 400,
+                CLERK: 400,
+                AUTHORITY: 403,
+                OFFICIAL: 403,
+                AUDITOR: 403,
+                ANONYMOUS: 401,
+            },
+        },
+    ),
     # The schema and its documentation page are public, like the API's contract.
     "api:schema": Row(api=True, expect={GET: each(200)}),
     "api:docs": Row(api=True, expect={GET: each(200)}),
@@ -262,7 +634,10 @@ def matrix_objects(
         **django_settings.STORAGES,
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path_factory.getbasetemp() / "private"), "base_url": None},
+            "OPTIONS": {
+                "location": str(tmp_path_factory.getbasetemp() / "private"),
+                "base_url": None,
+            },
         },
     }
     with django_db_blocker.unblock(), override_settings(STORAGES=storages):
@@ -345,14 +720,20 @@ def test_role_gets_what_the_matrix_says(key: str, role: str, matrix: MatrixObjec
         expected = by_role[role]
         scopes = ("in", "out") if _scoped(row) else ("in",)
         wants = expected if isinstance(expected, tuple) else (expected,)
-        assert len(wants) == len(scopes), f"{key} {method} {role}: {expected!r} does not fit the row"
+        assert len(wants) == len(scopes), (
+            f"{key} {method} {role}: {expected!r} does not fit the row"
+        )
         body = _body(key, row, method, role)
         for scope, want in zip(scopes, wants, strict=True):
             before = fingerprint() if method != GET and want in REFUSALS else None
-            answer = _answer(_request(client, method, _path(key, row, matrix, role, scope), body, row))
+            answer = _answer(
+                _request(client, method, _path(key, row, matrix, role, scope), body, row)
+            )
             got[f"{method} {scope}"], wanted[f"{method} {scope}"] = answer, want
             if before is not None and answer in REFUSALS:
-                assert fingerprint() == before, f"{method} {key} refused for {role} ({scope}) but changed data"
+                assert fingerprint() == before, (
+                    f"{method} {key} refused for {role} ({scope}) but changed data"
+                )
         # Out of scope must look exactly like "does not exist" (the administrator has no scope).
         if row.obj is not None and role != ADMIN:
             before = fingerprint() if method != GET else None

@@ -65,14 +65,18 @@ def _fresh_throttle_cache() -> None:
 
 
 def test_token_is_issued_for_valid_credentials_and_authenticates(world: DemoWorld) -> None:
-    response = APIClient().post(f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json")
+    response = APIClient().post(
+        f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json"
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get(f"{API}/cases/").status_code == 200
     # The same token comes back on a second request.
-    again = APIClient().post(f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json")
+    again = APIClient().post(
+        f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json"
+    )
     assert again.json()["token"] == token
 
 
@@ -88,7 +92,9 @@ def test_token_refused_for_an_inactive_account(world: DemoWorld) -> None:
     user = world.users["clerk"]
     user.is_active = False
     user.save(update_fields=["is_active"])
-    response = APIClient().post(f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json")
+    response = APIClient().post(
+        f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json"
+    )
     error(response, 400, "invalid_credentials")
 
 
@@ -102,12 +108,16 @@ def test_token_request_without_fields_lists_them_in_vietnamese(world: DemoWorld)
     }
 
 
-def test_token_endpoint_is_throttled_with_429_and_retry_after(world: DemoWorld, settings: Any) -> None:
+def test_token_endpoint_is_throttled_with_429_and_retry_after(
+    world: DemoWorld, settings: Any
+) -> None:
     settings.API_TOKEN_RATE = "3/minute"
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     for _ in range(3):
         client.post(f"{API}/auth/token/", {"username": "clerk", "password": "wrong"}, format="json")
-    response = client.post(f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json")
+    response = client.post(
+        f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json"
+    )
     body = error(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
     assert body["detail"].startswith("Too many requests; try again in ")
@@ -116,36 +126,64 @@ def test_token_endpoint_is_throttled_with_429_and_retry_after(world: DemoWorld, 
 def test_failed_token_requests_lock_the_account_like_the_web_sign_in(world: DemoWorld) -> None:
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     for _ in range(5):
-        error(client.post(f"{API}/auth/token/", {"username": "clerk", "password": "wrong"}, format="json"), 400)
+        error(
+            client.post(
+                f"{API}/auth/token/", {"username": "clerk", "password": "wrong"}, format="json"
+            ),
+            400,
+        )
     body = error(
-        client.post(f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json"), 429, "locked_out"
+        client.post(
+            f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json"
+        ),
+        429,
+        "locked_out",
     )
     assert body["detail"].startswith("Too many failed sign-ins; try again after ")
     # Another user is not locked out by the clerk's failures.
-    assert client.post(f"{API}/auth/token/", {"username": "auditor", "password": "cadre-demo"}, format="json").status_code == 200
+    assert (
+        client.post(
+            f"{API}/auth/token/", {"username": "auditor", "password": "cadre-demo"}, format="json"
+        ).status_code
+        == 200
+    )
 
 
-def test_roles_with_a_second_factor_need_their_code_for_a_token(world: DemoWorld, settings: Any) -> None:
+def test_roles_with_a_second_factor_need_their_code_for_a_token(
+    world: DemoWorld, settings: Any
+) -> None:
     settings.REQUIRE_TOTP = True
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     credentials = {"username": "authority", "password": "cadre-demo"}
-    no_device = error(client.post(f"{API}/auth/token/", credentials, format="json"), 403, "forbidden")
+    no_device = error(
+        client.post(f"{API}/auth/token/", credentials, format="json"), 403, "forbidden"
+    )
     assert "authenticator" in no_device["detail"]
     device = totp.device_for(world.users["authority"])
     device.confirmed_at = timezone.now()
     device.save(update_fields=["confirmed_at"])
     missing = error(client.post(f"{API}/auth/token/", credentials, format="json"), 400, "invalid")
     assert missing["fields"] == {"otp": ["Enter the 6-digit code from your authenticator."]}
-    wrong = error(client.post(f"{API}/auth/token/", {**credentials, "otp": "000000"}, format="json"), 400, "invalid")
+    wrong = error(
+        client.post(f"{API}/auth/token/", {**credentials, "otp": "000000"}, format="json"),
+        400,
+        "invalid",
+    )
     assert list(wrong["fields"]) == ["otp"]
-    good = client.post(f"{API}/auth/token/", {**credentials, "otp": pyotp.TOTP(device.secret).now()}, format="json")
+    good = client.post(
+        f"{API}/auth/token/", {**credentials, "otp": pyotp.TOTP(device.secret).now()}, format="json"
+    )
     assert good.status_code == 200 and good.json()["token"]
     # A clerk's role needs no second factor.
-    clerk = client.post(f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json")
+    clerk = client.post(
+        f"{API}/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json"
+    )
     assert clerk.status_code == 200
 
 
-def test_a_session_without_the_second_factor_gets_403_in_the_api_format(world: DemoWorld, settings: Any) -> None:
+def test_a_session_without_the_second_factor_gets_403_in_the_api_format(
+    world: DemoWorld, settings: Any
+) -> None:
     settings.REQUIRE_TOTP = True
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(world.users["auditor"])
@@ -154,7 +192,9 @@ def test_a_session_without_the_second_factor_gets_403_in_the_api_format(world: D
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)
-def test_every_endpoint_answers_401_without_credentials(world: DemoWorld, method: str, path: str) -> None:
+def test_every_endpoint_answers_401_without_credentials(
+    world: DemoWorld, method: str, path: str
+) -> None:
     response = getattr(APIClient(), method)(f"{API}{path}")
     body = error(response, 401, "not_authenticated")
     assert response["WWW-Authenticate"] == "Token"
@@ -165,7 +205,10 @@ def test_an_unknown_token_answers_401_in_english(world: DemoWorld) -> None:
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
     body = error(client.get(f"{API}/cases/"), 401, "authentication_failed")
-    assert body["detail"] == "The token or the credentials are not valid, or the account is inactive; get a new token."
+    assert (
+        body["detail"]
+        == "The token or the credentials are not valid, or the account is inactive; get a new token."
+    )
 
 
 def test_session_authentication_works_and_unsafe_requests_need_csrf(world: DemoWorld) -> None:
@@ -190,7 +233,9 @@ def test_unknown_address_under_the_api_answers_404_json(world: DemoWorld) -> Non
 
 def test_method_not_allowed_is_405_in_both_languages(world: DemoWorld) -> None:
     vi = error(as_user(world, "clerk").delete(f"{API}/cases/"), 405, "method_not_allowed")
-    en = error(as_user(world, "clerk", lang="en").delete(f"{API}/cases/"), 405, "method_not_allowed")
+    en = error(
+        as_user(world, "clerk", lang="en").delete(f"{API}/cases/"), 405, "method_not_allowed"
+    )
     assert vi["detail"] == "Phương thức DELETE không được phép ở địa chỉ này."
     assert en["detail"] == "The method DELETE is not allowed here."
 
@@ -206,16 +251,23 @@ def test_malformed_json_is_a_400_parse_error(world: DemoWorld) -> None:
     client = as_user(world, "clerk")
     response = client.post(f"{API}/cases/", "{not json", content_type="application/json")
     body = error(response, 400, "parse_error")
-    assert body["detail"] == "Không đọc được nội dung yêu cầu; hãy gửi JSON hợp lệ hoặc dữ liệu biểu mẫu multipart."
+    assert (
+        body["detail"]
+        == "Không đọc được nội dung yêu cầu; hãy gửi JSON hợp lệ hoặc dữ liệu biểu mẫu multipart."
+    )
 
 
 def test_a_json_list_instead_of_an_object_is_a_field_error(world: DemoWorld) -> None:
     response = as_user(world, "clerk", lang="en").post(f"{API}/cases/", [1, 2], format="json")
     body = error(response, 400, "invalid")
-    assert body["fields"] == {"non_field_errors": ["Send an object (JSON or form fields), not list."]}
+    assert body["fields"] == {
+        "non_field_errors": ["Send an object (JSON or form fields), not list."]
+    }
 
 
-def test_domain_errors_keep_their_status_and_code(world: DemoWorld, file_case: Callable[..., Case]) -> None:
+def test_domain_errors_keep_their_status_and_code(
+    world: DemoWorld, file_case: Callable[..., Case]
+) -> None:
     """A CaseError (here StepMovedOn) becomes its http_status and code in the format."""
     case = file_case("dismissal")
     clerk = as_user(world, "clerk", lang="en")
@@ -228,10 +280,15 @@ def test_domain_errors_keep_their_status_and_code(world: DemoWorld, file_case: C
 def test_out_of_range_page_is_404_in_the_format(world: DemoWorld) -> None:
     body = error(as_user(world, "clerk", lang="en").get(f"{API}/inbox/?page=9"), 404, "not_found")
     assert body["detail"] == "That page does not exist."
-    assert error(as_user(world, "clerk").get(f"{API}/inbox/?page=0"), 404)["detail"] == "Trang này không tồn tại."
+    assert (
+        error(as_user(world, "clerk").get(f"{API}/inbox/?page=0"), 404)["detail"]
+        == "Trang này không tồn tại."
+    )
     # The case list pages by cursor: a forged or truncated one is a 404 in the format too.
     for cursor in ("%%%", "WzEsMiwzXQ", "WyIyMDI2LTEzLTQ1IiwxLDBd", "WyIyMDI2LTAxLTAxIiwwLDBd"):
-        forged = error(as_user(world, "clerk").get(f"{API}/cases/", {"cursor": cursor}), 404, "not_found")
+        forged = error(
+            as_user(world, "clerk").get(f"{API}/cases/", {"cursor": cursor}), 404, "not_found"
+        )
         assert forged["detail"] == "Trang này không tồn tại (liên kết không hợp lệ)."
 
 
@@ -240,7 +297,11 @@ def test_ids_too_large_for_the_database_are_404_not_500(world: DemoWorld) -> Non
     error(client.get(f"{API}/cases/99999999999999999999999/"), 404, "not_found")
     error(client.get(f"{API}/cases/0/"), 404, "not_found")
     body = error(
-        client.post(f"{API}/cases/", {"form": "dismissal", "official": 10**30, "position": 1, "grounds": ["R377-D-4"]}, format="json"),
+        client.post(
+            f"{API}/cases/",
+            {"form": "dismissal", "official": 10**30, "position": 1, "grounds": ["R377-D-4"]},
+            format="json",
+        ),
         400,
         "invalid",
     )
@@ -300,7 +361,11 @@ def test_schema_documents_the_error_format_for_every_4xx(world: DemoWorld) -> No
                     if body != error_ref:
                         # A superset of the error format (the import's row errors add `errors`).
                         component = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
-                        assert {"code", "detail", "fields"} <= set(component["required"]), (path, method, code)
+                        assert {"code", "detail", "fields"} <= set(component["required"]), (
+                            path,
+                            method,
+                            code,
+                        )
             if path != "/api/v1/auth/token/":
                 assert {401, 403} <= codes, (path, method)
             if "{id}" in path:
@@ -309,17 +374,32 @@ def test_schema_documents_the_error_format_for_every_4xx(world: DemoWorld) -> No
                 assert {400, 403} <= codes, (path, method)
 
 
-def test_schema_describes_the_action_and_filing_bodies_for_json_and_multipart(world: DemoWorld) -> None:
+def test_schema_describes_the_action_and_filing_bodies_for_json_and_multipart(
+    world: DemoWorld,
+) -> None:
     schema = _schema(APIClient())
     action = schema["paths"]["/api/v1/cases/{id}/actions/"]["post"]
     assert set(action["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
     assert set(action["responses"]) == {"200", "400", "401", "403", "404", "409", "415"}
     documents = schema["paths"]["/api/v1/cases/{id}/documents/"]["post"]
     assert set(documents["requestBody"]["content"]) == {"multipart/form-data"}
-    download = schema["paths"]["/api/v1/documents/{id}/download/"]["get"]["responses"]["200"]["content"]
+    download = schema["paths"]["/api/v1/documents/{id}/download/"]["get"]["responses"]["200"][
+        "content"
+    ]
     assert set(download) == {"application/pdf", "image/png", "image/jpeg"}
     filters = {p["name"] for p in schema["paths"]["/api/v1/cases/"]["get"]["parameters"]}
-    assert {"form", "regime", "status", "level", "unit", "overdue", "ground", "filed_from", "filed_to", "cursor"} <= filters
+    assert {
+        "form",
+        "regime",
+        "status",
+        "level",
+        "unit",
+        "overdue",
+        "ground",
+        "filed_from",
+        "filed_to",
+        "cursor",
+    } <= filters
 
 
 def test_swagger_ui_is_served_from_the_sidecar_without_a_cdn(world: DemoWorld, client: Any) -> None:

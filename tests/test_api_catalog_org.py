@@ -16,7 +16,9 @@ from tests.api_helpers import (  # noqa: F401 - api_translations is an autouse f
 # --- catalog --------------------------------------------------------------------------
 
 
-def test_catalog_lists_the_regimes_of_the_current_version(world: DemoWorld, catalog: CatalogVersion) -> None:
+def test_catalog_lists_the_regimes_of_the_current_version(
+    world: DemoWorld, catalog: CatalogVersion
+) -> None:
     response = as_user(world, "official").get(f"{API}/catalog/regulations/")
     assert response.status_code == 200
     regimes = {r["code"]: r for r in response.json()}
@@ -29,11 +31,19 @@ def test_catalog_lists_the_regimes_of_the_current_version(world: DemoWorld, cata
     ground = grounds["R377-R-1"]
     assert ground["form"] == "resignation"
     assert ground["text"] == ground["text_vi"] and ground["text_en"]
-    assert ground["verification"] in {"V", "P", "U"} and isinstance(ground["needs_legal_review"], bool)
+    assert ground["verification"] in {"V", "P", "U"} and isinstance(
+        ground["needs_legal_review"], bool
+    )
     assert {e["code"] for e in r377["exclusions"]} >= {"R377-P-2"}
-    process = next(p for p in r377["processes"] if p["form"] == "resignation" and p["scope"] == "superior")
+    process = next(
+        p for p in r377["processes"] if p["form"] == "resignation" and p["scope"] == "superior"
+    )
     first = process["steps"][0]
-    assert first["code"] == "R377-S-1" and first["actor_role"] == "clerk" and first["actor_unit"] == "employing"
+    assert (
+        first["code"] == "R377-S-1"
+        and first["actor_role"] == "clerk"
+        and first["actor_unit"] == "employing"
+    )
     assert first["requires_documents"] == ["minutes"] and first["requires_vote"] is True
     assert first["time_limit"]["code"] == "TL-377-1" and first["time_limit"]["days"] == 10
     assert first["time_limit"]["unit"] == "working_days"
@@ -64,7 +74,9 @@ def test_units_are_scoped_to_the_users_subtree(world: DemoWorld) -> None:
     other = _ids(as_user(world, "clerk_other").get(f"{API}/org-units/"))
     assert other == {world.other_province.pk, world.other_commune.pk}
     assert _ids(as_user(world, "official").get(f"{API}/org-units/")) == set()
-    assert _ids(as_user(world, "admin").get(f"{API}/org-units/")) == set(OrgUnit.objects.values_list("pk", flat=True))
+    assert _ids(as_user(world, "admin").get(f"{API}/org-units/")) == set(
+        OrgUnit.objects.values_list("pk", flat=True)
+    )
 
 
 def test_unit_outside_scope_is_404_like_a_missing_one(world: DemoWorld) -> None:
@@ -73,15 +85,24 @@ def test_unit_outside_scope_is_404_like_a_missing_one(world: DemoWorld) -> None:
     missing = error(client.get(f"{API}/org-units/999999/"), 404, "not_found")
     assert hidden == missing
     assert hidden["detail"] == "Organisation unit not found."
-    assert client.get(f"{API}/org-units/{world.other_commune.pk}/").json()["code"] == "UBND-NA-VINHPHU"
+    assert (
+        client.get(f"{API}/org-units/{world.other_commune.pk}/").json()["code"] == "UBND-NA-VINHPHU"
+    )
 
 
 def test_admin_creates_and_edits_a_unit(world: DemoWorld) -> None:
     admin = as_user(world, "admin")
     response = admin.post(
         f"{API}/org-units/",
-        {"code": "UBND-LC-BANXEO", "name": "Ủy ban nhân dân xã Bản Xèo", "kind": "state", "level": "commune",
-         "parent": world.province.pk, "valid_from": "2025-07-01", "members_count": 5},
+        {
+            "code": "UBND-LC-BANXEO",
+            "name": "Ủy ban nhân dân xã Bản Xèo",
+            "kind": "state",
+            "level": "commune",
+            "parent": world.province.pk,
+            "valid_from": "2025-07-01",
+            "members_count": 5,
+        },
         format="json",
     )
     assert response.status_code == 201
@@ -89,7 +110,9 @@ def test_admin_creates_and_edits_a_unit(world: DemoWorld) -> None:
     assert unit.is_within(world.province) and response.json()["parent"] == world.province.pk
     # The new commune is now in the provincial clerk's scope.
     assert unit.pk in _ids(as_user(world, "clerk").get(f"{API}/org-units/"))
-    patched = admin.patch(f"{API}/org-units/{unit.pk}/", {"head_title": "CHỦ TỊCH", "members_count": 7}, format="json")
+    patched = admin.patch(
+        f"{API}/org-units/{unit.pk}/", {"head_title": "CHỦ TỊCH", "members_count": 7}, format="json"
+    )
     assert patched.status_code == 200 and patched.json()["members_count"] == 7
     unit.refresh_from_db()
     assert unit.head_title == "CHỦ TỊCH"
@@ -101,7 +124,14 @@ def test_unit_with_bad_dates_or_a_taken_code_is_refused_with_field_errors(world:
     dates = error(
         admin.post(
             f"{API}/org-units/",
-            {"code": "X-1", "name": "X", "kind": "state", "level": "commune", "valid_from": "2025-07-01", "valid_to": "2025-01-01"},
+            {
+                "code": "X-1",
+                "name": "X",
+                "kind": "state",
+                "level": "commune",
+                "valid_from": "2025-07-01",
+                "valid_to": "2025-01-01",
+            },
             format="json",
         ),
         400,
@@ -109,12 +139,21 @@ def test_unit_with_bad_dates_or_a_taken_code_is_refused_with_field_errors(world:
     )
     assert dates["fields"] == {"valid_to": ["Before the start date."]}
     taken = error(
-        admin.post(f"{API}/org-units/", {"code": "UBND-LC", "name": "X", "kind": "state", "level": "commune"}, format="json"),
+        admin.post(
+            f"{API}/org-units/",
+            {"code": "UBND-LC", "name": "X", "kind": "state", "level": "commune"},
+            format="json",
+        ),
         400,
         "invalid",
     )
     assert taken["fields"] == {"code": ["This code is already used."]}
-    bad = error(admin.post(f"{API}/org-units/", {"code": "", "kind": "nation", "members_count": -1}, format="json"), 400)
+    bad = error(
+        admin.post(
+            f"{API}/org-units/", {"code": "", "kind": "nation", "members_count": -1}, format="json"
+        ),
+        400,
+    )
     assert set(bad["fields"]) == {"code", "name", "kind", "level", "members_count"}
     assert OrgUnit.objects.count() == before
 
@@ -124,7 +163,9 @@ def test_a_unit_too_deep_for_the_tree_path_is_refused(world: DemoWorld) -> None:
     OrgUnit.objects.filter(pk=deep.pk).update(path=world.commune.path + "9" * 230 + "/")
     body = error(
         as_user(world, "admin", lang="en").post(
-            f"{API}/org-units/", {"code": "DEEPER", "name": "X", "kind": "state", "level": "commune", "parent": deep.pk}, format="json"
+            f"{API}/org-units/",
+            {"code": "DEEPER", "name": "X", "kind": "state", "level": "commune", "parent": deep.pk},
+            format="json",
         ),
         400,
         "invalid",
@@ -135,9 +176,15 @@ def test_a_unit_too_deep_for_the_tree_path_is_refused(world: DemoWorld) -> None:
 def test_only_administrators_change_units(world: DemoWorld) -> None:
     for username in ("clerk", "authority", "auditor", "official"):
         client = as_user(world, username)
-        body = error(client.post(f"{API}/org-units/", {"code": "Z"}, format="json"), 403, "forbidden")
+        body = error(
+            client.post(f"{API}/org-units/", {"code": "Z"}, format="json"), 403, "forbidden"
+        )
         assert body["detail"] == "Chỉ quản trị viên mới được thay đổi đơn vị tổ chức."
-        error(client.patch(f"{API}/org-units/{world.commune.pk}/", {"name": "Z"}, format="json"), 403, "forbidden")
+        error(
+            client.patch(f"{API}/org-units/{world.commune.pk}/", {"name": "Z"}, format="json"),
+            403,
+            "forbidden",
+        )
     assert OrgUnit.objects.filter(code="Z").count() == 0
 
 
@@ -152,21 +199,38 @@ def test_positions_are_scoped_and_an_official_sees_their_own_posts(world: DemoWo
     assert own[0]["authority_scope"] == "superior"
     assert own[0]["holder"] == {"id": world.official_self.pk, "full_name": "Nguyễn Thị Diễm Quỳnh"}
     assert world.post_same.pk not in _ids(as_user(world, "clerk_other").get(f"{API}/positions/"))
-    error(as_user(world, "clerk_other").get(f"{API}/positions/{world.post_same.pk}/"), 404, "not_found")
+    error(
+        as_user(world, "clerk_other").get(f"{API}/positions/{world.post_same.pk}/"),
+        404,
+        "not_found",
+    )
 
 
 def test_clerk_creates_a_post_in_a_unit_of_their_scope(world: DemoWorld) -> None:
     client = as_user(world, "clerk_commune")
     response = client.post(
         f"{API}/positions/",
-        {"title": "Phó Chủ tịch Ủy ban nhân dân xã (thứ hai)", "unit": world.commune.pk, "appointing_unit": world.province.pk},
+        {
+            "title": "Phó Chủ tịch Ủy ban nhân dân xã (thứ hai)",
+            "unit": world.commune.pk,
+            "appointing_unit": world.province.pk,
+        },
         format="json",
     )
     assert response.status_code == 201
     body = response.json()
-    assert body["unit"]["id"] == world.commune.pk and body["appointing_unit"]["id"] == world.province.pk
-    assert body["authority_scope"] == "superior" and body["holder"] is None and body["is_leadership"] is True
-    patched = client.patch(f"{API}/positions/{body['id']}/", {"title": "Phó Chủ tịch"}, format="json")
+    assert (
+        body["unit"]["id"] == world.commune.pk
+        and body["appointing_unit"]["id"] == world.province.pk
+    )
+    assert (
+        body["authority_scope"] == "superior"
+        and body["holder"] is None
+        and body["is_leadership"] is True
+    )
+    patched = client.patch(
+        f"{API}/positions/{body['id']}/", {"title": "Phó Chủ tịch"}, format="json"
+    )
     assert patched.status_code == 200 and patched.json()["title"] == "Phó Chủ tịch"
 
 
@@ -174,7 +238,11 @@ def test_post_outside_the_clerks_units_is_refused(world: DemoWorld) -> None:
     client = as_user(world, "clerk_commune", lang="en")
     before = Position.objects.count()
     hidden = error(
-        client.post(f"{API}/positions/", {"title": "X", "unit": world.province.pk, "appointing_unit": world.province.pk}, format="json"),
+        client.post(
+            f"{API}/positions/",
+            {"title": "X", "unit": world.province.pk, "appointing_unit": world.province.pk},
+            format="json",
+        ),
         400,
         "invalid",
     )
@@ -183,7 +251,9 @@ def test_post_outside_the_clerks_units_is_refused(world: DemoWorld) -> None:
     world.users["clerk_commune"].memberships.create(unit=world.province, role="auditor")
     forbidden = error(
         as_user(world, "clerk_commune", lang="en").post(
-            f"{API}/positions/", {"title": "X", "unit": world.province.pk, "appointing_unit": world.province.pk}, format="json"
+            f"{API}/positions/",
+            {"title": "X", "unit": world.province.pk, "appointing_unit": world.province.pk},
+            format="json",
         ),
         403,
         "forbidden",
@@ -195,13 +265,21 @@ def test_post_outside_the_clerks_units_is_refused(world: DemoWorld) -> None:
 def test_appointing_unit_must_be_the_unit_or_above(world: DemoWorld) -> None:
     client = as_user(world, "clerk", lang="en")
     body = error(
-        client.post(f"{API}/positions/", {"title": "X", "unit": world.province.pk, "appointing_unit": world.commune.pk}, format="json"),
+        client.post(
+            f"{API}/positions/",
+            {"title": "X", "unit": world.province.pk, "appointing_unit": world.commune.pk},
+            format="json",
+        ),
         400,
         "invalid",
     )
     assert body["fields"] == {"appointing_unit": ["Choose the post's unit or a unit above it."]}
     missing = error(
-        client.post(f"{API}/positions/", {"title": "X", "unit": world.province.pk, "appointing_unit": 987654}, format="json"),
+        client.post(
+            f"{API}/positions/",
+            {"title": "X", "unit": world.province.pk, "appointing_unit": 987654},
+            format="json",
+        ),
         400,
     )
     assert missing["fields"] == body["fields"]
@@ -211,21 +289,44 @@ def test_roles_without_register_rights_get_403_on_posts_and_officials(world: Dem
     for username in ("authority", "auditor", "official"):
         client = as_user(world, username)
         body = error(client.post(f"{API}/positions/", {}, format="json"), 403, "forbidden")
-        assert body["detail"] == "Chỉ cán bộ tham mưu tổ chức và quản trị viên mới được thay đổi chức vụ và cán bộ."
+        assert (
+            body["detail"]
+            == "Chỉ cán bộ tham mưu tổ chức và quản trị viên mới được thay đổi chức vụ và cán bộ."
+        )
         error(client.post(f"{API}/officials/", {}, format="json"), 403, "forbidden")
-        error(client.patch(f"{API}/officials/{world.official_self.pk}/", {"full_name": "X"}, format="json"), 403)
-        error(client.patch(f"{API}/positions/{world.post_superior.pk}/", {"title": "X"}, format="json"), 403)
+        error(
+            client.patch(
+                f"{API}/officials/{world.official_self.pk}/", {"full_name": "X"}, format="json"
+            ),
+            403,
+        )
+        error(
+            client.patch(
+                f"{API}/positions/{world.post_superior.pk}/", {"title": "X"}, format="json"
+            ),
+            403,
+        )
 
 
-def test_a_post_with_cases_keeps_its_units(world: DemoWorld, file_case: Callable[..., Case]) -> None:
+def test_a_post_with_cases_keeps_its_units(
+    world: DemoWorld, file_case: Callable[..., Case]
+) -> None:
     file_case("dismissal")
     client = as_user(world, "admin", lang="en")
     body = error(
-        client.patch(f"{API}/positions/{world.post_same.pk}/", {"unit": world.district.pk}, format="json"), 409, "rule_violation"
+        client.patch(
+            f"{API}/positions/{world.post_same.pk}/", {"unit": world.district.pk}, format="json"
+        ),
+        409,
+        "rule_violation",
     )
-    assert body["detail"].startswith("Cases have been filed for this post") and body["detail"].endswith("(ORG-1)")
+    assert body["detail"].startswith("Cases have been filed for this post") and body[
+        "detail"
+    ].endswith("(ORG-1)")
     assert body["fields"] == {"unit": ["The post has cases."]}
-    renamed = client.patch(f"{API}/positions/{world.post_same.pk}/", {"title": "Chánh Văn phòng"}, format="json")
+    renamed = client.patch(
+        f"{API}/positions/{world.post_same.pk}/", {"title": "Chánh Văn phòng"}, format="json"
+    )
     assert renamed.status_code == 200
 
 
@@ -237,27 +338,48 @@ def test_officials_are_scoped_and_an_official_sees_only_their_record(world: Demo
     assert [o["id"] for o in own] == [world.official_self.pk]
     assert own[0]["appointments"][0]["position"]["id"] == world.post_superior.pk
     assert own[0]["appointments"][0]["is_current"] is True
-    error(as_user(world, "official").get(f"{API}/officials/{world.official_same.pk}/"), 404, "not_found")
+    error(
+        as_user(world, "official").get(f"{API}/officials/{world.official_same.pk}/"),
+        404,
+        "not_found",
+    )
     province = _ids(as_user(world, "clerk").get(f"{API}/officials/"))
-    assert province == {world.official_self.pk, world.official_same.pk, world.official_deputy.pk, world.official_district.pk}
+    assert province == {
+        world.official_self.pk,
+        world.official_same.pk,
+        world.official_deputy.pk,
+        world.official_district.pk,
+    }
     assert _ids(as_user(world, "clerk_other").get(f"{API}/officials/")) == {world.official_other.pk}
 
 
 def test_clerk_registers_an_official_with_their_post(world: DemoWorld) -> None:
     clerk = as_user(world, "clerk_commune")
-    post = Position.objects.create(title="Ủy viên", unit=world.commune, appointing_unit=world.province)
+    post = Position.objects.create(
+        title="Ủy viên", unit=world.commune, appointing_unit=world.province
+    )
     response = clerk.post(
         f"{API}/officials/",
-        {"full_name": "Hà Văn Mới", "honorific": "ông", "personnel_number": "LC-0100", "date_of_birth": "1980-05-04",
-         "position": post.pk, "term_start": "2025-07-01"},
+        {
+            "full_name": "Hà Văn Mới",
+            "honorific": "ông",
+            "personnel_number": "LC-0100",
+            "date_of_birth": "1980-05-04",
+            "position": post.pk,
+            "term_start": "2025-07-01",
+        },
         format="json",
     )
     assert response.status_code == 201
     body = response.json()
     assert body["appointments"][0]["position"]["id"] == post.pk
     official = Official.objects.get(personnel_number="LC-0100")
-    assert Appointment.objects.filter(official=official, position=post, ended_on__isnull=True).exists()
-    patched = clerk.patch(f"{API}/officials/{official.pk}/", {"full_name": "Hà Văn Mới (sửa)"}, format="json")
+    assert Appointment.objects.filter(
+        official=official, position=post, ended_on__isnull=True
+    ).exists()
+    patched = clerk.patch(
+        f"{API}/officials/{official.pk}/", {"full_name": "Hà Văn Mới (sửa)"}, format="json"
+    )
     assert patched.status_code == 200 and patched.json()["full_name"] == "Hà Văn Mới (sửa)"
 
 
@@ -267,7 +389,13 @@ def test_official_for_a_held_post_or_a_taken_number_is_refused(world: DemoWorld)
     held = error(
         clerk.post(
             f"{API}/officials/",
-            {"full_name": "X", "honorific": "bà", "personnel_number": "LC-0200", "position": world.post_deputy.pk, "term_start": "2025-07-01"},
+            {
+                "full_name": "X",
+                "honorific": "bà",
+                "personnel_number": "LC-0200",
+                "position": world.post_deputy.pk,
+                "term_start": "2025-07-01",
+            },
             format="json",
         ),
         400,
@@ -275,21 +403,45 @@ def test_official_for_a_held_post_or_a_taken_number_is_refused(world: DemoWorld)
     )
     assert held["fields"] == {"position": ["The post is held by someone else."]}
     taken = error(
-        clerk.patch(f"{API}/officials/{world.official_deputy.pk}/", {"personnel_number": "LC-0001"}, format="json"), 400
+        clerk.patch(
+            f"{API}/officials/{world.official_deputy.pk}/",
+            {"personnel_number": "LC-0001"},
+            format="json",
+        ),
+        400,
     )
     assert taken["fields"] == {"personnel_number": ["This personnel number is already used."]}
-    bad = error(clerk.post(f"{API}/officials/", {"honorific": "ngài", "date_of_birth": "2999-01-01"}, format="json"), 400)
-    assert {"full_name", "honorific", "personnel_number", "position", "term_start", "date_of_birth"} <= set(bad["fields"])
+    bad = error(
+        clerk.post(
+            f"{API}/officials/", {"honorific": "ngài", "date_of_birth": "2999-01-01"}, format="json"
+        ),
+        400,
+    )
+    assert {
+        "full_name",
+        "honorific",
+        "personnel_number",
+        "position",
+        "term_start",
+        "date_of_birth",
+    } <= set(bad["fields"])
     assert Official.objects.count() == before
 
 
 def test_clerk_cannot_edit_an_official_outside_their_units(world: DemoWorld) -> None:
     # The provincial post holder is visible to the commune clerk through no role: 404.
-    error(as_user(world, "clerk_commune").patch(f"{API}/officials/{world.official_same.pk}/", {"full_name": "X"}, format="json"), 404)
+    error(
+        as_user(world, "clerk_commune").patch(
+            f"{API}/officials/{world.official_same.pk}/", {"full_name": "X"}, format="json"
+        ),
+        404,
+    )
     # An auditor of the province who is a clerk elsewhere sees them, but may not change them.
     world.users["clerk_other"].memberships.create(unit=world.province, role="auditor")
     body = error(
-        as_user(world, "clerk_other", lang="en").patch(f"{API}/officials/{world.official_same.pk}/", {"full_name": "X"}, format="json"),
+        as_user(world, "clerk_other", lang="en").patch(
+            f"{API}/officials/{world.official_same.pk}/", {"full_name": "X"}, format="json"
+        ),
         403,
         "forbidden",
     )

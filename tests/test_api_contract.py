@@ -51,27 +51,44 @@ def _seed() -> DemoWorld:
     world = build_demo_world(password="cadre-demo")
     users = world.users
     own = services.file_case(
-        form="resignation", official=world.official_self, position=world.post_superior,
-        ground_codes=["R377-R-1"], statement="Xin từ chức.", by=users["official"],
+        form="resignation",
+        official=world.official_self,
+        position=world.post_superior,
+        ground_codes=["R377-R-1"],
+        statement="Xin từ chức.",
+        by=users["official"],
     )
     workflow.perform(
-        case_id=own.pk, user=users["clerk_commune"], action=workflow.ATTACH_DOCUMENT, data={"kind": "evidence"},
+        case_id=own.pk,
+        user=users["clerk_commune"],
+        action=workflow.ATTACH_DOCUMENT,
+        data={"kind": "evidence"},
         upload=SimpleUploadedFile("chung-cu.pdf", PDF_BYTES, content_type="application/pdf"),
     )
     at_decision = services.file_case(
-        form="dismissal", official=world.official_same, position=world.post_same,
-        ground_codes=["R377-D-4"], statement="Không hoàn thành nhiệm vụ.", by=users["clerk"],
+        form="dismissal",
+        official=world.official_same,
+        position=world.post_same,
+        ground_codes=["R377-D-4"],
+        statement="Không hoàn thành nhiệm vụ.",
+        by=users["clerk"],
         filed_on=timezone.localdate() - datetime.timedelta(days=30),
     )
     pass_exchange(at_decision, users["clerk"])
     services.file_case(
-        form="dismissal", official=world.official_other, position=world.post_other,
-        ground_codes=["R377-D-4"], statement="Ngoài phạm vi Lào Cai.", by=users["clerk_other"],
+        form="dismissal",
+        official=world.official_other,
+        position=world.post_other,
+        ground_codes=["R377-D-4"],
+        statement="Ngoài phạm vi Lào Cai.",
+        by=users["clerk_other"],
     )
     return world
 
 
-def _exercise(strategy: Any, base_url: str, session: requests.Session, headers: dict[str, str]) -> Callable[[], None]:
+def _exercise(
+    strategy: Any, base_url: str, session: requests.Session, headers: dict[str, str]
+) -> Callable[[], None]:
     """A Hypothesis test that sends generated requests and validates every response."""
 
     @settings(
@@ -96,7 +113,9 @@ def _describe(exc: BaseException) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_api_honours_its_openapi_contract_for_every_role(live_server: Any, settings_override: None) -> None:
+def test_the_api_honours_its_openapi_contract_for_every_role(
+    live_server: Any, settings_override: None
+) -> None:
     world = _seed()
     tokens = {role: Token.objects.get_or_create(user=world.users[role])[0].key for role in ROLES}
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema/?format=json")
@@ -108,7 +127,9 @@ def test_the_api_honours_its_openapi_contract_for_every_role(live_server: Any, s
     for operation in operations:
         strategy = operation.as_strategy()
         for role in ROLES:
-            exercise = _exercise(strategy, live_server.url, session, {"Authorization": f"Token {tokens[role]}"})
+            exercise = _exercise(
+                strategy, live_server.url, session, {"Authorization": f"Token {tokens[role]}"}
+            )
             try:
                 exercise()
             except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collected, reported below

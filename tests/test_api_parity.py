@@ -22,13 +22,41 @@ from tests.conftest import PDF_BYTES
 
 SCENARIOS = {
     # name: (filer, form, official attr, post attr, grounds, filed_on, how to close the first case)
-    "official_resignation_r377": ("official", "resignation", "official_self", "post_superior", ["R377-R-1"], None, "withdraw"),
-    "clerk_dismissal_r377": ("clerk", "dismissal", "official_same", "post_same", ["R377-D-4"], None, "reject"),
+    "official_resignation_r377": (
+        "official",
+        "resignation",
+        "official_self",
+        "post_superior",
+        ["R377-R-1"],
+        None,
+        "withdraw",
+    ),
+    "clerk_dismissal_r377": (
+        "clerk",
+        "dismissal",
+        "official_same",
+        "post_same",
+        ["R377-D-4"],
+        None,
+        "reject",
+    ),
     "clerk_termination_r377_backdated": (
-        "clerk", "termination", "official_same", "post_same", ["R377-T-3"], datetime.date(2025, 11, 3), "reject",
+        "clerk",
+        "termination",
+        "official_same",
+        "post_same",
+        ["R377-T-3"],
+        datetime.date(2025, 11, 3),
+        "reject",
     ),
     "clerk_resignation_r41_district": (
-        "clerk", "resignation", "official_district", "post_district", ["R41-R-1"], datetime.date(2024, 3, 1), "reject",
+        "clerk",
+        "resignation",
+        "official_district",
+        "post_district",
+        ["R41-R-1"],
+        datetime.date(2024, 3, 1),
+        "reject",
     ),
 }
 
@@ -90,7 +118,15 @@ def _snapshot(case_id: int) -> dict[str, Any]:
             for e in case.events.order_by("seq")
         ],
         "documents": [
-            (d.kind, d.version, d.filename, d.content_type, d.size, d.sha256, d.step.template.code if d.step else None)
+            (
+                d.kind,
+                d.version,
+                d.filename,
+                d.content_type,
+                d.size,
+                d.sha256,
+                d.step.template.code if d.step else None,
+            )
             for d in case.documents.select_related("step__template").order_by("kind", "version")
         ],
     }
@@ -102,7 +138,11 @@ def test_api_filing_matches_the_web_filing_service(world: DemoWorld, scenario: s
     official, post = getattr(world, official_attr), getattr(world, post_attr)
     statement = "Nội dung đề nghị giống nhau ở cả hai đường nộp."
     payload: dict[str, Any] = {
-        "form": form, "official": official.pk, "position": post.pk, "grounds": grounds, "statement": statement,
+        "form": form,
+        "official": official.pk,
+        "position": post.pk,
+        "grounds": grounds,
+        "statement": statement,
     }
     if filed_on is not None:
         payload["filed_on"] = filed_on.isoformat()
@@ -120,8 +160,13 @@ def test_api_filing_matches_the_web_filing_service(world: DemoWorld, scenario: s
     workflow.perform(case_id=response.json()["id"], user=closer, action=close, reason="Để so sánh.")
 
     direct = services.file_case(
-        form=form, official=official, position=post, ground_codes=grounds, statement=statement,
-        by=world.users[filer], filed_on=filed_on,
+        form=form,
+        official=official,
+        position=post,
+        ground_codes=grounds,
+        statement=statement,
+        by=world.users[filer],
+        filed_on=filed_on,
     )
     assert _snapshot(direct.pk) == through_api
 
@@ -139,33 +184,53 @@ def test_api_filing_matches_the_clerks_web_filing_form(world: DemoWorld, client:
     statement = "Hai năm liên tiếp không hoàn thành nhiệm vụ."
     response = as_user(world, "clerk").post(
         f"{API}/cases/",
-        {"form": "dismissal", "official": world.official_same.pk, "position": world.post_same.pk,
-         "grounds": ["R377-D-4"], "statement": statement, "filed_on": filed_on.isoformat()},
+        {
+            "form": "dismissal",
+            "official": world.official_same.pk,
+            "position": world.post_same.pk,
+            "grounds": ["R377-D-4"],
+            "statement": statement,
+            "filed_on": filed_on.isoformat(),
+        },
         format="json",
     )
     assert response.status_code == 201
     through_api = _snapshot(response.json()["id"])
     _close(world, response.json()["id"], "clerk", "reject")
 
-    appointment = Appointment.objects.get(official=world.official_same, position=world.post_same, ended_on__isnull=True)
+    appointment = Appointment.objects.get(
+        official=world.official_same, position=world.post_same, ended_on__isnull=True
+    )
     client.force_login(world.users["clerk"])
     web = client.post(
         "/cases/new/",
-        {"form": "dismissal", "appointment": appointment.pk, "grounds": ["R377-D-4"], "statement": statement,
-         "filed_on": filed_on.strftime("%d/%m/%Y")},
+        {
+            "form": "dismissal",
+            "appointment": appointment.pk,
+            "grounds": ["R377-D-4"],
+            "statement": statement,
+            "filed_on": filed_on.strftime("%d/%m/%Y"),
+        },
     )
     assert web.status_code == 302, web.content[:2000]
     through_web = Case.objects.filter(official=world.official_same).order_by("-pk").first()
     assert _snapshot(through_web.pk) == through_api
 
 
-def test_api_filing_matches_the_officials_web_resignation_form(world: DemoWorld, client: Any) -> None:
+def test_api_filing_matches_the_officials_web_resignation_form(
+    world: DemoWorld, client: Any
+) -> None:
     statement = "Tôi xin từ chức vì lý do sức khỏe."
     response = as_user(world, "official").post(
         f"{API}/cases/",
-        {"form": "resignation", "official": world.official_self.pk, "position": world.post_superior.pk,
-         "grounds": ["R377-R-1"], "statement": statement,
-         "application": SimpleUploadedFile("don.pdf", PDF_BYTES, content_type="application/pdf")},
+        {
+            "form": "resignation",
+            "official": world.official_self.pk,
+            "position": world.post_superior.pk,
+            "grounds": ["R377-R-1"],
+            "statement": statement,
+            "application": SimpleUploadedFile("don.pdf", PDF_BYTES, content_type="application/pdf"),
+        },
         format="multipart",
     )
     assert response.status_code == 201
@@ -173,12 +238,17 @@ def test_api_filing_matches_the_officials_web_resignation_form(world: DemoWorld,
     assert [d[0] for d in through_api["documents"]] == ["application"]
     _close(world, response.json()["id"], "official", "withdraw")
 
-    appointment = Appointment.objects.get(official=world.official_self, position=world.post_superior)
+    appointment = Appointment.objects.get(
+        official=world.official_self, position=world.post_superior
+    )
     client.force_login(world.users["official"])
     web = client.post(
         f"/my-posts/{appointment.pk}/resign/",
-        {"grounds": ["R377-R-1"], "statement": statement,
-         "application": SimpleUploadedFile("don.pdf", PDF_BYTES, content_type="application/pdf")},
+        {
+            "grounds": ["R377-R-1"],
+            "statement": statement,
+            "application": SimpleUploadedFile("don.pdf", PDF_BYTES, content_type="application/pdf"),
+        },
     )
     assert web.status_code == 302, web.content[:2000]
     through_web = Case.objects.filter(official=world.official_self).order_by("-pk").first()

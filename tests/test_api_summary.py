@@ -23,7 +23,12 @@ def _generic(case: Case) -> dict[str, Any]:
 
 def _compare(pks: list[int]) -> set[tuple[str, bool, bool]]:
     cases = Case.objects.filter(pk__in=pks).select_related(
-        "official", "position", "regulation", "employing_unit", "deciding_unit", "current_step__template",
+        "official",
+        "position",
+        "regulation",
+        "employing_unit",
+        "deciding_unit",
+        "current_step__template",
         "current_step__actor_unit",
     )
     states = set()
@@ -36,16 +41,32 @@ def _compare(pks: list[int]) -> set[tuple[str, bool, bool]]:
     return states
 
 
-def test_the_summary_equals_the_generic_serializer_in_every_state(world: Any, file_case: Any) -> None:
+def test_the_summary_equals_the_generic_serializer_in_every_state(
+    world: Any, file_case: Any
+) -> None:
     at_exchange = file_case("dismissal")
-    overdue = file_case("dismissal", official=world.official_other, position=world.post_other, by="clerk_other",
-                        filed_on=datetime.date(2026, 1, 5), today=datetime.date(2026, 1, 5))
-    at_decision = pass_exchange(file_case("resignation", official=world.official_self, position=world.post_superior,
-                                          by="official"), world.users["clerk_commune"])
+    overdue = file_case(
+        "dismissal",
+        official=world.official_other,
+        position=world.post_other,
+        by="clerk_other",
+        filed_on=datetime.date(2026, 1, 5),
+        today=datetime.date(2026, 1, 5),
+    )
+    at_decision = pass_exchange(
+        file_case(
+            "resignation", official=world.official_self, position=world.post_superior, by="official"
+        ),
+        world.users["clerk_commune"],
+    )
     pks = [at_exchange.pk, overdue.pk, at_decision.pk]
     states = _compare(pks)
-    workflow.perform(case_id=at_decision.pk, user=world.users["official"], action=workflow.WITHDRAW,
-                     reason="Tôi rút đơn.")
+    workflow.perform(
+        case_id=at_decision.pk,
+        user=world.users["official"],
+        action=workflow.WITHDRAW,
+        reason="Tôi rút đơn.",
+    )
     states |= _compare(pks)
     # Open, overdue, and closed (no current step) were all compared.
     assert {s[1] for s in states} == {True, False} and any(s[2] for s in states)
@@ -63,13 +84,28 @@ def test_steps_and_inbox_items_equal_the_generic_serializer(world: Any, file_cas
     from cases.api.serializers.cases import InboxItemSerializer, StepSerializer, step_item
     from cases.models import CaseStep
 
-    overdue = file_case("dismissal", official=world.official_other, position=world.post_other, by="clerk_other",
-                        filed_on=datetime.date(2026, 1, 5), today=datetime.date(2026, 1, 5))
+    overdue = file_case(
+        "dismissal",
+        official=world.official_other,
+        position=world.post_other,
+        by="clerk_other",
+        filed_on=datetime.date(2026, 1, 5),
+        today=datetime.date(2026, 1, 5),
+    )
     decided = pass_exchange(file_case("dismissal"), world.users["clerk"])
-    steps = list(CaseStep.objects.filter(case__in=[overdue, decided]).select_related(
-        "template", "actor_unit", "case__official", "case__position", "case__regulation", "case__employing_unit",
-        "case__deciding_unit", "case__current_step__template", "case__current_step__actor_unit",
-    ))
+    steps = list(
+        CaseStep.objects.filter(case__in=[overdue, decided]).select_related(
+            "template",
+            "actor_unit",
+            "case__official",
+            "case__position",
+            "case__regulation",
+            "case__employing_unit",
+            "case__deciding_unit",
+            "case__current_step__template",
+            "case__current_step__actor_unit",
+        )
+    )
     kinds = set()
     for step in steps:
         kinds.add((step.status, step.completed_at is not None, step.is_overdue))
@@ -78,6 +114,13 @@ def test_steps_and_inbox_items_equal_the_generic_serializer(world: Any, file_cas
                 generic = dict(super(StepSerializer, StepSerializer(step)).to_representation(step))
                 assert step_item(step) == generic == StepSerializer(step).data, (step.pk, language)
                 item = InboxItemSerializer(step)
-                assert item.data == dict(super(StepSerializer, item).to_representation(step)), (step.pk, language)
+                assert item.data == dict(super(StepSerializer, item).to_representation(step)), (
+                    step.pk,
+                    language,
+                )
     # Active, completed (with its time and author) and overdue steps were all compared.
-    assert any(k[1] for k in kinds) and any(k[2] for k in kinds) and any(k[0] == "active" for k in kinds)
+    assert (
+        any(k[1] for k in kinds)
+        and any(k[2] for k in kinds)
+        and any(k[0] == "active" for k in kinds)
+    )

@@ -56,7 +56,9 @@ def _behind_the_triggers_back(sql: str, params: list[object]) -> None:
 
 def test_verify_audit_finds_an_altered_event(case) -> None:  # type: ignore[no-untyped-def]
     target = case.events.get(seq=3)
-    _behind_the_triggers_back("UPDATE cases_caseevent SET reason = %s WHERE id = %s", ["đã bị sửa", target.pk])
+    _behind_the_triggers_back(
+        "UPDATE cases_caseevent SET reason = %s WHERE id = %s", ["đã bị sửa", target.pk]
+    )
     check = verify_case_chain(case.pk)
     assert not check.valid and check.first_broken_event == target.pk
     with pytest.raises(CommandError) as info:
@@ -64,11 +66,26 @@ def test_verify_audit_finds_an_altered_event(case) -> None:  # type: ignore[no-u
     assert "1 of 1" in str(info.value)
 
 
-def test_verify_audit_finds_a_deleted_event_in_the_middle_and_at_the_end(case, file_case, world) -> None:  # type: ignore[no-untyped-def]
-    other = pass_exchange(file_case("dismissal", official=world.official_self, position=world.post_superior, by="clerk_commune"),
-                          world.users["clerk_commune"], members=5, votes_for=3)
-    _behind_the_triggers_back("DELETE FROM cases_caseevent WHERE id = %s", [case.events.get(seq=3).pk])
-    _behind_the_triggers_back("DELETE FROM cases_caseevent WHERE id = %s", [other.events.get(seq=4).pk])
+def test_verify_audit_finds_a_deleted_event_in_the_middle_and_at_the_end(
+    case, file_case, world
+) -> None:  # type: ignore[no-untyped-def]
+    other = pass_exchange(
+        file_case(
+            "dismissal",
+            official=world.official_self,
+            position=world.post_superior,
+            by="clerk_commune",
+        ),
+        world.users["clerk_commune"],
+        members=5,
+        votes_for=3,
+    )
+    _behind_the_triggers_back(
+        "DELETE FROM cases_caseevent WHERE id = %s", [case.events.get(seq=3).pk]
+    )
+    _behind_the_triggers_back(
+        "DELETE FROM cases_caseevent WHERE id = %s", [other.events.get(seq=4).pk]
+    )
     broken = {c.case_id: c for c in verify_all_chains()}
     assert set(broken) == {case.pk, other.pk}
     assert broken[case.pk].first_broken_event == case.events.get(seq=4).pk

@@ -26,8 +26,19 @@ def _database_url_for_copy(tmp_path: Path) -> str:
         name = f"{connection.settings_dict['NAME']}_restore"
         base = {k: v for k, v in os.environ.items()}
         for cmd in (["dropdb", "--if-exists"], ["createdb"]):
-            subprocess.run([*cmd, "-h", connection.settings_dict["HOST"] or "127.0.0.1", "-U",
-                            connection.settings_dict["USER"] or "postgres", name], check=True, env=base, capture_output=True)
+            subprocess.run(
+                [
+                    *cmd,
+                    "-h",
+                    connection.settings_dict["HOST"] or "127.0.0.1",
+                    "-U",
+                    connection.settings_dict["USER"] or "postgres",
+                    name,
+                ],
+                check=True,
+                env=base,
+                capture_output=True,
+            )
         user = connection.settings_dict["USER"] or "postgres"
         return f"postgres://{user}@{connection.settings_dict['HOST'] or '127.0.0.1'}:{connection.settings_dict['PORT'] or 5432}/{name}"
     return f"sqlite:///{tmp_path / 'restored.sqlite3'}"
@@ -38,8 +49,14 @@ def test_backup_and_restore_round_trip_keeps_the_audit_chains(tmp_path: Path) ->
     if not CatalogVersion.objects.filter(is_current=True).exists():
         load_catalog()
     world = build_demo_world(password="cadre-demo")
-    case = services.file_case(form="dismissal", official=world.official_same, position=world.post_same,
-                              ground_codes=["R377-D-4"], statement="Sao lưu", by=world.users["clerk"])
+    case = services.file_case(
+        form="dismissal",
+        official=world.official_same,
+        position=world.post_same,
+        ground_codes=["R377-D-4"],
+        statement="Sao lưu",
+        by=world.users["clerk"],
+    )
     pass_exchange(case, world.users["clerk"])
     events = CaseEvent.objects.count()
     dump = backup(tmp_path / "backup.dump")
@@ -48,21 +65,45 @@ def test_backup_and_restore_round_trip_keeps_the_audit_chains(tmp_path: Path) ->
     target = _database_url_for_copy(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["DATABASE_URL"] = target
-    restored = subprocess.run([sys.executable, "manage.py", "restore", str(dump)], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=600)
+    restored = subprocess.run(
+        [sys.executable, "manage.py", "restore", str(dump)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert "All 1 audit chains hold" in restored.stdout
     count = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         "from cases.models import CaseEvent, Case; print(CaseEvent.objects.count(), Case.objects.count())"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from cases.models import CaseEvent, Case; print(CaseEvent.objects.count(), Case.objects.count())",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert count.stdout.split()[-2:] == [str(events), str(Case.objects.count())]
     # The restored database still refuses to rewrite history.
     tamper = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         "from cases.models import CaseEvent\ntry:\n    CaseEvent.objects.update(reason='x')\n    print('CHANGED')\nexcept Exception as e:\n    print('REFUSED')"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from cases.models import CaseEvent\ntry:\n    CaseEvent.objects.update(reason='x')\n    print('CHANGED')\nexcept Exception as e:\n    print('REFUSED')",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert "REFUSED" in tamper.stdout
     assert Case.objects.filter(pk=case.pk).exists()

@@ -85,7 +85,9 @@ def sweep_locale(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sources.append(str(LOCALE / "vi" / "LC_MESSAGES" / "django.po"))
     merged = target / "merged.po"
     subprocess.run([msgcat, "--use-first", "-o", str(merged), *sources], check=True)
-    subprocess.run([msgfmt, "--check-format", "-o", str(out / "django.mo"), str(merged)], check=True)
+    subprocess.run(
+        [msgfmt, "--check-format", "-o", str(out / "django.mo"), str(merged)], check=True
+    )
     return target
 
 
@@ -130,7 +132,11 @@ def bad_values(f: Field, *, json: bool) -> list[tuple[str, Any]]:
         # escaped in the re-shown form. A code (user name, authenticator code) is refused.
         out.append(("script", SCRIPT) if f.kind == "code" else ("script_echoed", SCRIPT_ECHO))
         if json:
-            out += [("wrong_type_list", ["a"]), ("wrong_type_object", {"a": 1}), ("wrong_type_bool", True)]
+            out += [
+                ("wrong_type_list", ["a"]),
+                ("wrong_type_object", {"a": 1}),
+                ("wrong_type_bool", True),
+            ]
     elif f.kind in ("int", "id"):
         out += [
             ("wrong_type_text", "abc"),
@@ -143,8 +149,12 @@ def bad_values(f: Field, *, json: bool) -> list[tuple[str, Any]]:
         if f.kind == "id":
             out.append(("zero", "0"))
         if json:
-            out += [("wrong_type_bool", True), ("wrong_type_list", [1]), ("wrong_type_object", {"a": 1}),
-                    ("beyond_64_bit_number", 10**30)]
+            out += [
+                ("wrong_type_bool", True),
+                ("wrong_type_list", [1]),
+                ("wrong_type_object", {"a": 1}),
+                ("beyond_64_bit_number", 10**30),
+            ]
     elif f.kind == "date":
         out += [
             ("malformed_date_31_02_2026", "31/02/2026"),
@@ -157,11 +167,20 @@ def bad_values(f: Field, *, json: bool) -> list[tuple[str, Any]]:
             ("script", SCRIPT),
         ]
         if json:
-            out += [("wrong_type_number", 20260101), ("wrong_type_bool", True), ("wrong_type_list", ["2026-01-01"])]
+            out += [
+                ("wrong_type_number", 20260101),
+                ("wrong_type_bool", True),
+                ("wrong_type_list", ["2026-01-01"]),
+            ]
     elif f.kind == "choice":
         out += [("unknown", "nope"), ("overlong", "x" * 10_000), ("script", SCRIPT)]
         if json:
-            out += [("wrong_type_number", 1), ("wrong_type_bool", True), ("wrong_type_list", []), ("wrong_type_object", {})]
+            out += [
+                ("wrong_type_number", 1),
+                ("wrong_type_bool", True),
+                ("wrong_type_list", []),
+                ("wrong_type_object", {}),
+            ]
     elif f.kind == "bool":
         out += [("unknown", "maybe"), ("script", SCRIPT), ("overlong", "x" * 10_000)]
         if json:
@@ -177,14 +196,34 @@ def bad_values(f: Field, *, json: bool) -> list[tuple[str, Any]]:
             ("script", [SCRIPT]),
         ]
         if json:
-            out += [("wrong_type_text", "R377-D-4"), ("wrong_type_object", {"a": 1}), ("wrong_type_nested", [["R377-D-4"]]),
-                    ("null_item", [None])]
+            out += [
+                ("wrong_type_text", "R377-D-4"),
+                ("wrong_type_object", {"a": 1}),
+                ("wrong_type_nested", [["R377-D-4"]]),
+                ("null_item", [None]),
+            ]
     elif f.kind == "file":
         out += [
-            ("empty_file", lambda: SimpleUploadedFile("empty.pdf", b"", content_type="application/pdf")),
-            ("script_as_pdf", lambda: SimpleUploadedFile("x.pdf", SCRIPT.encode(), content_type="application/pdf")),
-            ("html_file", lambda: SimpleUploadedFile(f"{SCRIPT}.html", f"<html>{SCRIPT}</html>".encode(), content_type="text/html")),
-            ("text_file", lambda: SimpleUploadedFile("notes.txt", b"x" * 10_000, content_type="text/plain")),
+            (
+                "empty_file",
+                lambda: SimpleUploadedFile("empty.pdf", b"", content_type="application/pdf"),
+            ),
+            (
+                "script_as_pdf",
+                lambda: SimpleUploadedFile(
+                    "x.pdf", SCRIPT.encode(), content_type="application/pdf"
+                ),
+            ),
+            (
+                "html_file",
+                lambda: SimpleUploadedFile(
+                    f"{SCRIPT}.html", f"<html>{SCRIPT}</html>".encode(), content_type="text/html"
+                ),
+            ),
+            (
+                "text_file",
+                lambda: SimpleUploadedFile("notes.txt", b"x" * 10_000, content_type="text/plain"),
+            ),
         ]
         if f.required:
             out.insert(0, ("missing", MISSING))
@@ -194,11 +233,32 @@ def bad_values(f: Field, *, json: bool) -> list[tuple[str, Any]]:
         out += [
             ("missing", MISSING),
             ("empty_file", lambda: SimpleUploadedFile("empty.csv", b"", content_type="text/csv")),
-            ("binary", lambda: SimpleUploadedFile("x.csv", PDF_BYTES + b"\xff\xfe\x00", content_type="text/csv")),
-            ("script", lambda: SimpleUploadedFile(f"{SCRIPT}.csv", SCRIPT.encode(), content_type="text/csv")),
-            ("header_only", lambda: SimpleUploadedFile("h.csv", IMPORT_HEADER.encode(), content_type="text/csv")),
-            ("wrong_columns", lambda: SimpleUploadedFile("w.csv", b"a,b,c\n1,2,3\n", content_type="text/csv")),
-            ("overlong_line", lambda: SimpleUploadedFile("o.csv", b"x" * 200_000, content_type="text/csv")),
+            (
+                "binary",
+                lambda: SimpleUploadedFile(
+                    "x.csv", PDF_BYTES + b"\xff\xfe\x00", content_type="text/csv"
+                ),
+            ),
+            (
+                "script",
+                lambda: SimpleUploadedFile(
+                    f"{SCRIPT}.csv", SCRIPT.encode(), content_type="text/csv"
+                ),
+            ),
+            (
+                "header_only",
+                lambda: SimpleUploadedFile(
+                    "h.csv", IMPORT_HEADER.encode(), content_type="text/csv"
+                ),
+            ),
+            (
+                "wrong_columns",
+                lambda: SimpleUploadedFile("w.csv", b"a,b,c\n1,2,3\n", content_type="text/csv"),
+            ),
+            (
+                "overlong_line",
+                lambda: SimpleUploadedFile("o.csv", b"x" * 200_000, content_type="text/csv"),
+            ),
         ]
     else:  # pragma: no cover - a typo in the tables
         raise AssertionError(f"unknown kind {f.kind}")
@@ -303,10 +363,19 @@ def at_exchange(env: Env) -> Case:
 def exchange_done(env: Env) -> Case:
     case = env.file_case("dismissal")
     clerk = env.user("clerk")
-    workflow.perform(case_id=case.pk, user=clerk, action=workflow.RECORD_TALK, upload=pdf(),
-                     data={"held_on": today().isoformat(), "summary": "Đã trao đổi."})
-    workflow.perform(case_id=case.pk, user=clerk, action=workflow.RECORD_VOTE,
-                     data={"members": 9, "present": 9, "votes_for": 7, "votes_against": 2})
+    workflow.perform(
+        case_id=case.pk,
+        user=clerk,
+        action=workflow.RECORD_TALK,
+        upload=pdf(),
+        data={"held_on": today().isoformat(), "summary": "Đã trao đổi."},
+    )
+    workflow.perform(
+        case_id=case.pk,
+        user=clerk,
+        action=workflow.RECORD_VOTE,
+        data={"members": 9, "present": 9, "votes_for": 7, "votes_against": 2},
+    )
     return Case.objects.get(pk=case.pk)
 
 
@@ -323,11 +392,18 @@ def at_implementation(env: Env) -> Case:
 
 
 def own_resignation(env: Env) -> Case:
-    return env.file_case("resignation", official=env.world.official_self, position=env.world.post_superior, by="official")
+    return env.file_case(
+        "resignation",
+        official=env.world.official_self,
+        position=env.world.post_superior,
+        by="official",
+    )
 
 
 def second_clerk(env: Env) -> Any:
-    user = get_user_model().objects.create_user("clerk2", password=PASSWORD, first_name="Lê", last_name="Hai")
+    user = get_user_model().objects.create_user(
+        "clerk2", password=PASSWORD, first_name="Lê", last_name="Hai"
+    )
     Membership.objects.create(user=user, unit=env.world.province, role=Role.CLERK)
     return user
 
@@ -342,36 +418,76 @@ def case_form(response: Any) -> Any:
 
 
 # How each engine action is reached: the case at the right step, who acts, a valid body.
-ACTIONS: dict[str, tuple[Callable[[Env], Case], str, Callable[[Env, Case], dict[str, Any]], tuple[Field, ...]]] = {
+ACTIONS: dict[
+    str, tuple[Callable[[Env], Case], str, Callable[[Env, Case], dict[str, Any]], tuple[Field, ...]]
+] = {
     workflow.ATTACH_DOCUMENT: (
-        at_exchange, "clerk", lambda env, case: {"kind": "evidence", "file": pdf()},
+        at_exchange,
+        "clerk",
+        lambda env, case: {"kind": "evidence", "file": pdf()},
         (Field("kind", "choice"), Field("file", "file")),
     ),
     workflow.RECORD_TALK: (
-        at_exchange, "clerk", lambda env, case: {"held_on": today().isoformat(), "summary": "Đã trao đổi.", "file": pdf()},
+        at_exchange,
+        "clerk",
+        lambda env, case: {
+            "held_on": today().isoformat(),
+            "summary": "Đã trao đổi.",
+            "file": pdf(),
+        },
         (Field("held_on", "date"), text("summary", 10_000), Field("file", "file", required=False)),
     ),
     workflow.RECORD_VOTE: (
-        at_exchange, "clerk", lambda env, case: {"members": 9, "present": 8, "votes_for": 6, "votes_against": 2},
-        (Field("members", "int"), Field("present", "int"), Field("votes_for", "int"), Field("votes_against", "int")),
+        at_exchange,
+        "clerk",
+        lambda env, case: {"members": 9, "present": 8, "votes_for": 6, "votes_against": 2},
+        (
+            Field("members", "int"),
+            Field("present", "int"),
+            Field("votes_for", "int"),
+            Field("votes_against", "int"),
+        ),
     ),
     workflow.COMPLETE_STEP: (exchange_done, "clerk", lambda env, case: {}, ()),
     workflow.APPROVE: (
-        at_decision, "authority",
-        lambda env, case: {"effective_on": today().isoformat(), "signer_post": "PHÓ CHỦ TỊCH", "reason": "Ghi chú."},
-        (Field("effective_on", "date", required=False), text("signer_post", 120, required=False),
-         text("reason", 4000, required=False)),
+        at_decision,
+        "authority",
+        lambda env, case: {
+            "effective_on": today().isoformat(),
+            "signer_post": "PHÓ CHỦ TỊCH",
+            "reason": "Ghi chú.",
+        },
+        (
+            Field("effective_on", "date", required=False),
+            text("signer_post", 120, required=False),
+            text("reason", 4000, required=False),
+        ),
     ),
-    workflow.REJECT: (at_exchange, "clerk", lambda env, case: {"reason": "Chưa đủ căn cứ."}, (text("reason", 4000),)),
+    workflow.REJECT: (
+        at_exchange,
+        "clerk",
+        lambda env, case: {"reason": "Chưa đủ căn cứ."},
+        (text("reason", 4000),),
+    ),
     workflow.EXTEND_DEADLINE: (
-        at_decision, "clerk",
-        lambda env, case: {"extend_to": case.current_step.ceiling_on.isoformat(), "reason": "Chờ ý kiến."},
+        at_decision,
+        "clerk",
+        lambda env, case: {
+            "extend_to": case.current_step.ceiling_on.isoformat(),
+            "reason": "Chờ ý kiến.",
+        },
         (Field("extend_to", "date"), text("reason", 4000)),
     ),
-    workflow.WITHDRAW: (own_resignation, "official", lambda env, case: {"reason": "Tôi đổi ý."}, (text("reason", 4000),)),
+    workflow.WITHDRAW: (
+        own_resignation,
+        "official",
+        lambda env, case: {"reason": "Tôi đổi ý."},
+        (text("reason", 4000),),
+    ),
     workflow.COMPLETE_IMPLEMENTATION: (at_implementation, "clerk", lambda env, case: {}, ()),
     workflow.REASSIGN: (
-        at_exchange, "clerk",
+        at_exchange,
+        "clerk",
         lambda env, case: {"assignee": second_clerk(env).pk, "reason": "Cân đối công việc."},
         (Field("assignee", "id"), text("reason", 4000)),
     ),
@@ -388,12 +504,20 @@ def web_action(action: str) -> Surface:
         return Target(
             client=web_client(username),
             url=reverse("case_action", args=[case.pk, action]),
-            body=lambda: {"step_id": step, **{k: (pdf() if k == "file" else v) for k, v in values.items()}},
+            body=lambda: {
+                "step_id": step,
+                **{k: (pdf() if k == "file" else v) for k, v in values.items()},
+            },
             prefix=f"{action}-",
             form_of=case_form,
         )
 
-    return Surface(f"web_action_{action}", setup, (*fields, Field("step_id", "int", required=False)), urls=("case_action",))
+    return Surface(
+        f"web_action_{action}",
+        setup,
+        (*fields, Field("step_id", "int", required=False)),
+        urls=("case_action",),
+    )
 
 
 def api_action(action: str) -> Surface:
@@ -407,47 +531,77 @@ def api_action(action: str) -> Surface:
         return Target(
             client=api(env.user(username)),
             url=f"/api/v1/cases/{case.pk}/actions/",
-            body=lambda: {"action": action, "step": step, **{k: (pdf() if k == "file" else v) for k, v in values.items()}},
+            body=lambda: {
+                "action": action,
+                "step": step,
+                **{k: (pdf() if k == "file" else v) for k, v in values.items()},
+            },
             fmt="multipart" if multipart else "json",
         )
 
     extra = (Field("step", "int", required=False),)
     if action == workflow.REJECT:
         extra += (Field("action", "choice"),)
-    return Surface(f"api_action_{action}", setup, (*fields, *extra), web=False, urls=("api:case-actions",),
-                   success=(200,))
+    return Surface(
+        f"api_action_{action}",
+        setup,
+        (*fields, *extra),
+        web=False,
+        urls=("api:case-actions",),
+        success=(200,),
+    )
 
 
 # --- web forms -----------------------------------------------------------------------
 
 
 def login_setup(env: Env) -> Target:
-    return Target(Client(HTTP_ACCEPT_LANGUAGE="vi"), reverse("login"), lambda: {"username": "clerk", "password": PASSWORD})
+    return Target(
+        Client(HTTP_ACCEPT_LANGUAGE="vi"),
+        reverse("login"),
+        lambda: {"username": "clerk", "password": PASSWORD},
+    )
 
 
 def second_factor_setup(env: Env) -> Target:
     user = env.user("authority")
     client = web_client("authority")
     device = device_for(user)  # the page's first visit creates it; a bad code creates nothing more
-    return Target(client, reverse("second_factor"), lambda: {"code": pyotp.TOTP(device.secret).now()})
+    return Target(
+        client, reverse("second_factor"), lambda: {"code": pyotp.TOTP(device.secret).now()}
+    )
 
 
 def file_case_setup(env: Env) -> Target:
-    appointment = Appointment.objects.get(official=env.world.official_same, position=env.world.post_same)
+    appointment = Appointment.objects.get(
+        official=env.world.official_same, position=env.world.post_same
+    )
     return Target(
         web_client("clerk"),
         reverse("case_new"),
-        lambda: {"form": "dismissal", "appointment": appointment.pk, "grounds": ["R377-D-4"],
-                 "statement": "Đề nghị xem xét.", "filed_on": today().isoformat(), "document": pdf()},
+        lambda: {
+            "form": "dismissal",
+            "appointment": appointment.pk,
+            "grounds": ["R377-D-4"],
+            "statement": "Đề nghị xem xét.",
+            "filed_on": today().isoformat(),
+            "document": pdf(),
+        },
     )
 
 
 def resignation_setup(env: Env) -> Target:
-    appointment = Appointment.objects.get(official=env.world.official_self, position=env.world.post_superior)
+    appointment = Appointment.objects.get(
+        official=env.world.official_self, position=env.world.post_superior
+    )
     return Target(
         web_client("official"),
         reverse("resignation_new", args=[appointment.pk]),
-        lambda: {"grounds": ["R377-R-1"], "statement": "Tôi xin thôi giữ chức vụ.", "application": pdf("don.pdf")},
+        lambda: {
+            "grounds": ["R377-R-1"],
+            "statement": "Tôi xin thôi giữ chức vụ.",
+            "application": pdf("don.pdf"),
+        },
     )
 
 
@@ -455,35 +609,75 @@ def delegation_setup(env: Env) -> Target:
     return Target(
         web_client("authority"),
         reverse("delegations"),
-        lambda: {"unit": env.world.province.pk, "deputy": env.user("clerk").pk, "valid_from": today().isoformat(),
-                 "valid_to": (today() + datetime.timedelta(days=7)).isoformat(), "reason": "Đi công tác."},
+        lambda: {
+            "unit": env.world.province.pk,
+            "deputy": env.user("clerk").pk,
+            "valid_from": today().isoformat(),
+            "valid_to": (today() + datetime.timedelta(days=7)).isoformat(),
+            "reason": "Đi công tác.",
+        },
     )
 
 
 def import_page_setup(env: Env) -> Target:
     content = (IMPORT_HEADER + import_row()).encode()
     return Target(
-        web_client("clerk"), reverse("import_cases"),
+        web_client("clerk"),
+        reverse("import_cases"),
         lambda: {"file": SimpleUploadedFile("lich-su.csv", content, content_type="text/csv")},
     )
 
 
 WEB: list[Surface] = [
-    Surface("web_login", login_setup, (text("username", 150), text("password", 4096)), names_field=False,
-            also_written=frozenset({"cases.SignInThrottle"}), urls=("login",)),
-    Surface("web_second_factor", second_factor_setup, (Field("code", "code", max_length=10),), urls=("second_factor",)),
-    Surface("web_file_case", file_case_setup, (
-        Field("form", "choice"), Field("appointment", "id"), Field("grounds", "list"),
-        text("statement", 20_000, required=False), Field("filed_on", "date", required=False),
-        Field("document", "file", required=False),
-    ), urls=("case_new",)),
-    Surface("web_resignation", resignation_setup, (
-        Field("grounds", "list"), text("statement", 20_000), Field("application", "file"),
-    ), urls=("resignation_new",)),
-    Surface("web_delegation", delegation_setup, (
-        Field("unit", "id"), Field("deputy", "id"), Field("valid_from", "date"), Field("valid_to", "date"),
-        text("reason", 4000),
-    ), urls=("delegations",)),
+    Surface(
+        "web_login",
+        login_setup,
+        (text("username", 150), text("password", 4096)),
+        names_field=False,
+        also_written=frozenset({"cases.SignInThrottle"}),
+        urls=("login",),
+    ),
+    Surface(
+        "web_second_factor",
+        second_factor_setup,
+        (Field("code", "code", max_length=10),),
+        urls=("second_factor",),
+    ),
+    Surface(
+        "web_file_case",
+        file_case_setup,
+        (
+            Field("form", "choice"),
+            Field("appointment", "id"),
+            Field("grounds", "list"),
+            text("statement", 20_000, required=False),
+            Field("filed_on", "date", required=False),
+            Field("document", "file", required=False),
+        ),
+        urls=("case_new",),
+    ),
+    Surface(
+        "web_resignation",
+        resignation_setup,
+        (
+            Field("grounds", "list"),
+            text("statement", 20_000),
+            Field("application", "file"),
+        ),
+        urls=("resignation_new",),
+    ),
+    Surface(
+        "web_delegation",
+        delegation_setup,
+        (
+            Field("unit", "id"),
+            Field("deputy", "id"),
+            Field("valid_from", "date"),
+            Field("valid_to", "date"),
+            text("reason", 4000),
+        ),
+        urls=("delegations",),
+    ),
     Surface("web_import", import_page_setup, (Field("file", "csv"),), urls=("import_cases",)),
     *(web_action(name) for name in workflow.SPECS),
 ]
@@ -497,15 +691,27 @@ WEB_NO_INPUT = {"logout", "notification_read", "notifications_read_all"}
 
 def token_setup(env: Env) -> Target:
     client = APIClient(HTTP_ACCEPT_LANGUAGE="vi")
-    return Target(client, "/api/v1/auth/token/", lambda: {"username": "clerk", "password": PASSWORD}, fmt="json")
+    return Target(
+        client,
+        "/api/v1/auth/token/",
+        lambda: {"username": "clerk", "password": PASSWORD},
+        fmt="json",
+    )
 
 
 def case_json_setup(env: Env) -> Target:
     world = env.world
     return Target(
-        api(env.user("clerk")), "/api/v1/cases/",
-        lambda: {"form": "dismissal", "official": world.official_same.pk, "position": world.post_same.pk,
-                 "grounds": ["R377-D-4"], "statement": "Đề nghị.", "filed_on": today().isoformat()},
+        api(env.user("clerk")),
+        "/api/v1/cases/",
+        lambda: {
+            "form": "dismissal",
+            "official": world.official_same.pk,
+            "position": world.post_same.pk,
+            "grounds": ["R377-D-4"],
+            "statement": "Đề nghị.",
+            "filed_on": today().isoformat(),
+        },
         fmt="json",
     )
 
@@ -513,135 +719,295 @@ def case_json_setup(env: Env) -> Target:
 def case_multipart_setup(env: Env) -> Target:
     world = env.world
     return Target(
-        api(env.user("clerk")), "/api/v1/cases/",
-        lambda: {"form": "resignation", "official": world.official_same.pk, "position": world.post_same.pk,
-                 "grounds": ["R377-R-1"], "statement": "Đơn xin thôi.", "application": pdf("don.pdf")},
+        api(env.user("clerk")),
+        "/api/v1/cases/",
+        lambda: {
+            "form": "resignation",
+            "official": world.official_same.pk,
+            "position": world.post_same.pk,
+            "grounds": ["R377-R-1"],
+            "statement": "Đơn xin thôi.",
+            "application": pdf("don.pdf"),
+        },
     )
 
 
 def documents_setup(env: Env) -> Target:
     case = at_exchange(env)
     return Target(
-        api(env.user("clerk")), f"/api/v1/cases/{case.pk}/documents/",
-        lambda: {"kind": "evidence", "file": pdf(), "reason": "Bổ sung.", "step": case.current_step_id},
+        api(env.user("clerk")),
+        f"/api/v1/cases/{case.pk}/documents/",
+        lambda: {
+            "kind": "evidence",
+            "file": pdf(),
+            "reason": "Bổ sung.",
+            "step": case.current_step_id,
+        },
     )
 
 
 def unit_create_setup(env: Env) -> Target:
     return Target(
-        api(env.user("admin")), "/api/v1/org-units/",
-        lambda: {"code": "UBND-LC-MOI", "name": "Ủy ban nhân dân xã Mới", "kind": "state", "level": "commune",
-                 "parent": env.world.province.pk, "valid_from": "2025-07-01", "members_count": 5},
+        api(env.user("admin")),
+        "/api/v1/org-units/",
+        lambda: {
+            "code": "UBND-LC-MOI",
+            "name": "Ủy ban nhân dân xã Mới",
+            "kind": "state",
+            "level": "commune",
+            "parent": env.world.province.pk,
+            "valid_from": "2025-07-01",
+            "members_count": 5,
+        },
         fmt="json",
     )
 
 
 def unit_update_setup(env: Env) -> Target:
     return Target(
-        api(env.user("admin")), f"/api/v1/org-units/{env.world.district.pk}/",
-        lambda: {"name": "Ủy ban nhân dân huyện Bảo Thắng", "valid_to": "2025-06-30", "members_count": 6,
-                 "successor": env.world.commune.pk},
-        method="patch", fmt="json",
+        api(env.user("admin")),
+        f"/api/v1/org-units/{env.world.district.pk}/",
+        lambda: {
+            "name": "Ủy ban nhân dân huyện Bảo Thắng",
+            "valid_to": "2025-06-30",
+            "members_count": 6,
+            "successor": env.world.commune.pk,
+        },
+        method="patch",
+        fmt="json",
     )
 
 
 def position_create_setup(env: Env) -> Target:
     return Target(
-        api(env.user("clerk")), "/api/v1/positions/",
-        lambda: {"title": "Phó Giám đốc Sở", "unit": env.world.province.pk,
-                 "appointing_unit": env.world.province.pk, "is_leadership": True},
+        api(env.user("clerk")),
+        "/api/v1/positions/",
+        lambda: {
+            "title": "Phó Giám đốc Sở",
+            "unit": env.world.province.pk,
+            "appointing_unit": env.world.province.pk,
+            "is_leadership": True,
+        },
         fmt="json",
     )
 
 
 def position_update_setup(env: Env) -> Target:
     return Target(
-        api(env.user("clerk")), f"/api/v1/positions/{env.world.post_same.pk}/",
-        lambda: {"title": "Chánh Văn phòng", "unit": env.world.province.pk,
-                 "appointing_unit": env.world.province.pk, "is_leadership": False},
-        method="patch", fmt="json",
+        api(env.user("clerk")),
+        f"/api/v1/positions/{env.world.post_same.pk}/",
+        lambda: {
+            "title": "Chánh Văn phòng",
+            "unit": env.world.province.pk,
+            "appointing_unit": env.world.province.pk,
+            "is_leadership": False,
+        },
+        method="patch",
+        fmt="json",
     )
 
 
 def official_create_setup(env: Env) -> Target:
     from cases.models import Position
 
-    vacant = Position.objects.create(title="Phó Chánh Văn phòng", unit=env.world.province,
-                                     appointing_unit=env.world.province)
+    vacant = Position.objects.create(
+        title="Phó Chánh Văn phòng", unit=env.world.province, appointing_unit=env.world.province
+    )
     return Target(
-        api(env.user("clerk")), "/api/v1/officials/",
-        lambda: {"full_name": "Lý Văn Mới", "honorific": "ông", "personnel_number": "LC-0099",
-                 "date_of_birth": "1975-05-05", "position": vacant.pk, "term_start": "2025-08-01",
-                 "term_end": "2030-07-31"},
+        api(env.user("clerk")),
+        "/api/v1/officials/",
+        lambda: {
+            "full_name": "Lý Văn Mới",
+            "honorific": "ông",
+            "personnel_number": "LC-0099",
+            "date_of_birth": "1975-05-05",
+            "position": vacant.pk,
+            "term_start": "2025-08-01",
+            "term_end": "2030-07-31",
+        },
         fmt="json",
     )
 
 
 def official_update_setup(env: Env) -> Target:
     return Target(
-        api(env.user("clerk")), f"/api/v1/officials/{env.world.official_same.pk}/",
-        lambda: {"full_name": "Trần Văn Đức", "honorific": "ông", "personnel_number": "LC-0002",
-                 "date_of_birth": "1970-01-01"},
-        method="patch", fmt="json",
+        api(env.user("clerk")),
+        f"/api/v1/officials/{env.world.official_same.pk}/",
+        lambda: {
+            "full_name": "Trần Văn Đức",
+            "honorific": "ông",
+            "personnel_number": "LC-0002",
+            "date_of_birth": "1970-01-01",
+        },
+        method="patch",
+        fmt="json",
     )
 
 
 def import_api_setup(env: Env) -> Target:
     content = (IMPORT_HEADER + import_row()).encode()
     return Target(
-        api(env.user("clerk")), "/api/v1/imports/cases/",
+        api(env.user("clerk")),
+        "/api/v1/imports/cases/",
         lambda: {"file": SimpleUploadedFile("lich-su.csv", content, content_type="text/csv")},
     )
 
 
 UNIT_FIELDS = (
-    Field("code", "code", max_length=40), text("name", 200), Field("kind", "choice"), Field("level", "choice"),
-    Field("valid_from", "date", required=False), Field("valid_to", "date", required=False),
-    text("place", 80, required=False), text("symbol", 20, required=False), text("superior_name", 200, required=False),
-    text("collective_name", 120, required=False), text("head_title", 80, required=False),
+    Field("code", "code", max_length=40),
+    text("name", 200),
+    Field("kind", "choice"),
+    Field("level", "choice"),
+    Field("valid_from", "date", required=False),
+    Field("valid_to", "date", required=False),
+    text("place", 80, required=False),
+    text("symbol", 20, required=False),
+    text("superior_name", 200, required=False),
+    text("collective_name", 120, required=False),
+    text("head_title", 80, required=False),
     Field("members_count", "int", required=False),
 )
 
 API: list[Surface] = [
-    Surface("api_token", token_setup, (text("username", 150), text("password", 4096), Field("otp", "code", False, 12)),
-            web=False, names_field=False, also_written=frozenset({"cases.SignInThrottle"}), urls=("api:token",),
-            success=(200,)),
-    Surface("api_case_file_json", case_json_setup, (
-        Field("form", "choice"), Field("official", "id"), Field("position", "id"), Field("grounds", "list"),
-        text("statement", 20_000, required=False), Field("filed_on", "date", required=False),
-        Field("application", "file", required=False),
-    ), web=False, urls=("api:cases",), success=(201,)),
-    Surface("api_case_file_multipart", case_multipart_setup, (
-        Field("form", "choice"), Field("official", "id"), Field("position", "id"), Field("grounds", "list"),
-        text("statement", 20_000, required=False), Field("application", "file", required=False),
-    ), web=False, urls=("api:cases",), success=(201,)),
-    Surface("api_documents", documents_setup, (
-        Field("kind", "choice"), Field("file", "file"), text("reason", 4000, required=False),
-        Field("step", "int", required=False),
-    ), web=False, urls=("api:case-documents",), success=(201,)),
-    Surface("api_org_unit_create", unit_create_setup, (*UNIT_FIELDS, Field("parent", "id", required=False)),
-            web=False, urls=("api:org-units",), success=(201,)),
-    Surface("api_org_unit_update", unit_update_setup, (
-        *(Field(f.name, f.kind, False, f.max_length) for f in UNIT_FIELDS), Field("successor", "id", required=False),
-    ), web=False, urls=("api:org-unit",), methods=("patch",), success=(200,)),
-    Surface("api_position_create", position_create_setup, (
-        text("title", 200), Field("unit", "id"), Field("appointing_unit", "id"), Field("is_leadership", "bool", False),
-    ), web=False, urls=("api:positions",), success=(201,)),
-    Surface("api_position_update", position_update_setup, (
-        text("title", 200, False), Field("unit", "id", False), Field("appointing_unit", "id", False),
-        Field("is_leadership", "bool", False),
-    ), web=False, urls=("api:position",), methods=("patch",), success=(200,)),
-    Surface("api_official_create", official_create_setup, (
-        text("full_name", 120), Field("honorific", "choice"), Field("personnel_number", "code", max_length=40),
-        Field("date_of_birth", "date", required=False), Field("position", "id"), Field("term_start", "date"),
-        Field("term_end", "date", required=False),
-    ), web=False, urls=("api:officials",), success=(201,)),
-    Surface("api_official_update", official_update_setup, (
-        text("full_name", 120, False), Field("honorific", "choice", False),
-        Field("personnel_number", "code", False, 40), Field("date_of_birth", "date", required=False),
-    ), web=False, urls=("api:official",), methods=("patch",), success=(200,)),
-    Surface("api_import", import_api_setup, (Field("file", "csv"),), web=False, urls=("api:import-cases",),
-            success=(201,)),
+    Surface(
+        "api_token",
+        token_setup,
+        (text("username", 150), text("password", 4096), Field("otp", "code", False, 12)),
+        web=False,
+        names_field=False,
+        also_written=frozenset({"cases.SignInThrottle"}),
+        urls=("api:token",),
+        success=(200,),
+    ),
+    Surface(
+        "api_case_file_json",
+        case_json_setup,
+        (
+            Field("form", "choice"),
+            Field("official", "id"),
+            Field("position", "id"),
+            Field("grounds", "list"),
+            text("statement", 20_000, required=False),
+            Field("filed_on", "date", required=False),
+            Field("application", "file", required=False),
+        ),
+        web=False,
+        urls=("api:cases",),
+        success=(201,),
+    ),
+    Surface(
+        "api_case_file_multipart",
+        case_multipart_setup,
+        (
+            Field("form", "choice"),
+            Field("official", "id"),
+            Field("position", "id"),
+            Field("grounds", "list"),
+            text("statement", 20_000, required=False),
+            Field("application", "file", required=False),
+        ),
+        web=False,
+        urls=("api:cases",),
+        success=(201,),
+    ),
+    Surface(
+        "api_documents",
+        documents_setup,
+        (
+            Field("kind", "choice"),
+            Field("file", "file"),
+            text("reason", 4000, required=False),
+            Field("step", "int", required=False),
+        ),
+        web=False,
+        urls=("api:case-documents",),
+        success=(201,),
+    ),
+    Surface(
+        "api_org_unit_create",
+        unit_create_setup,
+        (*UNIT_FIELDS, Field("parent", "id", required=False)),
+        web=False,
+        urls=("api:org-units",),
+        success=(201,),
+    ),
+    Surface(
+        "api_org_unit_update",
+        unit_update_setup,
+        (
+            *(Field(f.name, f.kind, False, f.max_length) for f in UNIT_FIELDS),
+            Field("successor", "id", required=False),
+        ),
+        web=False,
+        urls=("api:org-unit",),
+        methods=("patch",),
+        success=(200,),
+    ),
+    Surface(
+        "api_position_create",
+        position_create_setup,
+        (
+            text("title", 200),
+            Field("unit", "id"),
+            Field("appointing_unit", "id"),
+            Field("is_leadership", "bool", False),
+        ),
+        web=False,
+        urls=("api:positions",),
+        success=(201,),
+    ),
+    Surface(
+        "api_position_update",
+        position_update_setup,
+        (
+            text("title", 200, False),
+            Field("unit", "id", False),
+            Field("appointing_unit", "id", False),
+            Field("is_leadership", "bool", False),
+        ),
+        web=False,
+        urls=("api:position",),
+        methods=("patch",),
+        success=(200,),
+    ),
+    Surface(
+        "api_official_create",
+        official_create_setup,
+        (
+            text("full_name", 120),
+            Field("honorific", "choice"),
+            Field("personnel_number", "code", max_length=40),
+            Field("date_of_birth", "date", required=False),
+            Field("position", "id"),
+            Field("term_start", "date"),
+            Field("term_end", "date", required=False),
+        ),
+        web=False,
+        urls=("api:officials",),
+        success=(201,),
+    ),
+    Surface(
+        "api_official_update",
+        official_update_setup,
+        (
+            text("full_name", 120, False),
+            Field("honorific", "choice", False),
+            Field("personnel_number", "code", False, 40),
+            Field("date_of_birth", "date", required=False),
+        ),
+        web=False,
+        urls=("api:official",),
+        methods=("patch",),
+        success=(200,),
+    ),
+    Surface(
+        "api_import",
+        import_api_setup,
+        (Field("file", "csv"),),
+        web=False,
+        urls=("api:import-cases",),
+        success=(201,),
+    ),
     *(api_action(name) for name in workflow.SPECS),
 ]
 
@@ -662,7 +1028,9 @@ def snapshot(skip: frozenset[str] = frozenset()) -> dict[str, int]:
     from django.conf import settings
 
     location = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
-    counts["stored files"] = sum(1 for p in location.rglob("*") if p.is_file()) if location.exists() else 0
+    counts["stored files"] = (
+        sum(1 for p in location.rglob("*") if p.is_file()) if location.exists() else 0
+    )
     return counts
 
 
@@ -725,7 +1093,9 @@ def check_api(surface: Surface, f: Field, label: str, response: Any) -> list[str
     named = any(k == f.name or k.startswith(f"{f.name}.") for k in keys)
     if surface.names_field and not named:
         problems.append(f"the error does not name {f.name!r}: {body}")
-    messages = [body["detail"]] + [m for k, v in body["fields"].items() if k == f.name or k.startswith(f"{f.name}.") for m in v]
+    messages = [body["detail"]] + [
+        m for k, v in body["fields"].items() if k == f.name or k.startswith(f"{f.name}.") for m in v
+    ]
     english = [m for m in messages if not VIETNAMESE.search(m)]
     if english:
         problems.append(f"untranslated message: {english}")
@@ -738,7 +1108,9 @@ def env(world: DemoWorld, file_case: Callable[..., Case]) -> Env:
 
 
 @pytest.mark.parametrize(("surface_name", "field_name"), CASES, ids=[f"{s}-{f}" for s, f in CASES])
-def test_bad_values_are_refused_and_write_nothing(env: Env, surface_name: str, field_name: str) -> None:
+def test_bad_values_are_refused_and_write_nothing(
+    env: Env, surface_name: str, field_name: str
+) -> None:
     surface = SURFACES[surface_name]
     f = next(x for x in surface.fields if x.name == field_name)
     target = surface.setup(env)
@@ -746,7 +1118,14 @@ def test_bad_values_are_refused_and_write_nothing(env: Env, surface_name: str, f
     for label, value in bad_values(f, json=target.fmt == "json"):
         before = snapshot(surface.also_written)
         if value is SCRIPT_ECHO:
-            other = next((x for x in surface.fields if x.kind in ("int", "id", "date", "choice") and x is not f), None)
+            other = next(
+                (
+                    x
+                    for x in surface.fields
+                    if x.kind in ("int", "id", "date", "choice") and x is not f
+                ),
+                None,
+            )
             if other is None:  # pragma: no cover - every surface with free text has one
                 continue
             body = spoil(target, other.name, "abc")
@@ -778,13 +1157,23 @@ def test_baseline_is_accepted(env: Env, surface_name: str) -> None:
     assert response.status_code in expected, response.content[:2000]
 
 
-@pytest.mark.parametrize(("column", "label", "value"), IMPORT_ROW_VALUES, ids=[f"{c}-{lbl}" for c, lbl, _v in IMPORT_ROW_VALUES])
-def test_bad_values_in_an_imported_row_are_refused_and_write_nothing(env: Env, column: str, label: str, value: str) -> None:
-    content = (IMPORT_HEADER + import_row() + import_row(**{"case_ref": "LS-2015-0002", column: value})).encode()
+@pytest.mark.parametrize(
+    ("column", "label", "value"),
+    IMPORT_ROW_VALUES,
+    ids=[f"{c}-{lbl}" for c, lbl, _v in IMPORT_ROW_VALUES],
+)
+def test_bad_values_in_an_imported_row_are_refused_and_write_nothing(
+    env: Env, column: str, label: str, value: str
+) -> None:
+    content = (
+        IMPORT_HEADER + import_row() + import_row(**{"case_ref": "LS-2015-0002", column: value})
+    ).encode()
     client = api(env.user("clerk"))
     before = snapshot()
     response = client.post(
-        "/api/v1/imports/cases/", {"file": SimpleUploadedFile("x.csv", content, content_type="text/csv")}, format="multipart"
+        "/api/v1/imports/cases/",
+        {"file": SimpleUploadedFile("x.csv", content, content_type="text/csv")},
+        format="multipart",
     )
     assert response.status_code == 400, response.content[:500]
     body = response.json()
@@ -797,7 +1186,9 @@ def test_bad_values_in_an_imported_row_are_refused_and_write_nothing(env: Env, c
 
 def assert_unchanged(before: dict[str, int], skip: frozenset[str] = frozenset()) -> None:
     after = snapshot(skip)
-    assert after == before, {k: (before.get(k), after.get(k)) for k in after if before.get(k) != after[k]}
+    assert after == before, {
+        k: (before.get(k), after.get(k)) for k in after if before.get(k) != after[k]
+    }
 
 
 # --------------------------------------------------------------------------- filters
@@ -818,14 +1209,25 @@ class Query:
 
 def _report_fields(*, national: bool = False) -> tuple[Field, ...]:
     names = ("from", "to") if national is None else ("from", "to")
-    fields = (Field("form", "choice", False), Field("regulation", "choice", False), Field("unit", "id", False),
-              Field("levels", "choice", False), *(Field(n, "date", False) for n in names))
+    fields = (
+        Field("form", "choice", False),
+        Field("regulation", "choice", False),
+        Field("unit", "id", False),
+        Field("levels", "choice", False),
+        *(Field(n, "date", False) for n in names),
+    )
     return fields if national else (*fields, Field("date", "choice", False))
 
 
 def _web_report_fields(*, national: bool = False) -> tuple[Field, ...]:
-    fields = (Field("form", "choice", False), Field("regulation", "choice", False), Field("unit", "id", False),
-              Field("levels", "choice", False), Field("date_from", "date", False), Field("date_to", "date", False))
+    fields = (
+        Field("form", "choice", False),
+        Field("regulation", "choice", False),
+        Field("unit", "id", False),
+        Field("levels", "choice", False),
+        Field("date_from", "date", False),
+        Field("date_to", "date", False),
+    )
     return fields if national else (*fields, Field("date", "choice", False))
 
 
@@ -834,31 +1236,99 @@ def _as_of_url(env: Env) -> str:
 
 
 QUERIES: list[Query] = [
-    Query("web_inbox", lambda env: reverse("inbox"), "clerk", (
-        Field("form", "choice", False), Field("regime", "choice", False), Field("status", "choice", False),
-        Field("unit", "id", False))),
-    Query("web_case_search", lambda env: reverse("case_search"), "clerk", (
-        Field("q", "code", False, 100), Field("form", "choice", False), Field("regime", "choice", False),
-        Field("status", "choice", False), Field("level", "choice", False), Field("unit", "id", False),
-        Field("ground", "code", False, 32), Field("filed_from", "date", False), Field("filed_to", "date", False))),
+    Query(
+        "web_inbox",
+        lambda env: reverse("inbox"),
+        "clerk",
+        (
+            Field("form", "choice", False),
+            Field("regime", "choice", False),
+            Field("status", "choice", False),
+            Field("unit", "id", False),
+        ),
+    ),
+    Query(
+        "web_case_search",
+        lambda env: reverse("case_search"),
+        "clerk",
+        (
+            Field("q", "code", False, 100),
+            Field("form", "choice", False),
+            Field("regime", "choice", False),
+            Field("status", "choice", False),
+            Field("level", "choice", False),
+            Field("unit", "id", False),
+            Field("ground", "code", False, 32),
+            Field("filed_from", "date", False),
+            Field("filed_to", "date", False),
+        ),
+    ),
     Query("web_reports", lambda env: reverse("reports"), "clerk", _web_report_fields()),
-    Query("web_national_table", lambda env: reverse("national_table"), "clerk", _web_report_fields(national=True)),
+    Query(
+        "web_national_table",
+        lambda env: reverse("national_table"),
+        "clerk",
+        _web_report_fields(national=True),
+    ),
     Query("web_case_as_of", _as_of_url, "auditor", (Field("on", "date"),)),
-    Query("api_cases", lambda env: "/api/v1/cases/", "clerk", (
-        Field("form", "choice", False), Field("regime", "code", False, 8), Field("status", "choice", False),
-        Field("level", "choice", False), Field("unit", "id", False), Field("overdue", "bool", False),
-        Field("ground", "code", False, 32), Field("filed_from", "date", False), Field("filed_to", "date", False)),
-        web=False),
-    Query("api_due_date", lambda env: "/api/v1/calendar/due-date/", "clerk",
-          (Field("start", "date"), Field("working_days", "int")), web=False,
-          base=lambda env: {"start": "2026-01-05", "working_days": 5}),
-    Query("api_statistics", lambda env: "/api/v1/reports/statistics/", "clerk",
-          (*_report_fields(), Field("by", "code", False, 200)), web=False),
-    Query("api_decision_times", lambda env: "/api/v1/reports/decision-times/", "clerk", _report_fields(), web=False),
-    Query("api_late_steps", lambda env: "/api/v1/reports/late-steps/", "clerk", _report_fields(), web=False),
-    Query("api_national_table", lambda env: "/api/v1/reports/national-table/", "clerk",
-          (Field("form", "choice"), Field("regulation", "choice"), *_report_fields(national=True)[2:]), web=False,
-          base=lambda env: {"form": "resignation", "regulation": "R377"}),
+    Query(
+        "api_cases",
+        lambda env: "/api/v1/cases/",
+        "clerk",
+        (
+            Field("form", "choice", False),
+            Field("regime", "code", False, 8),
+            Field("status", "choice", False),
+            Field("level", "choice", False),
+            Field("unit", "id", False),
+            Field("overdue", "bool", False),
+            Field("ground", "code", False, 32),
+            Field("filed_from", "date", False),
+            Field("filed_to", "date", False),
+        ),
+        web=False,
+    ),
+    Query(
+        "api_due_date",
+        lambda env: "/api/v1/calendar/due-date/",
+        "clerk",
+        (Field("start", "date"), Field("working_days", "int")),
+        web=False,
+        base=lambda env: {"start": "2026-01-05", "working_days": 5},
+    ),
+    Query(
+        "api_statistics",
+        lambda env: "/api/v1/reports/statistics/",
+        "clerk",
+        (*_report_fields(), Field("by", "code", False, 200)),
+        web=False,
+    ),
+    Query(
+        "api_decision_times",
+        lambda env: "/api/v1/reports/decision-times/",
+        "clerk",
+        _report_fields(),
+        web=False,
+    ),
+    Query(
+        "api_late_steps",
+        lambda env: "/api/v1/reports/late-steps/",
+        "clerk",
+        _report_fields(),
+        web=False,
+    ),
+    Query(
+        "api_national_table",
+        lambda env: "/api/v1/reports/national-table/",
+        "clerk",
+        (
+            Field("form", "choice"),
+            Field("regulation", "choice"),
+            *_report_fields(national=True)[2:],
+        ),
+        web=False,
+        base=lambda env: {"form": "resignation", "regulation": "R377"},
+    ),
 ]
 
 
@@ -918,8 +1388,10 @@ def test_every_post_view_is_in_the_table(world: DemoWorld) -> None:
     for name, pattern in _patterns(get_resolver()):
         if name.startswith(("admin:", "api:")) or name in ("set_language", "healthz"):
             continue
-        kwargs = {key: (1 if conv.__class__.__name__ in ("IntConverter", "IdConverter") else "csv")
-                  for key, conv in pattern.pattern.converters.items()}
+        kwargs = {
+            key: (1 if conv.__class__.__name__ in ("IntConverter", "IdConverter") else "csv")
+            for key, conv in pattern.pattern.converters.items()
+        }
         response = client.post(reverse(name, kwargs=kwargs))
         if response.status_code != 405:
             accepting.append(name)
@@ -949,7 +1421,9 @@ def test_ids_in_addresses_beyond_range_answer_404(world: DemoWorld) -> None:
             assert client.post(url, {"reject-reason": "x"}).status_code == 404, url
         for url in (f"/api/v1/cases/{huge}/", f"/api/v1/documents/{huge}/download/"):
             assert token_client.get(url).status_code == 404, url
-        response = token_client.post(f"/api/v1/cases/{huge}/actions/", {"action": "reject", "reason": "x"}, format="json")
+        response = token_client.post(
+            f"/api/v1/cases/{huge}/actions/", {"action": "reject", "reason": "x"}, format="json"
+        )
         assert response.status_code == 404
     assert_unchanged(before)
 
@@ -959,7 +1433,9 @@ def test_the_language_switch_ignores_bad_values(world: DemoWorld) -> None:
     client = Client()
     before = snapshot()
     for language in ("", SCRIPT, "x" * 10_000, "xx"):
-        response = client.post("/i18n/setlang/", {"language": language, "next": "https://evil.example/"})
+        response = client.post(
+            "/i18n/setlang/", {"language": language, "next": "https://evil.example/"}
+        )
         assert response.status_code == 302 and response["Location"] == "/"
         assert "django_language" not in response.cookies
     assert_unchanged(before)

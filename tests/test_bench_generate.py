@@ -8,8 +8,22 @@ import json
 from bench.generate import _Chain, _line
 from cases.models import GENESIS_HASH, CaseEvent
 
-COLUMNS = ["id", "case_id", "seq", "at", "actor_id", "actor_name", "action", "from_state", "to_state",
-           "step_code", "reason", "data", "prev_hash", "hash"]
+COLUMNS = [
+    "id",
+    "case_id",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "from_state",
+    "to_state",
+    "step_code",
+    "reason",
+    "data",
+    "prev_hash",
+    "hash",
+]
 
 
 def _unescape(cell: str) -> str:
@@ -19,10 +33,25 @@ def _unescape(cell: str) -> str:
 def test_generated_chain_matches_the_models_canonical_hash() -> None:
     chain = _Chain(case_id=42, event_base=1000)
     at = datetime.datetime(2019, 3, 4, 1, 0, tzinfo=datetime.UTC)
-    chain.add(at=at, actor=(7, "Nguyễn Thị \"Hà\""), action="case_filed", from_state="", to_state="open:R41-S-1",
-              step="", reason="Đề nghị\nxem xét\t(tab) \\ gạch", data={"grounds": ["R41-R-1"], "n": 3, "x": None})
-    chain.add(at=at, actor=(8, "Trần Văn Đức"), action="record_vote", from_state="open:R41-S-1",
-              to_state="open:R41-S-1", step="R41-S-1", data={"members": 9, "for": 7, "passed": True})
+    chain.add(
+        at=at,
+        actor=(7, 'Nguyễn Thị "Hà"'),
+        action="case_filed",
+        from_state="",
+        to_state="open:R41-S-1",
+        step="",
+        reason="Đề nghị\nxem xét\t(tab) \\ gạch",
+        data={"grounds": ["R41-R-1"], "n": 3, "x": None},
+    )
+    chain.add(
+        at=at,
+        actor=(8, "Trần Văn Đức"),
+        action="record_vote",
+        from_state="open:R41-S-1",
+        to_state="open:R41-S-1",
+        step="R41-S-1",
+        data={"members": 9, "for": 7, "passed": True},
+    )
     prev = GENESIS_HASH
     for number, text in enumerate(chain.rows, start=1):
         cells = dict(zip(COLUMNS, text.rstrip("\n").split("\t"), strict=True))
@@ -50,8 +79,12 @@ def test_generated_chain_matches_the_models_canonical_hash() -> None:
 def test_generated_events_move_forward_in_time() -> None:
     chain = _Chain(case_id=1, event_base=0)
     at = datetime.datetime(2020, 1, 1, 1, 0, tzinfo=datetime.UTC)
-    first = chain.add(at=at, actor=(1, "a"), action="x", from_state="", to_state="", step="", data={})
-    second = chain.add(at=at, actor=(1, "a"), action="y", from_state="", to_state="", step="", data={})
+    first = chain.add(
+        at=at, actor=(1, "a"), action="x", from_state="", to_state="", step="", data={}
+    )
+    second = chain.add(
+        at=at, actor=(1, "a"), action="y", from_state="", to_state="", step="", data={}
+    )
     assert second > first
 
 

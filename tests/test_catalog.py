@@ -25,7 +25,16 @@ from cases.models import (
 # Every ID of REGULATIONS.md's ground, exclusion, step and time-limit tables for
 # R260, R41 and R377 (R377-R/D are the provisional copies the issue names).
 GROUND_IDS = (
-    ["R260-T-1", "R260-T-2", "R260-D-1a", "R260-D-1b", "R260-D-2a", "R260-D-2b", "R260-D-2c", "R260-D-3"]
+    [
+        "R260-T-1",
+        "R260-T-2",
+        "R260-D-1a",
+        "R260-D-1b",
+        "R260-D-2a",
+        "R260-D-2b",
+        "R260-D-2c",
+        "R260-D-3",
+    ]
     + [f"R260-R-{i}" for i in range(1, 8)]
     + [f"R41-D-{i}" for i in range(1, 7)]
     + [f"R41-R-{i}" for i in range(1, 5)]
@@ -45,9 +54,37 @@ STEP_IDS = (
 )
 TIME_LIMIT_IDS = ["TL-41-1", "TL-41-2", "TL-377-1", "TL-377-2", "TL-377-3"]
 PROVISION_IDS = (
-    ["R41-DEF-1", "R41-DEF-2", "R41-DEF-3", "R41-P-1", "R41-P-2", "R41-P-3", "R41-A-1", "R41-A-2", "R41-A-3"]
-    + ["R41-H-1", "R41-H-2", "R41-PO-1", "R41-PO-2", "R41-PO-3", "R260-DEF-1", "R260-DEF-2", "R260-DEF-3"]
-    + ["R260-P-4", "R260-H-1", "R260-H-2", "R260-H-3", "R260-H-4", "R377-P-1", "R377-P-2", "R377-P-3"]
+    [
+        "R41-DEF-1",
+        "R41-DEF-2",
+        "R41-DEF-3",
+        "R41-P-1",
+        "R41-P-2",
+        "R41-P-3",
+        "R41-A-1",
+        "R41-A-2",
+        "R41-A-3",
+    ]
+    + [
+        "R41-H-1",
+        "R41-H-2",
+        "R41-PO-1",
+        "R41-PO-2",
+        "R41-PO-3",
+        "R260-DEF-1",
+        "R260-DEF-2",
+        "R260-DEF-3",
+    ]
+    + [
+        "R260-P-4",
+        "R260-H-1",
+        "R260-H-2",
+        "R260-H-3",
+        "R260-H-4",
+        "R377-P-1",
+        "R377-P-2",
+        "R377-P-3",
+    ]
     + ["R377-P-4", "R377-PO-1", "R377-PO-2", "R377-PO-3", "R377-PO-4", "R377-TR-1"]
 )
 
@@ -63,7 +100,9 @@ def test_catalog_holds_every_ground_with_both_languages(catalog: CatalogVersion)
     assert all(_bilingual(grounds[code]) for code in GROUND_IDS)
 
 
-def test_catalog_holds_every_exclusion_step_time_limit_and_provision(catalog: CatalogVersion) -> None:
+def test_catalog_holds_every_exclusion_step_time_limit_and_provision(
+    catalog: CatalogVersion,
+) -> None:
     exclusions = set(Exclusion.objects.values_list("code", flat=True))
     steps = {s.code: s for s in StepTemplate.objects.all()}
     limits = {t.code: t for t in TimeLimit.objects.all()}
@@ -72,18 +111,29 @@ def test_catalog_holds_every_exclusion_step_time_limit_and_provision(catalog: Ca
     assert [c for c in STEP_IDS if c not in steps] == []
     assert [c for c in TIME_LIMIT_IDS if c not in limits] == []
     assert [c for c in PROVISION_IDS if c not in provisions] == []
-    assert all(_bilingual(s, "name_vi", "name_en") and _bilingual(s, "description_vi", "description_en") for s in steps.values())
+    assert all(
+        _bilingual(s, "name_vi", "name_en") and _bilingual(s, "description_vi", "description_en")
+        for s in steps.values()
+    )
     assert all(_bilingual(t) and _bilingual(t, "anchor_vi", "anchor_en") for t in limits.values())
     assert all(_bilingual(p) for p in provisions.values())
 
 
-def test_catalog_matches_the_ids_in_the_shared_regulations_document(catalog: CatalogVersion) -> None:
+def test_catalog_matches_the_ids_in_the_shared_regulations_document(
+    catalog: CatalogVersion,
+) -> None:
     """When ../shared/REGULATIONS.md is beside the clone, every table ID in it is here."""
     doc = Path(settings.BASE_DIR).parent / "shared" / "REGULATIONS.md"
     if not doc.exists():
         doc = Path("/work/shared/REGULATIONS.md")
     text = doc.read_text(encoding="utf-8")
-    ids = set(re.findall(r"^\| (R(?:260|41|377)-(?:[DRT]|NR|S-[RDT]-(?:SUP|SAME))-\w+|TL-(?:41|377)-\d) \|", text, re.M))
+    ids = set(
+        re.findall(
+            r"^\| (R(?:260|41|377)-(?:[DRT]|NR|S-[RDT]-(?:SUP|SAME))-\w+|TL-(?:41|377)-\d) \|",
+            text,
+            re.M,
+        )
+    )
     ids |= set(re.findall(r"^\| (R(?:41|377)-S-\d) \|", text, re.M))
     assert len(ids) > 60
     known = (
@@ -107,23 +157,42 @@ def test_verification_labels_drive_needs_legal_review(catalog: CatalogVersion) -
     # [U] items are configurable and off by default (REGULATIONS.md 0.1).
     assert Exclusion.objects.get(code="R41-NR-2").enabled is False
     assert Exclusion.objects.get(code="R41-NR-3").mode == "warning"
-    assert ProcessTemplate.objects.get(regulation__code="R260", form="termination", scope="same_level").enabled is False
+    assert (
+        ProcessTemplate.objects.get(
+            regulation__code="R260", form="termination", scope="same_level"
+        ).enabled
+        is False
+    )
 
 
 def test_regimes_have_their_periods_and_forms(catalog: CatalogVersion) -> None:
     regs = {r.code: r for r in Regulation.objects.filter(version=catalog)}
-    assert str(regs["R260"].in_force_from) == "2009-10-02" and str(regs["R260"].in_force_to) == "2021-11-02"
-    assert str(regs["R41"].in_force_from) == "2021-11-03" and str(regs["R41"].in_force_to) == "2025-10-07"
+    assert (
+        str(regs["R260"].in_force_from) == "2009-10-02"
+        and str(regs["R260"].in_force_to) == "2021-11-02"
+    )
+    assert (
+        str(regs["R41"].in_force_from) == "2021-11-03"
+        and str(regs["R41"].in_force_to) == "2025-10-07"
+    )
     assert str(regs["R377"].in_force_from) == "2025-10-08" and regs["R377"].in_force_to is None
     assert sorted(regs["R41"].forms) == ["dismissal", "resignation"]
-    assert sorted(regs["R260"].forms) == sorted(regs["R377"].forms) == ["dismissal", "resignation", "termination"]
+    assert (
+        sorted(regs["R260"].forms)
+        == sorted(regs["R377"].forms)
+        == ["dismissal", "resignation", "termination"]
+    )
 
 
 def test_load_catalog_is_idempotent(catalog: CatalogVersion) -> None:
     before = (Ground.objects.count(), StepTemplate.objects.count(), CatalogVersion.objects.count())
     result = load_catalog()
     assert result.created is False and result.updated is False
-    assert (Ground.objects.count(), StepTemplate.objects.count(), CatalogVersion.objects.count()) == before
+    assert (
+        Ground.objects.count(),
+        StepTemplate.objects.count(),
+        CatalogVersion.objects.count(),
+    ) == before
 
 
 def _copy_catalog(tmp_path: Path) -> Path:
@@ -132,7 +201,9 @@ def _copy_catalog(tmp_path: Path) -> Path:
     return target
 
 
-def test_invalid_catalog_is_refused_with_every_problem(catalog: CatalogVersion, tmp_path: Path) -> None:
+def test_invalid_catalog_is_refused_with_every_problem(
+    catalog: CatalogVersion, tmp_path: Path
+) -> None:
     target = _copy_catalog(tmp_path)
     data = json.loads((target / "R41.json").read_text(encoding="utf-8"))
     data["grounds"][0]["form"] = "termination"  # R41 has no termination

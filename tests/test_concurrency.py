@@ -48,8 +48,14 @@ def test_two_simultaneous_approvals_give_one_transition_and_one_clear_refusal() 
     if not CatalogVersion.objects.filter(is_current=True).exists():
         load_catalog()
     world = build_demo_world(password="cadre-demo")
-    case = services.file_case(form="dismissal", official=world.official_same, position=world.post_same,
-                              ground_codes=["R377-D-4"], statement="", by=world.users["clerk"])
+    case = services.file_case(
+        form="dismissal",
+        official=world.official_same,
+        position=world.post_same,
+        ground_codes=["R377-D-4"],
+        statement="",
+        by=world.users["clerk"],
+    )
     case = pass_exchange(case, world.users["clerk"])
     step_id = case.current_step_id
     # Two authorities of the same body press "approve" at the same moment.
@@ -59,7 +65,9 @@ def test_two_simultaneous_approvals_give_one_transition_and_one_clear_refusal() 
     def approve() -> Any:
         with pick:
             user = next(users)
-        return workflow.perform(case_id=case.pk, user=user, action=workflow.APPROVE, step_id=step_id)
+        return workflow.perform(
+            case_id=case.pk, user=user, action=workflow.APPROVE, step_id=step_id
+        )
 
     results, errors = _race(2, approve)
     assert len(results) == 1, errors

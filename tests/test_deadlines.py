@@ -72,8 +72,12 @@ def test_national_day_2_september(cal: WorkingCalendar) -> None:
 
 
 def test_overrides_add_a_day_off_and_a_working_saturday(db: None) -> None:
-    HolidayOverride.objects.create(date=D(2026, 1, 12), kind=HolidayOverrideKind.DAY_OFF, name="Nghỉ bù")
-    HolidayOverride.objects.create(date=D(2026, 1, 17), kind=HolidayOverrideKind.WORKING_DAY, name="Làm bù")
+    HolidayOverride.objects.create(
+        date=D(2026, 1, 12), kind=HolidayOverrideKind.DAY_OFF, name="Nghỉ bù"
+    )
+    HolidayOverride.objects.create(
+        date=D(2026, 1, 17), kind=HolidayOverrideKind.WORKING_DAY, name="Làm bù"
+    )
     cal = WorkingCalendar()
     assert cal.add_working_days(D(2026, 1, 9), 1) == D(2026, 1, 13)
     # Mon 12 off, Tue 13..Fri 16 = 4 days, Sat 17 is a working day = 5th.
@@ -104,21 +108,41 @@ def test_the_decision_may_be_extended_to_15_working_days_but_not_beyond(file_cas
     assert step.due_on == D(2026, 1, 19)  # 10 working days
     assert step.ceiling_on == D(2026, 1, 26)  # 15 working days in total (TL-377-2)
     with pytest.raises(RuleViolation) as info:
-        workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.EXTEND_DEADLINE,
-                         reason="Chờ kết luận của cơ quan kiểm tra", data={"extend_to": "2026-01-27"}, today=day)
+        workflow.perform(
+            case_id=case.pk,
+            user=world.users["clerk"],
+            action=workflow.EXTEND_DEADLINE,
+            reason="Chờ kết luận của cơ quan kiểm tra",
+            data={"extend_to": "2026-01-27"},
+            today=day,
+        )
     assert info.value.rule == "TL-377-2"
     with pytest.raises(InvalidInput):
-        workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.EXTEND_DEADLINE,
-                         reason="", data={"extend_to": "2026-01-26"}, today=day)
-    workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.EXTEND_DEADLINE,
-                     reason="Chờ kết luận của cơ quan kiểm tra", data={"extend_to": "26/01/2026"}, today=day)
+        workflow.perform(
+            case_id=case.pk,
+            user=world.users["clerk"],
+            action=workflow.EXTEND_DEADLINE,
+            reason="",
+            data={"extend_to": "2026-01-26"},
+            today=day,
+        )
+    workflow.perform(
+        case_id=case.pk,
+        user=world.users["clerk"],
+        action=workflow.EXTEND_DEADLINE,
+        reason="Chờ kết luận của cơ quan kiểm tra",
+        data={"extend_to": "26/01/2026"},
+        today=day,
+    )
     step.refresh_from_db()
     assert step.due_on == D(2026, 1, 26) and step.original_due_on == D(2026, 1, 19)
     assert "TL-377-2" in step.due_rule and step.extension_reason
     event = case.events.order_by("-seq").first()
     assert event.action == "extend_deadline" and event.data["to_due_on"] == "2026-01-26"
     # At the ceiling, no further extension is offered.
-    assert workflow.EXTEND_DEADLINE not in {a.name for a in workflow.available_actions(case, world.users["clerk"], today=day)}
+    assert workflow.EXTEND_DEADLINE not in {
+        a.name for a in workflow.available_actions(case, world.users["clerk"], today=day)
+    }
 
 
 def test_overdue_steps_are_found_by_one_indexed_query(file_case, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
@@ -133,8 +157,14 @@ def test_overdue_steps_are_found_by_one_indexed_query(file_case, django_assert_n
     orm = CaseStep.objects.filter(status="active", due_on__lt=D(2026, 1, 20)).values_list(
         "pk", "case_id", "due_on", "escalated_at"
     )
-    assert overdue_steps(D(2026, 1, 20)) == list(orm) and overdue_steps(D(2026, 1, 20))[0][3] is not None
-    assert steps_due_by(step.due_on) == list(orm) and steps_due_by(step.due_on - datetime.timedelta(days=1)) == []
+    assert (
+        overdue_steps(D(2026, 1, 20)) == list(orm)
+        and overdue_steps(D(2026, 1, 20))[0][3] is not None
+    )
+    assert (
+        steps_due_by(step.due_on) == list(orm)
+        and steps_due_by(step.due_on - datetime.timedelta(days=1)) == []
+    )
     sql, _params = _sweep_sql("lt", connection.vendor)
     assert '"status" = %s' in sql and '"due_on" < %s' in sql
     assert "JOIN" not in sql and "ORDER BY" not in sql  # one table, on the partial index

@@ -32,7 +32,11 @@ def test_healthz_reports_database_broker_and_worker(client, db) -> None:  # type
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["status"] == "ok"
-    assert body["checks"]["database"]["ok"] and body["checks"]["broker"]["ok"] and body["checks"]["worker"]["ok"]
+    assert (
+        body["checks"]["database"]["ok"]
+        and body["checks"]["broker"]["ok"]
+        and body["checks"]["worker"]["ok"]
+    )
 
 
 def test_healthz_with_the_broker_down(client, db, broker_down) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +62,9 @@ def test_the_heartbeat_task_refreshes_the_heartbeat(client, db) -> None:  # type
     assert client.get("/healthz").json()["checks"]["worker"]["ok"] is True
 
 
-def test_the_periodic_check_finds_tampering_and_alerts_the_admins_once(file_case, world, mailoutbox, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_periodic_check_finds_tampering_and_alerts_the_admins_once(
+    file_case, world, mailoutbox, settings
+) -> None:  # type: ignore[no-untyped-def]
     settings.ADMINS = [("admin", "admin@example.vn")]
     case = pass_exchange(file_case("dismissal"), world.users["clerk"])
     assert tasks.verify_audit_chains() == 0
@@ -66,7 +72,9 @@ def test_the_periodic_check_finds_tampering_and_alerts_the_admins_once(file_case
     audit_sql.uninstall(connection)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE cases_caseevent SET reason = %s WHERE id = %s", ["sửa lén", target.pk])
+            cursor.execute(
+                "UPDATE cases_caseevent SET reason = %s WHERE id = %s", ["sửa lén", target.pk]
+            )
     finally:
         audit_sql.install(connection)
     assert tasks.verify_audit_chains() == 1

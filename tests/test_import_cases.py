@@ -44,7 +44,10 @@ def test_a_good_file_creates_closed_imported_cases_with_an_audit_event(world) ->
     assert first.level == "provincial" and first.employing_unit == world.province
     assert [g.code for g in first.grounds.all()] == ["R260-R-1"]
     assert first.official.full_name == "Lê Văn Hải"
-    assert first.position.title == "Phó Giám đốc Sở Tài chính" and first.position.unit == world.province
+    assert (
+        first.position.title == "Phó Giám đốc Sở Tài chính"
+        and first.position.unit == world.province
+    )
 
     second = Case.objects.get(reference="LS-2023-0002")
     assert second.level == "district" and second.employing_unit == world.district
@@ -108,7 +111,9 @@ def test_existing_posts_and_officials_are_reused(world) -> None:  # type: ignore
 
 
 def test_the_same_official_on_two_rows_is_created_once(world) -> None:  # type: ignore[no-untyped-def]
-    data = csv_bytes([row(), row(case_ref="LS-2017-0001", filed_on="2017-01-03", decided_on="2017-02-03")])
+    data = csv_bytes(
+        [row(), row(case_ref="LS-2017-0001", filed_on="2017-01-03", decided_on="2017-02-03")]
+    )
     import_cases(data=data, by=None)
     a, b = Case.objects.filter(imported=True).order_by("reference")
     assert a.official_id == b.official_id and a.position_id == b.position_id
@@ -126,9 +131,15 @@ def test_a_file_with_errors_in_several_rows_creates_nothing_and_reports_every_li
         row(case_ref="LS-2015-0001"),  # line 8: duplicate of line 2
         row(case_ref="LS-X-9", outcome="done", level="ward"),  # line 9: two problems
         row(case_ref="LS-X-10", filed_on="02/03/2015"),  # line 10
-        row(case_ref="LS-X-11", form="dismissal", outcome="withdrawn", ground_ids="R260-D-1a"),  # line 11
+        row(
+            case_ref="LS-X-11", form="dismissal", outcome="withdrawn", ground_ids="R260-D-1a"
+        ),  # line 11
     ]
-    cases, officials, units = Case.objects.count(), Official.objects.count(), OrgUnit.objects.count()
+    cases, officials, units = (
+        Case.objects.count(),
+        Official.objects.count(),
+        OrgUnit.objects.count(),
+    )
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes(rows), by=world.users["admin"])
     errors = _messages(caught.value)
@@ -146,17 +157,31 @@ def test_a_file_with_errors_in_several_rows_creates_nothing_and_reports_every_li
     }
     assert "is not a date in the form YYYY-MM-DD" in by_line[10]
     assert by_line[11] == "Only a resignation can be withdrawn."
-    assert (Case.objects.count(), Official.objects.count(), OrgUnit.objects.count()) == (cases, officials, units)
+    assert (Case.objects.count(), Official.objects.count(), OrgUnit.objects.count()) == (
+        cases,
+        officials,
+        units,
+    )
 
 
 def test_the_same_file_twice_creates_nothing_new(world) -> None:  # type: ignore[no-untyped-def]
     data = csv_bytes(good_rows())
     first = import_cases(data=data, by=world.users["admin"])
-    counts = (Case.objects.count(), CaseEvent.objects.count(), Official.objects.count(), OrgUnit.objects.count())
+    counts = (
+        Case.objects.count(),
+        CaseEvent.objects.count(),
+        Official.objects.count(),
+        OrgUnit.objects.count(),
+    )
     second = import_cases(data=data, by=world.users["admin"])
     assert (first.created, first.skipped) == (3, 0)
     assert (second.created, second.skipped) == (0, 3)
-    assert (Case.objects.count(), CaseEvent.objects.count(), Official.objects.count(), OrgUnit.objects.count()) == counts
+    assert (
+        Case.objects.count(),
+        CaseEvent.objects.count(),
+        Official.objects.count(),
+        OrgUnit.objects.count(),
+    ) == counts
 
 
 def test_a_file_adding_rows_to_an_imported_one_creates_only_the_new_rows(world) -> None:  # type: ignore[no-untyped-def]
@@ -181,7 +206,15 @@ def test_a_ground_of_another_form_is_refused(world) -> None:  # type: ignore[no-
 
 
 def test_a_form_the_regime_does_not_provide_is_refused(world) -> None:  # type: ignore[no-untyped-def]
-    rows = [row(regulation="R41", form="termination", ground_ids="R41-D-1", filed_on="2022-01-04", decided_on="2022-02-01")]
+    rows = [
+        row(
+            regulation="R41",
+            form="termination",
+            ground_ids="R41-D-1",
+            filed_on="2022-01-04",
+            decided_on="2022-02-01",
+        )
+    ]
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes(rows), by=world.users["admin"])
     messages = [m for _l, m in _messages(caught.value)]
@@ -190,15 +223,34 @@ def test_a_form_the_regime_does_not_provide_is_refused(world) -> None:  # type: 
 
 def test_a_district_level_dated_after_30_june_2025_is_refused(world) -> None:  # type: ignore[no-untyped-def]
     rows = [
-        row(case_ref="OK-1", regulation="R41", form="resignation", ground_ids="R41-R-1", level="district",
-            org_unit_code="UBND-LC-BAOTHANG", filed_on="2025-06-30", decided_on="2025-07-15"),
-        row(case_ref="BAD-1", regulation="R41", form="resignation", ground_ids="R41-R-1", level="district",
-            org_unit_code="UBND-LC-BAOTHANG", filed_on="2025-07-01", decided_on="2025-07-15"),
+        row(
+            case_ref="OK-1",
+            regulation="R41",
+            form="resignation",
+            ground_ids="R41-R-1",
+            level="district",
+            org_unit_code="UBND-LC-BAOTHANG",
+            filed_on="2025-06-30",
+            decided_on="2025-07-15",
+        ),
+        row(
+            case_ref="BAD-1",
+            regulation="R41",
+            form="resignation",
+            ground_ids="R41-R-1",
+            level="district",
+            org_unit_code="UBND-LC-BAOTHANG",
+            filed_on="2025-07-01",
+            decided_on="2025-07-15",
+        ),
     ]
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes(rows), by=world.users["admin"])
     assert _messages(caught.value) == [
-        (3, "The district level ended on 30/06/2025; it cannot be the level of a case filed on 01/07/2025.")
+        (
+            3,
+            "The district level ended on 30/06/2025; it cannot be the level of a case filed on 01/07/2025.",
+        )
     ]
     # The boundary day itself is the last valid one.
     result = import_cases(data=csv_bytes(rows[:1]), by=world.users["admin"])
@@ -206,7 +258,11 @@ def test_a_district_level_dated_after_30_june_2025_is_refused(world) -> None:  #
 
 
 def test_dates_in_the_future_are_refused(world) -> None:  # type: ignore[no-untyped-def]
-    rows = [row(regulation="R377", ground_ids="R377-R-1", filed_on="2099-01-02", decided_on="2099-02-02")]
+    rows = [
+        row(
+            regulation="R377", ground_ids="R377-R-1", filed_on="2099-01-02", decided_on="2099-02-02"
+        )
+    ]
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes(rows), by=world.users["admin"])
     messages = [m for _l, m in _messages(caught.value)]
@@ -218,14 +274,24 @@ def test_a_unit_outside_the_clerks_scope_is_refused(world) -> None:  # type: ign
         import_cases(data=csv_bytes([row(org_unit_code="UBND-NA")]), by=world.users["clerk"])
     assert _messages(caught.value) == [(2, "Unit UBND-NA does not exist or is outside your scope.")]
     # The other province's clerk may import there.
-    assert import_cases(data=csv_bytes([row(org_unit_code="UBND-NA")]), by=world.users["clerk_other"]).created == 1
+    assert (
+        import_cases(
+            data=csv_bytes([row(org_unit_code="UBND-NA")]), by=world.users["clerk_other"]
+        ).created
+        == 1
+    )
 
 
 def test_a_reference_of_a_case_outside_the_importers_scope_is_an_error_not_a_skip(world) -> None:  # type: ignore[no-untyped-def]
-    import_cases(data=csv_bytes([row(case_ref="NA-1", org_unit_code="UBND-NA")]), by=world.users["clerk_other"])
+    import_cases(
+        data=csv_bytes([row(case_ref="NA-1", org_unit_code="UBND-NA")]),
+        by=world.users["clerk_other"],
+    )
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes([row(case_ref="NA-1")]), by=world.users["clerk"])
-    assert _messages(caught.value) == [(2, "case_ref NA-1 is already the reference of another case.")]
+    assert _messages(caught.value) == [
+        (2, "case_ref NA-1 is already the reference of another case.")
+    ]
 
 
 def test_a_case_filed_in_the_system_is_never_skipped_by_an_import(world, file_case) -> None:  # type: ignore[no-untyped-def]
@@ -240,7 +306,10 @@ def test_a_reference_in_the_systems_own_numbering_is_refused(world) -> None:  # 
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes([row(case_ref="HS-2015-000042")]), by=world.users["admin"])
     assert caught.value.errors[0].column == "case_ref"
-    assert "has the form of the references this system gives to new cases" in caught.value.errors[0].message
+    assert (
+        "has the form of the references this system gives to new cases"
+        in caught.value.errors[0].message
+    )
 
 
 @pytest.mark.parametrize("username", ["official", "auditor", "authority"])
@@ -284,7 +353,10 @@ def test_a_row_with_the_wrong_number_of_values_is_reported(world) -> None:  # ty
 def test_row_errors_are_translated_into_vietnamese(world) -> None:  # type: ignore[no-untyped-def]
     with translation.override("vi"), pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes([row(org_unit_code="KHONG-CO")]), by=world.users["admin"])
-    assert caught.value.errors[0].message == "Đơn vị KHONG-CO không tồn tại hoặc nằm ngoài phạm vi của bạn."
+    assert (
+        caught.value.errors[0].message
+        == "Đơn vị KHONG-CO không tồn tại hoặc nằm ngoài phạm vi của bạn."
+    )
 
 
 def test_the_command_imports_a_file_and_reports_counts(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -300,7 +372,9 @@ def test_the_command_imports_a_file_and_reports_counts(world, tmp_path) -> None:
 
 def test_the_command_lists_every_error_and_fails(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "bad.csv"
-    path.write_bytes(csv_bytes([row(), row(case_ref="B-1", level="ward"), row(case_ref="B-2", outcome="x")]))
+    path.write_bytes(
+        csv_bytes([row(), row(case_ref="B-1", level="ward"), row(case_ref="B-2", outcome="x")])
+    )
     err = io.StringIO()
     with pytest.raises(CommandError, match="2 problems in bad.csv; nothing was imported"):
         call_command("import_cases", str(path), stderr=err)

@@ -16,9 +16,9 @@ ROWS = 100_000
 
 def test_a_100000_row_file_imports_through_the_command(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
     grounds: dict[tuple[str, str], list[str]] = {}
-    for code, regime, form in Ground.objects.filter(regulation__version__is_current=True).values_list(
-        "code", "regulation__code", "form"
-    ):
+    for code, regime, form in Ground.objects.filter(
+        regulation__version__is_current=True
+    ).values_list("code", "regulation__code", "form"):
         grounds.setdefault((regime, form), []).append(code)
     path = tmp_path / "history.csv"
     generate(path, ROWS, grounds)

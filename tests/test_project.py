@@ -17,11 +17,22 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def _settings_in_subprocess(env: dict[str, str], expr: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}
+    }
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "cadre_exit.settings"
     code = f"import django; django.setup(); from django.conf import settings as s; print({expr})"
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_the_development_secret_key_is_refused_when_debug_is_off() -> None:
@@ -33,14 +44,23 @@ def test_the_development_secret_key_is_refused_when_debug_is_off() -> None:
 
 
 def test_embedded_defaults_need_no_server() -> None:
-    result = _settings_in_subprocess({}, "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], s.CELERY_BROKER_URL")
+    result = _settings_in_subprocess(
+        {}, "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], s.CELERY_BROKER_URL"
+    )
     assert result.returncode == 0, result.stderr
-    assert "sqlite3" in result.stdout and "var/cadre_exit.sqlite3" in result.stdout and "filesystem://" in result.stdout
+    assert (
+        "sqlite3" in result.stdout
+        and "var/cadre_exit.sqlite3" in result.stdout
+        and "filesystem://" in result.stdout
+    )
 
 
 def test_database_and_redis_come_from_the_environment() -> None:
     result = _settings_in_subprocess(
-        {"DATABASE_URL": "postgres://u:p@db.example:5433/cases", "REDIS_URL": "redis://cache.example:6379/2"},
+        {
+            "DATABASE_URL": "postgres://u:p@db.example:5433/cases",
+            "REDIS_URL": "redis://cache.example:6379/2",
+        },
         "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['HOST'], s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'], "
         "s.SESSION_ENGINE",
     )
@@ -68,20 +88,36 @@ def test_docker_compose_describes_the_production_shape() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     services = compose["services"]
     assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
-    assert "gunicorn" in services["web"]["command"] and "cadre_exit.wsgi" in services["web"]["command"]
+    assert (
+        "gunicorn" in services["web"]["command"] and "cadre_exit.wsgi" in services["web"]["command"]
+    )
     assert services["worker"]["command"][:4] == ["celery", "-A", "cadre_exit", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "cadre_exit", "beat"]
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
-        assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith("redis://redis")
+        assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith(
+            "redis://redis"
+        )
         assert env["DEBUG"] == "0"
     assert services["postgres"]["image"].startswith("postgres")
     assert services["redis"]["image"].startswith("redis")
 
 
 def test_the_top_level_has_what_the_product_requires() -> None:
-    for name in ["manage.py", "cadre_exit", "cases", "templates", "static", "fixtures", "tests", "pyproject.toml",
-                 "docker-compose.yml", "README.md", "Makefile", ".ci/run"]:
+    for name in [
+        "manage.py",
+        "cadre_exit",
+        "cases",
+        "templates",
+        "static",
+        "fixtures",
+        "tests",
+        "pyproject.toml",
+        "docker-compose.yml",
+        "README.md",
+        "Makefile",
+        ".ci/run",
+    ]:
         assert (ROOT / name).exists(), name
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme and "make test" in readme
@@ -95,22 +131,40 @@ def test_check_is_clean_and_no_migrations_are_missing() -> None:
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent_and_uses_the_demo_password(capsys: pytest.CaptureFixture[str]) -> None:
+def test_seed_demo_is_idempotent_and_uses_the_demo_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from cases.models import Case, Membership, OrgUnit
 
     call_command("seed_demo")
-    counts = (OrgUnit.objects.count(), Membership.objects.count(), Case.objects.count(), get_user_model().objects.count())
+    counts = (
+        OrgUnit.objects.count(),
+        Membership.objects.count(),
+        Case.objects.count(),
+        get_user_model().objects.count(),
+    )
     call_command("seed_demo")
-    assert (OrgUnit.objects.count(), Membership.objects.count(), Case.objects.count(), get_user_model().objects.count()) == counts
+    assert (
+        OrgUnit.objects.count(),
+        Membership.objects.count(),
+        Case.objects.count(),
+        get_user_model().objects.count(),
+    ) == counts
     assert counts[2] == 3
-    users = get_user_model().objects.filter(username__in=["admin", "clerk", "authority", "official", "auditor"])
+    users = get_user_model().objects.filter(
+        username__in=["admin", "clerk", "authority", "official", "auditor"]
+    )
     assert users.count() == 5 and all(u.check_password(settings.DEMO_PASSWORD) for u in users)
     assert settings.DEMO_PASSWORD in capsys.readouterr().out
 
 
 @pytest.mark.django_db
 def test_no_demo_user_exists_without_the_demo_command() -> None:
-    assert not get_user_model().objects.filter(username__in=["clerk", "authority", "official"]).exists()
+    assert (
+        not get_user_model()
+        .objects.filter(username__in=["clerk", "authority", "official"])
+        .exists()
+    )
 
 
 @pytest.mark.django_db

@@ -75,7 +75,9 @@ def many_cases(world: DemoWorld, file_case: Any) -> Case:
     return case
 
 
-def test_case_list_queries_do_not_grow_with_the_page_size(world: DemoWorld, many_cases: Case) -> None:
+def test_case_list_queries_do_not_grow_with_the_page_size(
+    world: DemoWorld, many_cases: Case
+) -> None:
     client = _client(world.users["clerk"])
     with page_size(10):
         small, small_body = _get(client, "/api/v1/cases/", {"form": "dismissal"})
@@ -108,14 +110,30 @@ def test_case_detail_queries_do_not_grow_with_steps_events_or_documents(
     clerk_commune = world.users["clerk_commune"]
     plain = file_case("dismissal")
     # A commune post decided by the province: four steps instead of three.
-    busy = file_case("dismissal", official=world.official_self, position=world.post_superior, by="clerk_commune")
+    busy = file_case(
+        "dismissal", official=world.official_self, position=world.post_superior, by="clerk_commune"
+    )
     # Same state for both (open, at the exchange step); the busy one gets documents and events.
     for _ in range(4):
-        workflow.perform(case_id=busy.pk, user=clerk_commune, action=workflow.ATTACH_DOCUMENT,
-                         data={"kind": "evidence"}, upload=pdf("evidence.pdf"))
+        workflow.perform(
+            case_id=busy.pk,
+            user=clerk_commune,
+            action=workflow.ATTACH_DOCUMENT,
+            data={"kind": "evidence"},
+            upload=pdf("evidence.pdf"),
+        )
     for votes_for in (3, 5, 7):
-        workflow.perform(case_id=busy.pk, user=clerk_commune, action=workflow.RECORD_VOTE,
-                         data={"members": 9, "present": 9, "votes_for": votes_for, "votes_against": 9 - votes_for})
+        workflow.perform(
+            case_id=busy.pk,
+            user=clerk_commune,
+            action=workflow.RECORD_VOTE,
+            data={
+                "members": 9,
+                "present": 9,
+                "votes_for": votes_for,
+                "votes_against": 9 - votes_for,
+            },
+        )
     busy.refresh_from_db()
     plain.refresh_from_db()
     assert busy.event_count >= plain.event_count + 7

@@ -22,7 +22,9 @@ D = datetime.date
         (D(2026, 11, 20), "R377"),
     ],
 )
-def test_the_regime_is_pinned_by_the_filing_date(file_case, filed_on: datetime.date, regime: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_regime_is_pinned_by_the_filing_date(
+    file_case, filed_on: datetime.date, regime: str
+) -> None:  # type: ignore[no-untyped-def]
     grounds = {"R260": ["R260-R-7"], "R41": ["R41-R-4"], "R377": ["R377-R-4"]}[regime]
     case = file_case("resignation", grounds=grounds, filed_on=filed_on, today=D(2026, 11, 23))
     assert case.regulation.code == regime
@@ -30,7 +32,9 @@ def test_the_regime_is_pinned_by_the_filing_date(file_case, filed_on: datetime.d
 
 
 def test_an_r41_case_keeps_r41_rules_and_is_flagged_not_switched(file_case) -> None:  # type: ignore[no-untyped-def]
-    case = file_case("resignation", grounds=["R41-R-4"], filed_on=D(2025, 9, 1), today=D(2026, 11, 23))
+    case = file_case(
+        "resignation", grounds=["R41-R-4"], filed_on=D(2025, 9, 1), today=D(2026, 11, 23)
+    )
     assert case.regulation.code == "R41"
     assert case.needs_review and "R377-TR-1" in case.review_reason
     assert case.current_step.template.code == "R41-S-1"
@@ -45,11 +49,19 @@ def test_r260_resignation_same_level_has_3_steps_and_superior_has_4(file_case, w
     assert same.scope == "same_level"
     assert _shape(same) == ["R260-S-R-SAME-1", "R260-S-R-SAME-2", "R260-S-R-SAME-3"]
     superior = file_case(
-        "resignation", official=world.official_district, position=world.post_district,
-        grounds=["R260-R-3"], filed_on=D(2021, 10, 1),
+        "resignation",
+        official=world.official_district,
+        position=world.post_district,
+        grounds=["R260-R-3"],
+        filed_on=D(2021, 10, 1),
     )
     assert superior.scope == "superior"
-    assert _shape(superior) == ["R260-S-R-SUP-1", "R260-S-R-SUP-2", "R260-S-R-SUP-3", "R260-S-R-SUP-4"]
+    assert _shape(superior) == [
+        "R260-S-R-SUP-1",
+        "R260-S-R-SUP-2",
+        "R260-S-R-SUP-3",
+        "R260-S-R-SUP-4",
+    ]
     # The official's application is step 1 itself (R260-S-R-SUP-1): done at filing.
     first, second = superior.steps.order_by("order")[:2]
     assert first.status == StepStatus.DONE and second.status == StepStatus.ACTIVE
@@ -62,11 +74,18 @@ def test_r41_same_level_has_3_steps_and_superior_has_4(file_case, world, form: s
     ground = {"dismissal": "R41-D-4", "resignation": "R41-R-4"}[form]
     same = file_case(form, grounds=[ground], filed_on=D(2024, 5, 6))
     assert _shape(same) == ["R41-S-1", "R41-S-2", "R41-S-3"]
-    superior = file_case(form, official=world.official_district, position=world.post_district,
-                         grounds=[ground], filed_on=D(2024, 5, 6))
+    superior = file_case(
+        form,
+        official=world.official_district,
+        position=world.post_district,
+        grounds=[ground],
+        filed_on=D(2024, 5, 6),
+    )
     assert _shape(superior) == ["R41-S-1", "R41-S-1a", "R41-S-2", "R41-S-3"]
     step = superior.steps.get(order=2)
-    assert step.actor_unit == world.province and step.actor_role == "clerk"  # the superior's advisory body
+    assert (
+        step.actor_unit == world.province and step.actor_role == "clerk"
+    )  # the superior's advisory body
 
 
 @pytest.mark.parametrize("form", ["termination", "dismissal", "resignation"])
@@ -77,7 +96,9 @@ def test_r377_same_level_has_3_steps_and_superior_has_4(file_case, world, form: 
     assert _shape(superior) == ["R377-S-1", "R377-S-1a", "R377-S-2", "R377-S-3"]
     first = superior.steps.get(order=1)
     assert first.actor_unit == world.commune  # the employing unit talks and proposes (R41-A-2)
-    assert superior.steps.get(order=3).actor_unit == world.province  # the appointing level decides (R41-A-1)
+    assert (
+        superior.steps.get(order=3).actor_unit == world.province
+    )  # the appointing level decides (R41-A-1)
 
 
 def test_r41_has_no_termination(file_case) -> None:  # type: ignore[no-untyped-def]
@@ -109,12 +130,22 @@ def test_unverified_processes_stay_disabled_until_enabled(file_case) -> None:  #
 
 def test_a_district_unit_cannot_be_chosen_after_30_june_2025(file_case, world) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInput) as info:
-        file_case("resignation", official=world.official_district, position=world.post_district,
-                  grounds=["R377-R-4"], filed_on=D(2025, 10, 9))
+        file_case(
+            "resignation",
+            official=world.official_district,
+            position=world.post_district,
+            grounds=["R377-R-4"],
+            filed_on=D(2025, 10, 9),
+        )
     assert "30/06/2025" in str(info.value)
     # ...but a historic case keeps its district unit and level.
-    old = file_case("resignation", official=world.official_district, position=world.post_district,
-                    grounds=["R41-R-4"], filed_on=D(2025, 6, 30))
+    old = file_case(
+        "resignation",
+        official=world.official_district,
+        position=world.post_district,
+        grounds=["R41-R-4"],
+        filed_on=D(2025, 6, 30),
+    )
     assert old.level == "district" and old.employing_unit == world.district
 
 

@@ -77,7 +77,10 @@ def test_filters_and_the_current_level_view(world, known) -> None:  # type: igno
         {"level": "provincial", "count": 3, "percent": 100.0}
     ]
     decided = stats(admin, by="year", date="decided")
-    assert decided["rows"] == [{"year": 2015, "count": 2, "percent": 66.67}, {"year": 2016, "count": 1, "percent": 33.33}]
+    assert decided["rows"] == [
+        {"year": 2015, "count": 2, "percent": 66.67},
+        {"year": 2016, "count": 1, "percent": 33.33},
+    ]
 
 
 def test_a_provincial_clerk_gets_only_their_provinces_figures(world, known) -> None:  # type: ignore[no-untyped-def]
@@ -99,8 +102,12 @@ def test_a_provincial_clerk_gets_only_their_provinces_figures(world, known) -> N
 
 
 def test_an_official_is_refused_and_an_anonymous_caller_must_authenticate(world, known) -> None:  # type: ignore[no-untyped-def]
-    for path in ("reports/statistics/", "reports/decision-times/", "reports/late-steps/",
-                 "reports/national-table/?form=resignation&regulation=R260"):
+    for path in (
+        "reports/statistics/",
+        "reports/decision-times/",
+        "reports/late-steps/",
+        "reports/national-table/?form=resignation&regulation=R260",
+    ):
         body = error(as_user(world, "official", lang="en").get(f"{API}/{path}"), 403, "forbidden")
         assert body["detail"] == "Statistics are for clerks, authorities and auditors."
         anonymous = api_client(lang="en").get(f"{API}/{path}")
@@ -122,7 +129,13 @@ def test_decision_times_and_late_steps(world, known) -> None:  # type: ignore[no
     admin = as_user(world, "admin")
     times = admin.get(f"{API}/reports/decision-times/").json()
     assert times == [
-        {"form": "resignation", "regulation": "R260", "cases": 3, "median_days": 20.0, "p90_days": 28.0}
+        {
+            "form": "resignation",
+            "regulation": "R260",
+            "cases": 3,
+            "median_days": 20.0,
+            "p90_days": 28.0,
+        }
     ]
     assert admin.get(f"{API}/reports/late-steps/").json() == []
 
@@ -137,7 +150,10 @@ def test_the_national_table(world, known) -> None:  # type: ignore[no-untyped-de
     first = body["rows"][0]
     assert first["ground"] == "R260-R-1" and first["total"] == 2
     assert [(c["count"], c["row_percent"], c["column_percent"]) for c in first["cells"]] == [
-        (0, 0.0, 0.0), (1, 50.0, 100.0), (1, 50.0, 50.0), (0, 0.0, 0.0),
+        (0, 0.0, 0.0),
+        (1, 50.0, 100.0),
+        (1, 50.0, 50.0),
+        (0, 0.0, 0.0),
     ]
     assert body["grand_total"] == 3 and body["cases_total"] == 2
     assert [c["count"] for c in body["cases_per_level"]] == [0, 1, 1, 0]
@@ -165,15 +181,35 @@ def test_a_good_file_answers_201_with_the_counts(world) -> None:  # type: ignore
 
 
 def test_a_bad_file_answers_400_with_every_line_and_creates_nothing(world) -> None:  # type: ignore[no-untyped-def]
-    rows = [row(), row(case_ref="X-1", ground_ids="R41-R-1"), row(case_ref="X-2", level="district",
-            regulation="R377", ground_ids="R377-R-1", filed_on="2025-11-03", decided_on="2025-12-01")]
-    response = as_user(world, "clerk", lang="en").post(IMPORT, upload(csv_bytes(rows)), format="multipart")
+    rows = [
+        row(),
+        row(case_ref="X-1", ground_ids="R41-R-1"),
+        row(
+            case_ref="X-2",
+            level="district",
+            regulation="R377",
+            ground_ids="R377-R-1",
+            filed_on="2025-11-03",
+            decided_on="2025-12-01",
+        ),
+    ]
+    response = as_user(world, "clerk", lang="en").post(
+        IMPORT, upload(csv_bytes(rows)), format="multipart"
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "import_rejected" and "2 problems" in body["detail"]
     assert body["errors"] == [
-        {"line": 3, "message": "Ground R41-R-1 belongs to R41, not to R260.", "column": "ground_ids"},
-        {"line": 4, "message": "The district level ended on 30/06/2025; it cannot be the level of a case filed on 03/11/2025.", "column": "level"},
+        {
+            "line": 3,
+            "message": "Ground R41-R-1 belongs to R41, not to R260.",
+            "column": "ground_ids",
+        },
+        {
+            "line": 4,
+            "message": "The district level ended on 30/06/2025; it cannot be the level of a case filed on 03/11/2025.",
+            "column": "level",
+        },
     ]
     assert not Case.objects.filter(imported=True).exists()
 
@@ -186,7 +222,11 @@ def test_import_errors_are_in_the_callers_language(world) -> None:  # type: igno
     body = response.json()
     assert body["detail"] == "Tệp chưa được nhập: có 1 lỗi; hãy sửa rồi nhập lại."
     assert body["errors"] == [
-        {"line": 2, "message": "Căn cứ R41-R-1 thuộc R41, không thuộc R260.", "column": "ground_ids"}
+        {
+            "line": 2,
+            "message": "Căn cứ R41-R-1 thuộc R41, không thuộc R260.",
+            "column": "ground_ids",
+        }
     ]
 
 
@@ -198,9 +238,16 @@ def test_the_import_requires_a_file_and_multipart(world) -> None:  # type: ignor
 
 @pytest.mark.parametrize("username", ["authority", "auditor", "official"])
 def test_only_clerks_and_administrators_import_through_the_api(world, username: str) -> None:  # type: ignore[no-untyped-def]
-    response = as_user(world, username, lang="en").post(IMPORT, upload(csv_bytes(good_rows())), format="multipart")
-    assert error(response, 403, "forbidden")["detail"] == "Only clerks and administrators import historic cases."
-    error(api_client(lang="en").post(IMPORT, upload(csv_bytes(good_rows())), format="multipart"), 401)
+    response = as_user(world, username, lang="en").post(
+        IMPORT, upload(csv_bytes(good_rows())), format="multipart"
+    )
+    assert (
+        error(response, 403, "forbidden")["detail"]
+        == "Only clerks and administrators import historic cases."
+    )
+    error(
+        api_client(lang="en").post(IMPORT, upload(csv_bytes(good_rows())), format="multipart"), 401
+    )
     assert not Case.objects.filter(imported=True).exists()
 
 
@@ -208,6 +255,15 @@ def test_the_schema_documents_the_counting_rule(world) -> None:  # type: ignore[
     schema = as_user(world, "admin").get(f"{API}/schema/", {"format": "json"}).json()
     operation = schema["paths"]["/api/v1/reports/statistics/"]["get"]
     assert "ground rows can add up to more than `total`" in operation["description"]
-    assert {p["name"] for p in operation["parameters"]} >= {"form", "regulation", "from", "to", "unit", "by", "levels", "date"}
+    assert {p["name"] for p in operation["parameters"]} >= {
+        "form",
+        "regulation",
+        "from",
+        "to",
+        "unit",
+        "by",
+        "levels",
+        "date",
+    }
     imports = schema["paths"]["/api/v1/imports/cases/"]["post"]
     assert set(imports["responses"]) >= {"201", "400", "401", "403"}

@@ -69,7 +69,14 @@ def page(browser: Browser, live_server: Any) -> Iterator[Page]:
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    tab.on("response", lambda r: errors.append(f"{r.status} {r.url}") if "/static/" in r.url and r.status >= 400 else None)
+    tab.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if "/static/" in r.url and r.status >= 400
+            else None
+        ),
+    )
     yield tab
     context.close()
     assert not errors, f"script errors, CSP refusals or missing assets: {errors}"
@@ -91,7 +98,9 @@ def download(page: Page, selector: str) -> Path:
     return Path(info.value.path())
 
 
-def test_the_dashboard_draws_its_charts_and_downloads_csv_and_xlsx(page: Page, live_server: Any, world: Any) -> None:
+def test_the_dashboard_draws_its_charts_and_downloads_csv_and_xlsx(
+    page: Page, live_server: Any, world: Any
+) -> None:
     import_cases(data=csv_bytes(known_rows()), by=world.users["admin"])
     sign_in(page, live_server.url, "clerk", "vi")
     page.click("text=Thống kê")
@@ -135,7 +144,9 @@ def test_the_dashboard_draws_its_charts_and_downloads_csv_and_xlsx(page: Page, l
     page.screenshot(path=str(SCREENSHOTS / "reports-dashboard-vi-phone.png"), full_page=True)
 
 
-def test_the_national_table_page_downloads_its_pdf(page: Page, live_server: Any, world: Any) -> None:
+def test_the_national_table_page_downloads_its_pdf(
+    page: Page, live_server: Any, world: Any
+) -> None:
     import_cases(data=csv_bytes(known_rows()), by=world.users["admin"])
     sign_in(page, live_server.url, "auditor", "en")
     page.goto("/reports/national/?form=resignation&regulation=R260")
@@ -156,7 +167,10 @@ def test_the_import_page_follows_the_background_job_to_its_result(
     page.goto("/reports/import/")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "reports-import-en-desktop.png"), full_page=True)
-    page.set_input_files("input[type=file]", {"name": "history.csv", "mimeType": "text/csv", "buffer": csv_bytes(good_rows())})
+    page.set_input_files(
+        "input[type=file]",
+        {"name": "history.csv", "mimeType": "text/csv", "buffer": csv_bytes(good_rows())},
+    )
     with page.expect_navigation():
         page.click('[data-testid="import-form"] button[type=submit]')
     job = ImportJob.objects.get()

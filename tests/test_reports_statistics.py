@@ -30,13 +30,36 @@ D = datetime.date
 def known_rows() -> list[dict[str, str]]:
     """Three R260 resignations: two in Lào Cai (provincial, district), one in Nghệ An."""
     return [
-        row(case_ref="K-1", ground_ids="R260-R-1", org_unit_code="UBND-LC", level="provincial",
-            filed_on="2015-03-02", decided_on="2015-03-12", outcome="approved"),
-        row(case_ref="K-2", ground_ids="R260-R-1;R260-R-2", org_unit_code="UBND-LC-BAOTHANG", level="district",
-            official_name="Phạm Thị Thu", position_title="Phó Chủ tịch Ủy ban nhân dân huyện",
-            filed_on="2015-06-01", decided_on="2015-06-21", outcome="approved"),
-        row(case_ref="K-3", ground_ids="R260-R-2", org_unit_code="UBND-NA", level="provincial",
-            official_name="Hồ Văn Tâm", filed_on="2016-01-04", decided_on="2016-02-03", outcome="rejected"),
+        row(
+            case_ref="K-1",
+            ground_ids="R260-R-1",
+            org_unit_code="UBND-LC",
+            level="provincial",
+            filed_on="2015-03-02",
+            decided_on="2015-03-12",
+            outcome="approved",
+        ),
+        row(
+            case_ref="K-2",
+            ground_ids="R260-R-1;R260-R-2",
+            org_unit_code="UBND-LC-BAOTHANG",
+            level="district",
+            official_name="Phạm Thị Thu",
+            position_title="Phó Chủ tịch Ủy ban nhân dân huyện",
+            filed_on="2015-06-01",
+            decided_on="2015-06-21",
+            outcome="approved",
+        ),
+        row(
+            case_ref="K-3",
+            ground_ids="R260-R-2",
+            org_unit_code="UBND-NA",
+            level="provincial",
+            official_name="Hồ Văn Tâm",
+            filed_on="2016-01-04",
+            decided_on="2016-02-03",
+            outcome="rejected",
+        ),
     ]
 
 
@@ -115,7 +138,9 @@ def test_a_provincial_clerk_sees_only_their_province(world, known) -> None:  # t
 
 
 def test_levels_can_be_rolled_up_to_the_current_structure(known) -> None:  # type: ignore[no-untyped-def]
-    assert _rows(statistics(known, by=["level"], levels="current")) == [("provincial", 3, Decimal("100.00"))]
+    assert _rows(statistics(known, by=["level"], levels="current")) == [
+        ("provincial", 3, Decimal("100.00"))
+    ]
     # The event view never loses the district category.
     assert ("district", 1, Decimal("33.33")) in _rows(statistics(known, by=["level"]))
 
@@ -145,7 +170,11 @@ def test_time_to_decision_median_and_90th_percentile(known) -> None:  # type: ig
 
 def test_time_to_decision_with_an_even_number_of_cases(world) -> None:  # type: ignore[no-untyped-def]
     rows = [
-        row(case_ref=f"E-{n}", filed_on="2015-01-05", decided_on=(D(2015, 1, 5) + datetime.timedelta(days=days)).isoformat())
+        row(
+            case_ref=f"E-{n}",
+            filed_on="2015-01-05",
+            decided_on=(D(2015, 1, 5) + datetime.timedelta(days=days)).isoformat(),
+        )
         for n, days in enumerate([3, 4, 10, 100])
     ]
     import_cases(data=csv_bytes(rows), by=world.users["admin"])
@@ -165,11 +194,18 @@ def test_steps_completed_after_their_due_date_are_late(world, file_case) -> None
     fresh = file_case("dismissal", official=official, position=post, today=today)
     pass_exchange(fresh, clerk, day=today)  # completed the day it started: on time
     official2, post2 = new_post(world, official_name="Mai Văn Lực", title="Phó Giám đốc Sở Nội vụ")
-    file_case("dismissal", official=official2, position=post2, filed_on=D(2026, 9, 1), today=today)  # still open, overdue
+    file_case(
+        "dismissal", official=official2, position=post2, filed_on=D(2026, 9, 1), today=today
+    )  # still open, overdue
 
     steps = {s.code: s for s in late_steps(Case.objects.all(), today=today)}
     first = steps[step.template.code]
-    assert (first.completed, first.late, first.late_percent, first.overdue_now) == (2, 1, Decimal("50.00"), 1)
+    assert (first.completed, first.late, first.late_percent, first.overdue_now) == (
+        2,
+        1,
+        Decimal("50.00"),
+        1,
+    )
     # The clerk's scope holds all three; the other province's clerk sees none of them.
     assert late_steps(cases_visible_to(world.users["clerk_other"]), today=today) == []
 
@@ -181,13 +217,28 @@ def test_the_national_table_counts_grounds_by_level_with_row_and_column_percenta
     assert [r.ground for r in table.rows] == [f"R260-R-{n}" for n in range(1, 8)]
     r1, r2 = table.rows[0], table.rows[1]
     assert [c.count for c in r1.cells] == [0, 1, 1, 0] and r1.total == 2
-    assert [c.row_percent for c in r1.cells] == [Decimal("0.00"), Decimal("50.00"), Decimal("50.00"), Decimal("0.00")]
+    assert [c.row_percent for c in r1.cells] == [
+        Decimal("0.00"),
+        Decimal("50.00"),
+        Decimal("50.00"),
+        Decimal("0.00"),
+    ]
     # Column totals count ground mentions: provincial 2 (K-1, K-3), district 2 (K-2 twice).
     assert table.column_totals == [0, 2, 2, 0] and table.grand_total == 4
-    assert [c.column_percent for c in r1.cells] == [Decimal("0.00"), Decimal("50.00"), Decimal("50.00"), Decimal("0.00")]
+    assert [c.column_percent for c in r1.cells] == [
+        Decimal("0.00"),
+        Decimal("50.00"),
+        Decimal("50.00"),
+        Decimal("0.00"),
+    ]
     assert [c.count for c in r2.cells] == [0, 1, 1, 0]
     assert r1.total_percent == Decimal("50.00")
-    assert [c.row_percent for c in table.footer] == [Decimal("0.00"), Decimal("50.00"), Decimal("50.00"), Decimal("0.00")]
+    assert [c.row_percent for c in table.footer] == [
+        Decimal("0.00"),
+        Decimal("50.00"),
+        Decimal("50.00"),
+        Decimal("0.00"),
+    ]
     # Each case once: two provincial cases, one district case.
     assert table.cases_per_level == [0, 2, 1, 0] and table.cases_total == 3
 
@@ -206,8 +257,20 @@ def test_the_national_table_with_thirds(world) -> None:  # type: ignore[no-untyp
         row(case_ref="T-3", ground_ids="R260-R-3", level="commune", org_unit_code="UBND-LC"),
     ]
     import_cases(data=csv_bytes(rows), by=world.users["admin"])
-    table = national_table(Case.objects.filter(reference__startswith="T-"), form="resignation", regulation="R260")
+    table = national_table(
+        Case.objects.filter(reference__startswith="T-"), form="resignation", regulation="R260"
+    )
     r3 = next(r for r in table.rows if r.ground == "R260-R-3")
-    assert [c.row_percent for c in r3.cells] == [Decimal("0.00"), Decimal("33.33"), Decimal("0.00"), Decimal("66.67")]
-    assert [c.column_percent for c in r3.cells] == [Decimal("0.00"), Decimal("100.00"), Decimal("0.00"), Decimal("100.00")]
+    assert [c.row_percent for c in r3.cells] == [
+        Decimal("0.00"),
+        Decimal("33.33"),
+        Decimal("0.00"),
+        Decimal("66.67"),
+    ]
+    assert [c.column_percent for c in r3.cells] == [
+        Decimal("0.00"),
+        Decimal("100.00"),
+        Decimal("0.00"),
+        Decimal("100.00"),
+    ]
     assert OrgUnit.objects.filter(code="UBND-LC").exists()

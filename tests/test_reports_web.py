@@ -62,11 +62,18 @@ def test_staff_see_the_dashboard(world, known, username: str) -> None:  # type: 
 def test_the_dashboard_shows_the_figures_of_the_users_scope(world, known) -> None:  # type: ignore[no-untyped-def]
     response = client_for("clerk").get(reverse("reports"))
     assert response.context["total"] == 2
-    charts = json.loads(response.content.split(b'id="report-charts" type="application/json">')[1].split(b"</script>")[0])
+    charts = json.loads(
+        response.content.split(b'id="report-charts" type="application/json">')[1].split(
+            b"</script>"
+        )[0]
+    )
     levels = charts["grounds-levels"]
     assert levels["labels"] == ["R260-R-1", "R260-R-2"]
     assert {s["name"]: s["values"] for s in levels["series"]} == {
-        "Central": [0, 0], "Provincial": [1, 0], "District": [1, 1], "Commune": [0, 0],
+        "Central": [0, 0],
+        "Provincial": [1, 0],
+        "District": [1, 1],
+        "Commune": [0, 0],
     }
     assert b"Total is the number of cases" in response.content
     other = client_for("clerk_other").get(reverse("reports"))
@@ -86,7 +93,10 @@ def test_dashboard_filters_narrow_the_figures(world, known) -> None:  # type: ig
 
 def test_an_official_is_refused_and_an_anonymous_visitor_is_sent_to_sign_in(world, known) -> None:  # type: ignore[no-untyped-def]
     assert client_for("official").get(reverse("reports")).status_code == 403
-    assert client_for("official").get(reverse("report_export", args=["outcomes", "csv"])).status_code == 403
+    assert (
+        client_for("official").get(reverse("report_export", args=["outcomes", "csv"])).status_code
+        == 403
+    )
     assert client_for("official").get(reverse("national_table")).status_code == 403
     anonymous = Client().get(reverse("reports"))
     assert anonymous.status_code == 302 and reverse("login") in anonymous["Location"]
@@ -107,7 +117,9 @@ def test_a_table_downloads_as_csv(world, known) -> None:  # type: ignore[no-unty
 
 
 def test_a_table_downloads_as_xlsx_with_the_filters_applied(world, known) -> None:  # type: ignore[no-untyped-def]
-    response = client_for("clerk").get(reverse("report_export", args=["outcomes", "xlsx"]), {"form": "resignation"})
+    response = client_for("clerk").get(
+        reverse("report_export", args=["outcomes", "xlsx"]), {"form": "resignation"}
+    )
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
     sheet = book.active
@@ -143,10 +155,14 @@ def test_the_national_table_page_and_its_pdf(world, known) -> None:  # type: ign
 
 
 def test_the_national_table_refuses_a_form_the_regulation_lacks(world, known) -> None:  # type: ignore[no-untyped-def]
-    response = client_for("admin").get(reverse("national_table"), {"form": "termination", "regulation": "R41"})
+    response = client_for("admin").get(
+        reverse("national_table"), {"form": "termination", "regulation": "R41"}
+    )
     assert response.status_code == 200 and response.context["table"] is None
     assert "form" in response.context["form"].errors
-    pdf = client_for("admin").get(reverse("national_table_pdf"), {"form": "termination", "regulation": "R41"})
+    pdf = client_for("admin").get(
+        reverse("national_table_pdf"), {"form": "termination", "regulation": "R41"}
+    )
     assert pdf.status_code == 302
 
 
@@ -161,7 +177,9 @@ def test_the_dashboard_in_vietnamese(world, known) -> None:  # type: ignore[no-u
 # --------------------------------------------------------------------------- import pages
 
 
-def test_a_clerk_uploads_a_file_and_the_background_job_imports_it(world, eager_celery, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_a_clerk_uploads_a_file_and_the_background_job_imports_it(
+    world, eager_celery, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     clerk = client_for("clerk")
     assert clerk.get(reverse("import_cases")).status_code == 200
     upload = io.BytesIO(csv_bytes(good_rows()))
@@ -169,7 +187,9 @@ def test_a_clerk_uploads_a_file_and_the_background_job_imports_it(world, eager_c
     with django_capture_on_commit_callbacks(execute=True):
         response = clerk.post(reverse("import_cases"), {"file": upload})
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("import_job", args=[job.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "import_job", args=[job.pk]
+    )
     assert job.status == "done" and (job.created_count, job.skipped_count) == (3, 0)
     status = clerk.get(reverse("import_job_status", args=[job.pk])).json()
     assert status["finished"] and status["percent"] == 100.0 and status["created"] == 3
@@ -178,9 +198,15 @@ def test_a_clerk_uploads_a_file_and_the_background_job_imports_it(world, eager_c
     assert Case.objects.filter(imported=True).count() == 3
 
 
-def test_a_bad_file_is_rejected_with_every_line_on_the_job_page(world, eager_celery, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_file_is_rejected_with_every_line_on_the_job_page(
+    world, eager_celery, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     clerk = client_for("clerk")
-    upload = io.BytesIO(csv_bytes([row(), row(case_ref="B-1", level="ward"), row(case_ref="B-2", org_unit_code="UBND-NA")]))
+    upload = io.BytesIO(
+        csv_bytes(
+            [row(), row(case_ref="B-1", level="ward"), row(case_ref="B-2", org_unit_code="UBND-NA")]
+        )
+    )
     upload.name = "bad.csv"
     with django_capture_on_commit_callbacks(execute=True):
         clerk.post(reverse("import_cases"), {"file": upload})
@@ -249,8 +275,14 @@ def test_a_job_is_visible_only_to_its_uploader_and_administrators(world) -> None
     upload.name = "one.csv"
     job = start_import_job(upload=upload, by=world.users["clerk"])
     assert client_for("clerk_other").get(reverse("import_job", args=[job.pk])).status_code == 404
-    assert client_for("clerk_other").get(reverse("import_job_status", args=[job.pk])).status_code == 404
-    assert client_for("admin").get(reverse("import_job_status", args=[job.pk])).json()["status"] == "queued"
+    assert (
+        client_for("clerk_other").get(reverse("import_job_status", args=[job.pk])).status_code
+        == 404
+    )
+    assert (
+        client_for("admin").get(reverse("import_job_status", args=[job.pk])).json()["status"]
+        == "queued"
+    )
 
 
 def test_imported_cases_show_their_import_event_on_the_case_page(world) -> None:  # type: ignore[no-untyped-def]

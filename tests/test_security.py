@@ -77,12 +77,16 @@ def test_totp_codes_are_verified_once_and_only_when_current(world) -> None:  # t
 def test_totp_is_required_of_authorities_and_auditors_only(world, settings) -> None:  # type: ignore[no-untyped-def]
     settings.REQUIRE_TOTP = True
     assert totp.required_for(world.users["authority"]) and totp.required_for(world.users["auditor"])
-    assert not totp.required_for(world.users["clerk"]) and not totp.required_for(world.users["official"])
+    assert not totp.required_for(world.users["clerk"]) and not totp.required_for(
+        world.users["official"]
+    )
     settings.REQUIRE_TOTP = False
     assert not totp.required_for(world.users["authority"])
 
 
-def test_an_authority_cannot_reach_a_sign_off_without_the_second_factor(client, world, settings, file_case) -> None:  # type: ignore[no-untyped-def]
+def test_an_authority_cannot_reach_a_sign_off_without_the_second_factor(
+    client, world, settings, file_case
+) -> None:  # type: ignore[no-untyped-def]
     settings.REQUIRE_TOTP = True
     case = file_case("dismissal")
     client.force_login(world.users["authority"])
@@ -93,7 +97,9 @@ def test_an_authority_cannot_reach_a_sign_off_without_the_second_factor(client, 
     setup = client.get("/account/2fa/")
     assert setup.status_code == 200
     secret = world.users["authority"].totp_device.secret
-    wrong = client.post("/account/2fa/", {"code": "123456" if pyotp.TOTP(secret).now() != "123456" else "654321"})
+    wrong = client.post(
+        "/account/2fa/", {"code": "123456" if pyotp.TOTP(secret).now() != "123456" else "654321"}
+    )
     assert wrong.status_code == 200 and "code" in wrong.context["form"].errors
     ok = client.post("/account/2fa/", {"code": pyotp.TOTP(secret).now(), "next": "/admin/"})
     assert ok.status_code == 302 and ok["Location"] == "/admin/"
@@ -127,10 +133,22 @@ PROD_ENV = {
 
 
 def _prod(code: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(PROD_ENV)
-    return subprocess.run([sys.executable, *code.split()] if code.startswith("manage.py") else [sys.executable, "-c", code],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, *code.split()]
+        if code.startswith("manage.py")
+        else [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_reports_nothing_with_production_settings() -> None:
@@ -150,7 +168,10 @@ def test_production_responses_carry_hsts_and_secure_cookies() -> None:
         "print(json.dumps({'hsts': r.get('Strict-Transport-Security', ''), 'csp': r.get('Content-Security-Policy', ''),"
         " 'csrf_secure': r.cookies['csrftoken']['secure'] if 'csrftoken' in r.cookies else None}))"
     )
-    env_script = "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'cadre_exit.settings');" + script
+    env_script = (
+        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'cadre_exit.settings');"
+        + script
+    )
     result = _prod(env_script)
     assert result.returncode == 0, result.stderr
     headers = json.loads(result.stdout.strip().splitlines()[-1])
@@ -161,16 +182,27 @@ def test_production_responses_carry_hsts_and_secure_cookies() -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("bienban.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 100, "Only PDF, JPEG and PNG"),  # renamed executable
+        (
+            "bienban.pdf",
+            b"\x7fELF\x02\x01\x01" + b"\x00" * 100,
+            "Only PDF, JPEG and PNG",
+        ),  # renamed executable
         ("anh.gif", b"GIF89a" + b"\x00" * 100, "Only PDF, JPEG and PNG"),
         ("trong.pdf", b"", "empty"),
     ],
 )
-def test_uploads_are_checked_by_content(file_case, world, name: str, content: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_uploads_are_checked_by_content(
+    file_case, world, name: str, content: bytes, message: str
+) -> None:  # type: ignore[no-untyped-def]
     case = file_case("dismissal")
     with pytest.raises(InvalidInput) as info:
-        workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.ATTACH_DOCUMENT,
-                         data={"kind": "evidence"}, upload=SimpleUploadedFile(name, content))
+        workflow.perform(
+            case_id=case.pk,
+            user=world.users["clerk"],
+            action=workflow.ATTACH_DOCUMENT,
+            data={"kind": "evidence"},
+            upload=SimpleUploadedFile(name, content),
+        )
     assert message in str(info.value)
     assert case.documents.count() == 0 and case.events.count() == 1
 
@@ -179,8 +211,13 @@ def test_oversized_uploads_are_refused(file_case, world, settings) -> None:  # t
     settings.UPLOAD_MAX_BYTES = 1024
     case = file_case("dismissal")
     with pytest.raises(InvalidInput) as info:
-        workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.ATTACH_DOCUMENT,
-                         data={"kind": "evidence"}, upload=SimpleUploadedFile("big.pdf", b"%PDF-1.4" + b"0" * 2048))
+        workflow.perform(
+            case_id=case.pk,
+            user=world.users["clerk"],
+            action=workflow.ATTACH_DOCUMENT,
+            data={"kind": "evidence"},
+            upload=SimpleUploadedFile("big.pdf", b"%PDF-1.4" + b"0" * 2048),
+        )
     assert "too large" in str(info.value)
     assert case.documents.count() == 0
 
@@ -190,16 +227,26 @@ def test_refusals_are_translated_into_vietnamese(file_case, world) -> None:  # t
 
     case = file_case("dismissal")
     with pytest.raises(InvalidInput) as info:
-        workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.ATTACH_DOCUMENT,
-                         data={"kind": "evidence"}, upload=SimpleUploadedFile("a.gif", b"GIF89a" + b"0" * 10))
+        workflow.perform(
+            case_id=case.pk,
+            user=world.users["clerk"],
+            action=workflow.ATTACH_DOCUMENT,
+            data={"kind": "evidence"},
+            upload=SimpleUploadedFile("a.gif", b"GIF89a" + b"0" * 10),
+        )
     with translation.override("vi"):
         assert str(info.value).startswith("Chỉ chấp nhận tệp PDF, JPEG và PNG")
 
 
 def test_uploads_are_stored_under_generated_names_outside_served_urls(file_case, world) -> None:  # type: ignore[no-untyped-def]
     case = file_case("dismissal")
-    workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.ATTACH_DOCUMENT,
-                     data={"kind": "evidence"}, upload=SimpleUploadedFile("../../etc/passwd.pdf", b"%PDF-1.4 x"))
+    workflow.perform(
+        case_id=case.pk,
+        user=world.users["clerk"],
+        action=workflow.ATTACH_DOCUMENT,
+        data={"kind": "evidence"},
+        upload=SimpleUploadedFile("../../etc/passwd.pdf", b"%PDF-1.4 x"),
+    )
     document = case.documents.get()
     assert document.filename == "passwd.pdf"
     assert "passwd" not in document.file.name and ".." not in document.file.name
@@ -212,15 +259,21 @@ def test_the_sign_in_page_says_the_account_is_locked(client, world) -> None:  # 
     for _ in range(settings.LOCKOUT_MAX_FAILURES_PER_USER):
         response = client.post("/login/", {"username": "clerk", "password": "wrong"})
         assert response.status_code == 200
-    locked = client.post("/login/", {"username": "clerk", "password": "cadre-demo"}, HTTP_ACCEPT_LANGUAGE="en")
+    locked = client.post(
+        "/login/", {"username": "clerk", "password": "cadre-demo"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert locked.status_code == 200
     assert "locked until" in locked.content.decode()
     assert "_auth_user_id" not in client.session
-    vi = client.post("/login/", {"username": "clerk", "password": "cadre-demo"}, HTTP_ACCEPT_LANGUAGE="vi")
+    vi = client.post(
+        "/login/", {"username": "clerk", "password": "cadre-demo"}, HTTP_ACCEPT_LANGUAGE="vi"
+    )
     assert "bị khóa đến" in vi.content.decode()
 
 
-def test_the_session_user_comes_with_their_official_record(world, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_session_user_comes_with_their_official_record(
+    world, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
     from cases.security.backends import LockoutModelBackend
 
     backend = LockoutModelBackend()

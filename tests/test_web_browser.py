@@ -66,13 +66,19 @@ def page(browser: Browser, live_server: Any) -> Iterator[Page]:
     # Refusals answer 4xx on purpose; only script errors and missing assets are faults.
     tab.on(
         "console",
-        lambda msg: errors.append(msg.text)
-        if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-        else None,
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
     )
     tab.on(
         "response",
-        lambda r: errors.append(f"{r.status} {r.url}") if "/static/" in r.url and r.status >= 400 else None,
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if "/static/" in r.url and r.status >= 400
+            else None
+        ),
     )
     yield tab
     context.close()
@@ -102,11 +108,15 @@ class Visit:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
             self.page.set_viewport_size(size)
-            self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{self.lang}-{label}.png"), full_page=True)
+            self.page.screenshot(
+                path=str(SCREENSHOTS / f"{name}-{self.lang}-{label}.png"), full_page=True
+            )
         self.page.set_viewport_size(DESKTOP)
 
     def sign_in(self, username: str) -> None:
-        self.page.context.add_cookies([{"name": "django_language", "value": self.lang, "url": self.base_url}])
+        self.page.context.add_cookies(
+            [{"name": "django_language", "value": self.lang, "url": self.base_url}]
+        )
         self.page.goto("/login/")
         self.check()
         self.page.fill("#id_username", username)
@@ -137,14 +147,23 @@ def late_termination(world: Any, file_case: Any) -> Case:
     """A commune post's termination that reached the province's decision 38 days ago."""
     past = timezone.localdate() - datetime.timedelta(days=40)
     case = file_case(
-        "termination", official=world.official_deputy, position=world.post_deputy,
-        grounds=["R377-T-3"], filed_on=past,
+        "termination",
+        official=world.official_deputy,
+        position=world.post_deputy,
+        grounds=["R377-T-3"],
+        filed_on=past,
     )
     pass_exchange(case, world.users["clerk_commune"], day=past)
     clerk = world.users["clerk"]
     later = past + datetime.timedelta(days=2)
-    workflow.perform(case_id=case.pk, user=clerk, action=workflow.ATTACH_DOCUMENT,
-                     data={"kind": "proposal"}, upload=pdf("to-trinh.pdf"), today=later)
+    workflow.perform(
+        case_id=case.pk,
+        user=clerk,
+        action=workflow.ATTACH_DOCUMENT,
+        data={"kind": "proposal"},
+        upload=pdf("to-trinh.pdf"),
+        today=later,
+    )
     return workflow.perform(case_id=case.pk, user=clerk, action=workflow.COMPLETE_STEP, today=later)
 
 
@@ -156,7 +175,9 @@ def pdf_file(name: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_official_submits_and_withdraws_a_resignation(page: Page, visit: Any, world: Any, file_case: Any, lang: str) -> None:
+def test_official_submits_and_withdraws_a_resignation(
+    page: Page, visit: Any, world: Any, file_case: Any, lang: str
+) -> None:
     someone_else = file_case("dismissal")
     v = visit("vi")
     v.sign_in("official")
@@ -193,7 +214,9 @@ def test_official_submits_and_withdraws_a_resignation(page: Page, visit: Any, wo
     v.shoot("case-official")
 
     block = v.open_action("withdraw")
-    page.fill(f"{block} textarea[name='withdraw-reason']", "Tôi đổi ý sau khi trao đổi với gia đình.")
+    page.fill(
+        f"{block} textarea[name='withdraw-reason']", "Tôi đổi ý sau khi trao đổi với gia đình."
+    )
     v.submit(block)
     expect(page.locator(".badge.outcome-withdrawn").first).to_be_visible()
     expect(page.locator("[data-testid=no-actions]")).to_be_visible()
@@ -210,9 +233,18 @@ def test_official_submits_and_withdraws_a_resignation(page: Page, visit: Any, wo
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_clerk_files_a_dismissal_records_talk_and_vote_and_submits(page: Page, visit: Any, world: Any, file_case: Any, lang: str) -> None:
-    outside = file_case("dismissal", official=world.official_other, position=world.post_other, by="clerk_other")
-    appraisal = file_case("termination", official=world.official_deputy, position=world.post_deputy, grounds=["R377-T-3"])
+def test_clerk_files_a_dismissal_records_talk_and_vote_and_submits(
+    page: Page, visit: Any, world: Any, file_case: Any, lang: str
+) -> None:
+    outside = file_case(
+        "dismissal", official=world.official_other, position=world.post_other, by="clerk_other"
+    )
+    appraisal = file_case(
+        "termination",
+        official=world.official_deputy,
+        position=world.post_deputy,
+        grounds=["R377-T-3"],
+    )
     pass_exchange(appraisal, world.users["clerk_commune"])  # waits for the province's clerk now
     v = visit(lang)
     v.sign_in("clerk")
@@ -244,7 +276,10 @@ def test_clerk_files_a_dismissal_records_talk_and_vote_and_submits(page: Page, v
 
     block = v.open_action("record_talk")
     page.fill(f"{block} input[name='record_talk-held_on']", timezone.localdate().isoformat())
-    page.fill(f"{block} textarea[name='record_talk-summary']", "Đồng chí Đức đã được thông báo và trình bày ý kiến.")
+    page.fill(
+        f"{block} textarea[name='record_talk-summary']",
+        "Đồng chí Đức đã được thông báo và trình bày ý kiến.",
+    )
     page.set_input_files(f"{block} input[name='record_talk-file']", pdf_file("bien-ban.pdf"))
     v.submit(block)
     expect(page.locator(".message-success")).to_be_visible()
@@ -282,7 +317,9 @@ def test_clerk_files_a_dismissal_records_talk_and_vote_and_submits(page: Page, v
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_authority_reviews_and_approves(page: Page, visit: Any, world: Any, file_case: Any, lang: str) -> None:
+def test_authority_reviews_and_approves(
+    page: Page, visit: Any, world: Any, file_case: Any, lang: str
+) -> None:
     case = file_case("dismissal")
     pass_exchange(case, world.users["clerk"])
     late = late_termination(world, file_case)
@@ -299,7 +336,9 @@ def test_authority_reviews_and_approves(page: Page, visit: Any, world: Any, file
         page.click(f"[data-testid=inbox-table] a[href='/cases/{case.pk}/']")
     v.check()
     expect(page.locator("#documents-heading")).to_be_visible()
-    expect(page.locator("text=bien-ban.pdf").or_(page.locator("text=minutes.pdf")).first).to_be_visible()
+    expect(
+        page.locator("text=bien-ban.pdf").or_(page.locator("text=minutes.pdf")).first
+    ).to_be_visible()
 
     block = v.open_action("approve")
     page.fill(f"{block} input[name='approve-effective_on']", "2020-01-01")
@@ -307,7 +346,9 @@ def test_authority_reviews_and_approves(page: Page, visit: Any, world: Any, file
     v.submit(block)
     # Refusal next to the action; what was typed is still there.
     expect(page.locator("#action-approve .field-error")).to_be_visible()
-    expect(page.locator("#action-approve input[name='approve-signer_post']")).to_have_value("CHỦ TỊCH")
+    expect(page.locator("#action-approve input[name='approve-signer_post']")).to_have_value(
+        "CHỦ TỊCH"
+    )
     assert not Decision.objects.exists()
 
     page.fill(f"{block} input[name='approve-effective_on']", timezone.localdate().isoformat())
@@ -359,7 +400,9 @@ def test_auditor_finds_a_case_reads_its_history_and_verifies_the_chain(
     v.check()
     rows = page.locator("[data-testid=history-table] tbody tr")
     expect(rows).to_have_count(case.events.count())
-    expect(page.locator("[data-testid=history-table]")).to_contain_text("Vi phạm kỷ luật nghiêm trọng.")
+    expect(page.locator("[data-testid=history-table]")).to_contain_text(
+        "Vi phạm kỷ luật nghiêm trọng."
+    )
     with page.expect_navigation():
         page.click("#chain-heading ~ form button")
     v.check()

@@ -64,16 +64,22 @@ def test_sign_in_lands_on_the_inbox(world: Any) -> None:
 
 
 def test_a_wrong_password_is_refused_with_a_message(world: Any) -> None:
-    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(reverse("login"), {"username": "clerk", "password": "nope"})
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        reverse("login"), {"username": "clerk", "password": "nope"}
+    )
     assert response.status_code == 200
     assert "The user name or password is not correct" in html(response)
 
 
-def test_inbox_lists_waiting_steps_most_urgent_first_with_overdue_badge(world: Any, file_case: Any) -> None:
+def test_inbox_lists_waiting_steps_most_urgent_first_with_overdue_badge(
+    world: Any, file_case: Any
+) -> None:
     today = timezone.localdate()
     recent = file_case("dismissal", official=world.official_self, position=world.post_superior)
     old = file_case(
-        "dismissal", official=world.official_deputy, position=world.post_deputy,
+        "dismissal",
+        official=world.official_deputy,
+        position=world.post_deputy,
         filed_on=today - datetime.timedelta(days=40),
     )
     response = signed_in("clerk_commune", "en").get(reverse("inbox"))
@@ -89,7 +95,10 @@ def test_inbox_filters_by_form_status_regime_and_unit(world: Any, file_case: Any
     today = timezone.localdate()
     overdue = file_case("dismissal", filed_on=today - datetime.timedelta(days=40))
     termination = file_case(
-        "termination", official=world.official_deputy, position=world.post_deputy, grounds=["R377-T-3"],
+        "termination",
+        official=world.official_deputy,
+        position=world.post_deputy,
+        grounds=["R377-T-3"],
     )
     pass_exchange(termination, world.users["clerk_commune"])  # now at the province's appraisal
     client = signed_in("clerk", "en")
@@ -106,7 +115,9 @@ def test_inbox_filters_by_form_status_regime_and_unit(world: Any, file_case: Any
 
 
 def test_the_official_inbox_lists_their_own_cases(world: Any, file_case: Any) -> None:
-    own = file_case("resignation", official=world.official_self, position=world.post_superior, by="official")
+    own = file_case(
+        "resignation", official=world.official_self, position=world.post_superior, by="official"
+    )
     body = html(signed_in("official", "en").get(reverse("inbox")))
     assert own.reference in body
     assert "My applications and cases" in body
@@ -121,8 +132,14 @@ def test_my_posts_lists_current_posts_with_a_link_to_apply(world: Any) -> None:
     assert reverse("resignation_new", args=[own_appointment(world).pk]) in body
 
 
-def test_resignation_form_offers_the_grounds_of_the_regime_in_force_with_their_text(world: Any) -> None:
-    body = html(signed_in("official", "en").get(reverse("resignation_new", args=[own_appointment(world).pk])))
+def test_resignation_form_offers_the_grounds_of_the_regime_in_force_with_their_text(
+    world: Any,
+) -> None:
+    body = html(
+        signed_in("official", "en").get(
+            reverse("resignation_new", args=[own_appointment(world).pk])
+        )
+    )
     assert "377-QĐ/TW" in body
     for code in ("R377-R-1", "R377-R-2", "R377-R-3", "R377-R-4"):
         assert f'value="{code}"' in body
@@ -132,12 +149,18 @@ def test_resignation_form_offers_the_grounds_of_the_regime_in_force_with_their_t
 def test_an_official_submits_then_withdraws_a_resignation(world: Any) -> None:
     client = signed_in("official", "en")
     url = reverse("resignation_new", args=[own_appointment(world).pk])
-    response = client.post(url, {
-        "grounds": ["R377-R-1"], "statement": "Tôi xin từ chức vì lý do sức khỏe.",
-        "application": SimpleUploadedFile("don.pdf", PDF_BYTES, content_type="application/pdf"),
-    })
+    response = client.post(
+        url,
+        {
+            "grounds": ["R377-R-1"],
+            "statement": "Tôi xin từ chức vì lý do sức khỏe.",
+            "application": SimpleUploadedFile("don.pdf", PDF_BYTES, content_type="application/pdf"),
+        },
+    )
     case = Case.objects.get(official=world.official_self)
-    assert response.status_code == 302 and response["Location"] == reverse("case_detail", args=[case.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "case_detail", args=[case.pk]
+    )
     assert case.documents.get().kind == "application"
     page = html(client.get(response["Location"]))
     assert "Withdraw the application" in page
@@ -154,12 +177,20 @@ def test_an_official_submits_then_withdraws_a_resignation(world: Any) -> None:
     assert "Your application was withdrawn" in page
 
 
-def test_a_resignation_with_a_file_of_the_wrong_type_is_refused_and_keeps_the_text(world: Any) -> None:
+def test_a_resignation_with_a_file_of_the_wrong_type_is_refused_and_keeps_the_text(
+    world: Any,
+) -> None:
     client = signed_in("official", "en")
-    response = client.post(reverse("resignation_new", args=[own_appointment(world).pk]), {
-        "grounds": ["R377-R-2"], "statement": "Lý do của tôi.",
-        "application": SimpleUploadedFile("don.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"),
-    })
+    response = client.post(
+        reverse("resignation_new", args=[own_appointment(world).pk]),
+        {
+            "grounds": ["R377-R-2"],
+            "statement": "Lý do của tôi.",
+            "application": SimpleUploadedFile(
+                "don.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"
+            ),
+        },
+    )
     assert response.status_code == 400
     body = html(response)
     assert "Only PDF, JPEG and PNG files are accepted" in body
@@ -170,24 +201,37 @@ def test_a_resignation_with_a_file_of_the_wrong_type_is_refused_and_keeps_the_te
 
 def test_a_too_big_upload_is_refused_with_the_limit(world: Any, settings: Any) -> None:
     settings.UPLOAD_MAX_BYTES = 1024
-    response = signed_in("official", "en").post(reverse("resignation_new", args=[own_appointment(world).pk]), {
-        "grounds": ["R377-R-1"], "statement": "Lý do.",
-        "application": SimpleUploadedFile("don.pdf", PDF_BYTES + b"0" * 2048, content_type="application/pdf"),
-    })
+    response = signed_in("official", "en").post(
+        reverse("resignation_new", args=[own_appointment(world).pk]),
+        {
+            "grounds": ["R377-R-1"],
+            "statement": "Lý do.",
+            "application": SimpleUploadedFile(
+                "don.pdf", PDF_BYTES + b"0" * 2048, content_type="application/pdf"
+            ),
+        },
+    )
     assert response.status_code == 400
     assert "The file is too large" in html(response)
     assert not Case.objects.exists()
 
 
-def test_an_engine_refusal_of_the_resignation_is_shown_on_the_form(world: Any, file_case: Any) -> None:
+def test_an_engine_refusal_of_the_resignation_is_shown_on_the_form(
+    world: Any, file_case: Any
+) -> None:
     # R377-P-2: an open dismissal case for the post blocks resignation.
     file_case("dismissal", official=world.official_self, position=world.post_superior)
     client = signed_in("official", "en")
     page = html(client.get(reverse("my_posts")))
     assert "A case about this post is open" in page
-    response = client.post(reverse("resignation_new", args=[own_appointment(world).pk]), {
-        "grounds": ["R377-R-1"], "statement": "Xin từ chức.", "application": pdf("don.pdf"),
-    })
+    response = client.post(
+        reverse("resignation_new", args=[own_appointment(world).pk]),
+        {
+            "grounds": ["R377-R-1"],
+            "statement": "Xin từ chức.",
+            "application": pdf("don.pdf"),
+        },
+    )
     assert response.status_code == 409
     body = html(response)
     assert "R377-P-2" in body
@@ -208,12 +252,20 @@ def test_the_filing_form_offers_only_posts_in_the_clerks_scope(world: Any) -> No
 def test_a_clerk_files_a_dismissal_with_evidence(world: Any) -> None:
     appointment = Appointment.objects.get(official=world.official_same)
     client = signed_in("clerk", "en")
-    response = client.post(reverse("case_new"), {
-        "form": "dismissal", "appointment": appointment.pk, "grounds": ["R377-D-4"],
-        "statement": "Vi phạm kỷ luật.", "document": pdf("bang-chung.pdf"),
-    })
+    response = client.post(
+        reverse("case_new"),
+        {
+            "form": "dismissal",
+            "appointment": appointment.pk,
+            "grounds": ["R377-D-4"],
+            "statement": "Vi phạm kỷ luật.",
+            "document": pdf("bang-chung.pdf"),
+        },
+    )
     case = Case.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("case_detail", args=[case.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "case_detail", args=[case.pk]
+    )
     assert case.form == "dismissal" and case.regulation.code == "R377"
     evidence = case.documents.get()
     assert evidence.kind == "evidence" and evidence.filename == "bang-chung.pdf"
@@ -224,9 +276,15 @@ def test_a_clerk_files_a_dismissal_with_evidence(world: Any) -> None:
 
 def test_filing_a_post_out_of_scope_is_refused(world: Any) -> None:
     outside = Appointment.objects.get(official=world.official_other)
-    response = signed_in("clerk", "en").post(reverse("case_new"), {
-        "form": "dismissal", "appointment": outside.pk, "grounds": ["R377-D-4"], "statement": "x",
-    })
+    response = signed_in("clerk", "en").post(
+        reverse("case_new"),
+        {
+            "form": "dismissal",
+            "appointment": outside.pk,
+            "grounds": ["R377-D-4"],
+            "statement": "x",
+        },
+    )
     assert response.status_code == 400
     assert "Select a valid choice" in html(response)
     assert not Case.objects.exists()
@@ -234,9 +292,15 @@ def test_filing_a_post_out_of_scope_is_refused(world: Any) -> None:
 
 def test_grounds_of_another_form_are_refused_and_the_form_keeps_the_input(world: Any) -> None:
     appointment = Appointment.objects.get(official=world.official_same)
-    response = signed_in("clerk", "en").post(reverse("case_new"), {
-        "form": "dismissal", "appointment": appointment.pk, "grounds": ["R377-R-1"], "statement": "Giữ nguyên nội dung.",
-    })
+    response = signed_in("clerk", "en").post(
+        reverse("case_new"),
+        {
+            "form": "dismissal",
+            "appointment": appointment.pk,
+            "grounds": ["R377-R-1"],
+            "statement": "Giữ nguyên nội dung.",
+        },
+    )
     assert response.status_code == 400
     body = html(response)
     assert "These grounds are not grounds for dismissal" in body
@@ -248,15 +312,27 @@ def test_grounds_of_another_form_are_refused_and_the_form_keeps_the_input(world:
 def test_a_clerk_receiving_a_resignation_must_attach_the_application(world: Any) -> None:
     appointment = Appointment.objects.get(official=world.official_same)
     client = signed_in("clerk", "en")
-    response = client.post(reverse("case_new"), {
-        "form": "resignation", "appointment": appointment.pk, "grounds": ["R377-R-1"], "statement": "",
-    })
+    response = client.post(
+        reverse("case_new"),
+        {
+            "form": "resignation",
+            "appointment": appointment.pk,
+            "grounds": ["R377-R-1"],
+            "statement": "",
+        },
+    )
     assert response.status_code == 400
     assert "Attach the official&#x27;s signed application." in html(response)
-    response = client.post(reverse("case_new"), {
-        "form": "resignation", "appointment": appointment.pk, "grounds": ["R377-R-1"], "statement": "",
-        "document": pdf("don.pdf"),
-    })
+    response = client.post(
+        reverse("case_new"),
+        {
+            "form": "resignation",
+            "appointment": appointment.pk,
+            "grounds": ["R377-R-1"],
+            "statement": "",
+            "document": pdf("don.pdf"),
+        },
+    )
     assert response.status_code == 302
     assert Case.objects.get().documents.get().kind == "application"
 
@@ -272,15 +348,26 @@ def test_clerk_records_talk_and_vote_then_submits(world: Any, file_case: Any) ->
     body = html(response)
     assert re.search(r'id="action-complete_step"[^>]*open', body)
     assert "needs these documents first" in body
-    response = client.post(url("record_talk"), {
-        "record_talk-step_id": step, "record_talk-held_on": timezone.localdate().isoformat(),
-        "record_talk-summary": "Đồng chí Đức đã được thông báo.", "record_talk-file": pdf("bien-ban.pdf"),
-    })
+    response = client.post(
+        url("record_talk"),
+        {
+            "record_talk-step_id": step,
+            "record_talk-held_on": timezone.localdate().isoformat(),
+            "record_talk-summary": "Đồng chí Đức đã được thông báo.",
+            "record_talk-file": pdf("bien-ban.pdf"),
+        },
+    )
     assert response.status_code == 302
-    response = client.post(url("record_vote"), {
-        "record_vote-step_id": step, "record_vote-members": 9, "record_vote-present": 8,
-        "record_vote-votes_for": 6, "record_vote-votes_against": 2,
-    })
+    response = client.post(
+        url("record_vote"),
+        {
+            "record_vote-step_id": step,
+            "record_vote-members": 9,
+            "record_vote-present": 8,
+            "record_vote-votes_for": 6,
+            "record_vote-votes_against": 2,
+        },
+    )
     assert response.status_code == 302
     page = html(client.get(reverse("case_detail", args=[case.pk])))
     assert "Passed" in page and "needs more than 1/2 of all members" in page
@@ -290,12 +377,20 @@ def test_clerk_records_talk_and_vote_then_submits(world: Any, file_case: Any) ->
     assert case.current_step.template.code == "R377-S-2"
 
 
-def test_a_vote_with_more_votes_than_present_is_refused_and_keeps_the_numbers(world: Any, file_case: Any) -> None:
+def test_a_vote_with_more_votes_than_present_is_refused_and_keeps_the_numbers(
+    world: Any, file_case: Any
+) -> None:
     case = file_case("dismissal")
-    response = signed_in("clerk", "en").post(reverse("case_action", args=[case.pk, "record_vote"]), {
-        "record_vote-step_id": case.current_step_id, "record_vote-members": 9, "record_vote-present": 5,
-        "record_vote-votes_for": 5, "record_vote-votes_against": 3,
-    })
+    response = signed_in("clerk", "en").post(
+        reverse("case_action", args=[case.pk, "record_vote"]),
+        {
+            "record_vote-step_id": case.current_step_id,
+            "record_vote-members": 9,
+            "record_vote-present": 5,
+            "record_vote-votes_for": 5,
+            "record_vote-votes_against": 3,
+        },
+    )
     assert response.status_code == 400
     body = html(response)
     assert "More votes than members present." in body
@@ -307,9 +402,14 @@ def test_a_stale_page_is_told_the_step_moved_on(world: Any, file_case: Any) -> N
     case = file_case("dismissal")
     old_step = case.current_step_id
     pass_exchange(case, world.users["clerk"])
-    response = signed_in("clerk", "en").post(reverse("case_action", args=[case.pk, "attach_document"]), {
-        "attach_document-step_id": old_step, "attach_document-kind": "evidence", "attach_document-file": pdf(),
-    })
+    response = signed_in("clerk", "en").post(
+        reverse("case_action", args=[case.pk, "attach_document"]),
+        {
+            "attach_document-step_id": old_step,
+            "attach_document-kind": "evidence",
+            "attach_document-file": pdf(),
+        },
+    )
     assert response.status_code == 409
     assert "This step has already moved on" in html(response)
 
@@ -322,16 +422,24 @@ def test_a_clerk_asks_for_an_extension_with_a_reason(world: Any, file_case: Any)
     page = html(signed_in("clerk", "en").get(reverse("case_detail", args=[case.pk])))
     assert "Extend the time limit" in page
     beyond = step.ceiling_on + datetime.timedelta(days=30)
-    response = signed_in("clerk", "en").post(reverse("case_action", args=[case.pk, "extend_deadline"]), {
-        "extend_deadline-step_id": step.pk, "extend_deadline-extend_to": beyond.isoformat(),
-        "extend_deadline-reason": "Chờ ý kiến.",
-    })
+    response = signed_in("clerk", "en").post(
+        reverse("case_action", args=[case.pk, "extend_deadline"]),
+        {
+            "extend_deadline-step_id": step.pk,
+            "extend_deadline-extend_to": beyond.isoformat(),
+            "extend_deadline-reason": "Chờ ý kiến.",
+        },
+    )
     assert response.status_code == 409
     assert "Beyond the ceiling of the regulation." in html(response)
-    response = signed_in("clerk", "en").post(reverse("case_action", args=[case.pk, "extend_deadline"]), {
-        "extend_deadline-step_id": step.pk, "extend_deadline-extend_to": step.ceiling_on.isoformat(),
-        "extend_deadline-reason": "Chờ ý kiến của cơ quan kiểm tra.",
-    })
+    response = signed_in("clerk", "en").post(
+        reverse("case_action", args=[case.pk, "extend_deadline"]),
+        {
+            "extend_deadline-step_id": step.pk,
+            "extend_deadline-extend_to": step.ceiling_on.isoformat(),
+            "extend_deadline-reason": "Chờ ý kiến của cơ quan kiểm tra.",
+        },
+    )
     assert response.status_code == 302
     step.refresh_from_db()
     assert step.due_on == step.ceiling_on and step.extension_reason.startswith("Chờ ý kiến")
@@ -341,8 +449,13 @@ def test_overdue_page_lists_late_steps_in_scope_only(world: Any, file_case: Any)
     today = timezone.localdate()
     late = file_case("dismissal", filed_on=today - datetime.timedelta(days=40))
     on_time = file_case("dismissal", official=world.official_deputy, position=world.post_deputy)
-    other = file_case("dismissal", official=world.official_other, position=world.post_other,
-                      by="clerk_other", filed_on=today - datetime.timedelta(days=40))
+    other = file_case(
+        "dismissal",
+        official=world.official_other,
+        position=world.post_other,
+        by="clerk_other",
+        filed_on=today - datetime.timedelta(days=40),
+    )
     body = html(signed_in("clerk", "en").get(reverse("overdue")))
     assert late.reference in body
     assert on_time.reference not in body and other.reference not in body
@@ -362,9 +475,13 @@ def test_authority_approves_and_the_document_is_pending(world: Any, file_case: A
     case = ready_for_decision(file_case, world)
     client = signed_in("authority", "en")
     assert case.reference in html(client.get(reverse("inbox")))
-    response = client.post(reverse("case_action", args=[case.pk, "approve"]), {
-        "approve-step_id": case.current_step_id, "approve-effective_on": timezone.localdate().isoformat(),
-    })
+    response = client.post(
+        reverse("case_action", args=[case.pk, "approve"]),
+        {
+            "approve-step_id": case.current_step_id,
+            "approve-effective_on": timezone.localdate().isoformat(),
+        },
+    )
     assert response.status_code == 302
     decision = Decision.objects.get(case=case)
     page = html(client.get(reverse("case_detail", args=[case.pk])))
@@ -391,10 +508,14 @@ def test_the_decision_document_is_downloadable_once_issued(world: Any, file_case
 
 def test_an_approval_refused_by_the_engine_keeps_what_was_typed(world: Any, file_case: Any) -> None:
     case = ready_for_decision(file_case, world)
-    response = signed_in("authority", "en").post(reverse("case_action", args=[case.pk, "approve"]), {
-        "approve-step_id": case.current_step_id, "approve-effective_on": "2020-01-01",
-        "approve-signer_post": "PHÓ CHỦ TỊCH",
-    })
+    response = signed_in("authority", "en").post(
+        reverse("case_action", args=[case.pk, "approve"]),
+        {
+            "approve-step_id": case.current_step_id,
+            "approve-effective_on": "2020-01-01",
+            "approve-signer_post": "PHÓ CHỦ TỊCH",
+        },
+    )
     assert response.status_code == 400
     body = html(response)
     assert "The effective date is too far in the past." in body
@@ -405,37 +526,55 @@ def test_an_approval_refused_by_the_engine_keeps_what_was_typed(world: Any, file
 def test_reject_requires_a_reason(world: Any, file_case: Any) -> None:
     case = ready_for_decision(file_case, world)
     client = signed_in("authority", "en")
-    response = client.post(reverse("case_action", args=[case.pk, "reject"]), {"reject-step_id": case.current_step_id})
+    response = client.post(
+        reverse("case_action", args=[case.pk, "reject"]), {"reject-step_id": case.current_step_id}
+    )
     assert response.status_code == 400
     assert "This field is required." in html(response)
-    response = client.post(reverse("case_action", args=[case.pk, "reject"]), {
-        "reject-step_id": case.current_step_id, "reject-reason": "Chưa đủ căn cứ.",
-    })
+    response = client.post(
+        reverse("case_action", args=[case.pk, "reject"]),
+        {
+            "reject-step_id": case.current_step_id,
+            "reject-reason": "Chưa đủ căn cứ.",
+        },
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.outcome == "rejected"
 
 
-def test_a_delegated_deputy_sees_the_step_and_decides_under_delegation(world: Any, file_case: Any) -> None:
+def test_a_delegated_deputy_sees_the_step_and_decides_under_delegation(
+    world: Any, file_case: Any
+) -> None:
     User = get_user_model()
-    vice = User.objects.create_user("vice", password="cadre-demo", first_name="Phó", last_name="Chủ tịch")
+    vice = User.objects.create_user(
+        "vice", password="cadre-demo", first_name="Phó", last_name="Chủ tịch"
+    )
     Membership.objects.create(user=vice, unit=world.province, role=Role.CLERK)
     case = ready_for_decision(file_case, world)
     client = signed_in("authority", "en")
     page = html(client.get(reverse("delegations")))
     assert f'value="{vice.pk}"' in page
     today = timezone.localdate()
-    response = client.post(reverse("delegations"), {
-        "unit": world.province.pk, "deputy": vice.pk, "valid_from": today.isoformat(),
-        "valid_to": (today + datetime.timedelta(days=7)).isoformat(), "reason": "Đi công tác.",
-    })
+    response = client.post(
+        reverse("delegations"),
+        {
+            "unit": world.province.pk,
+            "deputy": vice.pk,
+            "valid_from": today.isoformat(),
+            "valid_to": (today + datetime.timedelta(days=7)).isoformat(),
+            "reason": "Đi công tác.",
+        },
+    )
     assert response.status_code == 302
     delegation = Delegation.objects.get()
     assert delegation.deputy == vice
     assert CaseEvent.objects.filter(case=case, action="authority_delegated").exists()
     deputy = signed_in("vice", "en")
     assert case.reference in html(deputy.get(reverse("inbox")))
-    response = deputy.post(reverse("case_action", args=[case.pk, "approve"]), {"approve-step_id": case.current_step_id})
+    response = deputy.post(
+        reverse("case_action", args=[case.pk, "approve"]), {"approve-step_id": case.current_step_id}
+    )
     assert response.status_code == 302
     decision = Decision.objects.get(case=case)
     assert decision.on_behalf_of == world.users["authority"]
@@ -444,10 +583,16 @@ def test_a_delegated_deputy_sees_the_step_and_decides_under_delegation(world: An
 
 def test_a_delegation_ending_before_it_starts_is_refused(world: Any) -> None:
     today = timezone.localdate()
-    response = signed_in("authority", "en").post(reverse("delegations"), {
-        "unit": world.province.pk, "deputy": world.users["deputy"].pk, "valid_from": today.isoformat(),
-        "valid_to": (today - datetime.timedelta(days=1)).isoformat(), "reason": "Nghỉ phép.",
-    })
+    response = signed_in("authority", "en").post(
+        reverse("delegations"),
+        {
+            "unit": world.province.pk,
+            "deputy": world.users["deputy"].pk,
+            "valid_from": today.isoformat(),
+            "valid_to": (today - datetime.timedelta(days=1)).isoformat(),
+            "reason": "Nghỉ phép.",
+        },
+    )
     assert response.status_code == 400
     assert "The end date is before the start date." in html(response)
     assert not Delegation.objects.exists()
@@ -455,7 +600,9 @@ def test_a_delegation_ending_before_it_starts_is_refused(world: Any) -> None:
 
 def test_a_clerk_reassigns_a_waiting_step_to_another_member(world: Any, file_case: Any) -> None:
     User = get_user_model()
-    second = User.objects.create_user("clerk2", password="cadre-demo", first_name="Lê", last_name="Hai")
+    second = User.objects.create_user(
+        "clerk2", password="cadre-demo", first_name="Lê", last_name="Hai"
+    )
     Membership.objects.create(user=second, unit=world.province, role=Role.CLERK)
     case = file_case("dismissal")
     client = signed_in("clerk", "en")
@@ -463,9 +610,14 @@ def test_a_clerk_reassigns_a_waiting_step_to_another_member(world: Any, file_cas
     select = re.search(r'<select name="reassign-assignee".*?</select>', page, re.S).group(0)
     assert f'value="{second.pk}"' in select
     assert f'value="{world.users["auditor"].pk}"' not in select
-    response = client.post(reverse("case_action", args=[case.pk, "reassign"]), {
-        "reassign-step_id": case.current_step_id, "reassign-assignee": second.pk, "reassign-reason": "Cân đối công việc.",
-    })
+    response = client.post(
+        reverse("case_action", args=[case.pk, "reassign"]),
+        {
+            "reassign-step_id": case.current_step_id,
+            "reassign-assignee": second.pk,
+            "reassign-reason": "Cân đối công việc.",
+        },
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.current_step.assignee == second
@@ -478,9 +630,16 @@ def test_a_clerk_reassigns_a_waiting_step_to_another_member(world: Any, file_cas
 def test_auditor_searches_with_filters(world: Any, file_case: Any) -> None:
     today = timezone.localdate()
     dismissal = file_case("dismissal")
-    late = file_case("termination", official=world.official_deputy, position=world.post_deputy,
-                     grounds=["R377-T-3"], filed_on=today - datetime.timedelta(days=40))
-    other = file_case("dismissal", official=world.official_other, position=world.post_other, by="clerk_other")
+    late = file_case(
+        "termination",
+        official=world.official_deputy,
+        position=world.post_deputy,
+        grounds=["R377-T-3"],
+        filed_on=today - datetime.timedelta(days=40),
+    )
+    other = file_case(
+        "dismissal", official=world.official_other, position=world.post_other, by="clerk_other"
+    )
     client = signed_in("auditor", "en")
     everything = html(client.get(reverse("case_search")))
     assert dismissal.reference in everything and late.reference in everything
@@ -519,7 +678,9 @@ def test_history_reports_a_broken_chain(world: Any, file_case: Any) -> None:
     case = file_case("dismissal")
     # Removing the newest event's head reference is what tampering at the end looks like.
     Case.objects.filter(pk=case.pk).update(event_count=5)
-    body = html(signed_in("auditor", "en").get(reverse("case_history", args=[case.pk]), {"verify": "1"}))
+    body = html(
+        signed_in("auditor", "en").get(reverse("case_history", args=[case.pk]), {"verify": "1"})
+    )
     assert "The chain is broken at event" in body
 
 
@@ -543,9 +704,13 @@ def test_the_case_as_it_stood_on_a_date(world: Any, file_case: Any) -> None:
     import time_machine
 
     filed = datetime.date(2026, 3, 2)
-    with time_machine.travel(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=timezone.get_current_timezone()), tick=False):
+    with time_machine.travel(
+        datetime.datetime(2026, 3, 2, 9, 0, tzinfo=timezone.get_current_timezone()), tick=False
+    ):
         case = file_case("dismissal", filed_on=filed, today=filed)
-    with time_machine.travel(datetime.datetime(2026, 3, 5, 9, 0, tzinfo=timezone.get_current_timezone()), tick=False):
+    with time_machine.travel(
+        datetime.datetime(2026, 3, 5, 9, 0, tzinfo=timezone.get_current_timezone()), tick=False
+    ):
         pass_exchange(case, world.users["clerk"], day=datetime.date(2026, 3, 5))
     client = signed_in("auditor", "en")
     url = reverse("case_as_of", args=[case.pk])
@@ -566,7 +731,9 @@ def test_the_case_as_it_stood_on_a_date(world: Any, file_case: Any) -> None:
 def test_notifications_badge_and_mark_as_read(world: Any, file_case: Any) -> None:
     case = file_case("dismissal")
     user = world.users["clerk"]
-    first = Notification.objects.create(user=user, case=case, kind="step", subject="Bước mới", body="Hồ sơ chờ xử lý.")
+    first = Notification.objects.create(
+        user=user, case=case, kind="step", subject="Bước mới", body="Hồ sơ chờ xử lý."
+    )
     Notification.objects.create(user=user, kind="step", subject="Nhắc hạn", body="Sắp đến hạn.")
     client = signed_in("clerk", "en")
     body = html(client.get(reverse("inbox")))
@@ -576,13 +743,19 @@ def test_notifications_badge_and_mark_as_read(world: Any, file_case: Any) -> Non
     assert client.post(reverse("notification_read", args=[first.pk])).status_code == 302
     first.refresh_from_db()
     assert first.read_at is not None
-    assert re.search(r'data-testid="unread-count">.*?1</span>', html(client.get(reverse("inbox"))), re.S)
+    assert re.search(
+        r'data-testid="unread-count">.*?1</span>', html(client.get(reverse("inbox"))), re.S
+    )
     client.post(reverse("notifications_read_all"))
     assert 'data-testid="unread-count"' not in html(client.get(reverse("inbox")))
 
 
-def test_the_official_is_offered_only_the_withdrawal_of_their_application(world: Any, file_case: Any) -> None:
-    case = file_case("resignation", official=world.official_self, position=world.post_superior, by="official")
+def test_the_official_is_offered_only_the_withdrawal_of_their_application(
+    world: Any, file_case: Any
+) -> None:
+    case = file_case(
+        "resignation", official=world.official_self, position=world.post_superior, by="official"
+    )
     page = html(signed_in("official", "en").get(reverse("case_detail", args=[case.pk])))
     assert re.findall(r'action="/cases/\d+/act/([a-z_]+)/', page) == ["withdraw"]
 
@@ -598,23 +771,37 @@ def test_the_language_switch_sets_the_language(world: Any) -> None:
 
 
 PAGES = [
-    ("clerk", "inbox", False), ("clerk", "case_new", False), ("clerk", "case_search", False),
-    ("clerk", "overdue", False), ("clerk", "notifications", False), ("clerk", "case_detail", True),
-    ("official", "my_posts", False), ("official", "case_detail", True),
-    ("authority", "decisions", False), ("authority", "delegations", False), ("authority", "case_detail", True),
-    ("auditor", "case_history", True), ("auditor", "case_as_of", True),
+    ("clerk", "inbox", False),
+    ("clerk", "case_new", False),
+    ("clerk", "case_search", False),
+    ("clerk", "overdue", False),
+    ("clerk", "notifications", False),
+    ("clerk", "case_detail", True),
+    ("official", "my_posts", False),
+    ("official", "case_detail", True),
+    ("authority", "decisions", False),
+    ("authority", "delegations", False),
+    ("authority", "case_detail", True),
+    ("auditor", "case_history", True),
+    ("auditor", "case_as_of", True),
 ]
 
 
 def test_pages_in_vietnamese_show_no_untranslated_string(world: Any, file_case: Any) -> None:
     case = file_case("dismissal")
     pass_exchange(case, world.users["clerk"])
-    own = file_case("resignation", official=world.official_self, position=world.post_superior, by="official")
-    Notification.objects.create(user=world.users["clerk"], case=case, kind="step", subject="S", body="B")
+    own = file_case(
+        "resignation", official=world.official_self, position=world.post_superior, by="official"
+    )
+    Notification.objects.create(
+        user=world.users["clerk"], case=case, kind="step", subject="S", body="B"
+    )
     for username, name, needs_case in PAGES:
         target = own if username == "official" and needs_case else case
         url = reverse(name, args=[target.pk]) if needs_case else reverse(name)
-        response = signed_in(username, "vi").get(url, {"on": "2026-11-01"} if name == "case_as_of" else {})
+        response = signed_in(username, "vi").get(
+            url, {"on": "2026-11-01"} if name == "case_as_of" else {}
+        )
         assert response.status_code == 200, url
         assert '<html lang="vi">' in html(response)
         leaks = untranslated_in(page_texts(html(response)))
@@ -643,12 +830,17 @@ def test_every_form_field_has_a_label(world: Any, file_case: Any) -> None:
             continue
         url = reverse(name, args=[case.pk]) if needs_case else reverse(name)
         body = html(signed_in(username, "en").get(url))
-        ids = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="(?:hidden|submit)")[^>]*\bid="([^"]+)"', body)
+        ids = re.findall(
+            r'<(?:input|select|textarea)\b(?![^>]*type="(?:hidden|submit)")[^>]*\bid="([^"]+)"',
+            body,
+        )
         for field_id in ids:
             assert f'for="{field_id}"' in body, f"{url}: #{field_id} has no label"
 
 
-def test_the_translation_check_catches_an_english_page(world: Any, settings: Any, tmp_path: Any) -> None:
+def test_the_translation_check_catches_an_english_page(
+    world: Any, settings: Any, tmp_path: Any
+) -> None:
     """A page in English (as a Vietnamese page would look without its catalog) is caught."""
     leaks = untranslated_in(page_texts(html(signed_in("clerk", "en").get(reverse("inbox")))))
     assert "Inbox" in leaks and "Waiting for you" in leaks

@@ -16,11 +16,17 @@ D = datetime.date
 LONG_AGO = D(2020, 1, 1)
 
 
-def _circumstance(official, kind: str, start: datetime.date = LONG_AGO, **extra) -> OfficialCircumstance:  # type: ignore[no-untyped-def]
-    return OfficialCircumstance.objects.create(official=official, kind=kind, started_on=start, **extra)
+def _circumstance(
+    official, kind: str, start: datetime.date = LONG_AGO, **extra
+) -> OfficialCircumstance:  # type: ignore[no-untyped-def]
+    return OfficialCircumstance.objects.create(
+        official=official, kind=kind, started_on=start, **extra
+    )
 
 
-def test_r41_nr_1_resignation_refused_when_a_dismissal_ground_is_established(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_r41_nr_1_resignation_refused_when_a_dismissal_ground_is_established(
+    file_case, world
+) -> None:  # type: ignore[no-untyped-def]
     _circumstance(world.official_same, CircumstanceKind.DISMISSAL_GROUND, ground_code="R41-D-2")
     with pytest.raises(RuleViolation) as info:
         file_case("resignation", grounds=["R41-R-1"], filed_on=D(2024, 5, 6))
@@ -28,7 +34,9 @@ def test_r41_nr_1_resignation_refused_when_a_dismissal_ground_is_established(fil
     assert "R41-D-2" in str(info.value)
 
 
-def test_r41_nr_1_resignation_refused_while_a_dismissal_case_is_open_for_the_post(file_case) -> None:  # type: ignore[no-untyped-def]
+def test_r41_nr_1_resignation_refused_while_a_dismissal_case_is_open_for_the_post(
+    file_case,
+) -> None:  # type: ignore[no-untyped-def]
     file_case("dismissal", grounds=["R41-D-4"], filed_on=D(2024, 5, 6))
     with pytest.raises(RuleViolation) as info:
         file_case("resignation", grounds=["R41-R-1"], filed_on=D(2024, 5, 7))
@@ -36,7 +44,9 @@ def test_r41_nr_1_resignation_refused_while_a_dismissal_case_is_open_for_the_pos
 
 
 @pytest.mark.parametrize("form,ground", [("resignation", "R377-R-1"), ("termination", "R377-T-3")])
-def test_r377_p_2_no_resignation_or_termination_where_dismissal_is_required(file_case, world, form: str, ground: str) -> None:  # type: ignore[no-untyped-def]
+def test_r377_p_2_no_resignation_or_termination_where_dismissal_is_required(
+    file_case, world, form: str, ground: str
+) -> None:  # type: ignore[no-untyped-def]
     _circumstance(world.official_same, CircumstanceKind.DISMISSAL_GROUND, ground_code="R377-D-5")
     with pytest.raises(RuleViolation) as info:
         file_case(form, grounds=[ground])
@@ -70,7 +80,12 @@ def test_r260_nr_1_resignation_refused_on_a_protected_task(file_case, world) -> 
 
 
 def test_r260_nr_2_does_not_apply_once_the_inspection_ended(file_case, world) -> None:  # type: ignore[no-untyped-def]
-    _circumstance(world.official_same, CircumstanceKind.UNDER_INSPECTION, start=D(2021, 1, 1), ended_on=D(2021, 6, 30))
+    _circumstance(
+        world.official_same,
+        CircumstanceKind.UNDER_INSPECTION,
+        start=D(2021, 1, 1),
+        ended_on=D(2021, 6, 30),
+    )
     case = file_case("resignation", grounds=["R260-R-2"], filed_on=D(2021, 10, 4))
     assert case.regulation.code == "R260"
 
@@ -80,16 +95,31 @@ def test_r41_nr_3_is_a_configurable_warning_off_by_default(file_case, world) -> 
     quiet = file_case("resignation", grounds=["R41-R-1"], filed_on=D(2024, 5, 6))
     assert quiet.warnings == []
     services_case = quiet  # a second case for the same post needs the first closed
-    workflow.perform(case_id=services_case.pk, user=world.users["clerk"], action=workflow.REJECT, reason="Không đề xuất")
+    workflow.perform(
+        case_id=services_case.pk,
+        user=world.users["clerk"],
+        action=workflow.REJECT,
+        reason="Không đề xuất",
+    )
     Exclusion.objects.filter(code="R41-NR-3").update(enabled=True)
     warned = file_case("resignation", grounds=["R41-R-1"], filed_on=D(2024, 5, 7))
     assert len(warned.warnings) == 1 and warned.warnings[0].startswith("R41-NR-3")
     assert warned.events.get(seq=1).data["warnings"] == warned.warnings
 
 
-@pytest.mark.parametrize(("low", "total", "allowed"), [(51, 100, True), (50, 100, False), (2, 3, True)])
-def test_r41_r_3_needs_more_than_half_low_confidence_votes(file_case, world, low: int, total: int, allowed: bool) -> None:  # type: ignore[no-untyped-def]
-    _circumstance(world.official_same, CircumstanceKind.CONFIDENCE_POLL, start=D(2024, 4, 1), low_votes=low, total_ballots=total)
+@pytest.mark.parametrize(
+    ("low", "total", "allowed"), [(51, 100, True), (50, 100, False), (2, 3, True)]
+)
+def test_r41_r_3_needs_more_than_half_low_confidence_votes(
+    file_case, world, low: int, total: int, allowed: bool
+) -> None:  # type: ignore[no-untyped-def]
+    _circumstance(
+        world.official_same,
+        CircumstanceKind.CONFIDENCE_POLL,
+        start=D(2024, 4, 1),
+        low_votes=low,
+        total_ballots=total,
+    )
     if allowed:
         assert file_case("resignation", grounds=["R41-R-3"], filed_on=D(2024, 5, 6)).pk
     else:
@@ -103,8 +133,16 @@ def test_r41_r_3_refused_without_any_poll(file_case) -> None:  # type: ignore[no
         file_case("resignation", grounds=["R41-R-3"], filed_on=D(2024, 5, 6))
 
 
-def test_more_than_two_thirds_low_confidence_is_r41_d_3_and_blocks_resignation(file_case, world) -> None:  # type: ignore[no-untyped-def]
-    _circumstance(world.official_same, CircumstanceKind.CONFIDENCE_POLL, start=D(2024, 4, 1), low_votes=67, total_ballots=100)
+def test_more_than_two_thirds_low_confidence_is_r41_d_3_and_blocks_resignation(
+    file_case, world
+) -> None:  # type: ignore[no-untyped-def]
+    _circumstance(
+        world.official_same,
+        CircumstanceKind.CONFIDENCE_POLL,
+        start=D(2024, 4, 1),
+        low_votes=67,
+        total_ballots=100,
+    )
     with pytest.raises(RuleViolation) as info:
         file_case("resignation", grounds=["R41-R-3"], filed_on=D(2024, 5, 6))
     assert info.value.rule == "R41-NR-1"
@@ -113,7 +151,13 @@ def test_more_than_two_thirds_low_confidence_is_r41_d_3_and_blocks_resignation(f
 
 
 def test_exactly_two_thirds_is_not_r41_d_3(file_case, world) -> None:  # type: ignore[no-untyped-def]
-    _circumstance(world.official_same, CircumstanceKind.CONFIDENCE_POLL, start=D(2024, 4, 1), low_votes=66, total_ballots=99)
+    _circumstance(
+        world.official_same,
+        CircumstanceKind.CONFIDENCE_POLL,
+        start=D(2024, 4, 1),
+        low_votes=66,
+        total_ballots=99,
+    )
     with pytest.raises(RuleViolation) as info:
         file_case("dismissal", grounds=["R41-D-3"], filed_on=D(2024, 5, 6))
     assert info.value.rule == "R41-D-3"
@@ -125,8 +169,12 @@ def test_exactly_two_thirds_is_not_r41_d_3(file_case, world) -> None:  # type: i
 
 def _resignation(world, **kwargs):  # type: ignore[no-untyped-def]
     return services.submit_resignation(
-        official=world.official_self, position=world.post_superior, ground_codes=["R377-R-4"],
-        statement="Tôi xin từ chức vì lý do gia đình.", by=world.users["official"], **kwargs,
+        official=world.official_self,
+        position=world.post_superior,
+        ground_codes=["R377-R-4"],
+        statement="Tôi xin từ chức vì lý do gia đình.",
+        by=world.users["official"],
+        **kwargs,
     )
 
 
@@ -134,7 +182,12 @@ def test_official_may_withdraw_until_the_decision_step_starts(world) -> None:  #
     case = _resignation(world)
     offered = {a.name for a in workflow.available_actions(case, world.users["official"])}
     assert workflow.WITHDRAW in offered
-    case = workflow.perform(case_id=case.pk, user=world.users["official"], action=workflow.WITHDRAW, reason="Đã suy nghĩ lại")
+    case = workflow.perform(
+        case_id=case.pk,
+        user=world.users["official"],
+        action=workflow.WITHDRAW,
+        reason="Đã suy nghĩ lại",
+    )
     assert case.status == "closed" and case.outcome == "withdrawn"
     # R41/R377 have no withdrawal clause: an administrative outcome flagged for review.
     assert case.needs_review and "377-QĐ/TW" in case.review_reason
@@ -145,28 +198,49 @@ def test_official_may_withdraw_until_the_decision_step_starts(world) -> None:  #
 def test_withdrawal_refused_once_the_decision_step_started(world) -> None:  # type: ignore[no-untyped-def]
     case = _resignation(world)
     pass_exchange(case, world.users["clerk_commune"], members=5, votes_for=3)
-    workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.ATTACH_DOCUMENT,
-                     data={"kind": "proposal"}, upload=__import__("tests.conftest", fromlist=["pdf"]).pdf("totrinh.pdf"))
+    workflow.perform(
+        case_id=case.pk,
+        user=world.users["clerk"],
+        action=workflow.ATTACH_DOCUMENT,
+        data={"kind": "proposal"},
+        upload=__import__("tests.conftest", fromlist=["pdf"]).pdf("totrinh.pdf"),
+    )
     workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.COMPLETE_STEP)
     case.refresh_from_db()
     assert case.current_step.template.code == "R377-S-2"
-    assert workflow.WITHDRAW not in {a.name for a in workflow.available_actions(case, world.users["official"])}
+    assert workflow.WITHDRAW not in {
+        a.name for a in workflow.available_actions(case, world.users["official"])
+    }
     with pytest.raises(TransitionNotAllowed):
-        workflow.perform(case_id=case.pk, user=world.users["official"], action=workflow.WITHDRAW, reason="Muộn")
+        workflow.perform(
+            case_id=case.pk, user=world.users["official"], action=workflow.WITHDRAW, reason="Muộn"
+        )
 
 
 def test_only_the_official_may_withdraw(world) -> None:  # type: ignore[no-untyped-def]
     case = _resignation(world)
     with pytest.raises(ActionForbidden):
-        workflow.perform(case_id=case.pk, user=world.users["clerk_commune"], action=workflow.WITHDRAW, reason="x")
+        workflow.perform(
+            case_id=case.pk, user=world.users["clerk_commune"], action=workflow.WITHDRAW, reason="x"
+        )
 
 
 def test_r260_withdrawal_is_not_flagged(file_case, world) -> None:  # type: ignore[no-untyped-def]
-    case = file_case("resignation", official=world.official_district, position=world.post_district,
-                     grounds=["R260-R-7"], filed_on=D(2021, 10, 1))
+    case = file_case(
+        "resignation",
+        official=world.official_district,
+        position=world.post_district,
+        grounds=["R260-R-7"],
+        filed_on=D(2021, 10, 1),
+    )
     world.official_district.user = world.users["auditor_other"]
     world.official_district.save()
-    case = workflow.perform(case_id=case.pk, user=world.users["auditor_other"], action=workflow.WITHDRAW, reason="Rút đơn")
+    case = workflow.perform(
+        case_id=case.pk,
+        user=world.users["auditor_other"],
+        action=workflow.WITHDRAW,
+        reason="Rút đơn",
+    )
     assert case.outcome == "withdrawn"
     assert "260" not in case.review_reason or not case.review_reason.startswith("Withdrawal")
 
@@ -175,8 +249,17 @@ def test_r260_withdrawal_is_not_flagged(file_case, world) -> None:  # type: igno
 
 
 def _vote(case, user, members: int, present: int, votes_for: int, against: int):  # type: ignore[no-untyped-def]
-    return workflow.perform(case_id=case.pk, user=user, action=workflow.RECORD_VOTE,
-                            data={"members": members, "present": present, "votes_for": votes_for, "votes_against": against})
+    return workflow.perform(
+        case_id=case.pk,
+        user=user,
+        action=workflow.RECORD_VOTE,
+        data={
+            "members": members,
+            "present": present,
+            "votes_for": votes_for,
+            "votes_against": against,
+        },
+    )
 
 
 def test_vote_passes_with_more_than_half_of_all_members(file_case, world) -> None:  # type: ignore[no-untyped-def]
@@ -188,8 +271,13 @@ def test_vote_passes_with_more_than_half_of_all_members(file_case, world) -> Non
 def test_exactly_half_of_the_members_fails_and_blocks_the_proposal(file_case, world) -> None:  # type: ignore[no-untyped-def]
     clerk = world.users["clerk"]
     case = file_case("dismissal")
-    workflow.perform(case_id=case.pk, user=clerk, action=workflow.RECORD_TALK, upload=__import__("tests.conftest", fromlist=["pdf"]).pdf(),
-                     data={"held_on": "2026-01-05", "summary": "Đã trao đổi."})
+    workflow.perform(
+        case_id=case.pk,
+        user=clerk,
+        action=workflow.RECORD_TALK,
+        upload=__import__("tests.conftest", fromlist=["pdf"]).pdf(),
+        data={"held_on": "2026-01-05", "summary": "Đã trao đổi."},
+    )
     _vote(case, clerk, 10, 10, 5, 5)
     assert case.votes.get().passed is False
     with pytest.raises(TransitionNotAllowed) as info:
@@ -213,7 +301,12 @@ def test_impossible_vote_counts_are_refused(file_case, world) -> None:  # type: 
     with pytest.raises(InvalidInput):
         _vote(case, world.users["clerk"], 5, 5, 4, 3)
     with pytest.raises(InvalidInput):
-        workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.RECORD_VOTE, data={"members": "nine"})
+        workflow.perform(
+            case_id=case.pk,
+            user=world.users["clerk"],
+            action=workflow.RECORD_VOTE,
+            data={"members": "nine"},
+        )
     assert case.votes.count() == 0 and case.events.count() == 1
 
 
@@ -234,7 +327,9 @@ def test_nobody_acts_on_a_step_of_a_case_about_themselves(file_case, world) -> N
     case = file_case("dismissal", by="clerk_party") if False else None
     from cases.models import Membership, Role
 
-    Membership.objects.create(user=world.users["clerk_commune"], unit=world.province, role=Role.CLERK)
+    Membership.objects.create(
+        user=world.users["clerk_commune"], unit=world.province, role=Role.CLERK
+    )
     case = file_case("dismissal", by="clerk_commune")
     assert workflow.available_actions(case, world.users["clerk"]) == []
     with pytest.raises(ActionForbidden) as info:
@@ -246,8 +341,14 @@ def test_a_user_cannot_file_a_dismissal_about_themselves(world) -> None:  # type
     world.official_same.user = world.users["clerk"]
     world.official_same.save()
     with pytest.raises(ActionForbidden):
-        services.file_case(form="dismissal", official=world.official_same, position=world.post_same,
-                           ground_codes=["R377-D-4"], statement="", by=world.users["clerk"])
+        services.file_case(
+            form="dismissal",
+            official=world.official_same,
+            position=world.post_same,
+            ground_codes=["R377-D-4"],
+            statement="",
+            by=world.users["clerk"],
+        )
 
 
 def test_whoever_proposed_may_not_also_decide(file_case, world) -> None:  # type: ignore[no-untyped-def]
@@ -279,7 +380,9 @@ def test_out_of_scope_users_get_not_found(file_case, world) -> None:  # type: ig
 
     case = file_case("dismissal")
     with pytest.raises(NotFound):
-        workflow.perform(case_id=case.pk, user=world.users["clerk_other"], action=workflow.RECORD_VOTE, data={})
+        workflow.perform(
+            case_id=case.pk, user=world.users["clerk_other"], action=workflow.RECORD_VOTE, data={}
+        )
 
 
 def test_a_stale_step_id_is_refused_as_moved_on(file_case, world) -> None:  # type: ignore[no-untyped-def]
@@ -289,24 +392,44 @@ def test_a_stale_step_id_is_refused_as_moved_on(file_case, world) -> None:  # ty
     first_step = case.current_step_id
     pass_exchange(case, world.users["clerk"])
     with pytest.raises(StepMovedOn):
-        workflow.perform(case_id=case.pk, user=world.users["authority"], action=workflow.APPROVE, step_id=first_step)
+        workflow.perform(
+            case_id=case.pk,
+            user=world.users["authority"],
+            action=workflow.APPROVE,
+            step_id=first_step,
+        )
 
 
 def test_the_full_journey_writes_one_event_per_action(file_case, world) -> None:  # type: ignore[no-untyped-def]
     case = file_case("dismissal")
     case = pass_exchange(case, world.users["clerk"])
-    case = workflow.perform(case_id=case.pk, user=world.users["authority"], action=workflow.APPROVE,
-                            data={"effective_on": "2026-12-01"})
+    case = workflow.perform(
+        case_id=case.pk,
+        user=world.users["authority"],
+        action=workflow.APPROVE,
+        data={"effective_on": "2026-12-01"},
+    )
     assert case.status == "implementation" and case.decision.number == 1
     assert case.decision.symbol == "01/QĐ-UBND" and case.decision.prefix == "TM."
-    case = workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.COMPLETE_IMPLEMENTATION)
+    case = workflow.perform(
+        case_id=case.pk, user=world.users["clerk"], action=workflow.COMPLETE_IMPLEMENTATION
+    )
     assert case.status == "closed" and case.outcome == "approved"
     actions = list(case.events.order_by("seq").values_list("action", flat=True))
-    assert actions == ["case_filed", "record_talk", "record_vote", "complete_step", "approve", "complete_implementation"]
+    assert actions == [
+        "case_filed",
+        "record_talk",
+        "record_vote",
+        "complete_step",
+        "approve",
+        "complete_implementation",
+    ]
     assert all(e.actor_id for e in case.events.all())
     from cases.models import Appointment
 
-    assert Appointment.objects.get(official=world.official_same, position=world.post_same).ended_on == D(2026, 12, 1)
+    assert Appointment.objects.get(
+        official=world.official_same, position=world.post_same
+    ).ended_on == D(2026, 12, 1)
 
 
 def test_a_delegated_deputy_decides_with_the_kt_prefix(file_case, world) -> None:  # type: ignore[no-untyped-def]
@@ -316,9 +439,14 @@ def test_a_delegated_deputy_decides_with_the_kt_prefix(file_case, world) -> None
     case = file_case("dismissal")
     pass_exchange(case, world.users["clerk"])
     today = datetime.date.today()
-    services.delegate_authority(delegator=world.users["authority"], deputy=world.users["deputy"], unit_id=world.province.pk,
-                                valid_from=today - datetime.timedelta(days=2), valid_to=today + datetime.timedelta(days=30),
-                                reason="Đi công tác nước ngoài")
+    services.delegate_authority(
+        delegator=world.users["authority"],
+        deputy=world.users["deputy"],
+        unit_id=world.province.pk,
+        valid_from=today - datetime.timedelta(days=2),
+        valid_to=today + datetime.timedelta(days=30),
+        reason="Đi công tác nước ngoài",
+    )
     assert case.events.filter(action="authority_delegated").count() == 1
     case = workflow.perform(case_id=case.pk, user=world.users["deputy"], action=workflow.APPROVE)
     assert case.decision.prefix == "KT." and case.decision.on_behalf_of == world.users["authority"]

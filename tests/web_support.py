@@ -61,7 +61,8 @@ NATIVE_NAMES = {"English", "Vietnamese"}
 def translated_msgids() -> list[str]:
     """The msgids whose Vietnamese text differs from the English id."""
     return [
-        msgid for msgid, strs in parse_po()
+        msgid
+        for msgid, strs in parse_po()
         if strs and strs[0] and strs[0] != msgid and msgid not in NATIVE_NAMES
     ]
 
@@ -101,7 +102,9 @@ def compile_fragment(target: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     msgfmt = shutil.which("msgfmt")
     assert msgfmt, "gettext's msgfmt is needed to compile the translation fragment"
-    subprocess.run([msgfmt, "--check-format", "-o", str(out / "django.mo"), str(FRAGMENT)], check=True)
+    subprocess.run(
+        [msgfmt, "--check-format", "-o", str(out / "django.mo"), str(FRAGMENT)], check=True
+    )
     return target
 
 

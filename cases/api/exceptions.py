@@ -29,9 +29,15 @@ MESSAGES: dict[type[exceptions.APIException], Any] = {
     ),
     exceptions.PermissionDenied: _("You are not allowed to do this."),
     exceptions.NotFound: _("Not found, or outside your scope."),
-    exceptions.NotAcceptable: _("This response is only available as JSON (Accept: application/json)."),
-    exceptions.ParseError: _("The request body could not be read; send valid JSON or multipart form data."),
-    exceptions.ValidationError: _("Some fields are not valid; correct them and send the request again."),
+    exceptions.NotAcceptable: _(
+        "This response is only available as JSON (Accept: application/json)."
+    ),
+    exceptions.ParseError: _(
+        "The request body could not be read; send valid JSON or multipart form data."
+    ),
+    exceptions.ValidationError: _(
+        "Some fields are not valid; correct them and send the request again."
+    ),
 }
 
 CODES: dict[type[exceptions.APIException], str] = {
@@ -39,7 +45,9 @@ CODES: dict[type[exceptions.APIException], str] = {
 }
 
 
-def error_body(code: str, detail: Any, fields: dict[str, list[Any]] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, detail: Any, fields: dict[str, list[Any]] | None = None
+) -> dict[str, Any]:
     return {
         "code": code,
         "detail": str(detail),
@@ -89,17 +97,20 @@ def _detail_for(exc: exceptions.APIException, request: Any) -> str:
         )
     if isinstance(exc, exceptions.Throttled):
         return str(
-            _("Too many requests; try again in %(seconds)s seconds.") % {"seconds": int(exc.wait or 1)}
+            _("Too many requests; try again in %(seconds)s seconds.")
+            % {"seconds": int(exc.wait or 1)}
         )
     if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
         return str(
-            _("The CSRF token is missing or wrong: with session authentication send the X-CSRFToken header, or use a token.")
+            _(
+                "The CSRF token is missing or wrong: with session authentication send the X-CSRFToken header, or use a token."
+            )
         )
     for klass, message in MESSAGES.items():
         if isinstance(exc, klass):
-            if klass in (exceptions.NotFound, exceptions.PermissionDenied) and str(exc.detail) != str(
-                klass.default_detail
-            ):
+            if klass in (exceptions.NotFound, exceptions.PermissionDenied) and str(
+                exc.detail
+            ) != str(klass.default_detail):
                 # A message we raised ourselves (already in the caller's language).
                 return str(exc.detail)
             return str(message)
@@ -135,7 +146,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     # NotAuthenticated without a WWW-Authenticate header was coerced to 403 by the view.
     status_code = exc.status_code
     set_rollback()
-    return Response(error_body(code, _detail_for(exc, request), fields), status=status_code, headers=headers)
+    return Response(
+        error_body(code, _detail_for(exc, request), fields), status=status_code, headers=headers
+    )
 
 
 @csrf_exempt

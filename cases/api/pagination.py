@@ -40,7 +40,9 @@ class CountedPagination(Pagination):
     For the inbox, asked for on every visit: one query instead of a COUNT and a SELECT.
     """
 
-    def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any]:
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], request: Request, view: Any = None
+    ) -> list[Any]:
         self.request = request
         size = self.get_page_size(request)
         try:
@@ -69,7 +71,9 @@ class Key:
     backwards: bool = False
 
     def encode(self) -> str:
-        raw = json.dumps([self.filed_on.isoformat(), self.pk, int(self.backwards)], separators=(",", ":"))
+        raw = json.dumps(
+            [self.filed_on.isoformat(), self.pk, int(self.backwards)], separators=(",", ":")
+        )
         return urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
@@ -91,7 +95,9 @@ class CasePagination(CursorPagination):
     ordering = ("-filed_on", "-id")
     invalid_cursor_message = _("That page does not exist (the link is not valid).")
 
-    def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any]:
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], request: Request, view: Any = None
+    ) -> list[Any]:
         self.request = request
         self.base_url = request.build_absolute_uri()
         text = request.query_params.get(self.cursor_query_param)
@@ -118,7 +124,9 @@ class CasePagination(CursorPagination):
             self._previous = self._key(rows[0], backwards=True) if rows and more else None
         else:
             self._next = self._key(rows[-1]) if rows and more else None
-            self._previous = self._key(rows[0], backwards=True) if rows and key is not None else None
+            self._previous = (
+                self._key(rows[0], backwards=True) if rows and key is not None else None
+            )
         return rows
 
     @staticmethod

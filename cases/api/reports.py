@@ -54,10 +54,15 @@ COUNTING = (
 class ReportQuerySerializer(serializers.Serializer):
     form = ChoiceField(choices=Form.choices, required=False, help_text="Only this form.")
     regulation = ChoiceField(
-        choices=["R260", "R41", "R377"], required=False, help_text="Only cases under this regulation (stable code)."
+        choices=["R260", "R41", "R377"],
+        required=False,
+        help_text="Only cases under this regulation (stable code).",
     )
     unit = IntegerField(
-        required=False, min_value=1, max_value=MAX_ID, help_text="An organisation unit in the caller's scope: that unit and every unit below it."
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="An organisation unit in the caller's scope: that unit and every unit below it.",
     )
     date = ChoiceField(
         choices=[("filed", "filing date"), ("decided", "decision date")],
@@ -112,7 +117,9 @@ class StatisticsQuerySerializer(ReportQuerySerializer):
         required=False,
         allow_blank=True,
         max_length=200,
-        help_text="Dimensions to group by, separated by commas: " + ", ".join(DIMENSIONS) + ". Without it: one row of all cases.",
+        help_text="Dimensions to group by, separated by commas: "
+        + ", ".join(DIMENSIONS)
+        + ". Without it: one row of all cases.",
     )
 
     def validate_by(self, value: str) -> list[str]:
@@ -130,13 +137,17 @@ class NationalTableQuerySerializer(ReportQuerySerializer):
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
         fields["form"] = ChoiceField(choices=Form.choices, help_text="The form of the table.")
-        fields["regulation"] = ChoiceField(choices=["R260", "R41", "R377"], help_text="The regulation of the table.")
+        fields["regulation"] = ChoiceField(
+            choices=["R260", "R41", "R377"], help_text="The regulation of the table."
+        )
         del fields["date"]
         return fields
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        regulation = Regulation.objects.filter(version__is_current=True, code=attrs["regulation"]).first()
+        regulation = Regulation.objects.filter(
+            version__is_current=True, code=attrs["regulation"]
+        ).first()
         if regulation is not None and attrs["form"] not in regulation.forms:
             raise serializers.ValidationError(
                 {"form": [_("%(reg)s does not provide this form.") % {"reg": regulation.symbol}]}
@@ -152,30 +163,50 @@ class ImportUploadSerializer(serializers.Serializer):
 
 
 def _decimal(help_text: str) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=7, decimal_places=2, coerce_to_string=False, help_text=help_text)
+    return serializers.DecimalField(
+        max_digits=7, decimal_places=2, coerce_to_string=False, help_text=help_text
+    )
 
 
 class StatisticsRowSerializer(serializers.Serializer):
-    ground = serializers.CharField(required=False, allow_null=True, help_text="Stable ID of the ground (when grouped by ground).")
-    level = serializers.CharField(required=False, allow_null=True, help_text="central, provincial, district or commune.")
-    year = serializers.IntegerField(required=False, allow_null=True, help_text="Null for a case without the date asked for (undecided, with date=decided).")
+    ground = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="Stable ID of the ground (when grouped by ground).",
+    )
+    level = serializers.CharField(
+        required=False, allow_null=True, help_text="central, provincial, district or commune."
+    )
+    year = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Null for a case without the date asked for (undecided, with date=decided).",
+    )
     form = serializers.CharField(required=False, allow_null=True)
     regulation = serializers.CharField(required=False, allow_null=True)
-    outcome = serializers.CharField(required=False, allow_null=True, help_text="approved, rejected, withdrawn, or empty while pending.")
+    outcome = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="approved, rejected, withdrawn, or empty while pending.",
+    )
     status = serializers.CharField(required=False, allow_null=True)
     count = serializers.IntegerField()
     percent = _decimal("count as a percentage of `total`, two decimals, rounded half up.")
 
 
 class OutcomeRowSerializer(serializers.Serializer):
-    outcome = serializers.CharField(help_text="approved, rejected, withdrawn, or empty while pending.")
+    outcome = serializers.CharField(
+        help_text="approved, rejected, withdrawn, or empty while pending."
+    )
     count = serializers.IntegerField()
     percent = _decimal("Of `total`.")
 
 
 class StatisticsSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Number of distinct cases.")
-    rows = StatisticsRowSerializer(many=True, help_text="Only the keys named in `by`, plus `count` and `percent`.")
+    rows = StatisticsRowSerializer(
+        many=True, help_text="Only the keys named in `by`, plus `count` and `percent`."
+    )
     outcomes = OutcomeRowSerializer(many=True, help_text="Cases by outcome, of the same cases.")
 
 
@@ -191,7 +222,9 @@ class LateStepSerializer(serializers.Serializer):
     step = serializers.CharField(help_text="Stable ID of the step template.")
     name = serializers.CharField()
     completed = serializers.IntegerField(help_text="Steps completed while they had a due date.")
-    late = serializers.IntegerField(help_text="Of those, completed after the due date (local date).")
+    late = serializers.IntegerField(
+        help_text="Of those, completed after the due date (local date)."
+    )
     late_percent = _decimal("late as a percentage of completed.")
     overdue_now = serializers.IntegerField(help_text="Steps still open past their due date today.")
 
@@ -243,12 +276,18 @@ class ReportView(ApiView):
     permission_classes = [IsAuthenticated, ReportReaders]
     query_serializer: type[ReportQuerySerializer] = ReportQuerySerializer
 
-    def scoped(self, request: Request) -> tuple[QuerySet[Case], ReportFilters, ReportQuerySerializer]:
+    def scoped(
+        self, request: Request
+    ) -> tuple[QuerySet[Case], ReportFilters, ReportQuerySerializer]:
         """The caller's cases narrowed by the query, the filters, and the checked query."""
         query = self.query_serializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         filters = query.filters()
-        return filter_report_cases(selectors.cases_visible_to(request.user), filters), filters, query
+        return (
+            filter_report_cases(selectors.cases_visible_to(request.user), filters),
+            filters,
+            query,
+        )
 
 
 class StatisticsView(ReportView):
@@ -327,14 +366,18 @@ class NationalTableView(ReportView):
         responses={200: NationalTableSerializer, **errors(400, 401, 403)},
     )
     def get(self, request: Request) -> Response:
-        query = NationalTableQuerySerializer(data=request.query_params, context={"request": request})
+        query = NationalTableQuerySerializer(
+            data=request.query_params, context={"request": request}
+        )
         query.is_valid(raise_exception=True)
         filters = query.filters()
         cases = filter_report_cases(
             selectors.cases_visible_to(request.user),
             ReportFilters(date_from=filters.date_from, date_to=filters.date_to, unit=filters.unit),
         )
-        table = national_table(cases, form=filters.form, regulation=filters.regulation, levels=filters.levels)
+        table = national_table(
+            cases, form=filters.form, regulation=filters.regulation, levels=filters.levels
+        )
         return Response(table.as_dict())
 
 
@@ -352,7 +395,7 @@ class CaseImportView(ApiView):
             "decided_on, outcome. Every row is checked; a file with any bad row creates nothing and "
             "answers 400 with every problem and its line (the header is line 1). A case_ref already "
             "imported is skipped, so the same file twice creates nothing new. A refused file answers "
-            "400 with code `import_rejected` and `errors`: `[{\"line\", \"message\", \"column\"?}]`."
+            '400 with code `import_rejected` and `errors`: `[{"line", "message", "column"?}]`.'
         ),
         request={"multipart/form-data": ImportUploadSerializer},
         responses={
@@ -366,10 +409,14 @@ class CaseImportView(ApiView):
         file = upload.validated_data["file"]
         data = read_limited(file, settings.IMPORT_MAX_BYTES)
         try:
-            result = import_cases(data=data, by=request.user, filename=getattr(file, "name", "") or "")
+            result = import_cases(
+                data=data, by=request.user, filename=getattr(file, "name", "") or ""
+            )
         except ImportRejected as exc:
             # The request's one field is the file: name it, as every 400 names its field.
             body = error_body(exc.code, exc.message, {"file": [exc.message]})
             body["errors"] = [e.as_dict() for e in exc.errors]
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response({"created": result.created, "skipped": result.skipped}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"created": result.created, "skipped": result.skipped}, status=status.HTTP_201_CREATED
+        )

@@ -41,13 +41,21 @@ urlpatterns = [
     path("cases/<id:pk>/events/", views.CaseEventsView.as_view(), name="case-events"),
     path("cases/<id:pk>/events/verify/", views.CaseChainView.as_view(), name="case-events-verify"),
     path("cases/<id:pk>/documents/", views.CaseDocumentsView.as_view(), name="case-documents"),
-    path("documents/<id:pk>/download/", views.DocumentDownloadView.as_view(), name="document-download"),
+    path(
+        "documents/<id:pk>/download/",
+        views.DocumentDownloadView.as_view(),
+        name="document-download",
+    ),
     path("inbox/", views.InboxView.as_view(), name="inbox"),
     path("calendar/due-date/", views.DueDateView.as_view(), name="due-date"),
     path("reports/statistics/", reports.StatisticsView.as_view(), name="report-statistics"),
-    path("reports/decision-times/", reports.DecisionTimesView.as_view(), name="report-decision-times"),
+    path(
+        "reports/decision-times/", reports.DecisionTimesView.as_view(), name="report-decision-times"
+    ),
     path("reports/late-steps/", reports.LateStepsView.as_view(), name="report-late-steps"),
-    path("reports/national-table/", reports.NationalTableView.as_view(), name="report-national-table"),
+    path(
+        "reports/national-table/", reports.NationalTableView.as_view(), name="report-national-table"
+    ),
     path("imports/cases/", reports.CaseImportView.as_view(), name="import-cases"),
     path(
         "schema/",
@@ -57,7 +65,9 @@ urlpatterns = [
     # The split view serves its init script as a file, as the content-security policy requires.
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="api/swagger_ui.html"
+        ),
         name="docs",
     ),
     # Anything else under /api/v1/ answers in the API's error format.

@@ -179,11 +179,15 @@ class OrgUnitDetailView(ApiView):
 
     def get_object(self) -> OrgUnit:
         return _scoped(
-            selectors.units_visible_to(self.request.user), self.kwargs["pk"], _("Organisation unit not found.")
+            selectors.units_visible_to(self.request.user),
+            self.kwargs["pk"],
+            _("Organisation unit not found."),
         )
 
     @extend_schema(
-        tags=["organisation"], summary="One unit", responses={200: s.OrgUnitSerializer, **errors(401, 403, 404)}
+        tags=["organisation"],
+        summary="One unit",
+        responses={200: s.OrgUnitSerializer, **errors(401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.OrgUnitSerializer(self.get_object()).data)
@@ -196,7 +200,9 @@ class OrgUnitDetailView(ApiView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         unit = self.get_object()
-        data = s.OrgUnitUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data = s.OrgUnitUpdateSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
         data.is_valid(raise_exception=True)
         unit = organisation.update_org_unit(by=request.user, unit=unit, **data.validated_data)
         return Response(s.OrgUnitSerializer(unit).data)
@@ -239,7 +245,9 @@ class PositionListView(ApiListView):
         data = s.PositionCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         position = organisation.create_position(by=request.user, **data.validated_data)
-        return Response(s.PositionSerializer(_positions(request.user).get(pk=position.pk)).data, status=201)
+        return Response(
+            s.PositionSerializer(_positions(request.user).get(pk=position.pk)).data, status=201
+        )
 
 
 class PositionDetailView(ApiView):
@@ -250,7 +258,9 @@ class PositionDetailView(ApiView):
         return _scoped(_positions(self.request.user), self.kwargs["pk"], _("Post not found."))
 
     @extend_schema(
-        tags=["organisation"], summary="One post", responses={200: s.PositionSerializer, **errors(401, 403, 404)}
+        tags=["organisation"],
+        summary="One post",
+        responses={200: s.PositionSerializer, **errors(401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.PositionSerializer(self.get_object()).data)
@@ -267,7 +277,9 @@ class PositionDetailView(ApiView):
             position, data=request.data, partial=True, context=self.get_serializer_context()
         )
         data.is_valid(raise_exception=True)
-        position = organisation.update_position(by=request.user, position=position, **data.validated_data)
+        position = organisation.update_position(
+            by=request.user, position=position, **data.validated_data
+        )
         return Response(s.PositionSerializer(_positions(request.user).get(pk=position.pk)).data)
 
 
@@ -277,7 +289,9 @@ def _officials(user: Any) -> QuerySet[Official]:
         .prefetch_related(
             Prefetch(
                 "appointments",
-                queryset=Appointment.objects.select_related("position__unit").order_by("-term_start"),
+                queryset=Appointment.objects.select_related("position__unit").order_by(
+                    "-term_start"
+                ),
             )
         )
         .order_by("full_name", "pk")
@@ -310,7 +324,9 @@ class OfficialListView(ApiListView):
         data = s.OfficialCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         official = organisation.create_official(by=request.user, **data.validated_data)
-        return Response(s.OfficialSerializer(_officials(request.user).get(pk=official.pk)).data, status=201)
+        return Response(
+            s.OfficialSerializer(_officials(request.user).get(pk=official.pk)).data, status=201
+        )
 
 
 class OfficialDetailView(ApiView):
@@ -321,7 +337,9 @@ class OfficialDetailView(ApiView):
         return _scoped(_officials(self.request.user), self.kwargs["pk"], _("Official not found."))
 
     @extend_schema(
-        tags=["organisation"], summary="One official", responses={200: s.OfficialSerializer, **errors(401, 403, 404)}
+        tags=["organisation"],
+        summary="One official",
+        responses={200: s.OfficialSerializer, **errors(401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.OfficialSerializer(self.get_object()).data)
@@ -334,9 +352,13 @@ class OfficialDetailView(ApiView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         official = self.get_object()
-        data = s.OfficialUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data = s.OfficialUpdateSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
         data.is_valid(raise_exception=True)
-        official = organisation.update_official(by=request.user, official=official, **data.validated_data)
+        official = organisation.update_official(
+            by=request.user, official=official, **data.validated_data
+        )
         return Response(s.OfficialSerializer(_officials(request.user).get(pk=official.pk)).data)
 
 
@@ -369,24 +391,31 @@ class CaseListView(ApiListView):
         if cases:
             selectors.attach_units(cases)
         return cases
+
     parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Case]:
-        query = s.CaseFilterSerializer(data=self.request.query_params, context=self.get_serializer_context())
+        query = s.CaseFilterSerializer(
+            data=self.request.query_params, context=self.get_serializer_context()
+        )
         query.is_valid(raise_exception=True)
         f = query.validated_data
-        return selectors.filter_cases(
-            selectors.cases_visible_to(self.request.user),
-            form=f.get("form"),
-            regulation_code=f.get("regime"),
-            status=f.get("status"),
-            level=f.get("level"),
-            unit=f.get("unit"),
-            overdue=f.get("overdue"),
-            ground_code=f.get("ground"),
-            filed_from=f.get("filed_from"),
-            filed_to=f.get("filed_to"),
-        ).select_related(*CASE_JOINED).prefetch_related(*CASE_PREFETCHED)
+        return (
+            selectors.filter_cases(
+                selectors.cases_visible_to(self.request.user),
+                form=f.get("form"),
+                regulation_code=f.get("regime"),
+                status=f.get("status"),
+                level=f.get("level"),
+                unit=f.get("unit"),
+                overdue=f.get("overdue"),
+                ground_code=f.get("ground"),
+                filed_from=f.get("filed_from"),
+                filed_to=f.get("filed_to"),
+            )
+            .select_related(*CASE_JOINED)
+            .prefetch_related(*CASE_PREFETCHED)
+        )
 
     @extend_schema(
         tags=["cases"],
@@ -402,7 +431,10 @@ class CaseListView(ApiListView):
         tags=["cases"],
         summary="File a case",
         description="Pins the regime in force on the filing date, derives the authority scope and the process, checks the regulation's rules, and starts the steps with their due dates. An official files their own resignation; clerks file for the units in their scope.",
-        request={"application/json": s.CaseFileSerializer, "multipart/form-data": s.CaseFileSerializer},
+        request={
+            "application/json": s.CaseFileSerializer,
+            "multipart/form-data": s.CaseFileSerializer,
+        },
         responses={201: s.CaseDetailSerializer, **errors(400, 401, 403, 409, 415)},
     )
     def post(self, request: Request) -> Response:
@@ -548,7 +580,9 @@ class DocumentDownloadView(ApiView):
         tags=["documents"],
         summary="Download a document of a case in the caller's scope",
         responses={
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The stored file."),
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The stored file."
+            ),
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY),
             **errors(401, 403, 404),
@@ -560,9 +594,14 @@ class DocumentDownloadView(ApiView):
             handle = document.file.open("rb")
         except OSError as exc:
             logger.error("document %s: stored file %s is missing", document.pk, document.file.name)
-            raise NotFound(_("The file of this document is missing from the storage; tell an administrator.")) from exc
+            raise NotFound(
+                _("The file of this document is missing from the storage; tell an administrator.")
+            ) from exc
         return FileResponse(
-            handle, as_attachment=True, filename=document.filename, content_type=document.content_type
+            handle,
+            as_attachment=True,
+            filename=document.filename,
+            content_type=document.content_type,
         )
 
 
@@ -575,8 +614,10 @@ class InboxView(ApiListView):
 
     def get_queryset(self) -> QuerySet[CaseStep]:
         # The units are attached per page below instead of prefetched one relation each.
-        return selectors.waiting_steps_for(self.request.user).prefetch_related(None).prefetch_related(
-            "case__regulation", "template"
+        return (
+            selectors.waiting_steps_for(self.request.user)
+            .prefetch_related(None)
+            .prefetch_related("case__regulation", "template")
         )
 
     def paginate_queryset(self, queryset: QuerySet[CaseStep]) -> list[CaseStep] | None:
@@ -619,4 +660,6 @@ class DueDateView(ApiView):
         query.is_valid(raise_exception=True)
         start, days = query.validated_data["start"], query.validated_data["working_days"]
         due_on = deadlines.add_working_days(start, days)
-        return Response(s.DueDateSerializer({"start": start, "working_days": days, "due_on": due_on}).data)
+        return Response(
+            s.DueDateSerializer({"start": start, "working_days": days, "due_on": due_on}).data
+        )

@@ -46,7 +46,9 @@ def record_event(
         seq=seq,
         at=timezone.now(),
         actor=real_actor,
-        actor_name=(real_actor.get_full_name() or real_actor.get_username()) if real_actor else "system",  # type: ignore[union-attr]
+        actor_name=(real_actor.get_full_name() or real_actor.get_username())
+        if real_actor
+        else "system",  # type: ignore[union-attr]
         action=action,
         from_state=from_state,
         to_state=to_state,
@@ -88,10 +90,16 @@ def verify_case_chain(case_id: int) -> ChainCheck:
             return ChainCheck(case_id, False, event.pk, count, f"content altered at #{event.seq}")
         expected_prev = event.hash
         expected_seq += 1
-    if head is not None and (head["event_count"] != count or head["last_event_hash"] != expected_prev):
+    if head is not None and (
+        head["event_count"] != count or head["last_event_hash"] != expected_prev
+    ):
         last = CaseEvent.objects.filter(case_id=case_id).order_by("-seq").first()
         return ChainCheck(
-            case_id, False, last.pk if last else None, count, "events missing at the end of the chain"
+            case_id,
+            False,
+            last.pk if last else None,
+            count,
+            "events missing at the end of the chain",
         )
     return ChainCheck(case_id, True, None, count)
 

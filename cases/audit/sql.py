@@ -41,7 +41,9 @@ POSTGRES_DROP = [
 
 
 def create_statements(vendor: str) -> list[str]:
-    return POSTGRES_CREATE if vendor == "postgresql" else SQLITE_CREATE if vendor == "sqlite" else []
+    return (
+        POSTGRES_CREATE if vendor == "postgresql" else SQLITE_CREATE if vendor == "sqlite" else []
+    )
 
 
 def drop_statements(vendor: str) -> list[str]:

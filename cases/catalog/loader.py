@@ -60,7 +60,8 @@ def _needs_review(verification: str) -> bool:
 def read_catalog(directory: Path = CATALOG_DIR) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
     manifest = json.loads((directory / "catalog.json").read_text(encoding="utf-8"))
     regulations = [
-        json.loads((directory / name).read_text(encoding="utf-8")) for name in manifest["regulations"]
+        json.loads((directory / name).read_text(encoding="utf-8"))
+        for name in manifest["regulations"]
     ]
     canonical = json.dumps(
         {"manifest": manifest, "regulations": regulations}, sort_keys=True, ensure_ascii=False
@@ -70,9 +71,11 @@ def read_catalog(directory: Path = CATALOG_DIR) -> tuple[dict[str, Any], list[di
 
 
 def _bilingual(value: Any, where: str, problems: list[str]) -> None:
-    if not isinstance(value, dict) or not str(value.get("vi", "")).strip() or not str(
-        value.get("en", "")
-    ).strip():
+    if (
+        not isinstance(value, dict)
+        or not str(value.get("vi", "")).strip()
+        or not str(value.get("en", "")).strip()
+    ):
         problems.append(f"{where}: needs non-empty 'vi' and 'en' text")
 
 
@@ -89,7 +92,9 @@ def validate(regulations: list[dict[str, Any]]) -> list[str]:
         _bilingual(reg.get("title"), f"{code} title", problems)
         try:
             start = datetime.date.fromisoformat(reg["in_force_from"])
-            end = datetime.date.fromisoformat(reg["in_force_to"]) if reg.get("in_force_to") else None
+            end = (
+                datetime.date.fromisoformat(reg["in_force_to"]) if reg.get("in_force_to") else None
+            )
             if end is not None and end < start:
                 problems.append(f"{code}: in_force_to is before in_force_from")
         except (KeyError, ValueError) as exc:
@@ -138,7 +143,10 @@ def validate(regulations: list[dict[str, Any]]) -> list[str]:
             seen["tl"].add(tid)
             if item.get("unit") not in DayUnit.values:
                 problems.append(f"{tid}: unknown unit {item.get('unit')!r}")
-            if item.get("unit") in (DayUnit.WORKING_DAYS, DayUnit.UNQUALIFIED_DAYS) and not item.get("days"):
+            if item.get("unit") in (
+                DayUnit.WORKING_DAYS,
+                DayUnit.UNQUALIFIED_DAYS,
+            ) and not item.get("days"):
                 problems.append(f"{tid}: a day-counted limit needs 'days'")
             ceiling = item.get("extension_ceiling_days")
             if ceiling is not None and item.get("days") and ceiling < item["days"]:
@@ -221,7 +229,8 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             text_vi=g["text"]["vi"],
             text_en=g["text"]["en"],
             verification=g["verification"],
-            needs_legal_review=_needs_review(g["verification"]) or bool(g.get("provisional_copy_of")),
+            needs_legal_review=_needs_review(g["verification"])
+            or bool(g.get("provisional_copy_of")),
         )
         for g in reg.get("grounds", [])
     )
@@ -346,4 +355,6 @@ def load_catalog(directory: Path = CATALOG_DIR) -> LoadResult:
             totals[key] = totals.get(key, 0) + value
     CatalogVersion.objects.filter(is_current=True).exclude(pk=version.pk).update(is_current=False)
     CatalogVersion.objects.filter(pk=version.pk).update(is_current=True)
-    return LoadResult(version=label, created=existing is None, updated=existing is not None, counts=totals)
+    return LoadResult(
+        version=label, created=existing is None, updated=existing is not None, counts=totals
+    )

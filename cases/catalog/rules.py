@@ -92,12 +92,16 @@ def dismissal_required(
     grounds = _active(official, CircumstanceKind.DISMISSAL_GROUND, on)
     if grounds:
         codes = ", ".join(sorted({g.ground_code for g in grounds if g.ground_code})) or "—"
-        return DismissalRequired(str(_("a dismissal ground is established (%(codes)s)") % {"codes": codes}))
+        return DismissalRequired(
+            str(_("a dismissal ground is established (%(codes)s)") % {"codes": codes})
+        )
     share = low_confidence_share(official, on)
     if share and over_two_thirds(*share):
         return DismissalRequired(
-            str(_("more than two thirds of the confidence votes were low (%(low)s of %(total)s)")
-            % {"low": share[0], "total": share[1]})
+            str(
+                _("more than two thirds of the confidence votes were low (%(low)s of %(total)s)")
+                % {"low": share[0], "total": share[1]}
+            )
         )
     open_dismissals = Case.objects.filter(
         official=official, position=position, form=Form.DISMISSAL
@@ -144,7 +148,11 @@ def exclusion_hits(
                 hits.append(ExclusionHit(exclusion, found.reason))
         elif exclusion.condition == ExclusionCondition.UNDER_INSPECTION:
             if _active(official, CircumstanceKind.UNDER_INSPECTION, on):
-                hits.append(ExclusionHit(exclusion, str(_("the official is under inspection or investigation"))))
+                hits.append(
+                    ExclusionHit(
+                        exclusion, str(_("the official is under inspection or investigation"))
+                    )
+                )
         elif exclusion.condition == ExclusionCondition.PROTECTED_TASK:
             if _active(official, CircumstanceKind.PROTECTED_TASK, on):
                 hits.append(ExclusionHit(exclusion, str(_("the official is on a protected task"))))
@@ -189,14 +197,18 @@ def check_ground_evidence(*, grounds: list[Ground], official: Official, on: date
         if ground.evidence == Evidence.LOW_CONFIDENCE_OVER_HALF:
             if share is None or not over_half(*share):
                 raise RuleViolation(
-                    _("Ground %(code)s needs a confidence poll with more than half low-confidence votes; none is recorded for this official.")
+                    _(
+                        "Ground %(code)s needs a confidence poll with more than half low-confidence votes; none is recorded for this official."
+                    )
                     % {"code": ground.code},
                     rule=ground.code,
                 )
         elif ground.evidence == Evidence.LOW_CONFIDENCE_OVER_TWO_THIRDS:
             if share is None or not over_two_thirds(*share):
                 raise RuleViolation(
-                    _("Ground %(code)s needs a confidence poll with more than two thirds low-confidence votes; none is recorded for this official.")
+                    _(
+                        "Ground %(code)s needs a confidence poll with more than two thirds low-confidence votes; none is recorded for this official."
+                    )
                     % {"code": ground.code},
                     rule=ground.code,
                 )

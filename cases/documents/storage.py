@@ -34,7 +34,9 @@ def _next_version(case: Case, kind: str) -> int:
     return (current or 0) + 1
 
 
-def store_upload(*, case: Case, step: CaseStep | None, kind: str, upload: UploadedFile, by: Any) -> Document:
+def store_upload(
+    *, case: Case, step: CaseStep | None, kind: str, upload: UploadedFile, by: Any
+) -> Document:
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size is None or upload.size == 0:
         raise InvalidInput(_("The file is empty."), fields={"file": [_("The file is empty.")]})
@@ -75,7 +77,13 @@ def store_upload(*, case: Case, step: CaseStep | None, kind: str, upload: Upload
 
 
 def store_generated(
-    *, case: Case, kind: str, content: bytes, filename: str, event: Any = None, step: CaseStep | None = None
+    *,
+    case: Case,
+    kind: str,
+    content: bytes,
+    filename: str,
+    event: Any = None,
+    step: CaseStep | None = None,
 ) -> Document:
     """A system-generated PDF, as a new version of its kind (issued documents never change)."""
     document = Document(

@@ -100,7 +100,9 @@ def query_chunk() -> int:
     return 20000
 
 
-def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]], *, batch: int = 2000) -> None:
+def insert_rows(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], *, batch: int = 2000
+) -> None:
     """Insert ``rows`` (dicts of attribute name → Python value) into ``model``'s table.
 
     Fields the first row leaves out get their default in every row; without the primary
@@ -133,7 +135,10 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]], *, ba
     if connection.vendor == "postgresql":
         # COPY: psycopg adapts each value in C, and the server takes the rows as one stream.
         table = connection.ops.quote_name(model._meta.db_table)
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(prepared(row))
         return

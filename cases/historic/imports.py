@@ -78,7 +78,9 @@ COLUMNS: tuple[str, ...] = (
     "outcome",
 )
 OPTIONAL_COLUMNS = frozenset({"org_unit_code"})
-OUTCOMES = frozenset({CaseOutcome.APPROVED.value, CaseOutcome.REJECTED.value, CaseOutcome.WITHDRAWN.value})
+OUTCOMES = frozenset(
+    {CaseOutcome.APPROVED.value, CaseOutcome.REJECTED.value, CaseOutcome.WITHDRAWN.value}
+)
 FORMS = frozenset(Form.values)
 LEVELS = frozenset(Level.values)
 IMPORTED_ACTION = "case_imported"
@@ -151,13 +153,25 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportRejected(
-            [RowError(line, gettext("The file is not UTF-8 text: save it as “CSV UTF-8” and try again."))]
+            [
+                RowError(
+                    line,
+                    gettext("The file is not UTF-8 text: save it as “CSV UTF-8” and try again."),
+                )
+            ]
         ) from exc
     if "\x00" in text:
         # PostgreSQL stores no NUL in text: refuse it here rather than fail on insert.
         line = text[: text.index("\x00")].count("\n") + 1
         raise ImportRejected(
-            [RowError(line, gettext("This line contains a null character (NUL); save the file again as “CSV UTF-8”."))]
+            [
+                RowError(
+                    line,
+                    gettext(
+                        "This line contains a null character (NUL); save the file again as “CSV UTF-8”."
+                    ),
+                )
+            ]
         )
     return text
 
@@ -170,21 +184,41 @@ def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
     try:
         header = next(reader)
     except StopIteration:
-        return [], [RowError(1, gettext("The file is empty: the first line must name the columns."))]
+        return [], [
+            RowError(1, gettext("The file is empty: the first line must name the columns."))
+        ]
     except csv.Error:
         # The csv module's own text is English and technical; say what to check instead.
-        return [], [RowError(1, gettext("The header line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters."))]
+        return [], [
+            RowError(
+                1,
+                gettext(
+                    "The header line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters."
+                ),
+            )
+        ]
     names = [h.strip().lower() for h in header]
     unknown = [n for n in names if n not in COLUMNS]
     missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL_COLUMNS]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if unknown:
-        errors.append(RowError(1, gettext("Unknown columns: %(columns)s. The columns are: %(expected)s.")
-                               % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)}))
+        errors.append(
+            RowError(
+                1,
+                gettext("Unknown columns: %(columns)s. The columns are: %(expected)s.")
+                % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
+            )
+        )
     if missing:
-        errors.append(RowError(1, gettext("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}))
+        errors.append(
+            RowError(1, gettext("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
+        )
     if duplicated:
-        errors.append(RowError(1, gettext("Columns named twice: %(columns)s.") % {"columns": ", ".join(duplicated)}))
+        errors.append(
+            RowError(
+                1, gettext("Columns named twice: %(columns)s.") % {"columns": ", ".join(duplicated)}
+            )
+        )
     if errors:
         return [], errors
     rows: list[_Row] = []
@@ -195,14 +229,26 @@ def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
         except StopIteration:
             break
         except csv.Error:
-            errors.append(RowError(line, gettext("This line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters.")))
+            errors.append(
+                RowError(
+                    line,
+                    gettext(
+                        "This line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters."
+                    ),
+                )
+            )
             break
         start, line = line, reader.line_num + 1
         if not values or all(not v.strip() for v in values):
             continue  # blank lines (often at the end of a file) are not rows
         if len(values) != len(names):
-            errors.append(RowError(start, gettext("Expected %(expected)s values, found %(found)s.")
-                                   % {"expected": len(names), "found": len(values)}))
+            errors.append(
+                RowError(
+                    start,
+                    gettext("Expected %(expected)s values, found %(found)s.")
+                    % {"expected": len(names), "found": len(values)},
+                )
+            )
             continue
         raw = {name: value.strip() for name, value in zip(names, values, strict=True)}
         raw.setdefault("org_unit_code", "")
@@ -223,12 +269,12 @@ class _Checker:
         self.by = by
         self.errors: list[RowError] = []
         self.today = timezone.localdate()
-        self.regulations = {
-            r.code: r for r in Regulation.objects.filter(version__is_current=True)
-        }
+        self.regulations = {r.code: r for r in Regulation.objects.filter(version__is_current=True)}
         self.grounds = {
             g.code: g
-            for g in Ground.objects.filter(regulation__version__is_current=True).select_related("regulation")
+            for g in Ground.objects.filter(regulation__version__is_current=True).select_related(
+                "regulation"
+            )
         }
         codes = {r.raw["org_unit_code"] for r in rows if r.raw["org_unit_code"]}
         self.units: dict[str, OrgUnit] = {}
@@ -271,11 +317,21 @@ class _Checker:
         elif SYSTEM_REFERENCE.match(ref):
             # services.file_case numbers new cases HS-<year>-<id>; an imported one there
             # would one day collide with a new filing.
-            self.add(row, "case_ref", gettext("case_ref %(ref)s has the form of the references this system gives to new cases (HS-year-number); keep the original reference of the historic case.")
-                     % {"ref": ref})
+            self.add(
+                row,
+                "case_ref",
+                gettext(
+                    "case_ref %(ref)s has the form of the references this system gives to new cases (HS-year-number); keep the original reference of the historic case."
+                )
+                % {"ref": ref},
+            )
         elif ref in seen:
-            self.add(row, "case_ref", gettext("case_ref %(ref)s is already used on line %(line)s.")
-                     % {"ref": ref, "line": seen[ref]})
+            self.add(
+                row,
+                "case_ref",
+                gettext("case_ref %(ref)s is already used on line %(line)s.")
+                % {"ref": ref, "line": seen[ref]},
+            )
         else:
             seen[ref] = row.line
             existing = self.existing.get(ref)
@@ -284,23 +340,39 @@ class _Checker:
                 if imported and pk in self.visible_existing:
                     row.skip = True
                 else:
-                    self.add(row, "case_ref", gettext("case_ref %(ref)s is already the reference of another case.")
-                             % {"ref": ref})
+                    self.add(
+                        row,
+                        "case_ref",
+                        gettext("case_ref %(ref)s is already the reference of another case.")
+                        % {"ref": ref},
+                    )
 
         regulation = self.regulations.get(raw["regulation"])
         if regulation is None:
-            self.add(row, "regulation", gettext("Unknown regulation “%(value)s”: use R260, R41 or R377.")
-                     % {"value": raw["regulation"]})
+            self.add(
+                row,
+                "regulation",
+                gettext("Unknown regulation “%(value)s”: use R260, R41 or R377.")
+                % {"value": raw["regulation"]},
+            )
         row.regulation = regulation
 
         form = raw["form"]
         if form not in FORMS:
-            self.add(row, "form", gettext("Unknown form “%(value)s”: use termination, dismissal or resignation.")
-                     % {"value": form})
+            self.add(
+                row,
+                "form",
+                gettext("Unknown form “%(value)s”: use termination, dismissal or resignation.")
+                % {"value": form},
+            )
             form = ""
         elif regulation is not None and form not in regulation.forms:
-            self.add(row, "form", gettext("%(reg)s does not provide %(form)s.")
-                     % {"reg": regulation.code, "form": Form(form).label.lower()})
+            self.add(
+                row,
+                "form",
+                gettext("%(reg)s does not provide %(form)s.")
+                % {"reg": regulation.code, "form": Form(form).label.lower()},
+            )
 
         self.check_grounds(row, regulation, form)
 
@@ -311,20 +383,30 @@ class _Checker:
         if not raw["position_title"]:
             self.add(row, "position_title", gettext("position_title is empty."))
         elif len(raw["position_title"]) > 200:
-            self.add(row, "position_title", gettext("position_title is longer than 200 characters."))
+            self.add(
+                row, "position_title", gettext("position_title is longer than 200 characters.")
+            )
 
         code = raw["org_unit_code"]
         if code:
             unit = self.units.get(code)
             if unit is None or not self.in_scope(unit):
-                self.add(row, "org_unit_code", gettext("Unit %(code)s does not exist or is outside your scope.")
-                         % {"code": code})
+                self.add(
+                    row,
+                    "org_unit_code",
+                    gettext("Unit %(code)s does not exist or is outside your scope.")
+                    % {"code": code},
+                )
             row.unit = unit
 
         level = raw["level"]
         if level not in LEVELS:
-            self.add(row, "level", gettext("Unknown level “%(value)s”: use central, provincial, district or commune.")
-                     % {"value": level})
+            self.add(
+                row,
+                "level",
+                gettext("Unknown level “%(value)s”: use central, provincial, district or commune.")
+                % {"value": level},
+            )
 
         row.filed_on = self.parse_date(row, "filed_on")
         row.decided_on = self.parse_date(row, "decided_on")
@@ -332,31 +414,64 @@ class _Checker:
             start, end = regulation.in_force_from, regulation.in_force_to
             if row.filed_on < start or (end is not None and row.filed_on > end):
                 period = (
-                    gettext("from %(start)s to %(end)s") % {"start": _date_text(start), "end": _date_text(end)}
+                    gettext("from %(start)s to %(end)s")
+                    % {"start": _date_text(start), "end": _date_text(end)}
                     if end is not None
                     else gettext("from %(start)s") % {"start": _date_text(start)}
                 )
-                self.add(row, "filed_on", gettext("filed_on %(date)s is outside the period of %(reg)s (%(period)s).")
-                         % {"date": _date_text(row.filed_on), "reg": regulation.code, "period": period})
-        if row.filed_on is not None and row.decided_on is not None and row.decided_on < row.filed_on:
-            self.add(row, "decided_on", gettext("decided_on %(decided)s is before filed_on %(filed)s.")
-                     % {"decided": _date_text(row.decided_on), "filed": _date_text(row.filed_on)})
-        if level == Level.DISTRICT and row.filed_on is not None and row.filed_on > DISTRICT_LEVEL_ENDS:
+                self.add(
+                    row,
+                    "filed_on",
+                    gettext("filed_on %(date)s is outside the period of %(reg)s (%(period)s).")
+                    % {"date": _date_text(row.filed_on), "reg": regulation.code, "period": period},
+                )
+        if (
+            row.filed_on is not None
+            and row.decided_on is not None
+            and row.decided_on < row.filed_on
+        ):
+            self.add(
+                row,
+                "decided_on",
+                gettext("decided_on %(decided)s is before filed_on %(filed)s.")
+                % {"decided": _date_text(row.decided_on), "filed": _date_text(row.filed_on)},
+            )
+        if (
+            level == Level.DISTRICT
+            and row.filed_on is not None
+            and row.filed_on > DISTRICT_LEVEL_ENDS
+        ):
             # REGULATIONS.md 10.3: district level is valid only up to 30/06/2025.
-            self.add(row, "level", gettext("The district level ended on 30/06/2025; it cannot be the level of a case filed on %(date)s.")
-                     % {"date": _date_text(row.filed_on)})
+            self.add(
+                row,
+                "level",
+                gettext(
+                    "The district level ended on 30/06/2025; it cannot be the level of a case filed on %(date)s."
+                )
+                % {"date": _date_text(row.filed_on)},
+            )
 
         outcome = raw["outcome"]
         if outcome not in OUTCOMES:
-            self.add(row, "outcome", gettext("Unknown outcome “%(value)s”: use approved, rejected or withdrawn.")
-                     % {"value": outcome})
+            self.add(
+                row,
+                "outcome",
+                gettext("Unknown outcome “%(value)s”: use approved, rejected or withdrawn.")
+                % {"value": outcome},
+            )
         elif outcome == CaseOutcome.WITHDRAWN and form and form != Form.RESIGNATION:
             self.add(row, "outcome", gettext("Only a resignation can be withdrawn."))
 
     def check_grounds(self, row: _Row, regulation: Regulation | None, form: str) -> None:
-        codes = list(dict.fromkeys(c.strip() for c in row.raw["ground_ids"].split(";") if c.strip()))
+        codes = list(
+            dict.fromkeys(c.strip() for c in row.raw["ground_ids"].split(";") if c.strip())
+        )
         if not codes:
-            self.add(row, "ground_ids", gettext("ground_ids is empty: give at least one ground, separated by “;”."))
+            self.add(
+                row,
+                "ground_ids",
+                gettext("ground_ids is empty: give at least one ground, separated by “;”."),
+            )
             return
         for code in codes:
             ground = self.grounds.get(code)
@@ -364,12 +479,24 @@ class _Checker:
                 self.add(row, "ground_ids", gettext("Unknown ground %(code)s.") % {"code": code})
                 continue
             if regulation is not None and ground.regulation_id != regulation.pk:
-                self.add(row, "ground_ids", gettext("Ground %(code)s belongs to %(ground_reg)s, not to %(reg)s.")
-                         % {"code": code, "ground_reg": ground.regulation.code, "reg": regulation.code})
+                self.add(
+                    row,
+                    "ground_ids",
+                    gettext("Ground %(code)s belongs to %(ground_reg)s, not to %(reg)s.")
+                    % {"code": code, "ground_reg": ground.regulation.code, "reg": regulation.code},
+                )
                 continue
             if form and ground.form != form:
-                self.add(row, "ground_ids", gettext("Ground %(code)s is a ground for %(ground_form)s, not for %(form)s.")
-                         % {"code": code, "ground_form": Form(ground.form).label.lower(), "form": Form(form).label.lower()})
+                self.add(
+                    row,
+                    "ground_ids",
+                    gettext("Ground %(code)s is a ground for %(ground_form)s, not for %(form)s.")
+                    % {
+                        "code": code,
+                        "ground_form": Form(ground.form).label.lower(),
+                        "form": Form(form).label.lower(),
+                    },
+                )
                 continue
             row.grounds.append(ground)
 
@@ -382,12 +509,20 @@ class _Checker:
             except ValueError:
                 day = None
         if day is None:
-            self.add(row, column, gettext("%(column)s “%(value)s” is not a date in the form YYYY-MM-DD.")
-                     % {"column": column, "value": value})
+            self.add(
+                row,
+                column,
+                gettext("%(column)s “%(value)s” is not a date in the form YYYY-MM-DD.")
+                % {"column": column, "value": value},
+            )
             return None
         if day > self.today:
-            self.add(row, column, gettext("%(column)s %(date)s is in the future.")
-                     % {"column": column, "date": _date_text(day)})
+            self.add(
+                row,
+                column,
+                gettext("%(column)s %(date)s is in the future.")
+                % {"column": column, "date": _date_text(day)},
+            )
             return None
         return day
 
@@ -475,7 +610,13 @@ def _positions(keys: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, i
     insert_rows(
         Position,
         [
-            {"id": pk, "title": title, "unit_id": unit_id, "appointing_unit_id": unit_id, "is_leadership": True}
+            {
+                "id": pk,
+                "title": title,
+                "unit_id": unit_id,
+                "appointing_unit_id": unit_id,
+                "is_leadership": True,
+            }
             for pk, (unit_id, title) in zip(ids, missing, strict=True)
         ],
         batch=BATCH,
@@ -494,8 +635,12 @@ def _officials(keys: set[tuple[int, str]], sha256: str) -> dict[tuple[int, str],
     for unit_chunk in _chunks(unit_ids, 1000):
         for name_chunk in _chunks(names, query_chunk() - len(unit_chunk)):
             for source in (
-                Appointment.objects.filter(position__unit_id__in=unit_chunk, official__full_name__in=name_chunk),
-                Case.objects.filter(position__unit_id__in=unit_chunk, official__full_name__in=name_chunk),
+                Appointment.objects.filter(
+                    position__unit_id__in=unit_chunk, official__full_name__in=name_chunk
+                ),
+                Case.objects.filter(
+                    position__unit_id__in=unit_chunk, official__full_name__in=name_chunk
+                ),
             ):
                 for unit_id, name, official_id in source.order_by("official_id").values_list(
                     "position__unit_id", "official__full_name", "official_id"
@@ -507,7 +652,12 @@ def _officials(keys: set[tuple[int, str]], sha256: str) -> dict[tuple[int, str],
     insert_rows(
         Official,
         [
-            {"id": pk, "full_name": name, "honorific": "", "personnel_number": f"{prefix}-{index:07d}"}
+            {
+                "id": pk,
+                "full_name": name,
+                "honorific": "",
+                "personnel_number": f"{prefix}-{index:07d}",
+            }
             for index, (pk, (_unit, name)) in enumerate(zip(ids, missing, strict=True), start=1)
         ],
         batch=BATCH,
@@ -574,7 +724,12 @@ def _create(
             for case_id, r in zip(ids, batch, strict=True):
                 post_id, unit_id, appointing_id = posts[(r.unit.pk, r.raw["position_title"])]  # type: ignore[union-attr]
                 event.case_id = case_id
-                event.data = {"row": r.raw, "line": r.line, "file_sha256": sha256, "file_name": filename}
+                event.data = {
+                    "row": r.raw,
+                    "line": r.line,
+                    "file_sha256": sha256,
+                    "file_name": filename,
+                }
                 digest = event.compute_hash()
                 events.append({**fixed, "case_id": case_id, "data": event.data, "hash": digest})
                 cases.append(
@@ -587,7 +742,9 @@ def _create(
                         "regulation_id": r.regulation.pk,  # type: ignore[union-attr]
                         "process_id": None,
                         # R41-A-1/2, as services.authority_scope_for.
-                        "scope": AuthorityScope.SAME_LEVEL if appointing_id == unit_id else AuthorityScope.SUPERIOR,
+                        "scope": AuthorityScope.SAME_LEVEL
+                        if appointing_id == unit_id
+                        else AuthorityScope.SUPERIOR,
                         "employing_unit_id": unit_id,
                         "deciding_unit_id": appointing_id,
                         "level": r.raw["level"],
@@ -652,7 +809,9 @@ def read_limited(stream: IO[bytes] | Iterable[bytes], limit: int) -> bytes:
     """The bytes of an upload, refusing more than ``limit``."""
     from cases.core.errors import InvalidInput
 
-    chunks = stream.chunks() if hasattr(stream, "chunks") else iter(lambda: stream.read(1 << 20), b"")  # type: ignore[union-attr]
+    chunks = (
+        stream.chunks() if hasattr(stream, "chunks") else iter(lambda: stream.read(1 << 20), b"")
+    )  # type: ignore[union-attr]
     out = bytearray()
     for chunk in chunks:
         out += chunk
@@ -737,7 +896,9 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
         if phase == ImportJob.Phase.SAVING:
             cache.set(_progress_key(job_id), {"phase": phase, "done": done, "total": total}, 3600)
             return
-        ImportJob.objects.filter(pk=job_id).update(phase=phase, processed_rows=done, total_rows=total)
+        ImportJob.objects.filter(pk=job_id).update(
+            phase=phase, processed_rows=done, total_rows=total
+        )
         if phase == ImportJob.Phase.CHECKING and done == total:
             ImportJob.objects.filter(pk=job_id).update(phase=ImportJob.Phase.SAVING)
 
@@ -746,7 +907,9 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
         with job.file.open("rb") as handle:
             data = handle.read()
         with translation.override(language):
-            result = import_cases(data=data, by=job.created_by, filename=job.filename, progress=progress)
+            result = import_cases(
+                data=data, by=job.created_by, filename=job.filename, progress=progress
+            )
     except ImportRejected as exc:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJob.Status.REJECTED,
@@ -802,7 +965,11 @@ def job_progress(job: ImportJob) -> dict[str, Any]:
         percent = round(50 * job.processed_rows / job.total_rows, 1)
     elif job.phase == ImportJob.Phase.SAVING:
         saving = cache.get(_progress_key(job.pk))
-        percent = round(50 + 50 * saving["done"] / saving["total"], 1) if saving and saving["total"] else None
+        percent = (
+            round(50 + 50 * saving["done"] / saving["total"], 1)
+            if saving and saving["total"]
+            else None
+        )
     else:
         percent = 0.0
     return {

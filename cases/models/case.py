@@ -122,7 +122,9 @@ class CaseStep(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "order"], name="case_step_order"),
             models.UniqueConstraint(
-                fields=["case"], condition=models.Q(status="active"), name="one_active_step_per_case"
+                fields=["case"],
+                condition=models.Q(status="active"),
+                name="one_active_step_per_case",
             ),
         ]
         indexes = [
@@ -176,7 +178,9 @@ class Vote(models.Model):
     threshold_denominator = models.PositiveSmallIntegerField(default=2)
     basis = models.CharField(max_length=10, default="members")
     passed = models.BooleanField(_("passed"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -186,12 +190,11 @@ class Vote(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(members__gt=0), name="vote_members_positive"),
             models.CheckConstraint(
-                condition=models.Q(present__lte=models.F("members")), name="vote_present_within_members"
+                condition=models.Q(present__lte=models.F("members")),
+                name="vote_present_within_members",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    votes_for__lte=models.F("present") - models.F("votes_against")
-                ),
+                condition=models.Q(votes_for__lte=models.F("present") - models.F("votes_against")),
                 name="vote_ballots_within_present",
             ),
         ]
@@ -245,7 +248,9 @@ class Document(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "kind", "version"], name="document_version_per_kind")
+            models.UniqueConstraint(
+                fields=["case", "kind", "version"], name="document_version_per_kind"
+            )
         ]
 
     def __str__(self) -> str:
@@ -262,7 +267,9 @@ class DecisionRegister(models.Model):
     class Meta:
         verbose_name = _("decision register")
         verbose_name_plural = _("decision registers")
-        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="one_register_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="one_register_per_year")
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.year}: {self.last_number}"

@@ -56,7 +56,8 @@ class FrozenWhenUsed(models.Model):
                 changed = [
                     f.attname
                     for f in self._meta.concrete_fields
-                    if f.attname not in self.CONFIG_FIELDS and old.get(f.attname) != getattr(self, f.attname)
+                    if f.attname not in self.CONFIG_FIELDS
+                    and old.get(f.attname) != getattr(self, f.attname)
                 ]
                 if changed and self._version_in_use():
                     raise CatalogFrozen(
@@ -66,7 +67,9 @@ class FrozenWhenUsed(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         if self._version_in_use():
-            raise CatalogFrozen(f"{self} belongs to a catalog version used by cases and cannot be deleted.")
+            raise CatalogFrozen(
+                f"{self} belongs to a catalog version used by cases and cannot be deleted."
+            )
         return super().delete(*args, **kwargs)
 
 
@@ -104,7 +107,9 @@ class CatalogVersion(models.Model):
         verbose_name_plural = _("catalog versions")
         constraints = [
             models.UniqueConstraint(
-                fields=["is_current"], condition=models.Q(is_current=True), name="one_current_catalog"
+                fields=["is_current"],
+                condition=models.Q(is_current=True),
+                name="one_current_catalog",
             )
         ]
 
@@ -119,7 +124,9 @@ class CatalogVersion(models.Model):
 
 
 class Regulation(FrozenWhenUsed):
-    version = models.ForeignKey(CatalogVersion, on_delete=models.PROTECT, related_name="regulations")
+    version = models.ForeignKey(
+        CatalogVersion, on_delete=models.PROTECT, related_name="regulations"
+    )
     code = models.CharField(_("code"), max_length=8)
     symbol = models.CharField(_("symbol"), max_length=32)
     title_vi = models.TextField(_("title (Vietnamese)"))
@@ -174,7 +181,9 @@ class Provision(FrozenWhenUsed, Bilingual, Verified):
         verbose_name_plural = _("provisions")
         ordering = ["regulation", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["regulation", "code"], name="provision_code_per_regulation")
+            models.UniqueConstraint(
+                fields=["regulation", "code"], name="provision_code_per_regulation"
+            )
         ]
 
     def catalog_version(self) -> CatalogVersion | None:
@@ -199,7 +208,9 @@ class Ground(FrozenWhenUsed, Bilingual, Verified):
         verbose_name_plural = _("grounds")
         ordering = ["regulation", "form", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["regulation", "code"], name="ground_code_per_regulation")
+            models.UniqueConstraint(
+                fields=["regulation", "code"], name="ground_code_per_regulation"
+            )
         ]
 
     def catalog_version(self) -> CatalogVersion | None:
@@ -225,7 +236,9 @@ class Exclusion(FrozenWhenUsed, Bilingual, Verified):
         verbose_name_plural = _("exclusions")
         ordering = ["regulation", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["regulation", "code"], name="exclusion_code_per_regulation")
+            models.UniqueConstraint(
+                fields=["regulation", "code"], name="exclusion_code_per_regulation"
+            )
         ]
 
     def catalog_version(self) -> CatalogVersion | None:
@@ -252,7 +265,9 @@ class TimeLimit(FrozenWhenUsed, Bilingual, Verified):
         verbose_name_plural = _("time limits")
         ordering = ["regulation", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["regulation", "code"], name="time_limit_code_per_regulation")
+            models.UniqueConstraint(
+                fields=["regulation", "code"], name="time_limit_code_per_regulation"
+            )
         ]
 
     def catalog_version(self) -> CatalogVersion | None:
@@ -274,7 +289,9 @@ class ProcessTemplate(FrozenWhenUsed):
         verbose_name_plural = _("process templates")
         ordering = ["regulation", "form", "scope"]
         constraints = [
-            models.UniqueConstraint(fields=["regulation", "form", "scope"], name="one_process_per_form_scope")
+            models.UniqueConstraint(
+                fields=["regulation", "form", "scope"], name="one_process_per_form_scope"
+            )
         ]
 
     def catalog_version(self) -> CatalogVersion | None:
@@ -328,7 +345,11 @@ class StepTemplate(FrozenWhenUsed, Verified):
 
     @property
     def description(self) -> str:
-        return self.description_en if (get_language() or "vi").startswith("en") else self.description_vi
+        return (
+            self.description_en
+            if (get_language() or "vi").startswith("en")
+            else self.description_vi
+        )
 
     @property
     def is_decision(self) -> bool:

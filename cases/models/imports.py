@@ -45,7 +45,9 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
-    phase = models.CharField(_("phase"), max_length=10, choices=Phase.choices, default=Phase.WAITING)
+    phase = models.CharField(
+        _("phase"), max_length=10, choices=Phase.choices, default=Phase.WAITING
+    )
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)

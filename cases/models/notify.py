@@ -29,10 +29,16 @@ class Reminder(models.Model):
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
         constraints = [
-            models.UniqueConstraint(fields=["step", "kind", "day"], name="one_reminder_per_step_kind_day")
+            models.UniqueConstraint(
+                fields=["step", "kind", "day"], name="one_reminder_per_step_kind_day"
+            )
         ]
         indexes = [
-            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="reminder_unsent")
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="reminder_unsent",
+            )
         ]
 
     def __str__(self) -> str:
@@ -40,8 +46,12 @@ class Reminder(models.Model):
 
 
 class Notification(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(_("kind"), max_length=30)
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"))
@@ -56,13 +66,23 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "dedupe_key"], condition=~models.Q(dedupe_key=""), name="notification_dedupe"
+                fields=["user", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_dedupe",
             )
         ]
         indexes = [
-            models.Index(fields=["user", "created_at"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
+            models.Index(
+                fields=["user", "created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
             # The e-mail outbox the deadline sweep drains when an e-mail task was lost.
-            models.Index(fields=["created_at"], condition=models.Q(emailed_at__isnull=True), name="notification_unemailed"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="notification_unemailed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,8 +111,12 @@ class UserPreference(models.Model):
 class Delegation(models.Model):
     """An authority lets a named deputy decide in their name for a date range."""
 
-    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_given")
-    deputy = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_received")
+    delegator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_given"
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_received"
+    )
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="delegations")
     valid_from = models.DateField(_("from"))
     valid_to = models.DateField(_("until"))
@@ -104,8 +128,12 @@ class Delegation(models.Model):
         verbose_name = _("delegation")
         verbose_name_plural = _("delegations")
         constraints = [
-            models.CheckConstraint(condition=models.Q(valid_to__gte=models.F("valid_from")), name="delegation_range"),
-            models.CheckConstraint(condition=~models.Q(delegator=models.F("deputy")), name="delegation_not_self"),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__gte=models.F("valid_from")), name="delegation_range"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(delegator=models.F("deputy")), name="delegation_not_self"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,9 @@ DISTRICT_LEVEL_ENDS = datetime.date(2025, 6, 30)
 class OrgUnit(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=8, choices=UnitKind.choices, default=UnitKind.STATE)
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=UnitKind.choices, default=UnitKind.STATE
+    )
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
@@ -44,7 +46,8 @@ class OrgUnit(models.Model):
         ordering = ["path"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
                 name="org_unit_valid_range",
             ),
         ]

@@ -30,7 +30,9 @@ class SignInThrottle(models.Model):
 
 
 class TOTPDevice(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device"
+    )
     secret = models.CharField(_("secret"), max_length=64)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     # The last accepted 30-second step: a code is never accepted twice.

@@ -14,7 +14,12 @@ from django.db import connections
 def _pg_env(settings_dict: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     import os
 
-    args = ["-h", str(settings_dict.get("HOST") or "127.0.0.1"), "-p", str(settings_dict.get("PORT") or 5432)]
+    args = [
+        "-h",
+        str(settings_dict.get("HOST") or "127.0.0.1"),
+        "-p",
+        str(settings_dict.get("PORT") or 5432),
+    ]
     if settings_dict.get("USER"):
         args += ["-U", str(settings_dict["USER"])]
     env = dict(os.environ)
@@ -30,8 +35,19 @@ def backup(path: Path, *, alias: str = "default") -> Path:
     if connection.vendor == "postgresql":
         args, env = _pg_env(settings_dict)
         subprocess.run(
-            ["pg_dump", "--format=custom", "--no-owner", *args, "--file", str(path), str(settings_dict["NAME"])],
-            check=True, env=env, capture_output=True, timeout=3600,
+            [
+                "pg_dump",
+                "--format=custom",
+                "--no-owner",
+                *args,
+                "--file",
+                str(path),
+                str(settings_dict["NAME"]),
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+            timeout=3600,
         )
     elif connection.vendor == "sqlite":
         connection.ensure_connection()
@@ -50,9 +66,21 @@ def restore(path: Path, *, settings_dict: dict[str, Any], vendor: str) -> None:
     if vendor == "postgresql":
         args, env = _pg_env(settings_dict)
         subprocess.run(
-            ["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error", *args,
-             "--dbname", str(settings_dict["NAME"]), str(path)],
-            check=True, env=env, capture_output=True, timeout=3600,
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--exit-on-error",
+                *args,
+                "--dbname",
+                str(settings_dict["NAME"]),
+                str(path),
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+            timeout=3600,
         )
     elif vendor == "sqlite":
         shutil.copyfile(path, settings_dict["NAME"])

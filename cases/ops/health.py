@@ -58,7 +58,11 @@ def check_broker() -> dict[str, Any]:
             conn.ensure_connection(max_retries=1, timeout=2)
         return {"ok": True, "transport": app.conf.broker_url.split(":", 1)[0]}
     except Exception as exc:  # noqa: BLE001
-        return {"ok": False, "transport": app.conf.broker_url.split(":", 1)[0], "error": exc.__class__.__name__}
+        return {
+            "ok": False,
+            "transport": app.conf.broker_url.split(":", 1)[0],
+            "error": exc.__class__.__name__,
+        }
 
 
 def check_worker() -> dict[str, Any]:
@@ -72,7 +76,11 @@ def check_worker() -> dict[str, Any]:
 def health() -> tuple[bool, dict[str, Any]]:
     report = {"database": check_database(), "broker": check_broker(), "worker": check_worker()}
     healthy = all(part["ok"] for part in report.values())
-    return healthy, {"status": "ok" if healthy else "degraded", "checks": report, "time": timezone.now().isoformat()}
+    return healthy, {
+        "status": "ok" if healthy else "degraded",
+        "checks": report,
+        "time": timezone.now().isoformat(),
+    }
 
 
 def verify_chains_and_alert() -> int:
@@ -83,7 +91,9 @@ def verify_chains_and_alert() -> int:
     broken = verify_all_chains()
     if not broken:
         return 0
-    lines = [f"case {b.case_id}: first broken event {b.first_broken_event} ({b.detail})" for b in broken]
+    lines = [
+        f"case {b.case_id}: first broken event {b.first_broken_event} ({b.detail})" for b in broken
+    ]
     subject = f"cadre_exit: {len(broken)} audit chain(s) broken"
     day = timezone.localdate().isoformat()
     new = False

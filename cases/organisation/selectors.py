@@ -175,9 +175,15 @@ def attach_units(cases: Sequence[Case], steps: Sequence[CaseStep] = ()) -> None:
     times. A current step is given its unit only when it is already loaded
     (``select_related``); this never reads one.
     """
-    current = [case.current_step for case in cases if Case.current_step.is_cached(case) and case.current_step]
+    current = [
+        case.current_step
+        for case in cases
+        if Case.current_step.is_cached(case) and case.current_step
+    ]
     all_steps = [*current, *steps]
-    wanted = {unit_id for case in cases for unit_id in (case.employing_unit_id, case.deciding_unit_id)}
+    wanted = {
+        unit_id for case in cases for unit_id in (case.employing_unit_id, case.deciding_unit_id)
+    }
     wanted |= {step.actor_unit_id for step in all_steps}
     units = OrgUnit.objects.in_bulk(wanted)
     for case in cases:
@@ -319,7 +325,8 @@ def filter_cases(
         cases = cases.filter(level=level)
     if unit is not None:
         cases = cases.filter(
-            Q(employing_unit__path__startswith=unit.path) | Q(deciding_unit__path__startswith=unit.path)
+            Q(employing_unit__path__startswith=unit.path)
+            | Q(deciding_unit__path__startswith=unit.path)
         )
     if overdue is not None:
         late = CaseStep.objects.filter(
@@ -328,7 +335,9 @@ def filter_cases(
         cases = cases.filter(Exists(late)) if overdue else cases.exclude(Exists(late))
     if ground_code:
         cases = cases.filter(
-            Exists(Case.grounds.through.objects.filter(case=OuterRef("pk"), ground__code=ground_code))
+            Exists(
+                Case.grounds.through.objects.filter(case=OuterRef("pk"), ground__code=ground_code)
+            )
         )
     if filed_from is not None:
         cases = cases.filter(filed_on__gte=filed_from)

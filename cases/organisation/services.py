@@ -65,7 +65,9 @@ def _require_clerk_of(user: AnyUser, unit: OrgUnit) -> None:
         raise ActionForbidden(_("Only clerks and administrators change posts and officials."))
     if not may_edit_unit(user, unit):
         raise ActionForbidden(
-            _("You can only change posts and officials of the units in your scope; %(unit)s is not one of them.")
+            _(
+                "You can only change posts and officials of the units in your scope; %(unit)s is not one of them."
+            )
             % {"unit": unit.name}
         )
 
@@ -114,10 +116,13 @@ def update_org_unit(*, by: AnyUser, unit: OrgUnit, **changes: Any) -> OrgUnit:
     values = {k: v for k, v in changes.items() if k in UNIT_FIELDS}
     if "code" in values:
         _check_code_free(values["code"], exclude=unit.pk)
-    _check_unit_dates(values.get("valid_from", unit.valid_from), values.get("valid_to", unit.valid_to))
+    _check_unit_dates(
+        values.get("valid_from", unit.valid_from), values.get("valid_to", unit.valid_to)
+    )
     if values.get("successor") is not None and values["successor"].pk == unit.pk:
         raise InvalidInput(
-            _("A unit cannot be its own successor."), fields={"successor": [_("Choose another unit.")]}
+            _("A unit cannot be its own successor."),
+            fields={"successor": [_("Choose another unit.")]},
         )
     with transaction.atomic():
         for key, value in values.items():
@@ -160,7 +165,9 @@ def update_position(*, by: AnyUser, position: Position, **changes: Any) -> Posit
         position = Position.objects.select_for_update().get(pk=position.pk)
         if moved and Case.objects.filter(position=position).exists():
             raise RuleViolation(
-                _("Cases have been filed for this post, so its unit and appointing unit can no longer change; create a new post instead."),
+                _(
+                    "Cases have been filed for this post, so its unit and appointing unit can no longer change; create a new post instead."
+                ),
                 rule="ORG-1",
                 fields={"unit": [_("The post has cases.")]},
             )
@@ -197,11 +204,16 @@ def create_official(
     _check_personnel_number(personnel_number)
     if term_end is not None and term_end < term_start:
         raise InvalidInput(
-            _("The term ends before it starts."), fields={"term_end": [_("Before the start of the term.")]}
+            _("The term ends before it starts."),
+            fields={"term_end": [_("Before the start of the term.")]},
         )
     with transaction.atomic():
         Position.objects.select_for_update().filter(pk=position.pk).first()
-        holder = Appointment.objects.filter(position=position, ended_on__isnull=True).select_related("official").first()
+        holder = (
+            Appointment.objects.filter(position=position, ended_on__isnull=True)
+            .select_related("official")
+            .first()
+        )
         if holder is not None:
             raise InvalidInput(
                 _("%(official)s currently holds this post; end that appointment first.")

@@ -74,7 +74,9 @@ def table_xlsx(table: ReportTable, *, filters_text: str = "") -> bytes:
     return out.getvalue()
 
 
-def national_table_pdf(table: NationalTable, *, title: str, subtitle: str, scope: str, generated_on: datetime.date) -> bytes:
+def national_table_pdf(
+    table: NationalTable, *, title: str, subtitle: str, scope: str, generated_on: datetime.date
+) -> bytes:
     """The national table on landscape A4, in the shipped Tinos font."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration

@@ -60,7 +60,12 @@ CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 
 # The columns of the national table in each view of the levels (REGULATIONS.md 10.3.5).
-LEVELS_AT_THE_TIME: tuple[str, ...] = (Level.CENTRAL, Level.PROVINCIAL, Level.DISTRICT, Level.COMMUNE)
+LEVELS_AT_THE_TIME: tuple[str, ...] = (
+    Level.CENTRAL,
+    Level.PROVINCIAL,
+    Level.DISTRICT,
+    Level.COMMUNE,
+)
 LEVELS_NOW: tuple[str, ...] = (Level.CENTRAL, Level.PROVINCIAL, Level.COMMUNE)
 
 
@@ -248,7 +253,9 @@ def statistics(
     base = cases.order_by()
     total = base.count()
     if not names:
-        return Statistics(total, (), [StatisticsRow({}, total, percent(total, total))] if total else [])
+        return Statistics(
+            total, (), [StatisticsRow({}, total, percent(total, total))] if total else []
+        )
     keys = {f"d_{name}": _dimension(name, levels=levels, date_field=date_field) for name in names}
     grouped = base.values(**keys).annotate(n=Count("pk")).order_by()
     regulations = _regulation_order()
@@ -302,18 +309,27 @@ def _percentile(ordered: QuerySet[Any], n: int, p: Decimal) -> Decimal:
 def decision_times(cases: QuerySet[Case]) -> list[DecisionTime]:
     """Calendar days from filing to decision, per form and regulation: median and 90th
     percentile over the decided cases (those with a decision date)."""
-    decided = cases.order_by().filter(decided_on__isnull=False).annotate(
-        duration=ExpressionWrapper(F("decided_on") - F("filed_on"), output_field=DurationField())
+    decided = (
+        cases.order_by()
+        .filter(decided_on__isnull=False)
+        .annotate(
+            duration=ExpressionWrapper(
+                F("decided_on") - F("filed_on"), output_field=DurationField()
+            )
+        )
     )
     groups = decided.values("form", "regulation__code").annotate(n=Count("pk")).order_by()
     regulations = _regulation_order()
     out = []
     for g in sorted(
-        groups, key=lambda g: (Form.values.index(g["form"]), regulations.get(g["regulation__code"], 99))
+        groups,
+        key=lambda g: (Form.values.index(g["form"]), regulations.get(g["regulation__code"], 99)),
     ):
-        ordered = decided.filter(form=g["form"], regulation__code=g["regulation__code"]).order_by(
-            "duration", "pk"
-        ).values_list("duration", flat=True)
+        ordered = (
+            decided.filter(form=g["form"], regulation__code=g["regulation__code"])
+            .order_by("duration", "pk")
+            .values_list("duration", flat=True)
+        )
         out.append(
             DecisionTime(
                 form=g["form"],
@@ -359,9 +375,7 @@ def late_steps(cases: QuerySet[Case], *, today: datetime.date | None = None) -> 
     )
     with_due = Q(completed_at__isnull=False, due_on__isnull=False)
     grouped = (
-        steps.values(
-            "template__code", "template__name_vi", "template__name_en", "template__order"
-        )
+        steps.values("template__code", "template__name_vi", "template__name_en", "template__order")
         .annotate(
             completed=Count("pk", filter=with_due),
             late=Count("pk", filter=with_due & Q(completed_on__gt=F("due_on"))),
@@ -442,7 +456,12 @@ class NationalTable:
                     "ground": r.ground,
                     "text": r.text,
                     "cells": [
-                        {"level": lv, "count": c.count, "row_percent": c.row_percent, "column_percent": c.column_percent}
+                        {
+                            "level": lv,
+                            "count": c.count,
+                            "row_percent": c.row_percent,
+                            "column_percent": c.column_percent,
+                        }
                         for lv, c in zip(self.levels, r.cells, strict=True)
                     ],
                     "total": r.total,
@@ -456,7 +475,8 @@ class NationalTable:
             ],
             "grand_total": self.grand_total,
             "cases_per_level": [
-                {"level": lv, "count": n} for lv, n in zip(self.levels, self.cases_per_level, strict=True)
+                {"level": lv, "count": n}
+                for lv, n in zip(self.levels, self.cases_per_level, strict=True)
             ],
             "cases_total": self.cases_total,
         }
@@ -480,7 +500,9 @@ def national_table(
     per_level = statistics(scoped, by=["level"], levels=levels)
     counts = {(r.values["ground"], r.values["level"]): r.count for r in stats.rows}
     grounds = list(
-        Ground.objects.filter(regulation__version__is_current=True, regulation__code=regulation, form=form)
+        Ground.objects.filter(
+            regulation__version__is_current=True, regulation__code=regulation, form=form
+        )
     )
     known = {g.code for g in grounds}
     # A ground of an older catalog version that cases still carry keeps its own row.
@@ -499,7 +521,8 @@ def national_table(
                 ground=code,
                 text=text,
                 cells=[
-                    Cell(n, percent(n, total), percent(n, column_totals[i])) for i, n in enumerate(values)
+                    Cell(n, percent(n, total), percent(n, column_totals[i]))
+                    for i, n in enumerate(values)
                 ],
                 total=total,
                 total_percent=percent(total, grand),
@@ -554,7 +577,13 @@ class ReportTable:
         return [list(zip(row, flags, strict=True)) for row in self.rows]
 
 
-TABLE_KEYS: tuple[str, ...] = ("grounds-levels", "years-forms", "outcomes", "decision-times", "late-steps")
+TABLE_KEYS: tuple[str, ...] = (
+    "grounds-levels",
+    "years-forms",
+    "outcomes",
+    "decision-times",
+    "late-steps",
+)
 
 
 def _label(choices: Any, value: Any) -> str:
@@ -566,8 +595,14 @@ def _label(choices: Any, value: Any) -> str:
         return str(value)
 
 
-def _pivot(rows: list[StatisticsRow], label_key: str, series_key: str, series: Sequence[str], series_choices: Any,
-           label_text: Any = str) -> dict[str, Any]:
+def _pivot(
+    rows: list[StatisticsRow],
+    label_key: str,
+    series_key: str,
+    series: Sequence[str],
+    series_choices: Any,
+    label_text: Any = str,
+) -> dict[str, Any]:
     labels = list(dict.fromkeys(r.values[label_key] for r in rows))
     counts = {(r.values[label_key], r.values[series_key]): r.count for r in rows}
     return {
@@ -599,10 +634,16 @@ def dashboard_tables(
     return [builders[key](cases, filters, today) for key in keys if key in builders]
 
 
-def _grounds_levels_table(cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None) -> ReportTable:
+def _grounds_levels_table(
+    cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None
+) -> ReportTable:
     levels = LEVELS_NOW if filters.levels == "current" else LEVELS_AT_THE_TIME
-    ground_texts = {g.code: g.text for g in Ground.objects.filter(regulation__version__is_current=True)}
-    by_ground = statistics(cases, by=["ground", "level"], levels=filters.levels, date_basis=filters.date_basis)
+    ground_texts = {
+        g.code: g.text for g in Ground.objects.filter(regulation__version__is_current=True)
+    }
+    by_ground = statistics(
+        cases, by=["ground", "level"], levels=filters.levels, date_basis=filters.date_basis
+    )
     return ReportTable(
         key="grounds-levels",
         title=str(_("Cases by ground and level")),
@@ -614,7 +655,13 @@ def _grounds_levels_table(cases: QuerySet[Case], filters: ReportFilters, today: 
             Column("percent", str(_("Share of all cases (%)")), numeric=True),
         ],
         rows=[
-            [r["ground"], ground_texts.get(r["ground"], ""), _label(Level, r["level"]), r.count, r.percent]
+            [
+                r["ground"],
+                ground_texts.get(r["ground"], ""),
+                _label(Level, r["level"]),
+                r.count,
+                r.percent,
+            ]
             for r in by_ground
         ],
         chart={
@@ -628,8 +675,12 @@ def _grounds_levels_table(cases: QuerySet[Case], filters: ReportFilters, today: 
     )
 
 
-def _years_forms_table(cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None) -> ReportTable:
-    by_year = statistics(cases, by=["year", "form"], levels=filters.levels, date_basis=filters.date_basis)
+def _years_forms_table(
+    cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None
+) -> ReportTable:
+    by_year = statistics(
+        cases, by=["year", "form"], levels=filters.levels, date_basis=filters.date_basis
+    )
     return ReportTable(
         key="years-forms",
         title=str(_("Cases per year by form")),
@@ -639,13 +690,23 @@ def _years_forms_table(cases: QuerySet[Case], filters: ReportFilters, today: dat
             Column("count", str(_("Cases")), numeric=True),
             Column("percent", str(_("Share of all cases (%)")), numeric=True),
         ],
-        rows=[[r["year"], _label(Form, r["form"]), r.count, r.percent] for r in by_year if r["year"] is not None],
+        rows=[
+            [r["year"], _label(Form, r["form"]), r.count, r.percent]
+            for r in by_year
+            if r["year"] is not None
+        ],
         chart={
             "kind": "vertical",
             "stacked": True,
             "unit": str(_("cases")),
             "integer": True,
-            **_pivot([r for r in by_year.rows if r.values["year"] is not None], "year", "form", Form.values, Form),
+            **_pivot(
+                [r for r in by_year.rows if r.values["year"] is not None],
+                "year",
+                "form",
+                Form.values,
+                Form,
+            ),
         },
         note=str(_("The year is that of the decision date; undecided cases are not counted."))
         if filters.date_basis == "decided"
@@ -653,7 +714,9 @@ def _years_forms_table(cases: QuerySet[Case], filters: ReportFilters, today: dat
     )
 
 
-def _outcomes_table(cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None) -> ReportTable:
+def _outcomes_table(
+    cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None
+) -> ReportTable:
     by_outcome = outcome_counts(cases)
     return ReportTable(
         key="outcomes",
@@ -675,7 +738,9 @@ def _outcomes_table(cases: QuerySet[Case], filters: ReportFilters, today: dateti
     )
 
 
-def _decision_times_table(cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None) -> ReportTable:
+def _decision_times_table(
+    cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None
+) -> ReportTable:
     times = decision_times(cases)
     return ReportTable(
         key="decision-times",
@@ -687,7 +752,9 @@ def _decision_times_table(cases: QuerySet[Case], filters: ReportFilters, today: 
             Column("median_days", str(_("Median (days)")), numeric=True),
             Column("p90_days", str(_("90th percentile (days)")), numeric=True),
         ],
-        rows=[[_label(Form, t.form), t.regulation, t.cases, t.median_days, t.p90_days] for t in times],
+        rows=[
+            [_label(Form, t.form), t.regulation, t.cases, t.median_days, t.p90_days] for t in times
+        ],
         chart={
             "kind": "horizontal",
             "stacked": False,
@@ -698,11 +765,17 @@ def _decision_times_table(cases: QuerySet[Case], filters: ReportFilters, today: 
                 {"name": str(_("90th percentile")), "values": [float(t.p90_days) for t in times]},
             ],
         },
-        note=str(_("Calendar days from the filing date to the decision date, over the cases with a decision date.")),
+        note=str(
+            _(
+                "Calendar days from the filing date to the decision date, over the cases with a decision date."
+            )
+        ),
     )
 
 
-def _late_steps_table(cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None) -> ReportTable:
+def _late_steps_table(
+    cases: QuerySet[Case], filters: ReportFilters, today: datetime.date | None
+) -> ReportTable:
     steps = late_steps(cases, today=today)
     return ReportTable(
         key="late-steps",
@@ -722,9 +795,13 @@ def _late_steps_table(cases: QuerySet[Case], filters: ReportFilters, today: date
             "unit": "%",
             "max": 100,
             "labels": [s.code for s in steps],
-            "series": [{"name": str(_("Late (%)")), "values": [float(s.late_percent) for s in steps]}],
+            "series": [
+                {"name": str(_("Late (%)")), "values": [float(s.late_percent) for s in steps]}
+            ],
         },
         note=str(
-            _("A step is late when it was completed after its due date (by the local date of completion). Steps without a time limit are not counted.")
+            _(
+                "A step is late when it was completed after its due date (by the local date of completion). Steps without a time limit are not counted."
+            )
         ),
     )

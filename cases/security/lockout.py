@@ -25,7 +25,9 @@ def client_address(request: HttpRequest | None) -> str:
 def _keys(username: str, address: str) -> list[tuple[str, int]]:
     keys = []
     if username:
-        keys.append((f"user:{username.strip().lower()[:150]}", settings.LOCKOUT_MAX_FAILURES_PER_USER))
+        keys.append(
+            (f"user:{username.strip().lower()[:150]}", settings.LOCKOUT_MAX_FAILURES_PER_USER)
+        )
     if address:
         keys.append((f"ip:{address[:45]}", settings.LOCKOUT_MAX_FAILURES_PER_ADDRESS))
     return keys
@@ -66,7 +68,9 @@ def unlock(keys: list[str]) -> int:
 
 
 @receiver(user_login_failed)
-def _on_failure(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def _on_failure(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     record_failure(str(credentials.get("username", "")), client_address(request))
 
 

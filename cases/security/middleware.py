@@ -90,7 +90,11 @@ class TOTPRequiredMiddleware:
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"code": "second_factor_required", "detail": _("Confirm your sign-in with your authenticator code first."), "fields": {}},
+                    {
+                        "code": "second_factor_required",
+                        "detail": _("Confirm your sign-in with your authenticator code first."),
+                        "fields": {},
+                    },
                     status=403,
                 )
             return redirect(f"/account/2fa/?next={request.get_full_path()}")

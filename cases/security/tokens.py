@@ -40,7 +40,9 @@ def issue_api_token(*, request: HttpRequest, username: str, password: str, otp: 
         # Authorities and auditors sign in with a second factor, on the web and here.
         if not TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
             raise ActionForbidden(
-                _("Your role needs an authenticator: set it up by signing in on the web first, then send its code as “otp”.")
+                _(
+                    "Your role needs an authenticator: set it up by signing in on the web first, then send its code as “otp”."
+                )
             )
         if not otp:
             raise InvalidInput(
@@ -50,7 +52,13 @@ def issue_api_token(*, request: HttpRequest, username: str, password: str, otp: 
         if not totp.verify(user, otp):
             raise InvalidInput(
                 _("The authenticator code is not valid."),
-                fields={"otp": [_("The code is not valid. Check your device's clock and try the current code.")]},
+                fields={
+                    "otp": [
+                        _(
+                            "The code is not valid. Check your device's clock and try the current code."
+                        )
+                    ]
+                },
             )
     clear(user.get_username())
     token, _created = Token.objects.get_or_create(user=user)

@@ -30,12 +30,16 @@ def is_verified(request: HttpRequest) -> bool:
 
 
 def device_for(user: AbstractBaseUser) -> TOTPDevice:
-    device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"secret": pyotp.random_base32()})
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, defaults={"secret": pyotp.random_base32()}
+    )
     return device
 
 
 def provisioning_uri(device: TOTPDevice) -> str:
-    return pyotp.TOTP(device.secret).provisioning_uri(name=device.user.get_username(), issuer_name="cadre_exit")
+    return pyotp.TOTP(device.secret).provisioning_uri(
+        name=device.user.get_username(), issuer_name="cadre_exit"
+    )
 
 
 def verify(user: AbstractBaseUser, code: str, *, at: float | None = None) -> bool:

@@ -31,7 +31,9 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         if totp.verify(request.user, form.cleaned_data["code"]):  # type: ignore[arg-type]
             totp.mark_verified(request)
             return redirect(next_url)
-        form.add_error("code", _("The code is not valid. Check your device's clock and try the current code."))
+        form.add_error(
+            "code", _("The code is not valid. Check your device's clock and try the current code.")
+        )
     return render(
         request,
         "security/second_factor.html",

@@ -94,7 +94,9 @@ def replay(case: Case, day: datetime.date) -> dict[str, Any]:
                 code=step.template.code,
                 name=step.template.name,
                 state=then,
-                started_at=step.started_at if step.started_at and step.started_at <= cutoff else None,
+                started_at=step.started_at
+                if step.started_at and step.started_at <= cutoff
+                else None,
                 completed_at=step.completed_at if then == "done" else None,
                 # The due date in force then is not kept per day; show the first one.
                 due_on=step.original_due_on if then == "current" else None,
@@ -123,12 +125,30 @@ def case_as_of(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cases/case_as_of.html",
-        {"case": case, "form": form, "then": then, "day": form.cleaned_data.get("on") if then else None},
+        {
+            "case": case,
+            "form": form,
+            "then": then,
+            "day": form.cleaned_data.get("on") if then else None,
+        },
         status=200 if then is not None or not request.GET else 400,
     )
 
 
-EXPORT_FIELDS = ["seq", "at", "actor", "actor_name", "action", "from_state", "to_state", "step_code", "reason", "data", "prev_hash", "hash"]
+EXPORT_FIELDS = [
+    "seq",
+    "at",
+    "actor",
+    "actor_name",
+    "action",
+    "from_state",
+    "to_state",
+    "step_code",
+    "reason",
+    "data",
+    "prev_hash",
+    "hash",
+]
 
 
 def event_record(event: CaseEvent) -> dict[str, Any]:
@@ -159,7 +179,9 @@ def case_history_csv(request: HttpRequest, pk: int) -> HttpResponse:
     writer.writeheader()
     for event in selectors.timeline(case):
         record = event_record(event)
-        record["data"] = json.dumps(record["data"], ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder)
+        record["data"] = json.dumps(
+            record["data"], ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder
+        )
         writer.writerow(record)
     return response
 

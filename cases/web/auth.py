@@ -35,7 +35,9 @@ class SignInForm(AuthenticationForm):
         until = locked_until(username, client_address(self.request))
         if until is not None:
             raise forms.ValidationError(
-                _("Too many failed sign-ins: this account or address is locked until %(time)s. Try again later or ask an administrator to unlock it."),
+                _(
+                    "Too many failed sign-ins: this account or address is locked until %(time)s. Try again later or ask an administrator to unlock it."
+                ),
                 code="locked",
                 params={"time": timezone.localtime(until).strftime("%H:%M %d/%m/%Y")},
             )

@@ -21,8 +21,8 @@ def decisions(request: HttpRequest) -> HttpResponse:
     if not selectors.is_admin(request.user):
         units = selectors.acting_units(request.user, Role.AUTHORITY)
         qs = qs.filter(Q(issuing_unit_id__in=units) | Q(signer=request.user))
-    qs = qs.select_related("case", "case__official", "case__position", "issuing_unit", "on_behalf_of").order_by(
-        "-decided_on", "-pk"
-    )
+    qs = qs.select_related(
+        "case", "case__official", "case__position", "issuing_unit", "on_behalf_of"
+    ).order_by("-decided_on", "-pk")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "cases/decisions.html", {"page": page})

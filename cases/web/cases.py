@@ -51,11 +51,15 @@ SUCCESS: dict[str, Any] = {
     workflow.RECORD_TALK: gettext_lazy("The talk with the official was recorded."),
     workflow.RECORD_VOTE: gettext_lazy("The vote was recorded."),
     workflow.COMPLETE_STEP: gettext_lazy("The step was completed; the next step has started."),
-    workflow.APPROVE: gettext_lazy("The decision was recorded. The decision document is being prepared."),
+    workflow.APPROVE: gettext_lazy(
+        "The decision was recorded. The decision document is being prepared."
+    ),
     workflow.REJECT: gettext_lazy("The case was rejected and closed."),
     workflow.EXTEND_DEADLINE: gettext_lazy("The time limit was extended."),
     workflow.WITHDRAW: gettext_lazy("Your application was withdrawn; the case is closed."),
-    workflow.COMPLETE_IMPLEMENTATION: gettext_lazy("Implementation was recorded; the case is closed."),
+    workflow.COMPLETE_IMPLEMENTATION: gettext_lazy(
+        "Implementation was recorded; the case is closed."
+    ),
     workflow.REASSIGN: gettext_lazy("The step was reassigned."),
 }
 
@@ -69,7 +73,9 @@ class StepRow:
 
 def step_rows(case: Case) -> list[StepRow]:
     rows = []
-    for step in case.steps.select_related("template", "template__time_limit", "actor_unit", "completed_by", "assignee"):
+    for step in case.steps.select_related(
+        "template", "template__time_limit", "actor_unit", "completed_by", "assignee"
+    ):
         if step.status == StepStatus.DONE:
             state = "done"
         elif step.status == StepStatus.ACTIVE:
@@ -104,12 +110,19 @@ def eligible_assignees(case: Case, step: CaseStep) -> list[tuple[int, str]]:
         .select_related("user")
     )
     for membership in memberships:
-        users[membership.user.pk] = membership.user.get_full_name() or membership.user.get_username()
+        users[membership.user.pk] = (
+            membership.user.get_full_name() or membership.user.get_username()
+        )
     if role == ActorRole.AUTHORITY:
         for delegation in Delegation.objects.filter(
-            unit=step.actor_unit, valid_from__lte=today, valid_to__gte=today, revoked_at__isnull=True
+            unit=step.actor_unit,
+            valid_from__lte=today,
+            valid_to__gte=today,
+            revoked_at__isnull=True,
         ).select_related("deputy"):
-            users[delegation.deputy.pk] = delegation.deputy.get_full_name() or delegation.deputy.get_username()
+            users[delegation.deputy.pk] = (
+                delegation.deputy.get_full_name() or delegation.deputy.get_username()
+            )
     subject_user = case.official.user_id
     return sorted(
         ((pk, name) for pk, name in users.items() if pk not in (subject_user, step.assignee_id)),
@@ -153,9 +166,13 @@ def case_context(
             blocks.append(ActionBlock(spec, bound, True))
         else:
             blocks.append(ActionBlock(spec, make_action_form(spec.name, case, user, step), False))
-    orphan = bound if bound is not None and bound.action_name not in {s.name for s in specs} else None
+    orphan = (
+        bound if bound is not None and bound.action_name not in {s.name for s in specs} else None
+    )
     documents = list(case.documents.select_related("uploaded_by").order_by("created_at", "pk"))
-    decision = Decision.objects.filter(case=case).select_related("issuing_unit", "on_behalf_of").first()
+    decision = (
+        Decision.objects.filter(case=case).select_related("issuing_unit", "on_behalf_of").first()
+    )
     decision_document = next(
         (d for d in reversed(documents) if d.kind == DocumentKind.DECISION), None
     )
@@ -168,7 +185,11 @@ def case_context(
         "actions": blocks,
         "orphan_form": orphan,
         "documents": documents,
-        "votes": list(case.votes.select_related("step", "step__template", "recorded_by").order_by("recorded_at")),
+        "votes": list(
+            case.votes.select_related("step", "step__template", "recorded_by").order_by(
+                "recorded_at"
+            )
+        ),
         "decision": decision,
         "decision_document": decision_document,
         "events": [(e, event_label(e.action)) for e in events],
@@ -190,7 +211,9 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = case_or_404(request, pk)
     if action not in ACTION_FORMS:
         raise Http404(_("Unknown action."))
-    form = make_action_form(action, case, request.user, current_step(case), request.POST, request.FILES)
+    form = make_action_form(
+        action, case, request.user, current_step(case), request.POST, request.FILES
+    )
     status = 400
     if form.is_valid():
         try:
@@ -212,7 +235,9 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, str(SUCCESS[action]))
             return redirect(reverse("case_detail", args=[case.pk]))
     case = case_or_404(request, pk)
-    return render(request, "cases/case_detail.html", case_context(request, case, bound=form), status=status)
+    return render(
+        request, "cases/case_detail.html", case_context(request, case, bound=form), status=status
+    )
 
 
 @require_GET
@@ -236,7 +261,12 @@ def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileRe
 
 def search_cases(user: Any, form: CaseSearchForm, today: datetime.date) -> Any:
     cases = selectors.cases_visible_to(user).select_related(
-        "official", "position", "regulation", "employing_unit", "current_step", "current_step__template"
+        "official",
+        "position",
+        "regulation",
+        "employing_unit",
+        "current_step",
+        "current_step__template",
     )
     if not form.is_valid():
         return cases.none()
@@ -263,7 +293,9 @@ def search_cases(user: Any, form: CaseSearchForm, today: datetime.date) -> Any:
     if data.get("filed_to"):
         cases = cases.filter(filed_on__lte=data["filed_to"])
     if data.get("overdue"):
-        late = CaseStep.objects.filter(case=OuterRef("pk"), status=StepStatus.ACTIVE, due_on__lt=today)
+        late = CaseStep.objects.filter(
+            case=OuterRef("pk"), status=StepStatus.ACTIVE, due_on__lt=today
+        )
         cases = cases.filter(Exists(late))
     return cases.distinct().order_by("-filed_on", "-pk")
 
@@ -290,7 +322,9 @@ def overdue(request: HttpRequest) -> HttpResponse:
     visible = selectors.cases_visible_to(request.user).values("pk")
     steps = (
         CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lt=today, case__in=visible)
-        .select_related("case", "case__official", "case__position", "template", "actor_unit", "assignee")
+        .select_related(
+            "case", "case__official", "case__position", "template", "actor_unit", "assignee"
+        )
         .order_by("due_on", "case__filed_on")
     )
     return render(request, "cases/overdue.html", {"steps": list(steps), "today": today})
@@ -302,7 +336,11 @@ def overdue(request: HttpRequest) -> HttpResponse:
 @require_GET
 @signed_in
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = Notification.objects.filter(user=request.user).select_related("case").order_by("-created_at")
+    items = (
+        Notification.objects.filter(user=request.user)
+        .select_related("case")
+        .order_by("-created_at")
+    )
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     return render(request, "cases/notifications.html", {"page": page})
 
@@ -319,7 +357,9 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
     if count:
         messages.success(request, _("All notifications are marked as read."))
     return redirect("notifications")

@@ -94,7 +94,9 @@ def file_case(request: HttpRequest) -> HttpResponse:
                     except CaseError as exc:
                         messages.error(
                             request,
-                            _("The evidence could not be attached: %(error)s Attach it from the case page.")
+                            _(
+                                "The evidence could not be attached: %(error)s Attach it from the case page."
+                            )
                             % {"error": exc},
                         )
                 return redirect("case_detail", pk=case.pk)

@@ -22,7 +22,9 @@ from cases.workflow import filing as services
 def own_authority_units(user: Any) -> list[OrgUnit]:
     """Units where the user is an authority in their own right (deputies cannot re-delegate)."""
     if selectors.is_admin(user):
-        return list(OrgUnit.objects.filter(memberships__role=Role.AUTHORITY).distinct().order_by("path"))
+        return list(
+            OrgUnit.objects.filter(memberships__role=Role.AUTHORITY).distinct().order_by("path")
+        )
     return [m.unit for m in selectors.memberships(user) if m.role == Role.AUTHORITY]
 
 
@@ -80,8 +82,16 @@ def delegations(request: HttpRequest) -> HttpResponse:
                     },
                 )
                 return redirect("delegations")
-    given = Delegation.objects.filter(delegator=request.user).select_related("deputy", "unit").order_by("-valid_from")
-    received = Delegation.objects.filter(deputy=request.user).select_related("delegator", "unit").order_by("-valid_from")
+    given = (
+        Delegation.objects.filter(delegator=request.user)
+        .select_related("deputy", "unit")
+        .order_by("-valid_from")
+    )
+    received = (
+        Delegation.objects.filter(deputy=request.user)
+        .select_related("delegator", "unit")
+        .order_by("-valid_from")
+    )
     return render(
         request,
         "cases/delegations.html",

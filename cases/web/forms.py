@@ -97,7 +97,9 @@ class ActionForm(forms.Form):
     action_name = ""
     has_upload = False
     # A database id: a tampered value outside 1..2**63-1 is a field error, not "moved on".
-    step_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
+    step_id = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
 
     def engine_data(self) -> dict[str, Any]:
         return {}
@@ -115,11 +117,15 @@ class AttachDocumentForm(ActionForm):
     kind = forms.ChoiceField(label=_("Kind of document"))
     file = UploadField(label=_("File"))
 
-    def __init__(self, *args: Any, kinds: list[tuple[str, Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, kinds: list[tuple[str, Any]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         excluded = {DocumentKind.DECISION, DocumentKind.VOTE_TALLY, DocumentKind.REMINDER_NOTICE}
         self.fields["kind"].choices = [("", _("Choose..."))] + (
-            kinds if kinds is not None else [(k, label) for k, label in DocumentKind.choices if k not in excluded]
+            kinds
+            if kinds is not None
+            else [(k, label) for k, label in DocumentKind.choices if k not in excluded]
         )
 
     def engine_data(self) -> dict[str, Any]:
@@ -139,7 +145,10 @@ class RecordTalkForm(ActionForm):
     file = UploadField(label=_("Signed minutes"), required=False)
 
     def engine_data(self) -> dict[str, Any]:
-        return {"held_on": self.cleaned_data["held_on"].isoformat(), "summary": self.cleaned_data["summary"]}
+        return {
+            "held_on": self.cleaned_data["held_on"].isoformat(),
+            "summary": self.cleaned_data["summary"],
+        }
 
     def engine_upload(self) -> UploadedFile | None:
         return self.cleaned_data.get("file")
@@ -153,7 +162,9 @@ class RecordVoteForm(ActionForm):
     votes_against = forms.IntegerField(label=_("Votes against"), min_value=0, max_value=10000)
 
     def engine_data(self) -> dict[str, Any]:
-        return {k: self.cleaned_data[k] for k in ("members", "present", "votes_for", "votes_against")}
+        return {
+            k: self.cleaned_data[k] for k in ("members", "present", "votes_for", "votes_against")
+        }
 
 
 class CompleteStepForm(ActionForm):
@@ -163,11 +174,15 @@ class CompleteStepForm(ActionForm):
 class ApproveForm(ActionForm):
     action_name = workflow.APPROVE
     effective_on = forms.DateField(
-        label=_("Effective date"), required=False, widget=DateInput,
+        label=_("Effective date"),
+        required=False,
+        widget=DateInput,
         help_text=_("Leave empty for the date of the decision."),
     )
     signer_post = forms.CharField(
-        label=_("Signer's title"), required=False, max_length=120,
+        label=_("Signer's title"),
+        required=False,
+        max_length=120,
         help_text=_("Leave empty for the title of the head of the deciding body."),
     )
     reason = reason_field(False, _("Notes for the record"))
@@ -208,9 +223,13 @@ class ReassignForm(ActionForm):
     assignee = forms.ChoiceField(label=_("Give the step to"))
     reason = reason_field(True)
 
-    def __init__(self, *args: Any, members: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, members: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("Choose..."))] + [(str(pk), name) for pk, name in members or []]
+        self.fields["assignee"].choices = [("", _("Choose..."))] + [
+            (str(pk), name) for pk, name in members or []
+        ]
 
     def engine_data(self) -> dict[str, Any]:
         return {"assignee": self.cleaned_data["assignee"]}
@@ -248,7 +267,9 @@ class GroundsField(forms.MultipleChoiceField):
         # Checked first: a tampered request with thousands of items is refused at once.
         if value and len(value) > MAX_GROUNDS:
             raise forms.ValidationError(
-                _("Choose at most %(count)s grounds."), code="max_length", params={"count": MAX_GROUNDS}
+                _("Choose at most %(count)s grounds."),
+                code="max_length",
+                params={"count": MAX_GROUNDS},
             )
         super().validate(value)
 
@@ -258,7 +279,9 @@ class ResignationForm(forms.Form):
 
     grounds = GroundsField()
     statement = forms.CharField(
-        label=_("Your statement"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6}),
+        label=_("Your statement"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Explain why you ask to resign from this post."),
     )
     application = UploadField(label=_("Signed application"))
@@ -275,26 +298,41 @@ class FileCaseForm(forms.Form):
     appointment = forms.ChoiceField(label=_("Official and post"))
     grounds = GroundsField()
     statement = forms.CharField(
-        label=_("Statement of the case"), required=False, max_length=20000,
+        label=_("Statement of the case"),
+        required=False,
+        max_length=20000,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     filed_on = forms.DateField(
-        label=_("Filing date"), required=False, widget=DateInput,
+        label=_("Filing date"),
+        required=False,
+        widget=DateInput,
         help_text=_("The regulation in force on this date applies. Leave empty for today."),
     )
     document = UploadField(
-        label=_("Document"), required=False,
-        help_text=_("For a resignation: the official's signed application (required). Otherwise: evidence for the grounds. PDF, JPEG or PNG."),
+        label=_("Document"),
+        required=False,
+        help_text=_(
+            "For a resignation: the official's signed application (required). Otherwise: evidence for the grounds. PDF, JPEG or PNG."
+        ),
     )
 
-    def __init__(self, *args: Any, appointments: list[tuple[int, str]], grounds: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, appointments: list[tuple[int, str]], grounds: list[Any], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["appointment"].choices = [("", _("Choose..."))] + [(str(pk), label) for pk, label in appointments]
+        self.fields["appointment"].choices = [("", _("Choose..."))] + [
+            (str(pk), label) for pk, label in appointments
+        ]
         self.fields["grounds"].choices = [(g.code, g.code) for g in grounds]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("form") == Form.RESIGNATION and not data.get("document") and "document" not in self.errors:
+        if (
+            data.get("form") == Form.RESIGNATION
+            and not data.get("document")
+            and "document" not in self.errors
+        ):
             self.add_error("document", _("Attach the official's signed application."))
         return data
 
@@ -306,10 +344,18 @@ class DelegationForm(forms.Form):
     valid_to = forms.DateField(label=_("Until"), widget=DateInput)
     reason = reason_field(True)
 
-    def __init__(self, *args: Any, units: list[tuple[int, str]], deputies: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[int, str]],
+        deputies: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [(str(pk), name) for pk, name in units]
-        self.fields["deputy"].choices = [("", _("Choose..."))] + [(str(pk), name) for pk, name in deputies]
+        self.fields["deputy"].choices = [("", _("Choose..."))] + [
+            (str(pk), name) for pk, name in deputies
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -330,15 +376,25 @@ class InboxFilterForm(forms.Form):
     form = forms.ChoiceField(label=_("Form"), required=False, choices=_choices(list(Form.choices)))
     regime = forms.ChoiceField(label=_("Regulation"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), required=False,
+        label=_("Status"),
+        required=False,
         choices=_choices(
-            [(CaseStatus.OPEN.value, CaseStatus.OPEN.label), (CaseStatus.IMPLEMENTATION.value, CaseStatus.IMPLEMENTATION.label)]
+            [
+                (CaseStatus.OPEN.value, CaseStatus.OPEN.label),
+                (CaseStatus.IMPLEMENTATION.value, CaseStatus.IMPLEMENTATION.label),
+            ]
             + [("overdue", _("Overdue")), ("due_soon", _("Due within 3 days"))]
         ),
     )
     unit = forms.ChoiceField(label=_("Unit"), required=False)
 
-    def __init__(self, *args: Any, regimes: list[tuple[str, str]], units: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        regimes: list[tuple[str, str]],
+        units: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["regime"].choices = _choices(list(regimes))
         self.fields["unit"].choices = _choices([(str(pk), name) for pk, name in units])
@@ -346,13 +402,26 @@ class InboxFilterForm(forms.Form):
 
 class CaseSearchForm(InboxFilterForm):
     q = forms.CharField(label=_("Reference or official"), required=False, max_length=100)
-    level = forms.ChoiceField(label=_("Level"), required=False, choices=_choices(list(Level.choices)))
+    level = forms.ChoiceField(
+        label=_("Level"), required=False, choices=_choices(list(Level.choices))
+    )
     ground = forms.CharField(label=_("Ground (stable ID)"), required=False, max_length=32)
     filed_from = forms.DateField(label=_("Filed from"), required=False, widget=DateInput)
     filed_to = forms.DateField(label=_("Filed until"), required=False, widget=DateInput)
     overdue = forms.BooleanField(label=_("Only cases with an overdue step"), required=False)
 
-    field_order = ["q", "form", "regime", "status", "level", "unit", "ground", "filed_from", "filed_to", "overdue"]
+    field_order = [
+        "q",
+        "form",
+        "regime",
+        "status",
+        "level",
+        "unit",
+        "ground",
+        "filed_from",
+        "filed_to",
+        "overdue",
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -19,7 +19,9 @@ DUE_SOON_DAYS = 3
 
 def regime_choices() -> list[tuple[str, str]]:
     return list(
-        Regulation.objects.filter(version__is_current=True).order_by("in_force_from").values_list("code", "symbol")
+        Regulation.objects.filter(version__is_current=True)
+        .order_by("in_force_from")
+        .values_list("code", "symbol")
     )
 
 
@@ -33,7 +35,9 @@ def unit_q(prefix: str, unit: OrgUnit) -> Q:
     )
 
 
-def filter_steps(steps: QuerySet[CaseStep], form: InboxFilterForm, today: datetime.date) -> QuerySet[CaseStep]:
+def filter_steps(
+    steps: QuerySet[CaseStep], form: InboxFilterForm, today: datetime.date
+) -> QuerySet[CaseStep]:
     if not form.is_bound:
         return steps
     if not form.is_valid():
@@ -48,7 +52,9 @@ def filter_steps(steps: QuerySet[CaseStep], form: InboxFilterForm, today: dateti
     if status == "overdue":
         steps = steps.filter(due_on__lt=today)
     elif status == "due_soon":
-        steps = steps.filter(due_on__gte=today, due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
+        steps = steps.filter(
+            due_on__gte=today, due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS)
+        )
     elif status:
         steps = steps.filter(case__status=status)
     if data.get("unit"):
@@ -70,7 +76,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     official = selectors.official_of(request.user)
     own_cases = (
         Case.objects.filter(official=official)
-        .select_related("position", "position__unit", "current_step", "current_step__template", "regulation")
+        .select_related(
+            "position", "position__unit", "current_step", "current_step__template", "regulation"
+        )
         .order_by("-filed_on", "-pk")
         if official is not None
         else Case.objects.none()

@@ -42,8 +42,14 @@ def my_posts(request: HttpRequest) -> HttpResponse:
             .first()
         )
         posts.append((appointment, open_case))
-    cases = Case.objects.filter(official=official).select_related("position", "current_step__template").order_by("-filed_on", "-pk")
-    return render(request, "cases/my_posts.html", {"official": official, "posts": posts, "cases": list(cases)})
+    cases = (
+        Case.objects.filter(official=official)
+        .select_related("position", "current_step__template")
+        .order_by("-filed_on", "-pk")
+    )
+    return render(
+        request, "cases/my_posts.html", {"official": official, "posts": posts, "cases": list(cases)}
+    )
 
 
 def resignation_grounds() -> list[Ground]:
@@ -85,7 +91,8 @@ def resignation_new(request: HttpRequest, appointment_pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Your application %(ref)s was submitted. You can follow its progress here.") % {"ref": case.reference},
+                    _("Your application %(ref)s was submitted. You can follow its progress here.")
+                    % {"ref": case.reference},
                 )
                 return redirect("case_detail", pk=case.pk)
     return render(

@@ -65,7 +65,10 @@ class ReportFilterForm(forms.Form):
     date = forms.ChoiceField(
         label=gettext_lazy("Dates and years by"),
         required=False,
-        choices=[("filed", gettext_lazy("Filing date")), ("decided", gettext_lazy("Decision date"))],
+        choices=[
+            ("filed", gettext_lazy("Filing date")),
+            ("decided", gettext_lazy("Decision date")),
+        ],
     )
     levels = forms.ChoiceField(
         label=gettext_lazy("Levels"),
@@ -199,14 +202,20 @@ class NationalTableForm(ReportFilterForm):
         if form and code:
             regulation = Regulation.objects.filter(version__is_current=True, code=code).first()
             if regulation is not None and form not in regulation.forms:
-                self.add_error("form", _("%(reg)s does not provide this form.") % {"reg": regulation.symbol})
+                self.add_error(
+                    "form", _("%(reg)s does not provide this form.") % {"reg": regulation.symbol}
+                )
         return data
 
 
 def _national(request: HttpRequest) -> tuple[NationalTableForm, Any, ReportFilters]:
     data = request.GET.copy()
     today = local_today()
-    current = Regulation.objects.filter(version__is_current=True, in_force_from__lte=today).order_by("-in_force_from").first()
+    current = (
+        Regulation.objects.filter(version__is_current=True, in_force_from__lte=today)
+        .order_by("-in_force_from")
+        .first()
+    )
     data.setdefault("form", Form.RESIGNATION)
     data.setdefault("regulation", current.code if current else "")
     form = NationalTableForm(data, user=request.user)
@@ -217,7 +226,9 @@ def _national(request: HttpRequest) -> tuple[NationalTableForm, Any, ReportFilte
         selectors.cases_visible_to(request.user),
         ReportFilters(date_from=filters.date_from, date_to=filters.date_to, unit=filters.unit),
     )
-    table = national_table(scoped, form=filters.form, regulation=filters.regulation, levels=filters.levels)
+    table = national_table(
+        scoped, form=filters.form, regulation=filters.regulation, levels=filters.levels
+    )
     return form, table, filters
 
 
@@ -225,11 +236,15 @@ def _national_titles(table: Any, filters: ReportFilters) -> tuple[str, str]:
     regulation = Regulation.objects.filter(version__is_current=True, code=table.regulation).first()
     title = _("%(form)s by ground and level") % {"form": Form(table.form).label}
     subtitle = " · ".join(
-        p for p in [
+        p
+        for p in [
             regulation.symbol if regulation else table.regulation,
             filters.unit.name if filters.unit else "",
-            _("levels at the time of the case") if filters.levels != "current" else _("levels in the current structure"),
-        ] if p
+            _("levels at the time of the case")
+            if filters.levels != "current"
+            else _("levels in the current structure"),
+        ]
+        if p
     )
     return title, subtitle
 
@@ -261,7 +276,9 @@ def national_pdf(request: HttpRequest) -> HttpResponse:
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     stamp = local_today().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="national-table-{table.regulation}-{table.form}-{stamp}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="national-table-{table.regulation}-{table.form}-{stamp}.pdf"'
+    )
     return response
 
 

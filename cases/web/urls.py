@@ -11,7 +11,11 @@ urlpatterns = [
     # Everyone who may see a case
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/act/<slug:action>/", cases.case_action, name="case_action"),
-    path("cases/<int:pk>/documents/<int:document_pk>/", cases.document_download, name="document_download"),
+    path(
+        "cases/<int:pk>/documents/<int:document_pk>/",
+        cases.document_download,
+        name="document_download",
+    ),
     path("notifications/", cases.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", cases.notification_read, name="notification_read"),
     path("notifications/read-all/", cases.notifications_read_all, name="notifications_read_all"),

@@ -67,62 +67,82 @@ SPECS: dict[str, ActionSpec] = {
         ActionSpec(
             ATTACH_DOCUMENT,
             _("Attach a document"),
-            _("Add a PDF, JPEG or PNG to the case dossier (minutes, proposal, evidence, curriculum vitae, assessment)."),
+            _(
+                "Add a PDF, JPEG or PNG to the case dossier (minutes, proposal, evidence, curriculum vitae, assessment)."
+            ),
             fields=("kind", "file"),
         ),
         ActionSpec(
             RECORD_TALK,
             _("Record the talk with the official"),
-            _("The regulation requires a talk with the official before the proposal (R41-S-1, R377-S-1). Record when it was held, what was said, and attach the signed minutes."),
+            _(
+                "The regulation requires a talk with the official before the proposal (R41-S-1, R377-S-1). Record when it was held, what was said, and attach the signed minutes."
+            ),
             fields=("held_on", "summary", "file"),
         ),
         ActionSpec(
             RECORD_VOTE,
             _("Record the collective vote"),
-            _("Enter the members of the leadership collective, those present, and the votes for and against. It passes only when the votes for exceed the threshold share of all members (more than half by default; exactly half fails)."),
+            _(
+                "Enter the members of the leadership collective, those present, and the votes for and against. It passes only when the votes for exceed the threshold share of all members (more than half by default; exactly half fails)."
+            ),
             fields=("members", "present", "votes_for", "votes_against"),
         ),
         ActionSpec(
             COMPLETE_STEP,
             _("Complete this step and submit"),
-            _("Checks the documents and vote the step requires, closes the step and starts the next one with its time limit."),
+            _(
+                "Checks the documents and vote the step requires, closes the step and starts the next one with its time limit."
+            ),
         ),
         ActionSpec(
             APPROVE,
             _("Approve and sign the decision"),
-            _("Records the decision with the next number from the register of the deciding body and requests the decision document. Must be done within the time limit."),
+            _(
+                "Records the decision with the next number from the register of the deciding body and requests the decision document. Must be done within the time limit."
+            ),
             fields=("effective_on", "signer_post"),
         ),
         ActionSpec(
             REJECT,
             _("Reject"),
-            _("Ends the case without leaving the post. A reason is required and is kept in the audit trail."),
+            _(
+                "Ends the case without leaving the post. A reason is required and is kept in the audit trail."
+            ),
             requires_reason=True,
             danger=True,
         ),
         ActionSpec(
             EXTEND_DEADLINE,
             _("Extend the time limit"),
-            _("For objective reasons the decision time limit may be extended, to no more than the ceiling of the regulation (15 working days in total under TL-41-2 and TL-377-2). A reason is required."),
+            _(
+                "For objective reasons the decision time limit may be extended, to no more than the ceiling of the regulation (15 working days in total under TL-41-2 and TL-377-2). A reason is required."
+            ),
             requires_reason=True,
             fields=("extend_to",),
         ),
         ActionSpec(
             WITHDRAW,
             _("Withdraw the application"),
-            _("You may withdraw your resignation application until the decision step starts. The case is closed as withdrawn."),
+            _(
+                "You may withdraw your resignation application until the decision step starts. The case is closed as withdrawn."
+            ),
             requires_reason=True,
             danger=True,
         ),
         ActionSpec(
             COMPLETE_IMPLEMENTATION,
             _("Record implementation and close"),
-            _("The formalities under Party rules, State law and the organisation's charter are done (R41-S-3); the case is closed."),
+            _(
+                "The formalities under Party rules, State law and the organisation's charter are done (R41-S-3); the case is closed."
+            ),
         ),
         ActionSpec(
             REASSIGN,
             _("Reassign this step"),
-            _("Give the waiting step to another member of the same body with the same role. A reason is required."),
+            _(
+                "Give the waiting step to another member of the same body with the same role. A reason is required."
+            ),
             requires_reason=True,
             fields=("assignee",),
         ),

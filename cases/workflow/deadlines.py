@@ -158,11 +158,16 @@ def _sweep_rows(lookup: str, day: datetime.date) -> list[SweepRow]:
     sql, params = _sweep_sql(lookup, connection.vendor)
     placeholder = connection.ops.adapt_datefield_value(_PLACEHOLDER)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datefield_value(day) if p == placeholder else p for p in params])
+        cursor.execute(
+            sql,
+            [connection.ops.adapt_datefield_value(day) if p == placeholder else p for p in params],
+        )
         rows = cursor.fetchall()
     if connection.vendor == "sqlite":
         # SQLite returns dates as text; the ORM's converters would parse them the same way.
-        return [(pk, case_id, _sqlite_date(due), _sqlite_datetime(at)) for pk, case_id, due, at in rows]
+        return [
+            (pk, case_id, _sqlite_date(due), _sqlite_datetime(at)) for pk, case_id, due, at in rows
+        ]
     return rows
 
 
@@ -173,7 +178,9 @@ def _sqlite_date(value: Any) -> datetime.date:
 def _sqlite_datetime(value: Any) -> datetime.datetime | None:
     if value is None:
         return None
-    parsed = value if isinstance(value, datetime.datetime) else datetime.datetime.fromisoformat(value)
+    parsed = (
+        value if isinstance(value, datetime.datetime) else datetime.datetime.fromisoformat(value)
+    )
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=datetime.UTC)
 
 

@@ -128,7 +128,9 @@ def perform(
         step = current_step(case)
         if step_id is not None and (step is None or step.pk != int(step_id)):
             raise StepMovedOn(
-                _("This step has already moved on (someone else acted first). Reload the case to see its current state.")
+                _(
+                    "This step has already moved on (someone else acted first). Reload the case to see its current state."
+                )
             )
         offered = {a.name for a in available_actions(case, user, today=day)}
         if action not in offered:
@@ -136,10 +138,12 @@ def perform(
                 raise ActionForbidden(_("You cannot act on a case about yourself."))
             if not could_ever(user, case, action, day):
                 raise ActionForbidden(
-                    _("Your role does not allow “%(action)s” on this case.") % {"action": spec.label}
+                    _("Your role does not allow “%(action)s” on this case.")
+                    % {"action": spec.label}
                 )
             raise TransitionNotAllowed(
-                _("“%(action)s” is not possible at this point of the case.") % {"action": spec.label}
+                _("“%(action)s” is not possible at this point of the case.")
+                % {"action": spec.label}
             )
         ctx = ActionContext(
             case=case,

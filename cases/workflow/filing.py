@@ -40,18 +40,28 @@ EARLIEST_FILING = datetime.date(2009, 10, 2)
 
 def authority_scope_for(position: Position) -> str:
     """Same level when the official's own body appoints to the post, else superior (R41-A-1/2)."""
-    return AuthorityScope.SAME_LEVEL if position.appointing_unit_id == position.unit_id else AuthorityScope.SUPERIOR
+    return (
+        AuthorityScope.SAME_LEVEL
+        if position.appointing_unit_id == position.unit_id
+        else AuthorityScope.SUPERIOR
+    )
 
 
-def _check_filer(*, form: str, official: Official, position: Position, by: AnyUser, day: datetime.date) -> None:
+def _check_filer(
+    *, form: str, official: Official, position: Position, by: AnyUser, day: datetime.date
+) -> None:
     if not by.is_authenticated:
         raise ActionForbidden(_("Sign in to file a case."))
     own = official_of(by)
     clerk_units = set(acting_units(by, Role.CLERK, on=day))
-    is_clerk_here = bool({position.unit_id, position.appointing_unit_id} & clerk_units) or is_admin(by)
+    is_clerk_here = bool({position.unit_id, position.appointing_unit_id} & clerk_units) or is_admin(
+        by
+    )
     if own is not None and own.pk == official.pk:
         if form != Form.RESIGNATION:
-            raise ActionForbidden(_("You cannot file a dismissal or termination case about yourself."))
+            raise ActionForbidden(
+                _("You cannot file a dismissal or termination case about yourself.")
+            )
         return
     if not is_clerk_here:
         if form == Form.RESIGNATION and own is not None:
@@ -91,7 +101,9 @@ def file_case(
     if len(statement or "") > 20000:
         errors["statement"] = [_("At most 20000 characters.")]
     if errors:
-        raise InvalidInput(_("The case could not be filed; correct the fields shown."), fields=errors)
+        raise InvalidInput(
+            _("The case could not be filed; correct the fields shown."), fields=errors
+        )
 
     _check_filer(form=form, official=official, position=position, by=by, day=day)
 
@@ -108,39 +120,65 @@ def file_case(
                 rule=regulation.code,
                 fields={"form": [_("Not a form of the regulation in force on the filing date.")]},
             )
-        grounds = list(Ground.objects.filter(regulation=regulation, code__in=codes, deprecated=False))
+        grounds = list(
+            Ground.objects.filter(regulation=regulation, code__in=codes, deprecated=False)
+        )
         found = {g.code: g for g in grounds}
         bad = [c for c in codes if c not in found or found[c].form != form]
         if bad:
             raise InvalidInput(
                 _("These grounds are not grounds for %(form)s under %(reg)s: %(codes)s.")
-                % {"form": Form(form).label.lower(), "reg": regulation.symbol, "codes": ", ".join(bad)},
-                fields={"grounds": [_("Choose grounds of the regulation in force and of this form.")]},
+                % {
+                    "form": Form(form).label.lower(),
+                    "reg": regulation.symbol,
+                    "codes": ", ".join(bad),
+                },
+                fields={
+                    "grounds": [_("Choose grounds of the regulation in force and of this form.")]
+                },
             )
         Position.objects.select_for_update().filter(pk=position.pk).first()
         position = Position.objects.select_related("unit", "appointing_unit").get(pk=position.pk)
-        holding = Appointment.objects.filter(
-            official=official, position=position, term_start__lte=filed_on
-        ).order_by("-term_start").first()
+        holding = (
+            Appointment.objects.filter(
+                official=official, position=position, term_start__lte=filed_on
+            )
+            .order_by("-term_start")
+            .first()
+        )
         if holding is None or not holding.is_current_on(filed_on):
             raise InvalidInput(
                 _("%(official)s does not hold the post %(post)s on %(date)s.")
-                % {"official": official, "post": position.title, "date": filed_on.strftime("%d/%m/%Y")},
+                % {
+                    "official": official,
+                    "post": position.title,
+                    "date": filed_on.strftime("%d/%m/%Y"),
+                },
                 fields={"position": [_("The official must hold this post on the filing date.")]},
             )
         for unit in (position.unit, position.appointing_unit):
             if not unit.is_valid_on(filed_on):
                 raise InvalidInput(
-                    _("The unit %(unit)s did not exist on %(date)s and cannot be chosen for a case filed then (district units ended on 30/06/2025).")
+                    _(
+                        "The unit %(unit)s did not exist on %(date)s and cannot be chosen for a case filed then (district units ended on 30/06/2025)."
+                    )
                     % {"unit": unit.name, "date": filed_on.strftime("%d/%m/%Y")},
                     fields={"position": [_("The unit is not valid on the filing date.")]},
                 )
         scope = authority_scope_for(position)
-        process = ProcessTemplate.objects.filter(regulation=regulation, form=form, scope=scope).first()
+        process = ProcessTemplate.objects.filter(
+            regulation=regulation, form=form, scope=scope
+        ).first()
         if process is None or not process.enabled:
             raise RuleViolation(
-                _("The %(scope)s process for %(form)s under %(reg)s is not verified against the official text and is disabled; an administrator must enable it after legal review.")
-                % {"scope": AuthorityScope(scope).label.lower(), "form": Form(form).label.lower(), "reg": regulation.symbol},
+                _(
+                    "The %(scope)s process for %(form)s under %(reg)s is not verified against the official text and is disabled; an administrator must enable it after legal review."
+                )
+                % {
+                    "scope": AuthorityScope(scope).label.lower(),
+                    "form": Form(form).label.lower(),
+                    "reg": regulation.symbol,
+                },
                 rule=f"{regulation.code}-S",
             )
         open_same = Case.objects.filter(official=official, position=position, form=form).exclude(
@@ -180,7 +218,9 @@ def file_case(
         if regulation.in_force_to is not None and day > regulation.in_force_to:
             case.needs_review = True
             case.review_reason = str(
-                _("R377-TR-1: filed under %(reg)s, which ended on %(end)s; no transitional rule is known. Review it manually.")
+                _(
+                    "R377-TR-1: filed under %(reg)s, which ended on %(end)s; no transitional rule is known. Review it manually."
+                )
                 % {"reg": regulation.symbol, "end": regulation.in_force_to.strftime("%d/%m/%Y")}
             )
         case.save(update_fields=["reference", "needs_review", "review_reason"])
@@ -196,7 +236,12 @@ def file_case(
             "position": position.pk,
             "filed_on": filed_on,
             "steps": [
-                {"code": s.template.code, "status": s.status, "due_on": s.due_on, "due_rule": s.due_rule}
+                {
+                    "code": s.template.code,
+                    "status": s.status,
+                    "due_on": s.due_on,
+                    "due_rule": s.due_rule,
+                }
                 for s in steps
             ],
         }
@@ -215,7 +260,9 @@ def file_case(
         if application is not None:
             from cases.documents.storage import store_upload
 
-            document = store_upload(case=case, step=steps[0], kind=DocumentKind.APPLICATION, upload=application, by=by)
+            document = store_upload(
+                case=case, step=steps[0], kind=DocumentKind.APPLICATION, upload=application, by=by
+            )
             document.event = event
             document.save(update_fields=["event"])
         current = case.current_step
@@ -275,7 +322,9 @@ def record_circumstance(
     """Record a fact the engine's rules read (inspection, protected task, poll, ground)."""
     if not (is_admin(by) or acting_units(by, Role.CLERK)):
         raise ActionForbidden(_("Only clerks record an official's circumstances."))
-    if low_votes is not None and (total_ballots is None or low_votes > total_ballots or total_ballots < 1):
+    if low_votes is not None and (
+        total_ballots is None or low_votes > total_ballots or total_ballots < 1
+    ):
         raise InvalidInput(
             _("Low-confidence votes must be between 0 and the number of ballots."),
             fields={"low_votes": [_("Invalid poll result.")]},
@@ -293,29 +342,58 @@ def record_circumstance(
 
 
 def delegate_authority(
-    *, delegator: AnyUser, deputy: AnyUser, unit_id: int, valid_from: datetime.date, valid_to: datetime.date, reason: str
+    *,
+    delegator: AnyUser,
+    deputy: AnyUser,
+    unit_id: int,
+    valid_from: datetime.date,
+    valid_to: datetime.date,
+    reason: str,
 ) -> Delegation:
     """An authority names a deputy to decide in their name for a date range (audited)."""
-    if unit_id not in acting_units(delegator, Role.AUTHORITY, on=valid_from) and not is_admin(delegator):
+    if unit_id not in acting_units(delegator, Role.AUTHORITY, on=valid_from) and not is_admin(
+        delegator
+    ):
         raise ActionForbidden(_("Only an authority of this unit can delegate its decisions."))
     if delegator.pk == deputy.pk:
-        raise InvalidInput(_("Choose someone else as deputy."), fields={"deputy": [_("Choose someone else.")]})
+        raise InvalidInput(
+            _("Choose someone else as deputy."), fields={"deputy": [_("Choose someone else.")]}
+        )
     if valid_to < valid_from:
-        raise InvalidInput(_("The end date is before the start date."), fields={"valid_to": [_("Before the start date.")]})
+        raise InvalidInput(
+            _("The end date is before the start date."),
+            fields={"valid_to": [_("Before the start date.")]},
+        )
     if not reason.strip():
-        raise InvalidInput(_("A reason is required."), fields={"reason": [_("This field is required.")]})
+        raise InvalidInput(
+            _("A reason is required."), fields={"reason": [_("This field is required.")]}
+        )
     with transaction.atomic():
         delegation = Delegation.objects.create(
-            delegator=delegator, deputy=deputy, unit_id=unit_id, valid_from=valid_from, valid_to=valid_to, reason=reason
+            delegator=delegator,
+            deputy=deputy,
+            unit_id=unit_id,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            reason=reason,
         )
         # Every delegation is audited on each open case it can touch.
-        for case in Case.objects.select_for_update().filter(deciding_unit_id=unit_id).exclude(status=CaseStatus.CLOSED):
+        for case in (
+            Case.objects.select_for_update()
+            .filter(deciding_unit_id=unit_id)
+            .exclude(status=CaseStatus.CLOSED)
+        ):
             record_event(
                 case=case,
                 actor=delegator,
                 action="authority_delegated",
                 reason=reason,
-                data={"delegation": delegation.pk, "deputy": deputy.pk, "from": valid_from, "to": valid_to},
+                data={
+                    "delegation": delegation.pk,
+                    "deputy": deputy.pk,
+                    "from": valid_from,
+                    "to": valid_to,
+                },
             )
     return delegation
 

@@ -55,7 +55,9 @@ def flag_transitional(ctx: ActionContext) -> None:
     if end is not None and ctx.day > end and not case.needs_review:
         case.needs_review = True
         case.review_reason = str(
-            _("R377-TR-1: the case was opened under %(reg)s, which ended on %(end)s; no transitional rule is known. Review it manually.")
+            _(
+                "R377-TR-1: the case was opened under %(reg)s, which ended on %(end)s; no transitional rule is known. Review it manually."
+            )
             % {"reg": case.regulation.symbol, "end": end.strftime("%d/%m/%Y")}
         )
         ctx.event_data["flagged_for_review"] = case.review_reason
@@ -73,7 +75,9 @@ def _int_field(data: dict[str, Any], name: str, errors: dict[str, list[Any]]) ->
     return value
 
 
-def _date_field(data: dict[str, Any], name: str, errors: dict[str, list[Any]], *, required: bool) -> datetime.date | None:
+def _date_field(
+    data: dict[str, Any], name: str, errors: dict[str, list[Any]], *, required: bool
+) -> datetime.date | None:
     raw = data.get(name)
     if raw in (None, ""):
         if required:
@@ -94,22 +98,41 @@ def _attach(ctx: ActionContext, kind: str) -> Document:
     from cases.documents.storage import store_upload
 
     if ctx.upload is None:
-        raise InvalidInput(_("Choose a file to attach."), fields={"file": [_("This field is required.")]})
+        raise InvalidInput(
+            _("Choose a file to attach."), fields={"file": [_("This field is required.")]}
+        )
     document = store_upload(case=ctx.case, step=ctx.step, kind=kind, upload=ctx.upload, by=ctx.user)
     ctx.event_data.setdefault("_documents", []).append(document.pk)
     ctx.event_data.setdefault("documents", []).append(
-        {"id": document.pk, "kind": kind, "version": document.version, "sha256": document.sha256, "filename": document.filename}
+        {
+            "id": document.pk,
+            "kind": kind,
+            "version": document.version,
+            "sha256": document.sha256,
+            "filename": document.filename,
+        }
     )
     return document
 
 
 def _handle_attach(ctx: ActionContext) -> None:
     kind = str(ctx.data.get("kind") or "")
-    allowed = set(DocumentKind.values) - {DocumentKind.DECISION, DocumentKind.VOTE_TALLY, DocumentKind.REMINDER_NOTICE}
+    allowed = set(DocumentKind.values) - {
+        DocumentKind.DECISION,
+        DocumentKind.VOTE_TALLY,
+        DocumentKind.REMINDER_NOTICE,
+    }
     if kind not in allowed:
-        raise InvalidInput(_("Choose the kind of document."), fields={"kind": [_("Choose a valid document kind.")]})
-    if is_subject(ctx.user, ctx.case) and kind not in (DocumentKind.APPLICATION, DocumentKind.OTHER):
-        raise ActionForbidden(_("You can only attach your own application or other personal documents."))
+        raise InvalidInput(
+            _("Choose the kind of document."), fields={"kind": [_("Choose a valid document kind.")]}
+        )
+    if is_subject(ctx.user, ctx.case) and kind not in (
+        DocumentKind.APPLICATION,
+        DocumentKind.OTHER,
+    ):
+        raise ActionForbidden(
+            _("You can only attach your own application or other personal documents.")
+        )
     _attach(ctx, kind)
 
 
@@ -124,7 +147,9 @@ def _handle_talk(ctx: ActionContext) -> None:
     if held_on and held_on > ctx.day:
         errors["held_on"] = [_("The talk cannot be in the future.")]
     if errors:
-        raise InvalidInput(_("The talk could not be recorded; correct the fields shown."), fields=errors)
+        raise InvalidInput(
+            _("The talk could not be recorded; correct the fields shown."), fields=errors
+        )
     ctx.event_data.update({"held_on": held_on.isoformat() if held_on else None, "summary": summary})
     if ctx.upload is not None:
         _attach(ctx, DocumentKind.MINUTES)
@@ -145,7 +170,9 @@ def _handle_vote(ctx: ActionContext) -> None:
         if votes_for + against > present:
             errors["votes_for"] = [_("More votes than members present.")]
     if errors:
-        raise InvalidInput(_("The vote could not be recorded; correct the fields shown."), fields=errors)
+        raise InvalidInput(
+            _("The vote could not be recorded; correct the fields shown."), fields=errors
+        )
     template = ctx.step.template
     passed = Vote.compute_passed(
         members=members,
@@ -192,19 +219,23 @@ def _check_requirements(ctx: ActionContext, step: CaseStep) -> None:
     if missing:
         names = ", ".join(str(DocumentKind(k).label) for k in missing)
         raise TransitionNotAllowed(
-            _("Step %(step)s needs these documents first: %(names)s.") % {"step": template.code, "names": names},
+            _("Step %(step)s needs these documents first: %(names)s.")
+            % {"step": template.code, "names": names},
             rule=template.code,
         )
     if template.requires_vote:
         vote = step.votes.order_by("-recorded_at", "-pk").first()
         if vote is None:
             raise TransitionNotAllowed(
-                _("Step %(step)s needs the collective vote; record it first.") % {"step": template.code},
+                _("Step %(step)s needs the collective vote; record it first.")
+                % {"step": template.code},
                 rule=template.code,
             )
         if not vote.passed:
             raise TransitionNotAllowed(
-                _("The collective vote did not pass (%(for)s for out of %(members)s members; more than %(num)s/%(den)s of all members is needed). The proposal cannot go forward: record a new vote or end the case.")
+                _(
+                    "The collective vote did not pass (%(for)s for out of %(members)s members; more than %(num)s/%(den)s of all members is needed). The proposal cannot go forward: record a new vote or end the case."
+                )
                 % {
                     "for": vote.votes_for,
                     "members": vote.members,
@@ -222,19 +253,26 @@ def _handle_complete(ctx: ActionContext) -> None:
     finish(step, user=ctx.user, outcome="done")
     nxt = advance(ctx.case, step, day=ctx.day, calendar=ctx.calendar)
     if nxt is not None:
-        ctx.event_data.update({"next_step": nxt.template.code, "due_on": nxt.due_on, "due_rule": nxt.due_rule})
+        ctx.event_data.update(
+            {"next_step": nxt.template.code, "due_on": nxt.due_on, "due_rule": nxt.due_rule}
+        )
         _notify_step_started(ctx, nxt)
 
 
 def _separation_of_duties(ctx: ActionContext) -> None:
     """Four eyes: whoever moved the case to the decision may not also decide it."""
     earlier = [
-        s for s in steps_of(ctx.case) if s.status == StepStatus.DONE and s.completed_by_id == ctx.user.pk
+        s
+        for s in steps_of(ctx.case)
+        if s.status == StepStatus.DONE
+        and s.completed_by_id == ctx.user.pk
         and s.actor_role != ActorRole.OFFICIAL
     ]
     if earlier:
         raise RuleViolation(
-            _("You completed step %(step)s of this case; another authority must decide it (separation of duties).")
+            _(
+                "You completed step %(step)s of this case; another authority must decide it (separation of duties)."
+            )
             % {"step": earlier[0].template.code},
             rule="SOD-1",
         )
@@ -251,7 +289,9 @@ def _handle_approve(ctx: ActionContext) -> None:
         errors["effective_on"] = [_("The effective date is too far in the past.")]
     signer_post = str(ctx.data.get("signer_post") or "").strip()[:120]
     if errors:
-        raise InvalidInput(_("The decision could not be recorded; correct the fields shown."), fields=errors)
+        raise InvalidInput(
+            _("The decision could not be recorded; correct the fields shown."), fields=errors
+        )
     if case.form in (Form.RESIGNATION, Form.TERMINATION):
         # R41-NR-1 / R377-P-2 apply at the decision too, not only at filing.
         case.warnings = list(
@@ -288,9 +328,9 @@ def _handle_approve(ctx: ActionContext) -> None:
     finish(step, user=ctx.user, outcome=CaseOutcome.APPROVED)
     case.outcome = CaseOutcome.APPROVED
     case.decided_on = ctx.day
-    Appointment.objects.filter(position=case.position, official=case.official, ended_on__isnull=True).update(
-        ended_on=effective_on, ended_by_case=case
-    )
+    Appointment.objects.filter(
+        position=case.position, official=case.official, ended_on__isnull=True
+    ).update(ended_on=effective_on, ended_by_case=case)
     nxt = advance(case, step, day=ctx.day, calendar=ctx.calendar)
     if nxt is None:
         case.status = CaseStatus.CLOSED
@@ -320,7 +360,9 @@ def _request_decision_document(decision_id: int) -> None:
     except Exception:  # noqa: BLE001 - the sweep picks pending documents up again
         import logging
 
-        logging.getLogger(__name__).warning("decision %s: document not enqueued; the sweep will retry", decision_id)
+        logging.getLogger(__name__).warning(
+            "decision %s: document not enqueued; the sweep will retry", decision_id
+        )
 
 
 def _handle_reject(ctx: ActionContext) -> None:
@@ -364,13 +406,20 @@ def _handle_extend(ctx: ActionContext) -> None:
     assert limit is not None
     if new_due <= step.due_on:
         raise InvalidInput(
-            _("The new due date must be after the current one (%(due)s).") % {"due": step.due_on.strftime("%d/%m/%Y")},
+            _("The new due date must be after the current one (%(due)s).")
+            % {"due": step.due_on.strftime("%d/%m/%Y")},
             fields={"extend_to": [_("Must be after the current due date.")]},
         )
     if new_due > step.ceiling_on:
         raise RuleViolation(
-            _("%(code)s allows no more than %(days)s working days in total: the latest possible date is %(ceiling)s.")
-            % {"code": limit.code, "days": limit.extension_ceiling_days, "ceiling": step.ceiling_on.strftime("%d/%m/%Y")},
+            _(
+                "%(code)s allows no more than %(days)s working days in total: the latest possible date is %(ceiling)s."
+            )
+            % {
+                "code": limit.code,
+                "days": limit.extension_ceiling_days,
+                "ceiling": step.ceiling_on.strftime("%d/%m/%Y"),
+            },
             rule=limit.code,
             fields={"extend_to": [_("Beyond the ceiling of the regulation.")]},
         )
@@ -379,7 +428,12 @@ def _handle_extend(ctx: ActionContext) -> None:
     step.extension_reason = ctx.reason
     step.due_rule = str(
         _("%(code)s extended from %(old)s to %(new)s (ceiling %(days)s working days)")
-        % {"code": limit.code, "old": old.strftime("%d/%m/%Y"), "new": new_due.strftime("%d/%m/%Y"), "days": limit.extension_ceiling_days}
+        % {
+            "code": limit.code,
+            "old": old.strftime("%d/%m/%Y"),
+            "new": new_due.strftime("%d/%m/%Y"),
+            "days": limit.extension_ceiling_days,
+        }
     )
     step.save(update_fields=["due_on", "extension_reason", "due_rule"])
     ctx.event_data.update({"from_due_on": old, "to_due_on": new_due, "ceiling_on": step.ceiling_on})
@@ -398,7 +452,9 @@ def _handle_withdraw(ctx: ActionContext) -> None:
         # R41/R377 have no withdrawal clause (REGULATIONS.md 2.9): an administrative outcome.
         case.needs_review = True
         case.review_reason = str(
-            _("Withdrawal is not provided by %(reg)s; the case was closed as withdrawn as an administrative outcome and needs legal review.")
+            _(
+                "Withdrawal is not provided by %(reg)s; the case was closed as withdrawn as an administrative outcome and needs legal review."
+            )
             % {"reg": case.regulation.symbol}
         )
         ctx.event_data["flagged_for_review"] = case.review_reason
@@ -421,7 +477,9 @@ def _handle_reassign(ctx: ActionContext) -> None:
     try:
         assignee = get_user_model().objects.get(pk=int(ctx.data.get("assignee")))  # type: ignore[arg-type]
     except (TypeError, ValueError, get_user_model().DoesNotExist):
-        raise InvalidInput(_("Choose a member of the body."), fields={"assignee": [_("Unknown user.")]}) from None
+        raise InvalidInput(
+            _("Choose a member of the body."), fields={"assignee": [_("Unknown user.")]}
+        ) from None
     if step.actor_unit_id not in acting_units(assignee, step.actor_role, on=ctx.day):
         raise InvalidInput(
             _("%(name)s is not a %(role)s of %(unit)s.")
@@ -429,7 +487,9 @@ def _handle_reassign(ctx: ActionContext) -> None:
             fields={"assignee": [_("Not a member of this body with this role.")]},
         )
     if is_subject(assignee, ctx.case):
-        raise RuleViolation(_("A step cannot be given to the official the case is about."), rule="SOD-1")
+        raise RuleViolation(
+            _("A step cannot be given to the official the case is about."), rule="SOD-1"
+        )
     ctx.event_data.update({"from_assignee": step.assignee_id, "to_assignee": assignee.pk})
     step.assignee = assignee
     step.save(update_fields=["assignee"])

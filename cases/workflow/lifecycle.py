@@ -29,7 +29,11 @@ def decision_step(case: Case) -> CaseStep | None:
 
 
 def load_steps(case: Case) -> list[CaseStep]:
-    return list(case.steps.select_related("template", "template__time_limit", "actor_unit").order_by("order"))
+    return list(
+        case.steps.select_related("template", "template__time_limit", "actor_unit").order_by(
+            "order"
+        )
+    )
 
 
 def steps_of(case: Case) -> list[CaseStep]:
@@ -75,15 +79,24 @@ def _activate(step: CaseStep, *, start: datetime.date, calendar: WorkingCalendar
     step.due_on = None
     step.ceiling_on = None
     step.due_rule = ""
-    if limit is not None and limit.enabled and limit.days and limit.unit in (
-        DayUnit.WORKING_DAYS,
-        DayUnit.UNQUALIFIED_DAYS,
+    if (
+        limit is not None
+        and limit.enabled
+        and limit.days
+        and limit.unit
+        in (
+            DayUnit.WORKING_DAYS,
+            DayUnit.UNQUALIFIED_DAYS,
+        )
     ):
         due = calendar.due_date(start=start, days=limit.days, unit=limit.unit, rule_code=limit.code)
         step.due_on, step.due_rule = due.due_on, due.rule
         if limit.extension_ceiling_days:
             step.ceiling_on = calendar.due_date(
-                start=start, days=limit.extension_ceiling_days, unit=limit.unit, rule_code=limit.code
+                start=start,
+                days=limit.extension_ceiling_days,
+                unit=limit.unit,
+                rule_code=limit.code,
             ).due_on
     elif template.internal_target_days:
         # R260 set no statutory limits (TL-260-*): an optional internal target only.
@@ -121,9 +134,13 @@ def case_state(case: Case) -> str:
     return f"{case.status}:{step.template.code if step else ''}"
 
 
-def advance(case: Case, step: CaseStep, *, day: datetime.date, calendar: WorkingCalendar) -> CaseStep | None:
+def advance(
+    case: Case, step: CaseStep, *, day: datetime.date, calendar: WorkingCalendar
+) -> CaseStep | None:
     """Start the step after ``step``; None when the process has no further step."""
-    following = [s for s in steps_of(case) if s.order > step.order and s.status == StepStatus.PENDING]
+    following = [
+        s for s in steps_of(case) if s.order > step.order and s.status == StepStatus.PENDING
+    ]
     if not following:
         case.current_step = None
         return None
@@ -147,7 +164,11 @@ def start_case(case: Case, *, user: AnyUser, calendar: WorkingCalendar) -> list[
     assert case.process is not None
     steps = []
     for template in case.process.steps.select_related("time_limit").order_by("order"):
-        unit = case.employing_unit if template.actor_unit == ActorUnit.EMPLOYING else case.deciding_unit
+        unit = (
+            case.employing_unit
+            if template.actor_unit == ActorUnit.EMPLOYING
+            else case.deciding_unit
+        )
         steps.append(
             CaseStep.objects.create(
                 case=case,

@@ -25,7 +25,11 @@ def signing_for(ctx: ActionContext, step: CaseStep) -> tuple[str, Any]:
     if not own:
         delegation = (
             Delegation.objects.filter(
-                deputy=ctx.user, unit=unit, valid_from__lte=ctx.day, valid_to__gte=ctx.day, revoked_at__isnull=True
+                deputy=ctx.user,
+                unit=unit,
+                valid_from__lte=ctx.day,
+                valid_to__gte=ctx.day,
+                revoked_at__isnull=True,
             )
             .select_related("delegator")
             .first()

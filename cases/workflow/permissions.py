@@ -57,7 +57,9 @@ def _could_reassign(user: AnyUser, step: CaseStep, day: datetime.date) -> bool:
     return step.actor_unit_id in acting_units(user, Role.CLERK, on=day)
 
 
-def available_actions(case: Case, user: AnyUser, *, today: datetime.date | None = None) -> list[ActionSpec]:
+def available_actions(
+    case: Case, user: AnyUser, *, today: datetime.date | None = None
+) -> list[ActionSpec]:
     """What ``user`` may do on ``case`` now, in the order a form should offer them."""
     day = local_day(today)
     if not user.is_authenticated or case.status == CaseStatus.CLOSED or case.imported:
@@ -106,7 +108,11 @@ def available_actions(case: Case, user: AnyUser, *, today: datetime.date | None 
 
 def _may_withdraw(case: Case, user: AnyUser) -> bool:
     """The official may withdraw their own resignation until the decision step starts."""
-    if case.form != Form.RESIGNATION or case.status != CaseStatus.OPEN or not is_subject(user, case):
+    if (
+        case.form != Form.RESIGNATION
+        or case.status != CaseStatus.OPEN
+        or not is_subject(user, case)
+    ):
         return False
     decision = decision_step(case)
     return decision is not None and decision.status == StepStatus.PENDING

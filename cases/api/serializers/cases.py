@@ -119,7 +119,6 @@ class StepSerializer(serializers.ModelSerializer):
             "outcome",
         ]
 
-
     def to_representation(self, instance: CaseStep) -> dict[str, Any]:
         # Built directly, as the case summary (see CaseSummarySerializer.to_representation).
         if type(self) is StepSerializer:
@@ -136,7 +135,16 @@ class CurrentStepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseStep
-        fields = ["id", "code", "name", "actor_role", "actor_unit", "started_on", "due_on", "is_overdue"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "actor_role",
+            "actor_unit",
+            "started_on",
+            "due_on",
+            "is_overdue",
+        ]
 
 
 class ActionFieldSerializer(serializers.Serializer):
@@ -243,7 +251,6 @@ class CaseSummarySerializer(serializers.ModelSerializer):
             "needs_review",
         ]
 
-
     def to_representation(self, instance: Case) -> dict[str, Any]:
         # A list page serializes 50 of these: built directly, the page costs about a
         # tenth of DRF's generic walk over seven nested serializers (bench/). Subclasses
@@ -279,7 +286,9 @@ def case_summary(case: Case) -> dict[str, Any]:
         "employing_unit": _unit(case.employing_unit),
         "deciding_unit": _unit(case.deciding_unit),
         "filed_on": _date(case.filed_on),
-        "current_step": None if step is None else {
+        "current_step": None
+        if step is None
+        else {
             "id": step.pk,
             "code": step.template.code,
             "name": str(step.template.name),
@@ -393,21 +402,31 @@ class CaseFileSerializer(Serializer):
 
 class CaseFilterSerializer(Serializer):
     form = ChoiceField(choices=Form.choices, required=False)
-    regime = CharField(max_length=8, required=False, help_text="Regulation code: R260, R41 or R377.")
+    regime = CharField(
+        max_length=8, required=False, help_text="Regulation code: R260, R41 or R377."
+    )
     status = ChoiceField(choices=CaseStatus.choices, required=False)
     level = ChoiceField(choices=Level.choices, required=False)
     unit = ScopedIdField(
-        selectors.units_visible_to, required=False, help_text="A unit id; its whole subtree is included."
+        selectors.units_visible_to,
+        required=False,
+        help_text="A unit id; its whole subtree is included.",
     )
-    overdue = BooleanField(required=False, allow_null=True, help_text="Cases whose current step is past due.")
-    ground = CharField(max_length=32, required=False, help_text="A ground's stable ID, e.g. R377-R-1.")
+    overdue = BooleanField(
+        required=False, allow_null=True, help_text="Cases whose current step is past due."
+    )
+    ground = CharField(
+        max_length=32, required=False, help_text="A ground's stable ID, e.g. R377-R-1."
+    )
     filed_from = DateField(required=False)
     filed_to = DateField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("filed_from"), attrs.get("filed_to")
         if start and end and start > end:
-            raise serializers.ValidationError({"filed_to": [_("The end of the range is before its start.")]})
+            raise serializers.ValidationError(
+                {"filed_to": [_("The end of the range is before its start.")]}
+            )
         return attrs
 
 

@@ -45,7 +45,9 @@ class TimeLimitSerializer(serializers.ModelSerializer):
 class StepTemplateSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
-    requires_documents = serializers.ListField(child=serializers.ChoiceField(choices=DocumentKind.choices))
+    requires_documents = serializers.ListField(
+        child=serializers.ChoiceField(choices=DocumentKind.choices)
+    )
     time_limit = TimeLimitSerializer(allow_null=True)
 
     class Meta:

@@ -24,8 +24,12 @@ from cases.models import (
 
 
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable error code, e.g. `invalid`, `not_found`, `step_moved_on`.")
-    detail = serializers.CharField(help_text="What went wrong, in the caller's language (Accept-Language).")
+    code = serializers.CharField(
+        help_text="Machine-readable error code, e.g. `invalid`, `not_found`, `step_moved_on`."
+    )
+    detail = serializers.CharField(
+        help_text="What went wrong, in the caller's language (Accept-Language)."
+    )
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per input field (dotted paths for nested items); empty when no field is at fault.",
@@ -35,7 +39,7 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.DictField(),
         required=False,
         help_text="Only with code `import_rejected`: every problem of the file, as "
-        "`{\"line\": n, \"message\": \"...\", \"column\": \"...\"}` (the header is line 1; `column` when one is at fault).",
+        '`{"line": n, "message": "...", "column": "..."}` (the header is line 1; `column` when one is at fault).',
     )
 
 
@@ -96,9 +100,7 @@ class DueDateQuerySerializer(Serializer):
 
     def validate_start(self, value: datetime.date) -> datetime.date:
         if not CALENDAR_FIRST <= value <= CALENDAR_LAST:
-            raise serializers.ValidationError(
-                _("Choose a date between 01/01/1990 and 31/12/2099.")
-            )
+            raise serializers.ValidationError(_("Choose a date between 01/01/1990 and 31/12/2099."))
         return value
 
 

@@ -113,7 +113,15 @@ class PositionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Position
-        fields = ["id", "title", "unit", "appointing_unit", "is_leadership", "authority_scope", "holder"]
+        fields = [
+            "id",
+            "title",
+            "unit",
+            "appointing_unit",
+            "is_leadership",
+            "authority_scope",
+            "holder",
+        ]
 
     @extend_schema_field(serializers.ChoiceField(choices=AuthorityScope.choices))
     def get_authority_scope(self, position: Position) -> str:

@@ -17,6 +17,8 @@ class Command(BaseCommand):
         from django.core.management import call_command
 
         connection.close()
-        restore(Path(options["path"]), settings_dict=connection.settings_dict, vendor=connection.vendor)
+        restore(
+            Path(options["path"]), settings_dict=connection.settings_dict, vendor=connection.vendor
+        )
         self.stdout.write(self.style.SUCCESS("Restored."))
         call_command("verify_audit", stdout=self.stdout, stderr=self.stderr)
