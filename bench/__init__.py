@@ -1,1 +1,1 @@
-"""National-scale benchmarks for cadre_exit: ``python -m bench`` (see BENCH_README_SECTION.md)."""
+"""National-scale benchmarks for cadre_exit: ``python -m bench`` (see docs/benchmarks.md)."""

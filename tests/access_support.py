@@ -36,7 +36,7 @@ from cases.workflow import engine as workflow
 from cases.workflow import filing as services
 from tests.conftest import pdf
 
-# The roles of issue #7 and the demo user who plays each (cases/demo.py).
+# The roles of issue #7 and the demo user who plays each (cases/ops/demo.py).
 ADMIN, CLERK, AUTHORITY, OFFICIAL, AUDITOR, ANONYMOUS = (
     "admin",
     "clerk",

@@ -22,7 +22,7 @@ from cases.models import (
     TimeLimit,
 )
 
-# Every ID of REGULATIONS.md's ground, exclusion, step and time-limit tables for
+# Every ID of ../shared/REGULATIONS.md's ground, exclusion, step and time-limit tables for
 # R260, R41 and R377 (R377-R/D are the provisional copies the issue names).
 GROUND_IDS = (
     [
@@ -154,7 +154,7 @@ def test_verification_labels_drive_needs_legal_review(catalog: CatalogVersion) -
     copy = Ground.objects.get(code="R377-R-3")
     assert copy.provisional_copy_of == "R41-R-3" and copy.needs_legal_review is True
     assert all(g.needs_legal_review for g in Ground.objects.filter(code__regex=r"^R377-[RD]-"))
-    # [U] items are configurable and off by default (REGULATIONS.md 0.1).
+    # [U] items are configurable and off by default (docs/rules.md, status labels).
     assert Exclusion.objects.get(code="R41-NR-2").enabled is False
     assert Exclusion.objects.get(code="R41-NR-3").mode == "warning"
     assert (

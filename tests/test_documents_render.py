@@ -1,4 +1,4 @@
-"""Rendering of the case documents to PDF (cases/documents.py), without a database.
+"""Rendering of the case documents to PDF (cases/documents/render.py), without a database.
 
 Each document is rendered for real with WeasyPrint and read back with pypdf (text) and
 pypdfium2 (pixels), so the checks are on what a reader of the PDF sees.

@@ -1,4 +1,4 @@
-"""API views: an input serializer, one service call, an output serializer (STYLE.md 11).
+"""API views: an input serializer, one service call, an output serializer.
 
 Scope comes from ``cases.organisation.selectors`` and every change goes through ``cases.workflow.filing``,
 ``cases.workflow.engine`` (via ``services.perform_action``) or ``cases.organisation.services`` — the

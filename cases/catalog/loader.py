@@ -53,7 +53,7 @@ class LoadResult:
 
 
 def _needs_review(verification: str) -> bool:
-    # REGULATIONS.md 0.1: [P] and [U] items are flagged for a legal reviewer.
+    # [P] and [U] items are flagged for a legal reviewer (status labels: docs/rules.md).
     return verification in (Verification.PARTIAL, Verification.UNVERIFIED)
 
 

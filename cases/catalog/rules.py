@@ -1,6 +1,6 @@
 """The regulation rules the engine enforces when a case is filed and decided.
 
-Each check cites the stable ID of the rule it encodes (REGULATIONS.md).
+Each check cites the stable ID of the rule it encodes (see docs/rules.md).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Pure functions: every renderer takes a frozen context dataclass and returns the 
 Nothing here reads the database or imports a model; ``services``/``tasks`` build the
 contexts and store the result (with its SHA-256).
 
-Layouts follow REGULATIONS.md section 9: Decree 30/2020/NĐ-CP, Annex I for State bodies
+Layouts follow Decree 30/2020/NĐ-CP, Annex I for State bodies
 (``IssuingBody.kind == "state"``, FMT30-*) and Guidance 36-HD/VPTW for Party bodies
 (``kind == "party"``, FMT36-*). The documents are always in Vietnamese: they are official
 papers, not part of the translated user interface.
@@ -123,7 +123,7 @@ class DecisionContext:
     ``regulation_title`` is the subject that follows the issuer in the basis line, e.g.
     "về miễn nhiệm, từ chức đối với cán bộ"; the date and issuer of the regulation come
     from ``regulation_issued_on``/``regulation_issuer`` or, when not given, from the
-    known regulations of REGULATIONS.md (R260, R41, R377, R148, ND24, ND138, ND170).
+    known regulations (R260, R41, R377, R148, ND24, ND138, ND170).
     ``implementers`` are named in Điều 3 before the official; ``work_arrangement`` adds a
     paragraph to Điều 2; ``authority_line`` overrides the computed FMT30-5c line.
     ``case_reference`` is kept in the PDF metadata only (keywords), not on the page.
@@ -527,7 +527,7 @@ class _Regulation:
     issuer: str
 
 
-# Dates and issuers as given in REGULATIONS.md, sections 1-5 (regime IDs of section 0.3).
+# Dates and issuers of the regimes the catalog and the decisions cite (docs/rules.md).
 _KNOWN_REGULATIONS: Final[Mapping[str, _Regulation]] = {
     "R260": _Regulation("Quy định", date(2009, 10, 2), "Bộ Chính trị"),
     "R41": _Regulation("Quy định", date(2021, 11, 3), "Bộ Chính trị"),

@@ -441,7 +441,7 @@ class _Checker:
             and row.filed_on is not None
             and row.filed_on > DISTRICT_LEVEL_ENDS
         ):
-            # REGULATIONS.md 10.3: district level is valid only up to 30/06/2025.
+            # The district level is valid only up to 30/06/2025 (docs/domain.md, levels).
             self.add(
                 row,
                 "level",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models.choices import CircumstanceKind, Level, Role, UnitKind
 
-# District-level units ended with the two-level local government (REGULATIONS.md 10.2).
+# District-level units ended with the two-level local government (docs/domain.md, levels).
 DISTRICT_LEVEL_ENDS = datetime.date(2025, 6, 30)
 
 

@@ -59,7 +59,7 @@ HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 
-# The columns of the national table in each view of the levels (REGULATIONS.md 10.3.5).
+# The columns of the national table in each view of the levels (docs/domain.md, levels).
 LEVELS_AT_THE_TIME: tuple[str, ...] = (
     Level.CENTRAL,
     Level.PROVINCIAL,

@@ -101,7 +101,7 @@ class WorkingCalendar:
         """The due date of a limit of ``days`` in ``unit`` counted from ``start``.
 
         ``unqualified_days`` (the regulation says only "ngày") is read as settings.
-        UNQUALIFIED_DAYS_AS decides: calendar days by default (REGULATIONS.md 0.2).
+        UNQUALIFIED_DAYS_AS decides: calendar days by default (docs/domain.md, day counts).
         """
         if unit == DayUnit.WORKING_DAYS or (
             unit == DayUnit.UNQUALIFIED_DAYS

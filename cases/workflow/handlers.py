@@ -449,7 +449,7 @@ def _handle_withdraw(ctx: ActionContext) -> None:
     case.outcome = CaseOutcome.WITHDRAWN
     case.closed_on = ctx.day
     if case.regulation.code != "R260":
-        # R41/R377 have no withdrawal clause (REGULATIONS.md 2.9): an administrative outcome.
+        # R41/R377 have no withdrawal clause (R41-S-*, R377-S-* in docs/rules.md): an administrative outcome.
         case.needs_review = True
         case.review_reason = str(
             _(
