@@ -2,7 +2,7 @@
 
 Every value has a safe embedded default for a local run (SQLite under ``var/``, a
 file-system Celery broker, console e-mail); production sets the variables listed in
-README.md. The typed helpers fail loudly on a malformed value.
+docs/operations.md. The typed helpers fail loudly on a malformed value.
 """
 
 from __future__ import annotations
