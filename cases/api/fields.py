@@ -17,6 +17,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.documents.storage import sniff_content_type
+
 # Ids travel as 64-bit integers; anything larger cannot name a row (and would overflow).
 MAX_ID = 2**63 - 1
 
@@ -130,8 +132,6 @@ class UploadField(FileField):
     }
 
     def to_internal_value(self, data: Any) -> Any:
-        from cases.documents.storage import sniff_content_type
-
         upload = super().to_internal_value(data)
         limit = settings.UPLOAD_MAX_BYTES
         if upload.size > limit:

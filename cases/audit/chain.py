@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +15,6 @@ from cases.models import GENESIS_HASH, Case, CaseEvent
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    import json
-
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 

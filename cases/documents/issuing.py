@@ -32,6 +32,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from cases.audit.chain import record_event
+from cases.core import signals
 from cases.core.errors import ActionForbidden, InvalidInput, NotFound
 from cases.documents import render as documents
 from cases.documents.render import (
@@ -479,7 +480,9 @@ def issue_decision_document(*, decision_id: int) -> Document | None:
             document_status=Decision.DocumentStatus.ISSUED
         )
         document_id = document.pk
-        transaction.on_commit(lambda: _notify_issued(document_id))
+        transaction.on_commit(
+            lambda: signals.decision_issued.send(sender=Document, document_id=document_id)
+        )
     logger.info(
         "decision %s: document %s issued (%s bytes)", decision_id, document_id, len(content)
     )
@@ -523,11 +526,7 @@ def reissue_decision_document(*, decision_id: int, by: Any, reason: str) -> Docu
             document_status=Decision.DocumentStatus.ISSUED
         )
         document_id = document.pk
-        transaction.on_commit(lambda: _notify_issued(document_id))
+        transaction.on_commit(
+            lambda: signals.decision_issued.send(sender=Document, document_id=document_id)
+        )
     return document
-
-
-def _notify_issued(document_id: int) -> None:
-    from cases.notifications import notices as notifications
-
-    notifications.decision_issued(document_id)

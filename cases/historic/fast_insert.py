@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -91,8 +92,6 @@ def query_chunk() -> int:
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         try:
-            import sqlite3
-
             limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
         except (AttributeError, TypeError):
             limit = 999

@@ -29,6 +29,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -37,7 +38,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases.core.errors import ActionForbidden, CaseError
+from cases.core.enqueue import RUN_CASE_IMPORT, enqueue
+from cases.core.errors import ActionForbidden, CaseError, InvalidInput
 from cases.historic.fast_insert import insert_rows, query_chunk, reserve_ids
 from cases.models import (
     DISTRICT_LEVEL_ENDS,
@@ -59,7 +61,7 @@ from cases.models import (
     Role,
     UnitKind,
 )
-from cases.organisation.selectors import is_admin, scope_units
+from cases.organisation.selectors import cases_visible_to, is_admin, scope_units
 
 AnyUser = AbstractBaseUser | AnonymousUser
 Progress = Callable[[str, int, int], None]
@@ -544,8 +546,6 @@ def _visible_case_ids(by: AnyUser | None, ids: list[int]) -> set[int]:
         return set()
     if by is None or is_admin(by):
         return set(ids)
-    from cases.organisation.selectors import cases_visible_to
-
     visible: set[int] = set()
     for chunk in _chunks(ids, query_chunk()):
         visible.update(cases_visible_to(by).filter(pk__in=chunk).values_list("pk", flat=True))
@@ -807,8 +807,6 @@ def import_cases(
 
 def read_limited(stream: IO[bytes] | Iterable[bytes], limit: int) -> bytes:
     """The bytes of an upload, refusing more than ``limit``."""
-    from cases.core.errors import InvalidInput
-
     chunks = (
         stream.chunks() if hasattr(stream, "chunks") else iter(lambda: stream.read(1 << 20), b"")
     )  # type: ignore[union-attr]
@@ -861,9 +859,7 @@ def start_import_job(*, upload: Any, by: AnyUser, language: str = "") -> ImportJ
 
 
 def _enqueue(job_id: int) -> None:
-    from cases.tasks import run_case_import
-
-    run_case_import.apply_async((job_id,), retry=False)
+    enqueue(RUN_CASE_IMPORT, job_id)
 
 
 def _progress_key(job_id: int) -> str:
@@ -879,8 +875,6 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
     others to see; its progress goes to the cache, which the page reads when the cache is
     shared (Redis); otherwise the page shows the phase without a percentage.
     """
-    from django.core.cache import cache
-
     now = timezone.now()
     # A job still "running" long after it started lost its worker; its transaction was
     # rolled back with it (nothing was written), so it is claimed again.
@@ -956,8 +950,6 @@ def job_progress(job: ImportJob) -> dict[str, Any]:
     ``percent`` is None when it is not known (the saving phase without a shared cache).
     Checking counts for the first half of the bar and saving for the second.
     """
-    from django.core.cache import cache
-
     percent: float | None
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.REJECTED, ImportJob.Status.FAILED):
         percent = 100.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from fractions import Fraction
 
 from django.conf import settings
@@ -217,8 +218,6 @@ class Vote(models.Model):
 
 def document_path(instance: Document, filename: str) -> str:
     # Generated names only: the uploaded name is kept as metadata, never as a path.
-    import uuid
-
     return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
 
 

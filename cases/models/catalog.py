@@ -118,9 +118,7 @@ class CatalogVersion(models.Model):
 
     @property
     def is_used(self) -> bool:
-        from cases.models.case import Case
-
-        return Case.objects.filter(regulation__version=self).exists()
+        return self.regulations.filter(cases__isnull=False).exists()
 
 
 class Regulation(FrozenWhenUsed):

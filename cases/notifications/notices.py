@@ -3,12 +3,14 @@
 Every notification is a row (``Notification``) written at once, with its subject and
 body rendered from ``templates/notifications/<template>.txt`` in the recipient's
 language (``UserPreference.language``, the site's language by default). Its e-mail is
-sent by a task (``cases.tasks.send_notification_email``) enqueued after the transaction
-commits; ``emailed_at`` makes the row its own outbox: when the broker was unreachable,
+sent by a task (``cases.tasks.send_notification_email``, enqueued by name) after the
+transaction commits; ``emailed_at`` makes the row its own outbox: when the broker was unreachable,
 the deadline sweep sends what is still unsent (``send_pending_emails``).
 
-The engine calls ``step_started`` and ``case_decided`` after its transaction has
-committed. They never raise into it: a failure here is logged, the user's action stands.
+``step_started``, ``case_decided`` and ``decision_issued`` receive the signals of the
+same names (``cases.core.signals``, connected in ``cases.notifications.receivers``),
+sent after the engine's or the issuing's transaction has committed. They never raise
+into it: a failure here is logged, the user's action stands.
 
 A template's first line is the subject; the rest is the body.
 """
@@ -32,6 +34,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from cases.core.enqueue import SEND_NOTIFICATION_EMAIL, enqueue
 from cases.core.errors import NotFound
 from cases.models import (
     ActorRole,
@@ -162,12 +165,10 @@ def enqueue_emails(notification_ids: list[int]) -> int:
 
     What is not queued stays unsent (``emailed_at`` empty) and the sweep sends it.
     """
-    from cases import tasks
-
     queued = 0
     for pk in notification_ids:
         try:
-            tasks.send_notification_email.apply_async((pk,), retry=False)
+            enqueue(SEND_NOTIFICATION_EMAIL, pk)
         except Exception as exc:  # noqa: BLE001 - broker down: the sweep's outbox sends it later
             logger.warning(
                 "e-mail of notification %s not queued (%s: %s); the sweep will send it",

@@ -37,6 +37,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractYear, TruncDate
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
@@ -383,7 +384,6 @@ def late_steps(cases: QuerySet[Case], *, today: datetime.date | None = None) -> 
         )
         .order_by()
     )
-    from django.utils.translation import get_language
 
     english = (get_language() or "vi").startswith("en")
     regulations = _regulation_order()

@@ -9,7 +9,9 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 user_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("user_id", default="-")
@@ -73,10 +75,8 @@ class TOTPRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.http import JsonResponse
-        from django.shortcuts import redirect
-        from django.utils.translation import gettext as _
-
+        # Not at the top: LOGGING imports this module (its request filter) before the
+        # apps are loaded, and ``totp`` imports the auth models.
         from cases.security import totp
 
         user = getattr(request, "user", None)

@@ -9,7 +9,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cases.models import Notification
+from cases.models import CaseOutcome, Notification
 from cases.web.common import roles_for, state_label
 
 register = template.Library()
@@ -34,8 +34,6 @@ def state(value: str) -> str:
 
 @register.filter
 def outcome_label(value: str) -> str:
-    from cases.models import CaseOutcome
-
     try:
         return str(CaseOutcome(value).label)
     except ValueError:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.core.errors import CaseError, NotFound
-from cases.models import Case, CaseStatus, Role
+from cases.models import Case, CaseOutcome, CaseStatus, Role
 from cases.organisation import selectors
 
 OFFICIAL = "official"
@@ -116,8 +116,6 @@ def local_today() -> datetime.date:
 
 def state_label(state: str) -> str:
     """``open:R377-S-1`` → "In progress · R377-S-1"; ``closed:withdrawn`` → "Closed · Withdrawn"."""
-    from cases.models import CaseOutcome
-
     if not state:
         return ""
     status, _sep, rest = state.partition(":")

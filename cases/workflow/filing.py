@@ -13,12 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.audit.chain import record_event
 from cases.catalog import rules
+from cases.core import signals
 from cases.core.errors import ActionForbidden, InvalidInput, NotFound, RuleViolation
+from cases.documents.storage import store_upload
 from cases.models import (
     Appointment,
     AuthorityScope,
     Case,
     CaseStatus,
+    CaseStep,
     Delegation,
     DocumentKind,
     Form,
@@ -258,8 +261,6 @@ def file_case(
             data=data,
         )
         if application is not None:
-            from cases.documents.storage import store_upload
-
             document = store_upload(
                 case=case, step=steps[0], kind=DocumentKind.APPLICATION, upload=application, by=by
             )
@@ -268,16 +269,10 @@ def file_case(
         current = case.current_step
         if current is not None:
             step_id = current.pk
-            transaction.on_commit(lambda: _notify_started(step_id))
+            transaction.on_commit(
+                lambda: signals.step_started.send(sender=CaseStep, step_id=step_id)
+            )
     return case
-
-
-def _notify_started(step_id: int) -> None:
-    try:
-        from cases.notifications import notices as notifications
-    except ImportError:  # pragma: no cover
-        return
-    notifications.step_started(step_id)
 
 
 def submit_resignation(

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from cases.catalog import rules
+from cases.core import signals
+from cases.core.enqueue import RENDER_DECISION_DOCUMENT, enqueue
 from cases.core.errors import (
     ActionForbidden,
     InvalidInput,
     RuleViolation,
     TransitionNotAllowed,
 )
+from cases.documents.storage import store_upload
 from cases.models import (
     ActorRole,
     Appointment,
+    Case,
     CaseOutcome,
     CaseStatus,
     CaseStep,
@@ -46,6 +52,8 @@ from cases.workflow.actions import (
 from cases.workflow.lifecycle import advance, cancel_remaining, finish, steps_of
 from cases.workflow.numbering import format_symbol, next_number, signing_for
 from cases.workflow.permissions import is_subject
+
+logger = logging.getLogger(__name__)
 
 
 def flag_transitional(ctx: ActionContext) -> None:
@@ -95,8 +103,6 @@ def _date_field(
 
 
 def _attach(ctx: ActionContext, kind: str) -> Document:
-    from cases.documents.storage import store_upload
-
     if ctx.upload is None:
         raise InvalidInput(
             _("Choose a file to attach."), fields={"file": [_("This field is required.")]}
@@ -354,15 +360,9 @@ def _handle_approve(ctx: ActionContext) -> None:
 
 def _request_decision_document(decision_id: int) -> None:
     try:
-        from cases import tasks
-
-        tasks.enqueue_decision_document(decision_id)
+        enqueue(RENDER_DECISION_DOCUMENT, decision_id)
     except Exception:  # noqa: BLE001 - the sweep picks pending documents up again
-        import logging
-
-        logging.getLogger(__name__).warning(
-            "decision %s: document not enqueued; the sweep will retry", decision_id
-        )
+        logger.warning("decision %s: document not enqueued; the sweep will retry", decision_id)
 
 
 def _handle_reject(ctx: ActionContext) -> None:
@@ -470,8 +470,6 @@ def _handle_implementation(ctx: ActionContext) -> None:
 
 
 def _handle_reassign(ctx: ActionContext) -> None:
-    from django.contrib.auth import get_user_model
-
     step = ctx.step
     assert step is not None
     try:
@@ -510,17 +508,10 @@ HANDLERS: dict[str, Callable[[ActionContext], None]] = {
 
 
 def _notify_step_started(ctx: ActionContext, step: CaseStep) -> None:
-    try:
-        from cases.notifications import notices as notifications
-    except ImportError:  # pragma: no cover - notifications arrive with the Celery layer
-        return
-    ctx.after_commit.append(lambda: notifications.step_started(step.pk))
+    step_id = step.pk
+    ctx.after_commit.append(lambda: signals.step_started.send(sender=CaseStep, step_id=step_id))
 
 
 def _notify_decision(ctx: ActionContext) -> None:
-    try:
-        from cases.notifications import notices as notifications
-    except ImportError:  # pragma: no cover
-        return
     case_id = ctx.case.pk
-    ctx.after_commit.append(lambda: notifications.case_decided(case_id))
+    ctx.after_commit.append(lambda: signals.case_decided.send(sender=Case, case_id=case_id))

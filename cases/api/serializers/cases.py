@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -524,8 +525,6 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
 
     def get_download_url(self, document: DocumentModel) -> str:
-        from django.urls import reverse
-
         return reverse("api:document-download", kwargs={"pk": document.pk})
 
 
