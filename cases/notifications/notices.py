@@ -29,7 +29,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -235,6 +235,13 @@ def send_pending_emails(*, now: datetime.datetime | None = None) -> int:
 
 
 # --- reading --------------------------------------------------------------------------
+
+
+def notifications_of(user: AnyUser) -> QuerySet[Notification]:
+    """The user's own notifications, newest first (none for an anonymous user)."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user).select_related("case").order_by("-created_at")
 
 
 def unread_count(user: AnyUser) -> int:

@@ -303,6 +303,7 @@ def get_document_for_user(user: AnyUser, pk: int | str) -> Document:
 def filter_cases(
     cases: QuerySet[Case],
     *,
+    text: str | None = None,
     form: str | None = None,
     regulation_code: str | None = None,
     status: str | None = None,
@@ -314,7 +315,14 @@ def filter_cases(
     filed_to: datetime.date | None = None,
     today: datetime.date | None = None,
 ) -> QuerySet[Case]:
-    """Narrow an already scoped queryset; ``unit`` covers its whole subtree."""
+    """Narrow an already scoped queryset; the one case search of the web and the API.
+
+    ``text`` matches a part of the reference or of the official's name, ``unit`` covers
+    its whole subtree, ``ground_code`` is a stable ID in any letter case.
+    """
+    text = (text or "").strip()
+    if text:
+        cases = cases.filter(Q(reference__icontains=text) | Q(official__full_name__icontains=text))
     if form:
         cases = cases.filter(form=form)
     if regulation_code:
@@ -333,10 +341,13 @@ def filter_cases(
             case=OuterRef("pk"), status=StepStatus.ACTIVE, due_on__lt=today or timezone.localdate()
         )
         cases = cases.filter(Exists(late)) if overdue else cases.exclude(Exists(late))
+    ground_code = (ground_code or "").strip()
     if ground_code:
         cases = cases.filter(
             Exists(
-                Case.grounds.through.objects.filter(case=OuterRef("pk"), ground__code=ground_code)
+                Case.grounds.through.objects.filter(
+                    case=OuterRef("pk"), ground__code__iexact=ground_code
+                )
             )
         )
     if filed_from is not None:

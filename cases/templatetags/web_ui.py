@@ -9,7 +9,8 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cases.models import CaseOutcome, Notification
+from cases.models import CaseOutcome
+from cases.notifications import notices
 from cases.web.common import roles_for, state_label
 
 register = template.Library()
@@ -22,9 +23,7 @@ def user_roles(user: Any) -> frozenset[str]:
 
 @register.simple_tag
 def unread_count(user: Any) -> int:
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return notices.unread_count(user)
 
 
 @register.filter

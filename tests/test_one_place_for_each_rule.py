@@ -1,0 +1,91 @@
+"""The web and the API answer the same question with the same function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from cases.models import Case, Notification
+from cases.notifications import notices
+from cases.ops.demo import DemoWorld
+from cases.organisation import selectors
+from tests.api_helpers import API, as_user
+from tests.web_support import signed_in
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[dict[str, Any]]:
+    """Replace ``module.name`` by a wrapper that records its keyword arguments."""
+    real = getattr(module, name)
+    calls: list[dict[str, Any]] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, recording)
+    return calls
+
+
+def test_the_web_search_and_the_api_list_both_filter_with_the_one_selector(
+    monkeypatch: pytest.MonkeyPatch, world: DemoWorld, file_case: Callable[..., Case]
+) -> None:
+    case = file_case("dismissal")
+    calls = _spy(monkeypatch, selectors, "filter_cases")
+
+    page = signed_in("auditor", "en").get(reverse("case_search"), {"form": "dismissal"})
+    assert page.status_code == 200
+    assert case.reference in page.content.decode()
+    assert len(calls) == 1 and calls[0]["form"] == "dismissal"
+
+    listed = as_user(world, "auditor").get(f"{API}/cases/", {"form": "dismissal"})
+    assert listed.status_code == 200
+    assert [c["reference"] for c in listed.json()["results"]] == [case.reference]
+    assert len(calls) == 2 and calls[1]["form"] == "dismissal"
+
+
+def test_the_web_and_the_api_match_a_ground_code_in_any_letter_case(
+    world: DemoWorld, file_case: Callable[..., Case]
+) -> None:
+    case = file_case("dismissal")
+    code = case.grounds.values_list("code", flat=True).first()
+    assert code
+    page = signed_in("auditor", "en").get(reverse("case_search"), {"ground": code.lower()})
+    assert case.reference in page.content.decode()
+    listed = as_user(world, "auditor").get(f"{API}/cases/", {"ground": code.lower()})
+    assert [c["reference"] for c in listed.json()["results"]] == [case.reference]
+
+
+def test_the_web_marks_notifications_read_through_the_notifications_service(
+    monkeypatch: pytest.MonkeyPatch, world: DemoWorld, file_case: Callable[..., Case]
+) -> None:
+    case = file_case("dismissal")
+    assert case.current_step is not None
+    notices.step_started(case.current_step.pk)
+    note = Notification.objects.get(user=world.users["clerk"])
+    one = _spy(monkeypatch, notices, "mark_read")
+    every = _spy(monkeypatch, notices, "mark_all_read")
+    client = signed_in("clerk", "en")
+
+    assert client.post(reverse("notification_read", args=[note.pk])).status_code == 302
+    assert one == [{"user": world.users["clerk"], "notification_id": note.pk}]
+    note.refresh_from_db()
+    assert note.read_at is not None
+
+    assert client.post(reverse("notifications_read_all")).status_code == 302
+    assert len(every) == 1
+
+
+def test_the_web_refuses_to_mark_someone_elses_notification_read(
+    world: DemoWorld, file_case: Callable[..., Case]
+) -> None:
+    case = file_case("dismissal")
+    assert case.current_step is not None
+    notices.step_started(case.current_step.pk)
+    note = Notification.objects.get(user=world.users["clerk"])
+    response = signed_in("auditor", "en").post(reverse("notification_read", args=[note.pk]))
+    assert response.status_code == 404
+    note.refresh_from_db()
+    assert note.read_at is None
