@@ -32,6 +32,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from cases.audit.chain import record_event
+from cases.audit.events import EventType
 from cases.core import signals
 from cases.core.errors import ActionForbidden, InvalidInput, NotFound
 from cases.documents import render as documents
@@ -474,7 +475,11 @@ def issue_decision_document(*, decision_id: int) -> Document | None:
         if locked.document_status == Decision.DocumentStatus.ISSUED:
             return None
         document = _store_decision_pdf(
-            case=case, decision=decision, content=content, action="document_issued", actor=None
+            case=case,
+            decision=decision,
+            content=content,
+            action=EventType.DOCUMENT_ISSUED,
+            actor=None,
         )
         Decision.objects.filter(pk=decision_id).update(
             document_status=Decision.DocumentStatus.ISSUED
@@ -518,7 +523,7 @@ def reissue_decision_document(*, decision_id: int, by: Any, reason: str) -> Docu
             case=case,
             decision=decision,
             content=content,
-            action="document_issued" if first else "document_reissued",
+            action=EventType.DOCUMENT_ISSUED if first else EventType.DOCUMENT_REISSUED,
             actor=by,
             reason=reason,
         )

@@ -38,6 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cases.audit.events import EventType
 from cases.core.enqueue import RUN_CASE_IMPORT, enqueue
 from cases.core.errors import ActionForbidden, CaseError, InvalidInput
 from cases.historic.fast_insert import insert_rows, query_chunk, reserve_ids
@@ -85,7 +86,7 @@ OUTCOMES = frozenset(
 )
 FORMS = frozenset(Form.values)
 LEVELS = frozenset(Level.values)
-IMPORTED_ACTION = "case_imported"
+IMPORTED_ACTION = EventType.CASE_IMPORTED.value
 BATCH = 2000
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SYSTEM_REFERENCE = re.compile(r"^HS-\d{4}-\d+$", re.IGNORECASE)

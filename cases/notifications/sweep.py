@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.audit.chain import record_event
+from cases.audit.events import EventType
 from cases.core.enqueue import RENDER_DECISION_DOCUMENT, enqueue
 from cases.documents.issuing import issue_decision_document
 from cases.models import Case, CaseStep, Decision, Reminder, StepStatus
@@ -170,7 +171,7 @@ def deliver_reminder(*, reminder_id: int, now: datetime.datetime | None = None) 
             record_event(
                 case=case,
                 actor=None,
-                action="step_escalated",
+                action=EventType.STEP_ESCALATED,
                 from_state=f"{case.status}:{step.template.code}",
                 to_state=f"{case.status}:{step.template.code}",
                 step_code=step.template.code,

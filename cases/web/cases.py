@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from cases.audit.events import event_label
 from cases.core.errors import CaseError, NotFound
 from cases.models import (
     ActorRole,
@@ -36,7 +37,6 @@ from cases.web.common import (
     STAFF,
     apply_case_error,
     case_or_404,
-    event_label,
     local_today,
     role_required,
     signed_in,

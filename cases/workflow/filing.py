@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.audit.chain import record_event
+from cases.audit.events import EventType
 from cases.catalog import rules
 from cases.core import signals
 from cases.core.errors import ActionForbidden, InvalidInput, NotFound, RuleViolation
@@ -255,7 +256,7 @@ def file_case(
         event = record_event(
             case=case,
             actor=by,
-            action="case_filed",
+            action=EventType.CASE_FILED,
             to_state=f"{case.status}:{case.current_step.template.code if case.current_step else ''}",
             reason=case.statement[:1000],
             data=data,
@@ -381,7 +382,7 @@ def delegate_authority(
             record_event(
                 case=case,
                 actor=delegator,
-                action="authority_delegated",
+                action=EventType.AUTHORITY_DELEGATED,
                 reason=reason,
                 data={
                     "delegation": delegation.pk,
