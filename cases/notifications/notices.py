@@ -29,7 +29,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -279,18 +279,15 @@ def _members(unit_ids: Iterable[int], roles: Iterable[str], day: datetime.date) 
     """Users holding one of ``roles`` in one of the units on ``day`` (deputies included)."""
     unit_ids, roles = list(unit_ids), list(roles)
     user_ids = set(
-        Membership.objects.filter(unit_id__in=unit_ids, role__in=roles, valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        Membership.objects.current(on=day)
+        .filter(unit_id__in=unit_ids, role__in=roles)
         .values_list("user_id", flat=True)
     )
     if Role.AUTHORITY in roles:
         user_ids |= set(
-            Delegation.objects.filter(
-                unit_id__in=unit_ids,
-                valid_from__lte=day,
-                valid_to__gte=day,
-                revoked_at__isnull=True,
-            ).values_list("deputy_id", flat=True)
+            Delegation.objects.current(on=day)
+            .filter(unit_id__in=unit_ids)
+            .values_list("deputy_id", flat=True)
         )
     return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
 

@@ -45,11 +45,7 @@ def memberships(user: AnyUser, *, on: datetime.date | None = None) -> list[Membe
     cache_key = f"_memberships_{day.isoformat()}"
     cached = getattr(user, cache_key, None)
     if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user, valid_from__lte=day)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-            .select_related("unit")
-        )
+        cached = list(Membership.objects.current(on=day).filter(user=user).select_related("unit"))
         setattr(user, cache_key, cached)
     return cached
 
@@ -83,9 +79,7 @@ def delegated_units(user: AnyUser, *, on: datetime.date | None = None) -> list[O
     day = on or timezone.localdate()
     return [
         d.unit
-        for d in Delegation.objects.filter(
-            deputy=user, valid_from__lte=day, valid_to__gte=day, revoked_at__isnull=True
-        ).select_related("unit")
+        for d in Delegation.objects.current(on=day).filter(deputy=user).select_related("unit")
     ]
 
 
@@ -219,9 +213,7 @@ def acting_units(user: AnyUser, role: str, *, on: datetime.date | None = None) -
     units = [m.unit_id for m in memberships(user, on=day) if m.role == role]
     if role == Role.AUTHORITY and user.is_authenticated:
         units += list(
-            Delegation.objects.filter(
-                deputy=user, valid_from__lte=day, valid_to__gte=day, revoked_at__isnull=True
-            ).values_list("unit_id", flat=True)
+            Delegation.objects.current(on=day).filter(deputy=user).values_list("unit_id", flat=True)
         )
     return units
 

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -104,8 +103,8 @@ def eligible_assignees(case: Case, step: CaseStep) -> list[tuple[int, str]]:
     role = step.actor_role
     users: dict[int, str] = {}
     memberships = (
-        Membership.objects.filter(unit=step.actor_unit, role=role, valid_from__lte=today)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        Membership.objects.current(on=today)
+        .filter(unit=step.actor_unit, role=role)
         .select_related("user")
     )
     for membership in memberships:
@@ -113,12 +112,11 @@ def eligible_assignees(case: Case, step: CaseStep) -> list[tuple[int, str]]:
             membership.user.get_full_name() or membership.user.get_username()
         )
     if role == ActorRole.AUTHORITY:
-        for delegation in Delegation.objects.filter(
-            unit=step.actor_unit,
-            valid_from__lte=today,
-            valid_to__gte=today,
-            revoked_at__isnull=True,
-        ).select_related("deputy"):
+        for delegation in (
+            Delegation.objects.current(on=today)
+            .filter(unit=step.actor_unit)
+            .select_related("deputy")
+        ):
             users[delegation.deputy.pk] = (
                 delegation.deputy.get_full_name() or delegation.deputy.get_username()
             )

@@ -19,18 +19,16 @@ def signing_for(ctx: ActionContext, step: CaseStep) -> tuple[str, Any]:
     """The signing prefix and the head signed for (FMT30 ``TM.``/``KT.``, FMT36 ``T/M``/``K/T``)."""
     unit = step.actor_unit
     own = step.actor_unit_id in [
-        m.unit_id for m in Membership.objects.filter(user=ctx.user, role=Role.AUTHORITY, unit=unit)
+        m.unit_id
+        for m in Membership.objects.current(on=ctx.day).filter(
+            user=ctx.user, role=Role.AUTHORITY, unit=unit
+        )
     ]
     delegation = None
     if not own:
         delegation = (
-            Delegation.objects.filter(
-                deputy=ctx.user,
-                unit=unit,
-                valid_from__lte=ctx.day,
-                valid_to__gte=ctx.day,
-                revoked_at__isnull=True,
-            )
+            Delegation.objects.current(on=ctx.day)
+            .filter(deputy=ctx.user, unit=unit)
             .select_related("delegator")
             .first()
         )
