@@ -114,3 +114,35 @@ def test_notifications_hear_each_signal_of_the_layers_below(
     monkeypatch.setattr(notices, function, heard.append)
     signal.send(sender=None, **{argument: 41})
     assert heard == [41]
+
+
+def test_every_setting_the_code_reads_is_declared_in_settings_py() -> None:
+    from django.conf import global_settings
+
+    declared = set()
+    tree = ast.parse((ROOT / "cadre_exit" / "settings.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        declared.update(t.id for t in targets if isinstance(t, ast.Name))
+    undeclared = set()
+    for path in sorted((ROOT / "cases").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "settings"
+                and node.attr.isupper()
+                and node.attr not in declared
+                and not hasattr(global_settings, node.attr)
+            ):
+                undeclared.add(f"{path.relative_to(ROOT)}: {node.attr}")
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "getattr"
+                and node.args
+                and getattr(node.args[0], "id", "") == "settings"
+            ):
+                undeclared.add(f"{path.relative_to(ROOT)}: getattr(settings, …)")
+    assert undeclared == set()

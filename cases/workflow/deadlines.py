@@ -104,8 +104,7 @@ class WorkingCalendar:
         UNQUALIFIED_DAYS_AS decides: calendar days by default (REGULATIONS.md 0.2).
         """
         if unit == DayUnit.WORKING_DAYS or (
-            unit == DayUnit.UNQUALIFIED_DAYS
-            and getattr(settings, "UNQUALIFIED_DAYS_AS", "calendar") == "working"
+            unit == DayUnit.UNQUALIFIED_DAYS and settings.UNQUALIFIED_DAYS_AS == "working"
         ):
             due = self.add_working_days(start, days)
             rule = _("%(code)s: %(days)s working days after %(start)s") % {
