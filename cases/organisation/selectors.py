@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -238,11 +237,6 @@ def waiting_steps_for(user: AnyUser) -> QuerySet[CaseStep]:
         .prefetch_related("case__regulation", "template", "actor_unit")
         .order_by("due_on", "case__filed_on", "pk")
     )
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    event: CaseEvent
 
 
 def timeline(case: Case, *, until: datetime.datetime | None = None) -> QuerySet[CaseEvent]:

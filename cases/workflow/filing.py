@@ -15,7 +15,7 @@ from cases.audit.chain import record_event
 from cases.audit.events import EventType
 from cases.catalog import rules
 from cases.core import signals
-from cases.core.errors import ActionForbidden, InvalidInput, NotFound, RuleViolation
+from cases.core.errors import ActionForbidden, InvalidInput, RuleViolation
 from cases.documents.storage import store_upload
 from cases.models import (
     Appointment,
@@ -28,7 +28,6 @@ from cases.models import (
     Form,
     Ground,
     Official,
-    OfficialCircumstance,
     Position,
     ProcessTemplate,
     Role,
@@ -299,44 +298,6 @@ def submit_resignation(
     )
 
 
-def perform_action(**kwargs: Any) -> Case:
-    return workflow.perform(**kwargs)
-
-
-def record_circumstance(
-    *,
-    official: Official,
-    kind: str,
-    started_on: datetime.date,
-    by: AnyUser,
-    ended_on: datetime.date | None = None,
-    ground_code: str = "",
-    low_votes: int | None = None,
-    total_ballots: int | None = None,
-    note: str = "",
-) -> OfficialCircumstance:
-    """Record a fact the engine's rules read (inspection, protected task, poll, ground)."""
-    if not (is_admin(by) or acting_units(by, Role.CLERK)):
-        raise ActionForbidden(_("Only clerks record an official's circumstances."))
-    if low_votes is not None and (
-        total_ballots is None or low_votes > total_ballots or total_ballots < 1
-    ):
-        raise InvalidInput(
-            _("Low-confidence votes must be between 0 and the number of ballots."),
-            fields={"low_votes": [_("Invalid poll result.")]},
-        )
-    return OfficialCircumstance.objects.create(
-        official=official,
-        kind=kind,
-        started_on=started_on,
-        ended_on=ended_on,
-        ground_code=ground_code,
-        low_votes=low_votes,
-        total_ballots=total_ballots,
-        note=note,
-    )
-
-
 def delegate_authority(
     *,
     delegator: AnyUser,
@@ -392,17 +353,3 @@ def delegate_authority(
                 },
             )
     return delegation
-
-
-def get_official(pk: Any) -> Official:
-    try:
-        return Official.objects.get(pk=pk)
-    except (Official.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("Official not found.")) from None
-
-
-def get_position(pk: Any) -> Position:
-    try:
-        return Position.objects.select_related("unit", "appointing_unit").get(pk=pk)
-    except (Position.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("Post not found.")) from None
