@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from cases.models import Case, Notification
+from cases.catalog.loader import read_catalog, validate
+from cases.models import Case, Notification, Regulation
 from cases.notifications import notices
 from cases.ops.demo import DemoWorld
 from cases.organisation import selectors
+from cases.workflow import engine as workflow
+from cases.workflow import filing
 from tests.api_helpers import API, as_user
 from tests.web_support import signed_in
 
@@ -89,3 +92,34 @@ def test_the_web_refuses_to_mark_someone_elses_notification_read(
     assert response.status_code == 404
     note.refresh_from_db()
     assert note.read_at is None
+
+
+def _withdraw_own_resignation(world: DemoWorld) -> Case:
+    case = filing.submit_resignation(
+        official=world.official_self,
+        position=world.post_superior,
+        ground_codes=["R377-R-4"],
+        statement="Tôi xin từ chức vì lý do gia đình.",
+        by=world.users["official"],
+    )
+    return workflow.perform(
+        case_id=case.pk, user=world.users["official"], action=workflow.WITHDRAW, reason="Thôi."
+    )
+
+
+def test_whether_a_withdrawal_needs_review_is_read_from_the_catalog(world: DemoWorld) -> None:
+    assert not Regulation.objects.get(code="R260").withdrawal_needs_review
+    assert Regulation.objects.get(code="R377").withdrawal_needs_review
+    assert _withdraw_own_resignation(world).needs_review
+    # The same regulation marked as providing withdrawal: the engine follows the data.
+    Regulation.objects.filter(code="R377").update(withdrawal_needs_review=False)
+    second = _withdraw_own_resignation(world)
+    assert second.outcome == "withdrawn" and not second.needs_review
+
+
+def test_the_catalog_refuses_a_withdrawal_flag_that_is_not_true_or_false() -> None:
+    _manifest, regulations, _checksum = read_catalog()
+    assert validate(regulations) == []
+    regulations[0]["withdrawal_needs_review"] = "no"
+    code = regulations[0]["code"]
+    assert validate(regulations) == [f"{code}: withdrawal_needs_review must be true or false"]

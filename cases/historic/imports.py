@@ -179,6 +179,33 @@ def _decode(data: bytes) -> str:
     return text
 
 
+def _header_problems(names: list[str]) -> list[RowError]:
+    """What is wrong with the header's column names (line 1)."""
+    errors: list[RowError] = []
+    unknown = [n for n in names if n not in COLUMNS]
+    missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL_COLUMNS]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if unknown:
+        errors.append(
+            RowError(
+                1,
+                gettext("Unknown columns: %(columns)s. The columns are: %(expected)s.")
+                % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
+            )
+        )
+    if missing:
+        errors.append(
+            RowError(1, gettext("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
+        )
+    if duplicated:
+        errors.append(
+            RowError(
+                1, gettext("Columns named twice: %(columns)s.") % {"columns": ", ".join(duplicated)}
+            )
+        )
+    return errors
+
+
 def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
     """The data rows with their first line number (the header is line 1)."""
     stream = io.StringIO(text, newline="")
@@ -201,27 +228,7 @@ def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
             )
         ]
     names = [h.strip().lower() for h in header]
-    unknown = [n for n in names if n not in COLUMNS]
-    missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL_COLUMNS]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if unknown:
-        errors.append(
-            RowError(
-                1,
-                gettext("Unknown columns: %(columns)s. The columns are: %(expected)s.")
-                % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
-            )
-        )
-    if missing:
-        errors.append(
-            RowError(1, gettext("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
-        )
-    if duplicated:
-        errors.append(
-            RowError(
-                1, gettext("Columns named twice: %(columns)s.") % {"columns": ", ".join(duplicated)}
-            )
-        )
+    errors = _header_problems(names)
     if errors:
         return [], errors
     rows: list[_Row] = []

@@ -135,6 +135,11 @@ class Regulation(FrozenWhenUsed):
     in_force_from = models.DateField(_("in force from"))
     in_force_to = models.DateField(_("in force to"), null=True, blank=True)
     forms = models.JSONField(_("forms"), default=list)
+    # A withdrawn application closes the case either way; where the regulation has no
+    # withdrawal clause (R41, R377: REGULATIONS.md 2.9) the case is flagged for review.
+    withdrawal_needs_review = models.BooleanField(
+        _("withdrawal flagged for legal review"), default=True
+    )
 
     class Meta:
         verbose_name = _("regulation")

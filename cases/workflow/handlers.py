@@ -32,6 +32,7 @@ from cases.models import (
     DocumentKind,
     Form,
     StepKind,
+    StepOutcome,
     StepStatus,
     Vote,
 )
@@ -59,15 +60,12 @@ logger = logging.getLogger(__name__)
 def flag_transitional(ctx: ActionContext) -> None:
     """R377-TR-1: a case still open after its regime ended is flagged, never switched."""
     case = ctx.case
-    end = case.regulation.in_force_to
-    if end is not None and ctx.day > end and not case.needs_review:
+    if case.needs_review:
+        return
+    reason = rules.transitional_review(case.regulation, on=ctx.day, filing=False)
+    if reason:
         case.needs_review = True
-        case.review_reason = str(
-            _(
-                "R377-TR-1: the case was opened under %(reg)s, which ended on %(end)s; no transitional rule is known. Review it manually."
-            )
-            % {"reg": case.regulation.symbol, "end": end.strftime("%d/%m/%Y")}
-        )
+        case.review_reason = reason
         ctx.event_data["flagged_for_review"] = case.review_reason
 
 
@@ -256,7 +254,7 @@ def _handle_complete(ctx: ActionContext) -> None:
     step = ctx.step
     assert step is not None
     _check_requirements(ctx, step)
-    finish(step, user=ctx.user, outcome="done")
+    finish(step, user=ctx.user, outcome=StepOutcome.DONE)
     nxt = advance(ctx.case, step, day=ctx.day, calendar=ctx.calendar)
     if nxt is not None:
         ctx.event_data.update(
@@ -331,7 +329,7 @@ def _handle_approve(ctx: ActionContext) -> None:
         on_behalf_of=on_behalf_of,
         reason=ctx.reason,
     )
-    finish(step, user=ctx.user, outcome=CaseOutcome.APPROVED)
+    finish(step, user=ctx.user, outcome=StepOutcome.APPROVED)
     case.outcome = CaseOutcome.APPROVED
     case.decided_on = ctx.day
     Appointment.objects.filter(
@@ -385,7 +383,7 @@ def _handle_reject(ctx: ActionContext) -> None:
             document_status=Decision.DocumentStatus.ISSUED,
         )
         case.decided_on = ctx.day
-    finish(step, user=ctx.user, outcome=CaseOutcome.REJECTED)
+    finish(step, user=ctx.user, outcome=StepOutcome.REJECTED)
     cancel_remaining(case)
     case.status = CaseStatus.CLOSED
     case.outcome = CaseOutcome.REJECTED
@@ -443,13 +441,13 @@ def _handle_withdraw(ctx: ActionContext) -> None:
     case = ctx.case
     step = ctx.step
     if step is not None:
-        finish(step, user=ctx.user, outcome=CaseOutcome.WITHDRAWN)
+        finish(step, user=ctx.user, outcome=StepOutcome.WITHDRAWN)
     cancel_remaining(case)
     case.status = CaseStatus.CLOSED
     case.outcome = CaseOutcome.WITHDRAWN
     case.closed_on = ctx.day
-    if case.regulation.code != "R260":
-        # R41/R377 have no withdrawal clause (REGULATIONS.md 2.9): an administrative outcome.
+    if case.regulation.withdrawal_needs_review:
+        # No withdrawal clause (R41, R377: REGULATIONS.md 2.9): an administrative outcome.
         case.needs_review = True
         case.review_reason = str(
             _(
@@ -463,7 +461,7 @@ def _handle_withdraw(ctx: ActionContext) -> None:
 def _handle_implementation(ctx: ActionContext) -> None:
     step = ctx.step
     assert step is not None
-    finish(step, user=ctx.user, outcome="done")
+    finish(step, user=ctx.user, outcome=StepOutcome.DONE)
     ctx.case.current_step = None
     ctx.case.status = CaseStatus.CLOSED
     ctx.case.closed_on = ctx.day

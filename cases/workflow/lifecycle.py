@@ -14,6 +14,7 @@ from cases.models import (
     CaseStep,
     DayUnit,
     StepKind,
+    StepOutcome,
     StepStatus,
 )
 from cases.workflow.actions import AnyUser
@@ -119,7 +120,7 @@ def _activate(step: CaseStep, *, start: datetime.date, calendar: WorkingCalendar
     )
 
 
-def finish(step: CaseStep, *, user: AnyUser | None, outcome: str) -> None:
+def finish(step: CaseStep, *, user: AnyUser | None, outcome: StepOutcome) -> None:
     step.status = StepStatus.DONE
     step.completed_at = timezone.now()
     step.completed_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]
@@ -184,7 +185,7 @@ def start_case(case: Case, *, user: AnyUser, calendar: WorkingCalendar) -> list[
     case.current_step = first
     if first.template.completed_by_filing:
         # R260-S-R-*-1: the official's application is the first step.
-        finish(first, user=user, outcome="done")
+        finish(first, user=user, outcome=StepOutcome.DONE)
         advance(case, first, day=case.filed_on, calendar=calendar)
     del case._steps_cache  # type: ignore[attr-defined]
     return steps
