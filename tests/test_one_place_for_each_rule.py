@@ -123,3 +123,45 @@ def test_the_catalog_refuses_a_withdrawal_flag_that_is_not_true_or_false() -> No
     regulations[0]["withdrawal_needs_review"] = "no"
     code = regulations[0]["code"]
     assert validate(regulations) == [f"{code}: withdrawal_needs_review must be true or false"]
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"%PDF-1.4\n" + b"x" * 64, None),
+        (b"GIF89a" + b"x" * 64, "bad_type"),
+        (b"%PDF-1.4\n" + b"x" * 2048, "too_large"),
+    ],
+)
+def test_the_web_form_the_api_field_and_the_store_refuse_the_same_uploads(
+    settings: Any, content: bytes, code: str | None
+) -> None:
+    from django import forms
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework import serializers
+
+    from cases.api.fields import UploadField
+    from cases.core.errors import InvalidInput
+    from cases.documents import storage
+    from cases.web.forms import check_upload
+
+    settings.UPLOAD_MAX_BYTES = 1024
+
+    def upload() -> SimpleUploadedFile:
+        return SimpleUploadedFile("scan.pdf", content, content_type="application/pdf")
+
+    refusal = storage.upload_refusal(upload())
+    assert (refusal[0] if refusal else None) == code
+    if code is None:
+        assert check_upload(upload()) is not None
+        assert UploadField().to_internal_value(upload()) is not None
+        return
+    with pytest.raises(forms.ValidationError) as web:
+        check_upload(upload())
+    assert web.value.code == code
+    with pytest.raises(serializers.ValidationError) as api:
+        UploadField().to_internal_value(upload())
+    assert api.value.detail[0].code == code
+    with pytest.raises(InvalidInput) as store:
+        storage.store_upload(case=None, step=None, kind="minutes", upload=upload(), by=None)  # type: ignore[arg-type]  # refused before the case is read
+    assert store.value.fields["file"] == [storage.FIELD_MESSAGES[code]]

@@ -29,6 +29,39 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
+# The field messages of ``store_upload``'s refusals, by refusal code.
+FIELD_MESSAGES = {
+    "empty": _("The file is empty."),
+    "too_large": _("File too large."),
+    "bad_type": _("Only PDF, JPEG and PNG files are accepted."),
+}
+
+
+def upload_refusal(upload: UploadedFile) -> tuple[str, str] | None:
+    """Why an upload is refused, as (code, sentence), or None for a PDF, JPEG or PNG
+    within ``UPLOAD_MAX_BYTES``; the code is ``empty``, ``too_large`` or ``bad_type``.
+
+    The one upload rule: the web forms, the API's upload fields and ``store_upload``
+    all ask it, so each refuses the same files with the same words.
+    """
+    limit = settings.UPLOAD_MAX_BYTES
+    if not upload.size:
+        return "empty", str(_("The file is empty."))
+    if upload.size > limit:
+        return "too_large", str(
+            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
+            % {"size": round(upload.size / 1048576, 1), "limit": round(limit / 1048576, 1)}
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if sniff_content_type(head) is None:
+        return "bad_type", str(
+            _("Only PDF, JPEG and PNG files are accepted; this file's content is of another type.")
+        )
+    return None
+
+
 def _next_version(case: Case, kind: str) -> int:
     current = Document.objects.filter(case=case, kind=kind).aggregate(v=Max("version"))["v"]
     return (current or 0) + 1
@@ -37,23 +70,12 @@ def _next_version(case: Case, kind: str) -> int:
 def store_upload(
     *, case: Case, step: CaseStep | None, kind: str, upload: UploadedFile, by: Any
 ) -> Document:
-    limit = settings.UPLOAD_MAX_BYTES
-    if upload.size is None or upload.size == 0:
-        raise InvalidInput(_("The file is empty."), fields={"file": [_("The file is empty.")]})
-    if upload.size > limit:
-        raise InvalidInput(
-            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
-            % {"size": round(upload.size / 1048576, 1), "limit": round(limit / 1048576, 1)},
-            fields={"file": [_("File too large.")]},
-        )
+    refusal = upload_refusal(upload)
+    if refusal is not None:
+        code, message = refusal
+        raise InvalidInput(message, fields={"file": [FIELD_MESSAGES[code]]})
     upload.seek(0)
-    head = upload.read(16)
-    content_type = sniff_content_type(head)
-    if content_type is None:
-        raise InvalidInput(
-            _("Only PDF, JPEG and PNG files are accepted; this file's content is of another type."),
-            fields={"file": [_("Only PDF, JPEG and PNG files are accepted.")]},
-        )
+    content_type = sniff_content_type(upload.read(16)) or ""
     upload.seek(0)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
