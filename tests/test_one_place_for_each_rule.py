@@ -165,3 +165,16 @@ def test_the_web_form_the_api_field_and_the_store_refuse_the_same_uploads(
     with pytest.raises(InvalidInput) as store:
         storage.store_upload(case=None, step=None, kind="minutes", upload=upload(), by=None)  # type: ignore[arg-type]  # refused before the case is read
     assert store.value.fields["file"] == [storage.FIELD_MESSAGES[code]]
+
+
+def test_the_web_form_and_the_api_offer_the_kinds_the_engine_accepts() -> None:
+    from cases.api.serializers import ATTACHABLE_KINDS
+    from cases.models import DocumentKind
+    from cases.web.forms import ACTION_FORMS
+
+    engine = [kind.value for kind in workflow.attachable_kinds()]
+    web = ACTION_FORMS[workflow.ATTACH_DOCUMENT]().fields["kind"].choices
+    assert [value for value, _label in web if value] == engine
+    assert [value for value, _label in ATTACHABLE_KINDS] == engine
+    assert DocumentKind.DECISION not in engine and DocumentKind.MINUTES in engine
+    assert workflow.attachable_kinds(subject=True) == [DocumentKind.APPLICATION, DocumentKind.OTHER]

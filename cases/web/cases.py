@@ -133,10 +133,7 @@ def make_action_form(
     cls = ACTION_FORMS[name]
     kwargs: dict[str, Any] = {}
     if name == workflow.ATTACH_DOCUMENT and workflow.is_subject(user, case):
-        kwargs["kinds"] = [
-            (DocumentKind.APPLICATION.value, DocumentKind.APPLICATION.label),
-            (DocumentKind.OTHER.value, DocumentKind.OTHER.label),
-        ]
+        kwargs["kinds"] = [(k.value, k.label) for k in workflow.attachable_kinds(subject=True)]
     if name == workflow.REASSIGN:
         kwargs["members"] = eligible_assignees(case, step) if step is not None else []
     initial = {"step_id": step.pk if step is not None else None}

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.documents.storage import upload_refusal
-from cases.models import CaseStatus, DocumentKind, Form, Level
+from cases.models import CaseStatus, Form, Level
 from cases.workflow import engine as workflow
 
 ACCEPT = "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"
@@ -108,11 +108,10 @@ class AttachDocumentForm(ActionForm):
         self, *args: Any, kinds: list[tuple[str, Any]] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        excluded = {DocumentKind.DECISION, DocumentKind.VOTE_TALLY, DocumentKind.REMINDER_NOTICE}
         self.fields["kind"].choices = [("", _("Choose..."))] + (
             kinds
             if kinds is not None
-            else [(k, label) for k, label in DocumentKind.choices if k not in excluded]
+            else [(k.value, k.label) for k in workflow.attachable_kinds()]
         )
 
     def engine_data(self) -> dict[str, Any]:

@@ -58,7 +58,7 @@ from cases.workflow.lifecycle import (
     start_case,
 )
 from cases.workflow.numbering import format_symbol
-from cases.workflow.permissions import available_actions, could_ever, is_subject
+from cases.workflow.permissions import attachable_kinds, available_actions, could_ever, is_subject
 
 __all__ = [
     "APPROVE",
@@ -74,6 +74,7 @@ __all__ = [
     "WITHDRAW",
     "ActionSpec",
     "_request_decision_document",
+    "attachable_kinds",
     "available_actions",
     "format_symbol",
     "is_subject",

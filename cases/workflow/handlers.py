@@ -52,7 +52,7 @@ from cases.workflow.actions import (
 )
 from cases.workflow.lifecycle import advance, cancel_remaining, finish, steps_of
 from cases.workflow.numbering import format_symbol, next_number, signing_for
-from cases.workflow.permissions import is_subject
+from cases.workflow.permissions import attachable_kinds, is_subject
 
 logger = logging.getLogger(__name__)
 
@@ -121,19 +121,11 @@ def _attach(ctx: ActionContext, kind: str) -> Document:
 
 def _handle_attach(ctx: ActionContext) -> None:
     kind = str(ctx.data.get("kind") or "")
-    allowed = set(DocumentKind.values) - {
-        DocumentKind.DECISION,
-        DocumentKind.VOTE_TALLY,
-        DocumentKind.REMINDER_NOTICE,
-    }
-    if kind not in allowed:
+    if kind not in attachable_kinds():
         raise InvalidInput(
             _("Choose the kind of document."), fields={"kind": [_("Choose a valid document kind.")]}
         )
-    if is_subject(ctx.user, ctx.case) and kind not in (
-        DocumentKind.APPLICATION,
-        DocumentKind.OTHER,
-    ):
+    if is_subject(ctx.user, ctx.case) and kind not in attachable_kinds(subject=True):
         raise ActionForbidden(
             _("You can only attach your own application or other personal documents.")
         )

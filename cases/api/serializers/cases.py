@@ -36,7 +36,6 @@ from cases.models import (
     CaseStatus,
     CaseStep,
     Decision,
-    DocumentKind,
     Form,
     Ground,
     Level,
@@ -51,11 +50,7 @@ from cases.models import (
 from cases.organisation import selectors
 from cases.workflow import engine as workflow
 
-ATTACHABLE_KINDS = [
-    (value, label)
-    for value, label in DocumentKind.choices
-    if value not in (DocumentKind.DECISION, DocumentKind.VOTE_TALLY, DocumentKind.REMINDER_NOTICE)
-]
+ATTACHABLE_KINDS = [(kind.value, kind.label) for kind in workflow.attachable_kinds()]
 
 ACTION_NAMES = list(workflow.SPECS)
 ACTION_FIELD_KINDS = ["string", "text", "date", "integer", "file", "choice", "user"]
