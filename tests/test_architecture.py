@@ -146,3 +146,24 @@ def test_every_setting_the_code_reads_is_declared_in_settings_py() -> None:
             ):
                 undeclared.add(f"{path.relative_to(ROOT)}: getattr(settings, …)")
     assert undeclared == set()
+
+
+def test_no_test_module_imports_another_test_module_or_reads_the_host_clock() -> None:
+    problems = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            module = ""
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+            elif isinstance(node, ast.Import):
+                module = ",".join(alias.name for alias in node.names)
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "__import__":
+                module = "__import__"
+            if module == "__import__" or "tests.test_" in module:
+                problems.append(f"{path.name}:{node.lineno} imports {module}")
+            # The app's clock (timezone.localdate, frozen by time_machine), not the host's.
+            if isinstance(node, ast.Attribute) and node.attr == "today":
+                if ast.unparse(node.value).endswith("date"):
+                    problems.append(f"{path.name}:{node.lineno} reads date.today()")
+    assert problems == []

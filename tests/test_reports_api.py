@@ -15,11 +15,11 @@ from tests.api_helpers import API, api_client, as_user, error
 from tests.reports_support import (  # noqa: F401 - fixtures
     csv_bytes,
     good_rows,
+    known_rows,
     reports_locale_dir,
     reports_translations,
     row,
 )
-from tests.test_reports_statistics import known_rows
 
 STATS = f"{API}/reports/statistics/"
 IMPORT = f"{API}/imports/cases/"

@@ -22,45 +22,9 @@ from cases.reports.statistics import (
     statistics,
 )
 from tests.conftest import pass_exchange
-from tests.reports_support import csv_bytes, new_post, row
+from tests.reports_support import csv_bytes, known_rows, new_post, row
 
 D = datetime.date
-
-
-def known_rows() -> list[dict[str, str]]:
-    """Three R260 resignations: two in Lào Cai (provincial, district), one in Nghệ An."""
-    return [
-        row(
-            case_ref="K-1",
-            ground_ids="R260-R-1",
-            org_unit_code="UBND-LC",
-            level="provincial",
-            filed_on="2015-03-02",
-            decided_on="2015-03-12",
-            outcome="approved",
-        ),
-        row(
-            case_ref="K-2",
-            ground_ids="R260-R-1;R260-R-2",
-            org_unit_code="UBND-LC-BAOTHANG",
-            level="district",
-            official_name="Phạm Thị Thu",
-            position_title="Phó Chủ tịch Ủy ban nhân dân huyện",
-            filed_on="2015-06-01",
-            decided_on="2015-06-21",
-            outcome="approved",
-        ),
-        row(
-            case_ref="K-3",
-            ground_ids="R260-R-2",
-            org_unit_code="UBND-NA",
-            level="provincial",
-            official_name="Hồ Văn Tâm",
-            filed_on="2016-01-04",
-            decided_on="2016-02-03",
-            outcome="rejected",
-        ),
-    ]
 
 
 @pytest.fixture

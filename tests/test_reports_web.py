@@ -20,11 +20,11 @@ from cases.models import Case, ImportJob
 from tests.reports_support import (  # noqa: F401 - fixtures
     csv_bytes,
     good_rows,
+    known_rows,
     reports_locale_dir,
     reports_translations,
     row,
 )
-from tests.test_reports_statistics import known_rows
 
 PASSWORD = "cadre-demo"
 

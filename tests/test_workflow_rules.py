@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from cases.core.errors import ActionForbidden, RuleViolation, TransitionNotAllowed
-from cases.models import CircumstanceKind, Exclusion, OfficialCircumstance
+from cases.models import CircumstanceKind, Decision, Exclusion, OfficialCircumstance
 from cases.workflow import engine as workflow
 from cases.workflow import filing as services
-from tests.conftest import pass_exchange
+from tests.conftest import pass_exchange, pdf
 
 D = datetime.date
 LONG_AGO = D(2020, 1, 1)
@@ -61,7 +62,8 @@ def test_r377_p_2_also_refuses_the_approval(file_case, world) -> None:  # type: 
         workflow.perform(case_id=case.pk, user=world.users["authority"], action=workflow.APPROVE)
     assert info.value.rule == "R377-P-2"
     case.refresh_from_db()
-    assert case.outcome == "" and not hasattr(case, "decision") or case.outcome == ""
+    assert case.outcome == "" and case.status == "open"
+    assert not Decision.objects.filter(case=case).exists()
     assert case.events.count() == 4  # nothing written by the refused approval
 
 
@@ -203,7 +205,7 @@ def test_withdrawal_refused_once_the_decision_step_started(world) -> None:  # ty
         user=world.users["clerk"],
         action=workflow.ATTACH_DOCUMENT,
         data={"kind": "proposal"},
-        upload=__import__("tests.conftest", fromlist=["pdf"]).pdf("totrinh.pdf"),
+        upload=pdf("totrinh.pdf"),
     )
     workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.COMPLETE_STEP)
     case.refresh_from_db()
@@ -241,8 +243,12 @@ def test_r260_withdrawal_is_not_flagged(file_case, world) -> None:  # type: igno
         action=workflow.WITHDRAW,
         reason="Rút đơn",
     )
-    assert case.outcome == "withdrawn"
-    assert "260" not in case.review_reason or not case.review_reason.startswith("Withdrawal")
+    assert case.status == "closed" and case.outcome == "withdrawn"
+    # Flagged only by the transitional rule (R260 ended in 2021), never for the withdrawal.
+    assert case.review_reason.startswith("R377-TR-1")
+    assert "Withdrawal" not in case.review_reason
+    withdrawal = case.events.order_by("-seq").first()
+    assert withdrawal.action == "withdraw" and "flagged_for_review" not in withdrawal.data
 
 
 # --- votes ---------------------------------------------------------------------------
@@ -275,7 +281,7 @@ def test_exactly_half_of_the_members_fails_and_blocks_the_proposal(file_case, wo
         case_id=case.pk,
         user=clerk,
         action=workflow.RECORD_TALK,
-        upload=__import__("tests.conftest", fromlist=["pdf"]).pdf(),
+        upload=pdf(),
         data={"held_on": "2026-01-05", "summary": "Đã trao đổi."},
     )
     _vote(case, clerk, 10, 10, 5, 5)
@@ -438,7 +444,7 @@ def test_a_delegated_deputy_decides_with_the_kt_prefix(file_case, world) -> None
     Membership.objects.filter(user=world.users["deputy"], role=Role.AUTHORITY).delete()
     case = file_case("dismissal")
     pass_exchange(case, world.users["clerk"])
-    today = datetime.date.today()
+    today = timezone.localdate()
     services.delegate_authority(
         delegator=world.users["authority"],
         deputy=world.users["deputy"],
