@@ -379,7 +379,7 @@ def _case_for(request: Request, pk: int) -> Case:
 def _detail(request: Request, case: Case) -> dict[str, Any]:
     """The case as the caller sees it now (read again through the scoped selector)."""
     fresh = _case_for(request, case.pk)
-    return s.CaseDetailSerializer(fresh, context={"request": request}).data  # type: ignore[return-value]
+    return s.CaseDetailSerializer(fresh, context={"request": request}).data
 
 
 class CaseListView(ApiListView):

@@ -24,7 +24,7 @@ import hashlib
 import logging
 import os
 import time
-from typing import Any
+from typing import Any, cast, get_args
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,12 +38,14 @@ from cases.core.errors import ActionForbidden, InvalidInput, NotFound
 from cases.documents import render as documents
 from cases.documents.render import (
     DecisionContext,
+    FormName,
     IssuingBody,
     MinutesContext,
     Person,
     ProposalContext,
     ReminderContext,
     Signer,
+    SignerPrefix,
     VoteTallyContext,
 )
 from cases.documents.storage import store_generated
@@ -68,7 +70,21 @@ logger = logging.getLogger(__name__)
 GENERIC_PROPOSER = "cơ quan tham mưu về tổ chức cán bộ"
 
 # Decision.prefix as the engine stores it (FMT30 dotted, FMT36 slashed) → renderer prefix.
-SIGNING_PREFIXES = {"": "", "TM.": "TM", "T/M": "TM", "KT.": "KT", "K/T": "KT"}
+SIGNING_PREFIXES: dict[str, SignerPrefix] = {
+    "": "",
+    "TM.": "TM",
+    "T/M": "TM",
+    "KT.": "KT",
+    "K/T": "KT",
+}
+
+
+def form_name(case: Case) -> FormName:
+    """The case's form as the renderers name it (a ``Form`` value by its field's choices)."""
+    for name in get_args(FormName):
+        if case.form == name:
+            return cast(FormName, name)
+    raise ValueError(f"case {case.pk}: unknown form {case.form!r}")
 
 
 # --- pieces shared by every paper -----------------------------------------------------
@@ -159,7 +175,7 @@ def implementers(unit: OrgUnit) -> tuple[str, ...]:
 def signer_of(decision: Decision) -> Signer:
     """The signature block from what the engine recorded (prefix, post, delegation)."""
     unit = decision.issuing_unit
-    prefix = SIGNING_PREFIXES.get(decision.prefix, "")
+    prefix: SignerPrefix = SIGNING_PREFIXES.get(decision.prefix, "")
     head = unit.head_title.strip().upper()
     post = (decision.signer_post or head).strip().upper()
     if prefix == "KT" and not head:
@@ -170,7 +186,7 @@ def signer_of(decision: Decision) -> Signer:
         full_name=decision.signer_name,
         post=post,
         head_post=head if prefix == "KT" else None,
-        prefix=prefix,  # type: ignore[arg-type]
+        prefix=prefix,
     )
 
 
@@ -201,7 +217,7 @@ def decision_context(decision: Decision) -> DecisionContext:
         recipients.append(case.employing_unit.name)
     recipients.append("Lưu: VT" if unit.kind != UnitKind.PARTY else f"Lưu Văn phòng {unit.name}")
     return DecisionContext(
-        form=case.form,  # type: ignore[arg-type]
+        form=form_name(case),
         regulation_code=regulation.code,
         regulation_symbol=regulation.symbol,
         regulation_title=regulation_subject(regulation.title_vi),
@@ -248,7 +264,7 @@ def proposal_context(
             f"{vote.votes_against} không tán thành"
         )
     return ProposalContext(
-        form=case.form,  # type: ignore[arg-type]
+        form=form_name(case),
         body=issuing_body(unit),
         number=number,
         year=issued_on.year,
@@ -287,7 +303,7 @@ def minutes_context(
     official = person(case.official)
     return MinutesContext(
         kind="exchange",
-        form=case.form,  # type: ignore[arg-type]
+        form=form_name(case),
         body=issuing_body(unit),
         number=number,
         year=started.year,
@@ -321,7 +337,7 @@ def vote_tally_context(vote: Vote, *, number: int) -> VoteTallyContext:
         else unit.name
     )
     return VoteTallyContext(
-        form=case.form,  # type: ignore[arg-type]
+        form=form_name(case),
         body=issuing_body(unit),
         number=number,
         year=held.year,

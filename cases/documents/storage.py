@@ -37,7 +37,7 @@ FIELD_MESSAGES = {
 }
 
 
-def upload_refusal(upload: UploadedFile) -> tuple[str, str] | None:
+def upload_refusal(upload: UploadedFile[Any]) -> tuple[str, str] | None:
     """Why an upload is refused, as (code, sentence), or None for a PDF, JPEG or PNG
     within ``UPLOAD_MAX_BYTES``; the code is ``empty``, ``too_large`` or ``bad_type``.
 
@@ -68,7 +68,7 @@ def _next_version(case: Case, kind: str) -> int:
 
 
 def store_upload(
-    *, case: Case, step: CaseStep | None, kind: str, upload: UploadedFile, by: Any
+    *, case: Case, step: CaseStep | None, kind: str, upload: UploadedFile[Any], by: Any
 ) -> Document:
     refusal = upload_refusal(upload)
     if refusal is not None:
@@ -89,7 +89,7 @@ def store_upload(
         version=_next_version(case, kind),
         filename=name,
         content_type=content_type,
-        size=upload.size,
+        size=upload.size or 0,
         sha256=digest.hexdigest(),
         uploaded_by=by if getattr(by, "is_authenticated", False) else None,
     )

@@ -25,10 +25,9 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
@@ -41,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.audit.events import EventType
 from cases.core.enqueue import RUN_CASE_IMPORT, enqueue
 from cases.core.errors import ActionForbidden, CaseError, InvalidInput
+from cases.core.types import AnyUser, signed_in
 from cases.historic.fast_insert import insert_rows, query_chunk, reserve_ids
 from cases.models import (
     DISTRICT_LEVEL_ENDS,
@@ -64,7 +64,6 @@ from cases.models import (
 )
 from cases.organisation.selectors import cases_visible_to, is_admin, scope_units
 
-AnyUser = AbstractBaseUser | AnonymousUser
 Progress = Callable[[str, int, int], None]
 
 COLUMNS: tuple[str, ...] = (
@@ -569,7 +568,8 @@ def may_import(user: AnyUser) -> bool:
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    safe: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return safe
 
 
 def _container_unit(rows: list[_Row], *, by: AnyUser | None, sha256: str) -> OrgUnit:
@@ -700,7 +700,7 @@ def _create(
         return 0
     actor = by if by is not None and by.is_authenticated else None
     actor_id = actor.pk if actor is not None else None
-    actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"  # type: ignore[union-attr]
+    actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"
     now = timezone.now()
     to_state = f"{CaseStatus.CLOSED}:"
     with _large_page_cache(), transaction.atomic(durable=True):
@@ -709,8 +709,8 @@ def _create(
             for r in new:
                 if r.unit is None:
                     r.unit = container
-        posts = _positions({(r.unit.pk, r.raw["position_title"]) for r in new})  # type: ignore[union-attr]
-        people = _officials({(r.unit.pk, r.raw["official_name"]) for r in new}, sha256)  # type: ignore[union-attr]
+        posts = _positions({(r.unit.pk, r.raw["position_title"]) for r in new})  # type: ignore[union-attr]  # every row in ``new`` passed the check that sets its unit
+        people = _officials({(r.unit.pk, r.raw["official_name"]) for r in new}, sha256)  # type: ignore[union-attr]  # every row in ``new`` passed the check that sets its unit
         # One event instance computes every hash: the chain of each case is this one event.
         fixed = {
             "seq": 1,
@@ -728,9 +728,11 @@ def _create(
         done = 0
         for batch in _chunks(new, BATCH):
             ids = reserve_ids(Case, len(batch))
-            cases, grounds, events = [], [], []
+            cases: list[dict[str, Any]] = []
+            grounds: list[Any] = []
+            events: list[dict[str, Any]] = []
             for case_id, r in zip(ids, batch, strict=True):
-                post_id, unit_id, appointing_id = posts[(r.unit.pk, r.raw["position_title"])]  # type: ignore[union-attr]
+                post_id, unit_id, appointing_id = posts[(r.unit.pk, r.raw["position_title"])]
                 event.case_id = case_id
                 event.data = {
                     "row": r.raw,
@@ -745,9 +747,9 @@ def _create(
                         "id": case_id,
                         "reference": r.raw["case_ref"],
                         "form": r.raw["form"],
-                        "official_id": people[(r.unit.pk, r.raw["official_name"])],  # type: ignore[union-attr]
+                        "official_id": people[(r.unit.pk, r.raw["official_name"])],
                         "position_id": post_id,
-                        "regulation_id": r.regulation.pk,  # type: ignore[union-attr]
+                        "regulation_id": r.regulation.pk,
                         "process_id": None,
                         # R41-A-1/2, as services.authority_scope_for.
                         "scope": AuthorityScope.SAME_LEVEL
@@ -815,9 +817,11 @@ def import_cases(
 
 def read_limited(stream: IO[bytes] | Iterable[bytes], limit: int) -> bytes:
     """The bytes of an upload, refusing more than ``limit``."""
-    chunks = (
-        stream.chunks() if hasattr(stream, "chunks") else iter(lambda: stream.read(1 << 20), b"")
-    )  # type: ignore[union-attr]
+    chunks: Iterable[bytes] = (
+        stream.chunks()  # an UploadedFile
+        if hasattr(stream, "chunks")
+        else iter(lambda: cast(IO[bytes], stream).read(1 << 20), b"")
+    )
     out = bytearray()
     for chunk in chunks:
         out += chunk
@@ -853,7 +857,7 @@ def start_import_job(*, upload: Any, by: AnyUser, language: str = "") -> ImportJ
         raise ActionForbidden(_("Only clerks and administrators import historic cases."))
     data = read_limited(upload, settings.IMPORT_MAX_BYTES)
     job = ImportJob(
-        created_by=by,  # type: ignore[misc]
+        created_by=signed_in(by),
         filename=(getattr(upload, "name", "") or "import.csv")[:255],
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),

@@ -51,7 +51,7 @@ class FrozenWhenUsed(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            old = type(self).objects.filter(pk=self.pk).values().first()
+            old = type(self)._default_manager.filter(pk=self.pk).values().first()
             if old is not None:
                 changed = [
                     f.attname

@@ -56,7 +56,7 @@ class OrgUnit(models.Model):
         return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]  # save() passes its arguments through unchanged
         parent_path = self.parent.path if self.parent_id and self.parent else "/"
         path = f"{parent_path}{self.pk}/"
         if path != self.path:

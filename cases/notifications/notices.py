@@ -26,7 +26,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
@@ -36,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.core.enqueue import SEND_NOTIFICATION_EMAIL, enqueue
 from cases.core.errors import NotFound
+from cases.core.types import AnyUser
 from cases.models import (
     ActorRole,
     Case,
@@ -54,7 +54,6 @@ from cases.models import (
 
 logger = logging.getLogger(__name__)
 
-AnyUser = AbstractBaseUser | AnonymousUser
 
 # An e-mail that could not go out for this long is dropped from the outbox (the in-app
 # notification stays): a days-old "due tomorrow" helps nobody.
@@ -312,7 +311,8 @@ def actors_of(step: CaseStep, *, day: datetime.date | None = None) -> list[Any]:
         if step.assignee_id
         else _members([step.actor_unit_id], [step.actor_role], day)
     )
-    return [u for u in users if official_user is None or u.pk != official_user.pk]
+    official_pk = official_user.pk if official_user is not None else None
+    return [u for u in users if u is not None and u.pk != official_pk]
 
 
 def superiors_of(step: CaseStep, *, day: datetime.date | None = None) -> list[Any]:
@@ -332,7 +332,8 @@ def superiors_of(step: CaseStep, *, day: datetime.date | None = None) -> list[An
 def _case_staff(case: Case, day: datetime.date) -> list[Any]:
     official_user = subject_user(case)
     users = _members({case.employing_unit_id, case.deciding_unit_id}, [Role.CLERK], day)
-    return [u for u in users if official_user is None or u.pk != official_user.pk]
+    official_pk = official_user.pk if official_user is not None else None
+    return [u for u in users if u.pk != official_pk]
 
 
 # --- the events -----------------------------------------------------------------------

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.core.errors import NotFound
+from cases.core.types import AnyUser
 from cases.models import (
     Appointment,
     Case,
@@ -29,11 +29,9 @@ from cases.models import (
     StepStatus,
 )
 
-AnyUser = AbstractBaseUser | AnonymousUser
-
 
 def is_admin(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_superuser)  # type: ignore[union-attr]
+    return bool(user.is_authenticated and user.is_superuser)
 
 
 def memberships(user: AnyUser, *, on: datetime.date | None = None) -> list[Membership]:
@@ -55,18 +53,19 @@ def roles_of(user: AnyUser) -> set[str]:
         roles.add(Role.ADMIN)
     if user.is_authenticated and hasattr(user, "official"):
         try:
-            if user.official is not None:  # type: ignore[union-attr]
+            if user.official is not None:
                 roles.add("official")
         except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist
             pass
     return roles
 
 
-def official_of(user: AnyUser):  # type: ignore[no-untyped-def]
+def official_of(user: AnyUser) -> Official | None:
     if not user.is_authenticated:
         return None
     try:
-        return user.official  # type: ignore[union-attr]
+        official: Official = user.official
+        return official
     except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist
         return None
 

@@ -86,7 +86,7 @@ def national_table_pdf(
         if not path.is_file():
             raise FileNotFoundError(f"document font missing: {path}")
         faces.append({"weight": weight, "style": style, "url": path.resolve().as_uri()})
-    html = render_to_string(
+    html: str = render_to_string(
         "reports/national_table_pdf.html",
         {
             "table": table,
@@ -101,4 +101,5 @@ def national_table_pdf(
     )
     html = unicodedata.normalize("NFC", html)
     base_url = Path(settings.BASE_DIR).resolve().as_uri() + "/"
-    return HTML(string=html, base_url=base_url).write_pdf(font_config=FontConfiguration())
+    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf(font_config=FontConfiguration())
+    return pdf

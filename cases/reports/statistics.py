@@ -262,10 +262,11 @@ def statistics(
     regulations = _regulation_order()
     rows = []
     for r in grouped:
-        values = {name: r[f"d_{name}"] for name in names}
+        values = {name: r[f"d_{name}"] for name in names}  # type: ignore[literal-required]  # the stubs know only the literal keys of .values() ("n")
         if "ground" in names and values["ground"] is None:
             continue
-        rows.append(StatisticsRow(values, r["n"], percent(r["n"], total)))
+        count = int(r["n"])
+        rows.append(StatisticsRow(values, count, percent(count, total)))
     rows.sort(key=lambda row: tuple(_sort_key(n, row.values[n], regulations) for n in names))
     return Statistics(total, names, rows)
 

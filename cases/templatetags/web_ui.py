@@ -54,7 +54,7 @@ def days_left_text(days: int | None) -> str:
 def person(user: Any) -> str:
     if user is None:
         return ""
-    return user.get_full_name() or user.get_username()
+    return str(user.get_full_name() or user.get_username())
 
 
 @register.filter

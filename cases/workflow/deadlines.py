@@ -167,7 +167,7 @@ def _sweep_rows(lookup: str, day: datetime.date) -> list[SweepRow]:
         return [
             (pk, case_id, _sqlite_date(due), _sqlite_datetime(at)) for pk, case_id, due, at in rows
         ]
-    return rows
+    return list(rows)
 
 
 def _sqlite_date(value: Any) -> datetime.date:

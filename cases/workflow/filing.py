@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +15,7 @@ from cases.audit.events import EventType
 from cases.catalog import rules
 from cases.core import signals
 from cases.core.errors import ActionForbidden, InvalidInput, RuleViolation
+from cases.core.types import AnyUser, signed_in
 from cases.documents.storage import store_upload
 from cases.models import (
     Appointment,
@@ -37,8 +37,6 @@ from cases.models import (
 from cases.organisation.selectors import acting_units, is_admin, official_of
 from cases.workflow import engine as workflow
 from cases.workflow.deadlines import WorkingCalendar
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 EARLIEST_FILING = datetime.date(2009, 10, 2)
 
@@ -85,7 +83,7 @@ def file_case(
     statement: str,
     by: AnyUser,
     filed_on: datetime.date | None = None,
-    application: UploadedFile | None = None,
+    application: UploadedFile[Any] | None = None,
     today: datetime.date | None = None,
 ) -> Case:
     """File a case: pins the regime by the filing date, derives the authority scope and
@@ -295,7 +293,7 @@ def _create_case(
         level=position.unit.level,
         statement=(statement or "").strip(),
         filed_on=filed_on,
-        filed_by=by,
+        filed_by=signed_in(by),
         warnings=warnings,
     )
     case.save(force_insert=True)
@@ -350,7 +348,7 @@ def submit_resignation(
     ground_codes: list[str],
     statement: str,
     by: AnyUser,
-    application: UploadedFile | None = None,
+    application: UploadedFile[Any] | None = None,
     today: datetime.date | None = None,
 ) -> Case:
     """An official's own resignation application (or a clerk receiving it for them)."""
@@ -395,8 +393,8 @@ def delegate_authority(
         )
     with transaction.atomic():
         delegation = Delegation.objects.create(
-            delegator=delegator,
-            deputy=deputy,
+            delegator=signed_in(delegator),
+            deputy=signed_in(deputy),
             unit_id=unit_id,
             valid_from=valid_from,
             valid_to=valid_to,

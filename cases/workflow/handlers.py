@@ -19,6 +19,7 @@ from cases.core.errors import (
     RuleViolation,
     TransitionNotAllowed,
 )
+from cases.core.types import signed_in
 from cases.documents.storage import store_upload
 from cases.models import (
     ActorRole,
@@ -72,7 +73,7 @@ def flag_transitional(ctx: ActionContext) -> None:
 def _int_field(data: dict[str, Any], name: str, errors: dict[str, list[Any]]) -> int:
     raw = data.get(name)
     try:
-        value = int(raw)  # type: ignore[arg-type]
+        value = int(raw)  # type: ignore[arg-type]  # form input of any type; int() refuses what it cannot read
     except (TypeError, ValueError):
         errors[name] = [_("Enter a whole number.")]
         return 0
@@ -190,7 +191,7 @@ def _handle_vote(ctx: ActionContext) -> None:
         threshold_denominator=template.vote_denominator,
         basis=template.vote_basis,
         passed=passed,
-        recorded_by=ctx.user,
+        recorded_by=signed_in(ctx.user),
     )
     ctx.event_data.update(
         {
@@ -314,8 +315,8 @@ def _handle_approve(ctx: ActionContext) -> None:
         symbol=format_symbol(number, step.actor_unit),
         decided_on=ctx.day,
         effective_on=effective_on,
-        signer=ctx.user,
-        signer_name=ctx.user.get_full_name() or ctx.user.get_username(),  # type: ignore[union-attr]
+        signer=signed_in(ctx.user),
+        signer_name=signed_in(ctx.user).get_full_name() or signed_in(ctx.user).get_username(),
         signer_post=signer_post or step.actor_unit.head_title,
         prefix=prefix,
         on_behalf_of=on_behalf_of,
@@ -368,8 +369,8 @@ def _handle_reject(ctx: ActionContext) -> None:
             number=None,
             year=ctx.day.year,
             decided_on=ctx.day,
-            signer=ctx.user,
-            signer_name=ctx.user.get_full_name() or ctx.user.get_username(),  # type: ignore[union-attr]
+            signer=signed_in(ctx.user),
+            signer_name=signed_in(ctx.user).get_full_name() or signed_in(ctx.user).get_username(),
             signer_post=step.actor_unit.head_title,
             reason=ctx.reason,
             document_status=Decision.DocumentStatus.ISSUED,
@@ -463,7 +464,7 @@ def _handle_reassign(ctx: ActionContext) -> None:
     step = ctx.step
     assert step is not None
     try:
-        assignee = get_user_model().objects.get(pk=int(ctx.data.get("assignee")))  # type: ignore[arg-type]
+        assignee = get_user_model().objects.get(pk=int(ctx.data.get("assignee")))  # type: ignore[arg-type]  # form input of any type; int() refuses what it cannot read
     except (TypeError, ValueError, get_user_model().DoesNotExist):
         raise InvalidInput(
             _("Choose a member of the body."), fields={"assignee": [_("Unknown user.")]}
@@ -499,9 +500,17 @@ HANDLERS: dict[str, Callable[[ActionContext], None]] = {
 
 def _notify_step_started(ctx: ActionContext, step: CaseStep) -> None:
     step_id = step.pk
-    ctx.after_commit.append(lambda: signals.step_started.send(sender=CaseStep, step_id=step_id))
+
+    def send() -> None:
+        signals.step_started.send(sender=CaseStep, step_id=step_id)
+
+    ctx.after_commit.append(send)
 
 
 def _notify_decision(ctx: ActionContext) -> None:
     case_id = ctx.case.pk
-    ctx.after_commit.append(lambda: signals.case_decided.send(sender=Case, case_id=case_id))
+
+    def send() -> None:
+        signals.case_decided.send(sender=Case, case_id=case_id)
+
+    ctx.after_commit.append(send)

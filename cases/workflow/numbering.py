@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cases.core.types import signed_in
 from cases.models import (
     CaseStep,
     DecisionRegister,
@@ -21,14 +22,14 @@ def signing_for(ctx: ActionContext, step: CaseStep) -> tuple[str, Any]:
     own = step.actor_unit_id in [
         m.unit_id
         for m in Membership.objects.current(on=ctx.day).filter(
-            user=ctx.user, role=Role.AUTHORITY, unit=unit
+            user=signed_in(ctx.user), role=Role.AUTHORITY, unit=unit
         )
     ]
     delegation = None
     if not own:
         delegation = (
             Delegation.objects.current(on=ctx.day)
-            .filter(deputy=ctx.user, unit=unit)
+            .filter(deputy=signed_in(ctx.user), unit=unit)
             .select_related("delegator")
             .first()
         )

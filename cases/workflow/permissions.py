@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from cases.core.types import AnyUser
 from cases.models import (
     ActorRole,
     Case,
@@ -29,7 +30,6 @@ from cases.workflow.actions import (
     SPECS,
     WITHDRAW,
     ActionSpec,
-    AnyUser,
 )
 from cases.workflow.lifecycle import current_step, decision_step, is_extendable, local_day
 

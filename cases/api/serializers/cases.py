@@ -370,7 +370,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     @extend_schema_field(StepSerializer(many=True))
     def get_steps(self, case: Case) -> list[dict[str, Any]]:
-        return StepSerializer(workflow.read_steps(case), many=True).data  # type: ignore[return-value]
+        return StepSerializer(workflow.read_steps(case), many=True).data  # type: ignore[return-value]  # DRF types .data of many=True as ReturnDict; it is a ReturnList
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, case: Case) -> dict[str, Any] | None:
@@ -383,7 +383,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
         user = getattr(request, "user", None)
         if user is None:
             return []
-        return AvailableActionSerializer(workflow.available_actions(case, user), many=True).data  # type: ignore[return-value]
+        return AvailableActionSerializer(workflow.available_actions(case, user), many=True).data  # type: ignore[return-value]  # DRF types .data of many=True as ReturnDict; it is a ReturnList
 
 
 class CaseFileSerializer(Serializer):
