@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -167,3 +168,16 @@ def test_no_test_module_imports_another_test_module_or_reads_the_host_clock() ->
                 if ast.unparse(node.value).endswith("date"):
                     problems.append(f"{path.name}:{node.lineno} reads date.today()")
     assert problems == []
+
+
+def test_every_type_ignore_names_its_error_code_and_says_why() -> None:
+    bare = []
+    pattern = re.compile(r"# type: ignore(?!\[[a-z-]+(, [a-z-]+)*\]  # \S)")
+    for folder in ("cases", "cadre_exit", "tests"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "/migrations/" in path.as_posix() or path.name == "test_architecture.py":
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if pattern.search(line):
+                    bare.append(f"{path.relative_to(ROOT)}:{number}")
+    assert bare == []

@@ -192,7 +192,7 @@ def _case_at_decision(world: DemoWorld) -> tuple[Case, int]:
     case = pass_exchange(case, world.users["clerk"])
     case.refresh_from_db()
     assert case.current_step is not None and case.current_step.template.kind == "decision"
-    return case, case.current_step_id  # type: ignore[return-value]
+    return case, case.current_step_id
 
 
 def _race(live_server: Any, attempts: list[Attempt], peak: Callable[[], int]) -> Race:

@@ -163,7 +163,9 @@ def test_the_web_form_the_api_field_and_the_store_refuse_the_same_uploads(
         UploadField().to_internal_value(upload())
     assert api.value.detail[0].code == code
     with pytest.raises(InvalidInput) as store:
-        storage.store_upload(case=None, step=None, kind="minutes", upload=upload(), by=None)  # type: ignore[arg-type]  # refused before the case is read
+        storage.store_upload(
+            case=None, step=None, kind="minutes", upload=upload(), by=None
+        )  # refused before the case is read
     assert store.value.fields["file"] == [storage.FIELD_MESSAGES[code]]
 
 

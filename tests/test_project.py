@@ -168,7 +168,7 @@ def test_no_demo_user_exists_without_the_demo_command() -> None:
 
 
 @pytest.mark.django_db
-def test_admin_shows_used_catalog_rows_read_only_except_enabled(client, file_case) -> None:  # type: ignore[no-untyped-def]
+def test_admin_shows_used_catalog_rows_read_only_except_enabled(client, file_case) -> None:
     from cases.models import Exclusion, Ground
 
     get_user_model().objects.filter(username="admin").update(is_staff=True, is_superuser=True)

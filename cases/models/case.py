@@ -144,22 +144,18 @@ class CaseStep(models.Model):
         return f"{self.case.reference} #{self.order} {self.template.code}"
 
     @property
-    def effective_due_on(self) -> datetime.date | None:
-        return self.due_on
-
-    @property
     def is_extended(self) -> bool:
         return self.original_due_on is not None and self.original_due_on != self.due_on
 
     @property
     def is_overdue(self) -> bool:
-        due = self.effective_due_on
+        due = self.due_on
         return self.status == StepStatus.ACTIVE and due is not None and due < local_today()
 
     @property
     def days_left(self) -> int | None:
-        """Calendar days until the effective due date (negative when overdue)."""
-        due = self.effective_due_on
+        """Calendar days until the due date (negative when overdue)."""
+        due = self.due_on
         if due is None or self.status != StepStatus.ACTIVE:
             return None
         return (due - local_today()).days
