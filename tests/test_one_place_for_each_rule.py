@@ -180,3 +180,15 @@ def test_the_web_form_and_the_api_offer_the_kinds_the_engine_accepts() -> None:
     assert [value for value, _label in ATTACHABLE_KINDS] == engine
     assert DocumentKind.DECISION not in engine and DocumentKind.MINUTES in engine
     assert workflow.attachable_kinds(subject=True) == [DocumentKind.APPLICATION, DocumentKind.OTHER]
+
+
+def test_the_engine_stores_and_the_renderer_reads_one_table_of_signing_prefixes() -> None:
+    from cases.documents.render import prefix_of, printed_prefix
+
+    assert printed_prefix("KT", party=False) == "KT." and printed_prefix("KT", party=True) == "K/T"
+    assert printed_prefix("TM", party=False) == "TM." and printed_prefix("TM", party=True) == "T/M"
+    assert printed_prefix("", party=True) == ""
+    for prefix in ("TM", "KT"):
+        for party in (False, True):
+            assert prefix_of(printed_prefix(prefix, party=party)) == prefix
+    assert prefix_of("") == "" and prefix_of("XX.") == ""

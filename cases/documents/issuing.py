@@ -69,15 +69,6 @@ logger = logging.getLogger(__name__)
 
 GENERIC_PROPOSER = "cơ quan tham mưu về tổ chức cán bộ"
 
-# Decision.prefix as the engine stores it (FMT30 dotted, FMT36 slashed) → renderer prefix.
-SIGNING_PREFIXES: dict[str, SignerPrefix] = {
-    "": "",
-    "TM.": "TM",
-    "T/M": "TM",
-    "KT.": "KT",
-    "K/T": "KT",
-}
-
 
 def form_name(case: Case) -> FormName:
     """The case's form as the renderers name it (a ``Form`` value by its field's choices)."""
@@ -175,7 +166,7 @@ def implementers(unit: OrgUnit) -> tuple[str, ...]:
 def signer_of(decision: Decision) -> Signer:
     """The signature block from what the engine recorded (prefix, post, delegation)."""
     unit = decision.issuing_unit
-    prefix: SignerPrefix = SIGNING_PREFIXES.get(decision.prefix, "")
+    prefix: SignerPrefix = documents.prefix_of(decision.prefix)
     head = unit.head_title.strip().upper()
     post = (decision.signer_post or head).strip().upper()
     if prefix == "KT" and not head:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -564,6 +564,23 @@ _STATE_PREFIXES: Final[Mapping[str, str]] = {
 # FMT36-7: the Party uses the slash form. "T/L" is common practice [U]; Party documents
 # have no "Q." or "TUQ." form, so those prefixes are refused rather than invented.
 _PARTY_PREFIXES: Final[Mapping[str, str]] = {"TM": "T/M", "KT": "K/T", "TL": "T/L"}
+
+
+def printed_prefix(prefix: SignerPrefix, *, party: bool) -> str:
+    """How a signer prefix is printed: "KT." on a State paper, "K/T" on the Party's."""
+    if not prefix:
+        return ""
+    return (_PARTY_PREFIXES if party else _STATE_PREFIXES)[prefix]
+
+
+def prefix_of(printed: str) -> SignerPrefix:
+    """The prefix a printed form stands for ("TM." and "T/M" are both "TM"); "" if none."""
+    for table in (_STATE_PREFIXES, _PARTY_PREFIXES):
+        for prefix, text in table.items():
+            if text == printed:
+                return cast(SignerPrefix, prefix)
+    return ""
+
 
 FONT_FILES: Final[Mapping[tuple[str, str], str]] = {
     ("normal", "normal"): "Tinos-Regular.ttf",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cases.core.types import signed_in
+from cases.documents.render import SignerPrefix, printed_prefix
 from cases.models import (
     CaseStep,
     DecisionRegister,
@@ -33,11 +34,13 @@ def signing_for(ctx: ActionContext, step: CaseStep) -> tuple[str, Any]:
             .select_related("delegator")
             .first()
         )
-    if unit.kind == UnitKind.PARTY:
-        prefix = "T/M" if unit.collective_name else ("K/T" if delegation else "")
+    party = unit.kind == UnitKind.PARTY
+    prefix: SignerPrefix
+    if party:  # FMT36: a Party collective signs T/M even when a deputy signs for it
+        prefix = "TM" if unit.collective_name else ("KT" if delegation else "")
     else:
-        prefix = "KT." if delegation else ("TM." if unit.collective_name else "")
-    return prefix, delegation.delegator if delegation else None
+        prefix = "KT" if delegation else ("TM" if unit.collective_name else "")
+    return printed_prefix(prefix, party=party), delegation.delegator if delegation else None
 
 
 def next_number(unit_id: int, year: int) -> int:
