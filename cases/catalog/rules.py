@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.core.errors import InvalidInput, RuleViolation
 from cases.models import (
+    AuthorityScope,
     Case,
     CaseStatus,
     CatalogVersion,
@@ -46,6 +47,14 @@ def regulation_in_force(on: datetime.date) -> Regulation:
             fields={"filed_on": [_("No regulation was in force on this date.")]},
         )
     return regulation
+
+
+def authority_scope(*, unit_id: int | None, appointing_unit_id: int | None) -> AuthorityScope:
+    """R41-A-1/2: the same level decides when the official's own body appoints to the
+    post, a superior level otherwise."""
+    if appointing_unit_id == unit_id:
+        return AuthorityScope.SAME_LEVEL
+    return AuthorityScope.SUPERIOR
 
 
 def transitional_review(regulation: Regulation, *, on: datetime.date, filing: bool) -> str:

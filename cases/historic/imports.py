@@ -38,6 +38,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.audit.events import EventType
+from cases.catalog import rules
 from cases.core.enqueue import RUN_CASE_IMPORT, enqueue
 from cases.core.errors import ActionForbidden, CaseError, InvalidInput
 from cases.core.types import AnyUser, signed_in
@@ -46,7 +47,6 @@ from cases.models import (
     DISTRICT_LEVEL_ENDS,
     GENESIS_HASH,
     Appointment,
-    AuthorityScope,
     Case,
     CaseEvent,
     CaseOutcome,
@@ -751,10 +751,9 @@ def _create(
                         "position_id": post_id,
                         "regulation_id": r.regulation.pk,
                         "process_id": None,
-                        # R41-A-1/2, as services.authority_scope_for.
-                        "scope": AuthorityScope.SAME_LEVEL
-                        if appointing_id == unit_id
-                        else AuthorityScope.SUPERIOR,
+                        "scope": rules.authority_scope(
+                            unit_id=unit_id, appointing_unit_id=appointing_id
+                        ),
                         "employing_unit_id": unit_id,
                         "deciding_unit_id": appointing_id,
                         "level": r.raw["level"],

@@ -43,10 +43,8 @@ EARLIEST_FILING = datetime.date(2009, 10, 2)
 
 def authority_scope_for(position: Position) -> str:
     """Same level when the official's own body appoints to the post, else superior (R41-A-1/2)."""
-    return (
-        AuthorityScope.SAME_LEVEL
-        if position.appointing_unit_id == position.unit_id
-        else AuthorityScope.SUPERIOR
+    return rules.authority_scope(
+        unit_id=position.unit_id, appointing_unit_id=position.appointing_unit_id
     )
 
 
