@@ -12,7 +12,6 @@ from typing import Any
 
 from celery import current_app
 from celery.app.task import Task
-from django.db import transaction
 
 RENDER_DECISION_DOCUMENT = "cases.tasks.render_decision_document"
 SEND_NOTIFICATION_EMAIL = "cases.tasks.send_notification_email"
@@ -34,8 +33,3 @@ def enqueue(name: str, *args: Any) -> None:
     up whatever was not queued.
     """
     task(name).apply_async(args, retry=False)
-
-
-def enqueue_on_commit(name: str, *args: Any) -> None:
-    """Send the task once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: enqueue(name, *args))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import template
@@ -69,8 +68,3 @@ def filesize(size: int) -> str:
 @register.filter
 def short_hash(value: str) -> str:
     return value[:12] if value else ""
-
-
-@register.filter
-def is_past(day: datetime.date | None, today: datetime.date) -> bool:
-    return day is not None and day < today
