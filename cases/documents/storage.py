@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Max
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cases.core.errors import InvalidInput
@@ -37,27 +38,28 @@ FIELD_MESSAGES = {
 }
 
 
-def upload_refusal(upload: UploadedFile[Any]) -> tuple[str, str] | None:
+def upload_refusal(upload: UploadedFile[Any]) -> tuple[str, str | Promise] | None:
     """Why an upload is refused, as (code, sentence), or None for a PDF, JPEG or PNG
     within ``UPLOAD_MAX_BYTES``; the code is ``empty``, ``too_large`` or ``bad_type``.
+    The sentence stays lazy where it can, so it is shown in the reader's language.
 
     The one upload rule: the web forms, the API's upload fields and ``store_upload``
     all ask it, so each refuses the same files with the same words.
     """
     limit = settings.UPLOAD_MAX_BYTES
     if not upload.size:
-        return "empty", str(_("The file is empty."))
+        return "empty", _("The file is empty.")
     if upload.size > limit:
-        return "too_large", str(
-            _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
-            % {"size": round(upload.size / 1048576, 1), "limit": round(limit / 1048576, 1)}
-        )
+        return "too_large", _("The file is too large (%(size)s MB); the limit is %(limit)s MB.") % {
+            "size": round(upload.size / 1048576, 1),
+            "limit": round(limit / 1048576, 1),
+        }
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     if sniff_content_type(head) is None:
-        return "bad_type", str(
-            _("Only PDF, JPEG and PNG files are accepted; this file's content is of another type.")
+        return "bad_type", _(
+            "Only PDF, JPEG and PNG files are accepted; this file's content is of another type."
         )
     return None
 
