@@ -48,11 +48,15 @@ test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 # The benchmarks need PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/cadre_bench)
 # and wrk from Debian for the HTTP figures. Pass options with BENCH_ARGS="--quick".

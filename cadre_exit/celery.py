@@ -20,7 +20,7 @@ from django.conf import settings  # noqa: E402
 
 if settings.CELERY_BROKER_URL.startswith("filesystem://"):
     for folder in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
-        os.makedirs(settings.CELERY_BROKER_TRANSPORT_OPTIONS[folder], exist_ok=True)
+        os.makedirs(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS[folder]), exist_ok=True)
 
 app = Celery("cadre_exit", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -46,6 +46,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -296,6 +306,12 @@ REMINDER_DAYS_BEFORE = [int(x) for x in env_list("REMINDER_DAYS_BEFORE", ["3", "
 ESCALATE_AFTER_OVERDUE_DAYS = env_int("ESCALATE_AFTER_OVERDUE_DAYS", 3)
 # Reminders of the day go out from this local hour on (the 07:00 sweep), not at midnight.
 REMINDER_SEND_FROM_HOUR = env_int("REMINDER_SEND_FROM_HOUR", 7)
+# How a time limit the regulation gives in plain "ngày" (days, without "làm việc"; the
+# "CD?" unit of REGULATIONS.md 0.2) is counted: "calendar" days, the usual reading and
+# the default, or "working" days. Limits given in working days are always working days.
+UNQUALIFIED_DAYS_AS = env_choice("UNQUALIFIED_DAYS_AS", "calendar", ("calendar", "working"))
+# Sign-in attempts on the API's token endpoint per address (DRF's rate syntax).
+API_TOKEN_RATE = env_str("API_TOKEN_RATE", "30/minute")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

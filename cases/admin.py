@@ -28,6 +28,7 @@ from cases.models import (
     TimeLimit,
     TOTPDevice,
 )
+from cases.security import lockout
 
 admin.site.site_header = _("cadre_exit administration")
 admin.site.site_title = _("cadre_exit")
@@ -240,9 +241,7 @@ class SignInThrottleAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Unlock the selected usernames and addresses"))
     def unlock(self, request: HttpRequest, queryset: Any) -> None:
-        from cases.security.lockout import unlock
-
-        count = unlock(list(queryset.values_list("key", flat=True)))
+        count = lockout.unlock(list(queryset.values_list("key", flat=True)))
         self.message_user(request, _("%(count)s locks lifted.") % {"count": count})
 
 

@@ -8,4 +8,7 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here, once the models are loaded, for what importing them does:
+        from cases import tasks  # noqa: F401 - registers the tasks enqueued by name
+        from cases.notifications import receivers  # noqa: F401 - connects the news signals
         from cases.security import lockout  # noqa: F401 - connects the sign-in signals

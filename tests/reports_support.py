@@ -148,3 +148,39 @@ def new_post(
         official=official, position=position, term_start=datetime.date(2021, 6, 1)
     )
     return official, position
+
+
+def known_rows() -> list[dict[str, str]]:
+    """Three R260 resignations: two in Lào Cai (provincial, district), one in Nghệ An."""
+    return [
+        row(
+            case_ref="K-1",
+            ground_ids="R260-R-1",
+            org_unit_code="UBND-LC",
+            level="provincial",
+            filed_on="2015-03-02",
+            decided_on="2015-03-12",
+            outcome="approved",
+        ),
+        row(
+            case_ref="K-2",
+            ground_ids="R260-R-1;R260-R-2",
+            org_unit_code="UBND-LC-BAOTHANG",
+            level="district",
+            official_name="Phạm Thị Thu",
+            position_title="Phó Chủ tịch Ủy ban nhân dân huyện",
+            filed_on="2015-06-01",
+            decided_on="2015-06-21",
+            outcome="approved",
+        ),
+        row(
+            case_ref="K-3",
+            ground_ids="R260-R-2",
+            org_unit_code="UBND-NA",
+            level="provincial",
+            official_name="Hồ Văn Tâm",
+            filed_on="2016-01-04",
+            decided_on="2016-02-03",
+            outcome="rejected",
+        ),
+    ]

@@ -62,7 +62,7 @@ def test_catalog_texts_follow_accept_language(world: DemoWorld) -> None:
 
 
 def _ids(response: object) -> set[int]:
-    body = response.json()  # type: ignore[attr-defined]
+    body = response.json()
     return {row["id"] for row in body["results"]}
 
 

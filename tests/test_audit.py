@@ -19,11 +19,11 @@ def _raw(sql: str, params: list[object]) -> None:
 
 
 @pytest.fixture
-def case(file_case, world):  # type: ignore[no-untyped-def]
+def case(file_case, world):
     return pass_exchange(file_case("dismissal"), world.users["clerk"])
 
 
-def test_every_event_is_chained_to_the_previous_one(case) -> None:  # type: ignore[no-untyped-def]
+def test_every_event_is_chained_to_the_previous_one(case) -> None:
     events = list(case.events.order_by("seq"))
     assert [e.seq for e in events] == [1, 2, 3, 4]
     assert events[0].prev_hash == "0" * 64
@@ -31,7 +31,7 @@ def test_every_event_is_chained_to_the_previous_one(case) -> None:  # type: igno
     assert verify_case_chain(case.pk).valid
 
 
-def test_the_database_refuses_an_update(case) -> None:  # type: ignore[no-untyped-def]
+def test_the_database_refuses_an_update(case) -> None:
     event = case.events.first()
     with pytest.raises(DatabaseError), transaction.atomic():
         _raw("UPDATE cases_caseevent SET reason = %s WHERE id = %s", ["sửa lén", event.pk])
@@ -39,7 +39,7 @@ def test_the_database_refuses_an_update(case) -> None:  # type: ignore[no-untype
         CaseEvent.objects.filter(pk=event.pk).update(reason="sửa lén")
 
 
-def test_the_database_refuses_a_delete(case) -> None:  # type: ignore[no-untyped-def]
+def test_the_database_refuses_a_delete(case) -> None:
     event = case.events.last()
     with pytest.raises(DatabaseError), transaction.atomic():
         _raw("DELETE FROM cases_caseevent WHERE id = %s", [event.pk])
@@ -54,7 +54,7 @@ def _behind_the_triggers_back(sql: str, params: list[object]) -> None:
         audit_sql.install(connection)
 
 
-def test_verify_audit_finds_an_altered_event(case) -> None:  # type: ignore[no-untyped-def]
+def test_verify_audit_finds_an_altered_event(case) -> None:
     target = case.events.get(seq=3)
     _behind_the_triggers_back(
         "UPDATE cases_caseevent SET reason = %s WHERE id = %s", ["đã bị sửa", target.pk]
@@ -68,7 +68,7 @@ def test_verify_audit_finds_an_altered_event(case) -> None:  # type: ignore[no-u
 
 def test_verify_audit_finds_a_deleted_event_in_the_middle_and_at_the_end(
     case, file_case, world
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     other = pass_exchange(
         file_case(
             "dismissal",
@@ -92,6 +92,6 @@ def test_verify_audit_finds_a_deleted_event_in_the_middle_and_at_the_end(
     assert "end of the chain" in broken[other.pk].detail
 
 
-def test_verify_audit_reports_that_all_chains_hold(case, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_verify_audit_reports_that_all_chains_hold(case, capsys) -> None:
     call_command("verify_audit")
     assert "All 1 audit chains hold" in capsys.readouterr().out

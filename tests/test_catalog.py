@@ -218,7 +218,7 @@ def test_invalid_catalog_is_refused_with_every_problem(
     assert "TL-99-9" in problems
 
 
-def test_catalog_version_used_by_a_case_can_no_longer_be_edited(file_case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_catalog_version_used_by_a_case_can_no_longer_be_edited(file_case, tmp_path: Path) -> None:
     file_case("dismissal")
     target = _copy_catalog(tmp_path)
     data = json.loads((target / "R377.json").read_text(encoding="utf-8"))
@@ -236,7 +236,7 @@ def test_catalog_version_used_by_a_case_can_no_longer_be_edited(file_case, tmp_p
     assert Ground.objects.filter(code="R377-T-1").count() == 2
 
 
-def test_used_catalog_rows_refuse_edits_but_allow_enabling(file_case) -> None:  # type: ignore[no-untyped-def]
+def test_used_catalog_rows_refuse_edits_but_allow_enabling(file_case) -> None:
     from cases.catalog.loader import CatalogFrozen as Frozen
 
     file_case("dismissal")

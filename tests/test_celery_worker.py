@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from cases import tasks
 from cases.models import Case, CaseEvent, Decision, Document, Notification, Reminder
@@ -47,7 +48,7 @@ def decided_case(world: DemoWorld, file_case: Callable[..., Case], name: str) ->
     official, position = new_post(world, official_name=name)
     case = file_case("dismissal", official=official, position=position)
     to_decision(case, world)
-    return approve(case, world.users["authority"], effective_on=datetime.date.today().isoformat())
+    return approve(case, world.users["authority"], effective_on=timezone.localdate().isoformat())
 
 
 def issued_documents(decision: Decision) -> list[Document]:

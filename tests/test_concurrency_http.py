@@ -159,7 +159,7 @@ def server_overlap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], int
     """Count the requests that are inside ``workflow.perform`` at the same time.
 
     The live server runs in this process, so wrapping the engine's one entry point (the
-    API reaches it through ``services.perform_action``, the web view directly) shows that
+    API and the web view both call it) shows that
     the server really handled the requests concurrently, not one after the other:
     waiting for the case row lock happens inside the call.
     """
@@ -192,7 +192,7 @@ def _case_at_decision(world: DemoWorld) -> tuple[Case, int]:
     case = pass_exchange(case, world.users["clerk"])
     case.refresh_from_db()
     assert case.current_step is not None and case.current_step.template.kind == "decision"
-    return case, case.current_step_id  # type: ignore[return-value]
+    return case, case.current_step_id
 
 
 def _race(live_server: Any, attempts: list[Attempt], peak: Callable[[], int]) -> Race:

@@ -91,7 +91,7 @@ def test_working_days_between_and_backwards(cal: WorkingCalendar) -> None:
     assert cal.subtract_working_days(D(2026, 1, 23), 10) == D(2026, 1, 9)
 
 
-def test_each_due_date_records_the_rule_that_produced_it(file_case) -> None:  # type: ignore[no-untyped-def]
+def test_each_due_date_records_the_rule_that_produced_it(file_case) -> None:
     case = file_case("dismissal", filed_on=D(2026, 2, 12), today=D(2026, 2, 12))
     step = case.steps.get(status=StepStatus.ACTIVE)
     assert step.due_on == WorkingCalendar().add_working_days(D(2026, 2, 12), 10) == D(2026, 3, 5)
@@ -99,7 +99,7 @@ def test_each_due_date_records_the_rule_that_produced_it(file_case) -> None:  # 
     assert "12/02/2026" in step.due_rule
 
 
-def test_the_decision_may_be_extended_to_15_working_days_but_not_beyond(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_decision_may_be_extended_to_15_working_days_but_not_beyond(file_case, world) -> None:
     day = D(2026, 1, 5)
     case = file_case("dismissal", filed_on=day, today=day)
     case = pass_exchange(case, world.users["clerk"], day=day)
@@ -145,7 +145,7 @@ def test_the_decision_may_be_extended_to_15_working_days_but_not_beyond(file_cas
     }
 
 
-def test_overdue_steps_are_found_by_one_indexed_query(file_case, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_overdue_steps_are_found_by_one_indexed_query(file_case, django_assert_num_queries) -> None:
     case = file_case("dismissal", filed_on=D(2026, 1, 5), today=D(2026, 1, 5))
     with django_assert_num_queries(1):
         found = list(overdue_steps(D(2026, 1, 20)))

@@ -26,7 +26,7 @@ def broker_down() -> Iterator[None]:
         app.conf.broker_url = original
 
 
-def test_healthz_reports_database_broker_and_worker(client, db) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_reports_database_broker_and_worker(client, db) -> None:
     record_heartbeat()
     response = client.get("/healthz")
     assert response.status_code == 200, response.json()
@@ -39,7 +39,7 @@ def test_healthz_reports_database_broker_and_worker(client, db) -> None:  # type
     )
 
 
-def test_healthz_with_the_broker_down(client, db, broker_down) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_with_the_broker_down(client, db, broker_down) -> None:
     record_heartbeat()
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -48,7 +48,7 @@ def test_healthz_with_the_broker_down(client, db, broker_down) -> None:  # type:
     assert checks["broker"]["ok"] is False and checks["broker"]["transport"] == "redis"
 
 
-def test_healthz_with_a_stale_worker(client, db) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_with_a_stale_worker(client, db) -> None:
     record_heartbeat(time.time() - 600)
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -56,7 +56,7 @@ def test_healthz_with_a_stale_worker(client, db) -> None:  # type: ignore[no-unt
     assert response.json()["checks"]["worker"]["age_seconds"] >= 600
 
 
-def test_the_heartbeat_task_refreshes_the_heartbeat(client, db) -> None:  # type: ignore[no-untyped-def]
+def test_the_heartbeat_task_refreshes_the_heartbeat(client, db) -> None:
     record_heartbeat(time.time() - 600)
     tasks.worker_heartbeat()
     assert client.get("/healthz").json()["checks"]["worker"]["ok"] is True
@@ -64,7 +64,7 @@ def test_the_heartbeat_task_refreshes_the_heartbeat(client, db) -> None:  # type
 
 def test_the_periodic_check_finds_tampering_and_alerts_the_admins_once(
     file_case, world, mailoutbox, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.ADMINS = [("admin", "admin@example.vn")]
     case = pass_exchange(file_case("dismissal"), world.users["clerk"])
     assert tasks.verify_audit_chains() == 0

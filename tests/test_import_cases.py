@@ -30,7 +30,7 @@ def _messages(exc: ImportRejected) -> list[tuple[int, str]]:
     return [(e.line, e.message) for e in exc.errors]
 
 
-def test_a_good_file_creates_closed_imported_cases_with_an_audit_event(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_good_file_creates_closed_imported_cases_with_an_audit_event(world) -> None:
     data = csv_bytes(good_rows())
     result = import_cases(data=data, by=world.users["admin"], filename="history.csv")
 
@@ -64,7 +64,7 @@ def test_a_good_file_creates_closed_imported_cases_with_an_audit_event(world) ->
         assert check.valid and check.events == 1
 
 
-def test_a_row_without_a_unit_goes_under_a_historic_import_unit(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_row_without_a_unit_goes_under_a_historic_import_unit(world) -> None:
     import_cases(data=csv_bytes(good_rows()), by=world.users["admin"])
     case = Case.objects.get(reference="LS-2026-0003")
     unit = case.employing_unit
@@ -72,7 +72,7 @@ def test_a_row_without_a_unit_goes_under_a_historic_import_unit(world) -> None: 
     assert case.position.unit == unit and case.level == "commune"
 
 
-def test_a_clerks_import_without_a_unit_stays_in_their_scope(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_clerks_import_without_a_unit_stays_in_their_scope(world) -> None:
     clerk = world.users["clerk"]
     rows = [good_rows()[2]]
     import_cases(data=csv_bytes(rows), by=clerk)
@@ -84,7 +84,7 @@ def test_a_clerks_import_without_a_unit_stays_in_their_scope(world) -> None:  # 
     assert not cases_visible_to(world.users["clerk_other"]).filter(pk=case.pk).exists()
 
 
-def test_existing_posts_and_officials_are_reused(world) -> None:  # type: ignore[no-untyped-def]
+def test_existing_posts_and_officials_are_reused(world) -> None:
     # Trần Văn Đức holds "Chánh Văn phòng Ủy ban nhân dân tỉnh" in the province (demo world).
     data = csv_bytes(
         [
@@ -110,7 +110,7 @@ def test_existing_posts_and_officials_are_reused(world) -> None:  # type: ignore
     assert Official.objects.count() == officials + 1 and Position.objects.count() == posts
 
 
-def test_the_same_official_on_two_rows_is_created_once(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_official_on_two_rows_is_created_once(world) -> None:
     data = csv_bytes(
         [row(), row(case_ref="LS-2017-0001", filed_on="2017-01-03", decided_on="2017-02-03")]
     )
@@ -120,7 +120,7 @@ def test_the_same_official_on_two_rows_is_created_once(world) -> None:  # type: 
     assert a.events.get().actor is None and a.events.get().actor_name == "system"
 
 
-def test_a_file_with_errors_in_several_rows_creates_nothing_and_reports_every_line(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_with_errors_in_several_rows_creates_nothing_and_reports_every_line(world) -> None:
     rows = [
         row(),  # line 2: good
         row(case_ref="LS-X-3", regulation="R99"),  # line 3
@@ -164,7 +164,7 @@ def test_a_file_with_errors_in_several_rows_creates_nothing_and_reports_every_li
     )
 
 
-def test_the_same_file_twice_creates_nothing_new(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_file_twice_creates_nothing_new(world) -> None:
     data = csv_bytes(good_rows())
     first = import_cases(data=data, by=world.users["admin"])
     counts = (
@@ -184,20 +184,20 @@ def test_the_same_file_twice_creates_nothing_new(world) -> None:  # type: ignore
     ) == counts
 
 
-def test_a_file_adding_rows_to_an_imported_one_creates_only_the_new_rows(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_adding_rows_to_an_imported_one_creates_only_the_new_rows(world) -> None:
     import_cases(data=csv_bytes(good_rows(2)), by=world.users["admin"])
     result = import_cases(data=csv_bytes(good_rows(3)), by=world.users["admin"])
     assert (result.created, result.skipped) == (1, 2)
 
 
-def test_a_ground_from_the_wrong_regime_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_ground_from_the_wrong_regime_is_refused(world) -> None:
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes([row(ground_ids="R41-R-1")]), by=world.users["admin"])
     assert _messages(caught.value) == [(2, "Ground R41-R-1 belongs to R41, not to R260.")]
     assert not Case.objects.filter(imported=True).exists()
 
 
-def test_a_ground_of_another_form_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_ground_of_another_form_is_refused(world) -> None:
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes([row(ground_ids="R260-D-1a")]), by=world.users["admin"])
     assert _messages(caught.value) == [
@@ -205,7 +205,7 @@ def test_a_ground_of_another_form_is_refused(world) -> None:  # type: ignore[no-
     ]
 
 
-def test_a_form_the_regime_does_not_provide_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_the_regime_does_not_provide_is_refused(world) -> None:
     rows = [
         row(
             regulation="R41",
@@ -221,7 +221,7 @@ def test_a_form_the_regime_does_not_provide_is_refused(world) -> None:  # type: 
     assert "R41 does not provide termination of position." in messages
 
 
-def test_a_district_level_dated_after_30_june_2025_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_district_level_dated_after_30_june_2025_is_refused(world) -> None:
     rows = [
         row(
             case_ref="OK-1",
@@ -257,7 +257,7 @@ def test_a_district_level_dated_after_30_june_2025_is_refused(world) -> None:  #
     assert result.created == 1
 
 
-def test_dates_in_the_future_are_refused(world) -> None:  # type: ignore[no-untyped-def]
+def test_dates_in_the_future_are_refused(world) -> None:
     rows = [
         row(
             regulation="R377", ground_ids="R377-R-1", filed_on="2099-01-02", decided_on="2099-02-02"
@@ -269,7 +269,7 @@ def test_dates_in_the_future_are_refused(world) -> None:  # type: ignore[no-unty
     assert "filed_on 02/01/2099 is in the future." in messages
 
 
-def test_a_unit_outside_the_clerks_scope_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_unit_outside_the_clerks_scope_is_refused(world) -> None:
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes([row(org_unit_code="UBND-NA")]), by=world.users["clerk"])
     assert _messages(caught.value) == [(2, "Unit UBND-NA does not exist or is outside your scope.")]
@@ -282,7 +282,7 @@ def test_a_unit_outside_the_clerks_scope_is_refused(world) -> None:  # type: ign
     )
 
 
-def test_a_reference_of_a_case_outside_the_importers_scope_is_an_error_not_a_skip(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_reference_of_a_case_outside_the_importers_scope_is_an_error_not_a_skip(world) -> None:
     import_cases(
         data=csv_bytes([row(case_ref="NA-1", org_unit_code="UBND-NA")]),
         by=world.users["clerk_other"],
@@ -294,7 +294,7 @@ def test_a_reference_of_a_case_outside_the_importers_scope_is_an_error_not_a_ski
     ]
 
 
-def test_a_case_filed_in_the_system_is_never_skipped_by_an_import(world, file_case) -> None:  # type: ignore[no-untyped-def]
+def test_a_case_filed_in_the_system_is_never_skipped_by_an_import(world, file_case) -> None:
     live = file_case("dismissal")
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes([row(case_ref=live.reference)]), by=world.users["admin"])
@@ -302,7 +302,7 @@ def test_a_case_filed_in_the_system_is_never_skipped_by_an_import(world, file_ca
     assert Case.objects.filter(reference=live.reference).get().imported is False
 
 
-def test_a_reference_in_the_systems_own_numbering_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_reference_in_the_systems_own_numbering_is_refused(world) -> None:
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes([row(case_ref="HS-2015-000042")]), by=world.users["admin"])
     assert caught.value.errors[0].column == "case_ref"
@@ -313,13 +313,13 @@ def test_a_reference_in_the_systems_own_numbering_is_refused(world) -> None:  # 
 
 
 @pytest.mark.parametrize("username", ["official", "auditor", "authority"])
-def test_only_clerks_and_administrators_import(world, username: str) -> None:  # type: ignore[no-untyped-def]
+def test_only_clerks_and_administrators_import(world, username: str) -> None:
     with pytest.raises(ActionForbidden):
         import_cases(data=csv_bytes(good_rows(1)), by=world.users[username])
     assert not Case.objects.filter(imported=True).exists()
 
 
-def test_header_problems_are_reported_on_line_1(world) -> None:  # type: ignore[no-untyped-def]
+def test_header_problems_are_reported_on_line_1(world) -> None:
     header = [c for c in HEADER if c != "outcome"] + ["notes"]
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes([row()], header=header), by=world.users["admin"])
@@ -328,21 +328,21 @@ def test_header_problems_are_reported_on_line_1(world) -> None:  # type: ignore[
     assert caught.value.errors[1].message == "Missing columns: outcome."
 
 
-def test_the_org_unit_code_column_is_optional_and_a_bom_is_accepted(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_org_unit_code_column_is_optional_and_a_bom_is_accepted(world) -> None:
     header = [c for c in HEADER if c != "org_unit_code"]
     result = import_cases(data=csv_bytes([row()], header=header, bom=True), by=world.users["admin"])
     assert result.created == 1
     assert Case.objects.get(reference="LS-2015-0001").employing_unit.code.startswith("IMPORT-")
 
 
-def test_a_file_that_is_not_utf8_is_refused_with_its_line(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_that_is_not_utf8_is_refused_with_its_line(world) -> None:
     data = csv_bytes([row()]).replace("Lê Văn Hải".encode(), "Lê Van Hai".encode("latin-1"))
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=data, by=world.users["admin"])
     assert caught.value.errors[0].line == 2 and "not UTF-8" in caught.value.errors[0].message
 
 
-def test_a_row_with_the_wrong_number_of_values_is_reported(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_row_with_the_wrong_number_of_values_is_reported(world) -> None:
     data = csv_bytes([row()]) + b"LS-1,R260,resignation\n"
     with pytest.raises(ImportRejected) as caught:
         import_cases(data=data, by=world.users["admin"])
@@ -350,7 +350,7 @@ def test_a_row_with_the_wrong_number_of_values_is_reported(world) -> None:  # ty
 
 
 @pytest.mark.usefixtures("reports_translations")
-def test_row_errors_are_translated_into_vietnamese(world) -> None:  # type: ignore[no-untyped-def]
+def test_row_errors_are_translated_into_vietnamese(world) -> None:
     with translation.override("vi"), pytest.raises(ImportRejected) as caught:
         import_cases(data=csv_bytes([row(org_unit_code="KHONG-CO")]), by=world.users["admin"])
     assert (
@@ -359,7 +359,7 @@ def test_row_errors_are_translated_into_vietnamese(world) -> None:  # type: igno
     )
 
 
-def test_the_command_imports_a_file_and_reports_counts(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_imports_a_file_and_reports_counts(world, tmp_path) -> None:
     path = tmp_path / "history.csv"
     path.write_bytes(csv_bytes(good_rows()))
     out = io.StringIO()
@@ -370,7 +370,7 @@ def test_the_command_imports_a_file_and_reports_counts(world, tmp_path) -> None:
     assert "0 cases created, 3 skipped" in out.getvalue()
 
 
-def test_the_command_lists_every_error_and_fails(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_lists_every_error_and_fails(world, tmp_path) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(
         csv_bytes([row(), row(case_ref="B-1", level="ward"), row(case_ref="B-2", outcome="x")])
@@ -383,7 +383,7 @@ def test_the_command_lists_every_error_and_fails(world, tmp_path) -> None:  # ty
     assert not Case.objects.filter(imported=True).exists()
 
 
-def test_the_command_applies_a_users_scope(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_applies_a_users_scope(world, tmp_path) -> None:
     path = tmp_path / "other.csv"
     path.write_bytes(csv_bytes([row(org_unit_code="UBND-NA")]))
     with pytest.raises(CommandError):

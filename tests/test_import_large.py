@@ -14,7 +14,7 @@ from cases.models import Case, CaseEvent, Ground
 ROWS = 100_000
 
 
-def test_a_100000_row_file_imports_through_the_command(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_100000_row_file_imports_through_the_command(world, tmp_path) -> None:
     grounds: dict[tuple[str, str], list[str]] = {}
     for code, regime, form in Ground.objects.filter(
         regulation__version__is_current=True

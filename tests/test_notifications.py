@@ -144,7 +144,7 @@ def test_unread_count_and_marking_read(world: DemoWorld, file_case: Callable[...
     with pytest.raises(NotFound):
         notifications.mark_read(user=world.users["clerk"], notification_id=mine.pk)
     with pytest.raises(NotFound):
-        notifications.mark_read(user=official, notification_id="not-a-number")  # type: ignore[arg-type]
+        notifications.mark_read(user=official, notification_id="not-a-number")
     assert notifications.unread_count(official) == 1
     notifications.mark_read(user=official, notification_id=mine.pk)
     assert notifications.unread_count(official) == 0

@@ -168,7 +168,7 @@ def test_no_demo_user_exists_without_the_demo_command() -> None:
 
 
 @pytest.mark.django_db
-def test_admin_shows_used_catalog_rows_read_only_except_enabled(client, file_case) -> None:  # type: ignore[no-untyped-def]
+def test_admin_shows_used_catalog_rows_read_only_except_enabled(client, file_case) -> None:
     from cases.models import Exclusion, Ground
 
     get_user_model().objects.filter(username="admin").update(is_staff=True, is_superuser=True)
@@ -184,3 +184,14 @@ def test_admin_shows_used_catalog_rows_read_only_except_enabled(client, file_cas
     assert 'name="enabled"' in page and 'name="text_vi"' not in page
     for lang in ("vi", "en"):
         assert client.get("/admin/", HTTP_ACCEPT_LANGUAGE=lang).status_code == 200
+
+
+def test_unqualified_days_are_read_from_the_environment_and_a_bad_value_is_refused() -> None:
+    default = _settings_in_subprocess({}, "s.UNQUALIFIED_DAYS_AS, s.API_TOKEN_RATE")
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip() == "calendar 30/minute"
+    working = _settings_in_subprocess({"UNQUALIFIED_DAYS_AS": "Working"}, "s.UNQUALIFIED_DAYS_AS")
+    assert working.returncode == 0 and working.stdout.strip() == "working"
+    refused = _settings_in_subprocess({"UNQUALIFIED_DAYS_AS": "lunar"}, "s.UNQUALIFIED_DAYS_AS")
+    assert refused.returncode != 0
+    assert "UNQUALIFIED_DAYS_AS must be one of calendar, working" in refused.stderr

@@ -24,14 +24,14 @@ D = datetime.date
 )
 def test_the_regime_is_pinned_by_the_filing_date(
     file_case, filed_on: datetime.date, regime: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     grounds = {"R260": ["R260-R-7"], "R41": ["R41-R-4"], "R377": ["R377-R-4"]}[regime]
     case = file_case("resignation", grounds=grounds, filed_on=filed_on, today=D(2026, 11, 23))
     assert case.regulation.code == regime
     assert case.events.get(seq=1).data["regulation"] == regime
 
 
-def test_an_r41_case_keeps_r41_rules_and_is_flagged_not_switched(file_case) -> None:  # type: ignore[no-untyped-def]
+def test_an_r41_case_keeps_r41_rules_and_is_flagged_not_switched(file_case) -> None:
     case = file_case(
         "resignation", grounds=["R41-R-4"], filed_on=D(2025, 9, 1), today=D(2026, 11, 23)
     )
@@ -40,11 +40,11 @@ def test_an_r41_case_keeps_r41_rules_and_is_flagged_not_switched(file_case) -> N
     assert case.current_step.template.code == "R41-S-1"
 
 
-def _shape(case) -> list[str]:  # type: ignore[no-untyped-def]
+def _shape(case) -> list[str]:
     return [s.template.code for s in case.steps.order_by("order")]
 
 
-def test_r260_resignation_same_level_has_3_steps_and_superior_has_4(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_r260_resignation_same_level_has_3_steps_and_superior_has_4(file_case, world) -> None:
     same = file_case("resignation", grounds=["R260-R-1"], filed_on=D(2021, 10, 1))
     assert same.scope == "same_level"
     assert _shape(same) == ["R260-S-R-SAME-1", "R260-S-R-SAME-2", "R260-S-R-SAME-3"]
@@ -70,7 +70,7 @@ def test_r260_resignation_same_level_has_3_steps_and_superior_has_4(file_case, w
 
 
 @pytest.mark.parametrize("form", ["dismissal", "resignation"])
-def test_r41_same_level_has_3_steps_and_superior_has_4(file_case, world, form: str) -> None:  # type: ignore[no-untyped-def]
+def test_r41_same_level_has_3_steps_and_superior_has_4(file_case, world, form: str) -> None:
     ground = {"dismissal": "R41-D-4", "resignation": "R41-R-4"}[form]
     same = file_case(form, grounds=[ground], filed_on=D(2024, 5, 6))
     assert _shape(same) == ["R41-S-1", "R41-S-2", "R41-S-3"]
@@ -89,7 +89,7 @@ def test_r41_same_level_has_3_steps_and_superior_has_4(file_case, world, form: s
 
 
 @pytest.mark.parametrize("form", ["termination", "dismissal", "resignation"])
-def test_r377_same_level_has_3_steps_and_superior_has_4(file_case, world, form: str) -> None:  # type: ignore[no-untyped-def]
+def test_r377_same_level_has_3_steps_and_superior_has_4(file_case, world, form: str) -> None:
     same = file_case(form)
     assert _shape(same) == ["R377-S-1", "R377-S-2", "R377-S-3"]
     superior = file_case(form, official=world.official_self, position=world.post_superior)
@@ -101,13 +101,13 @@ def test_r377_same_level_has_3_steps_and_superior_has_4(file_case, world, form: 
     )  # the appointing level decides (R41-A-1)
 
 
-def test_r41_has_no_termination(file_case) -> None:  # type: ignore[no-untyped-def]
+def test_r41_has_no_termination(file_case) -> None:
     with pytest.raises(RuleViolation) as info:
         file_case("termination", grounds=["R260-T-1"], filed_on=D(2024, 5, 6))
     assert "41-QĐ/TW" in str(info.value)
 
 
-def test_grounds_must_belong_to_the_regime_and_form(file_case) -> None:  # type: ignore[no-untyped-def]
+def test_grounds_must_belong_to_the_regime_and_form(file_case) -> None:
     with pytest.raises(InvalidInput) as wrong_regime:
         file_case("resignation", grounds=["R41-R-1"])  # an R41 ground on an R377 case
     assert "R41-R-1" in str(wrong_regime.value)
@@ -117,7 +117,7 @@ def test_grounds_must_belong_to_the_regime_and_form(file_case) -> None:  # type:
         file_case("resignation", grounds=[])
 
 
-def test_unverified_processes_stay_disabled_until_enabled(file_case) -> None:  # type: ignore[no-untyped-def]
+def test_unverified_processes_stay_disabled_until_enabled(file_case) -> None:
     from cases.models import ProcessTemplate
 
     with pytest.raises(RuleViolation) as info:
@@ -128,7 +128,7 @@ def test_unverified_processes_stay_disabled_until_enabled(file_case) -> None:  #
     assert _shape(case) == ["R260-S-T-SAME-1", "R260-S-T-SAME-2", "R260-S-T-SAME-3"]
 
 
-def test_a_district_unit_cannot_be_chosen_after_30_june_2025(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_district_unit_cannot_be_chosen_after_30_june_2025(file_case, world) -> None:
     with pytest.raises(InvalidInput) as info:
         file_case(
             "resignation",
@@ -149,14 +149,14 @@ def test_a_district_unit_cannot_be_chosen_after_30_june_2025(file_case, world) -
     assert old.level == "district" and old.employing_unit == world.district
 
 
-def test_filing_date_cannot_be_in_the_future_or_before_r260(file_case) -> None:  # type: ignore[no-untyped-def]
+def test_filing_date_cannot_be_in_the_future_or_before_r260(file_case) -> None:
     with pytest.raises(InvalidInput):
         file_case("dismissal", filed_on=D(2026, 12, 1), today=D(2026, 11, 23))
     with pytest.raises(InvalidInput):
         file_case("dismissal", filed_on=D(2009, 10, 1))
 
 
-def test_the_official_must_hold_the_post_on_the_filing_date(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_official_must_hold_the_post_on_the_filing_date(file_case, world) -> None:
     with pytest.raises(InvalidInput) as info:
         file_case("dismissal", official=world.official_same, position=world.post_superior)
     assert "position" in info.value.fields

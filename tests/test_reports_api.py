@@ -15,18 +15,18 @@ from tests.api_helpers import API, api_client, as_user, error
 from tests.reports_support import (  # noqa: F401 - fixtures
     csv_bytes,
     good_rows,
+    known_rows,
     reports_locale_dir,
     reports_translations,
     row,
 )
-from tests.test_reports_statistics import known_rows
 
 STATS = f"{API}/reports/statistics/"
 IMPORT = f"{API}/imports/cases/"
 
 
 @pytest.fixture
-def known(world):  # type: ignore[no-untyped-def]
+def known(world):
     import_cases(data=csv_bytes(known_rows()), by=world.users["admin"])
 
 
@@ -36,7 +36,7 @@ def stats(client: APIClient, **params: Any) -> dict[str, Any]:
     return response.json()
 
 
-def test_statistics_by_ground_level_and_year_with_exact_percentages(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_statistics_by_ground_level_and_year_with_exact_percentages(world, known) -> None:
     body = stats(as_user(world, "admin", lang="en"), by="ground,level,year")
     assert body["total"] == 3
     assert body["rows"] == [
@@ -51,7 +51,7 @@ def test_statistics_by_ground_level_and_year_with_exact_percentages(world, known
     ]
 
 
-def test_ground_rows_count_cases_and_can_sum_above_the_total(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_ground_rows_count_cases_and_can_sum_above_the_total(world, known) -> None:
     body = stats(as_user(world, "admin"), by="ground")
     assert body["total"] == 3
     assert body["rows"] == [
@@ -61,13 +61,13 @@ def test_ground_rows_count_cases_and_can_sum_above_the_total(world, known) -> No
     assert sum(r["count"] for r in body["rows"]) == 4
 
 
-def test_only_the_keys_asked_for_in_by_are_present(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_keys_asked_for_in_by_are_present(world, known) -> None:
     body = stats(as_user(world, "admin"), by="level")
     assert [set(r) for r in body["rows"]] == [{"level", "count", "percent"}] * 2
     assert stats(as_user(world, "admin"))["rows"] == [{"count": 3, "percent": 100.0}]
 
 
-def test_filters_and_the_current_level_view(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_filters_and_the_current_level_view(world, known) -> None:
     admin = as_user(world, "admin")
     assert stats(admin, **{"from": "2016-01-01"})["total"] == 1
     assert stats(admin, to="2015-12-31", form="resignation", regulation="R260")["total"] == 2
@@ -83,7 +83,7 @@ def test_filters_and_the_current_level_view(world, known) -> None:  # type: igno
     ]
 
 
-def test_a_provincial_clerk_gets_only_their_provinces_figures(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_a_provincial_clerk_gets_only_their_provinces_figures(world, known) -> None:
     body = stats(as_user(world, "clerk"), by="level")
     assert body["total"] == 2
     assert body["rows"] == [
@@ -101,7 +101,7 @@ def test_a_provincial_clerk_gets_only_their_provinces_figures(world, known) -> N
     assert error(refused, 400, "invalid")["fields"] == {"unit": ["No such unit in your scope."]}
 
 
-def test_an_official_is_refused_and_an_anonymous_caller_must_authenticate(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_an_official_is_refused_and_an_anonymous_caller_must_authenticate(world, known) -> None:
     for path in (
         "reports/statistics/",
         "reports/decision-times/",
@@ -115,7 +115,7 @@ def test_an_official_is_refused_and_an_anonymous_caller_must_authenticate(world,
         assert anonymous["WWW-Authenticate"].startswith("Token")
 
 
-def test_bad_query_parameters_are_refused_with_field_messages(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_bad_query_parameters_are_refused_with_field_messages(world, known) -> None:
     admin = as_user(world, "admin", lang="en")
     body = error(admin.get(STATS, {"by": "ground,colour"}), 400, "invalid")
     assert "Unknown dimensions: colour." in body["fields"]["by"][0]
@@ -125,7 +125,7 @@ def test_bad_query_parameters_are_refused_with_field_messages(world, known) -> N
     error(admin.get(STATS, {"from": "01/02/2020"}), 400, "invalid")
 
 
-def test_decision_times_and_late_steps(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_decision_times_and_late_steps(world, known) -> None:
     admin = as_user(world, "admin")
     times = admin.get(f"{API}/reports/decision-times/").json()
     assert times == [
@@ -140,7 +140,7 @@ def test_decision_times_and_late_steps(world, known) -> None:  # type: ignore[no
     assert admin.get(f"{API}/reports/late-steps/").json() == []
 
 
-def test_the_national_table(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_the_national_table(world, known) -> None:
     response = as_user(world, "auditor").get(
         f"{API}/reports/national-table/", {"form": "resignation", "regulation": "R260"}
     )
@@ -170,7 +170,7 @@ def upload(data: bytes, name: str = "history.csv") -> dict[str, Any]:
     return {"file": SimpleUploadedFile(name, data, content_type="text/csv")}
 
 
-def test_a_good_file_answers_201_with_the_counts(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_good_file_answers_201_with_the_counts(world) -> None:
     client = as_user(world, "clerk")
     response = client.post(IMPORT, upload(csv_bytes(good_rows())), format="multipart")
     assert response.status_code == 201 and response.json() == {"created": 3, "skipped": 0}
@@ -180,7 +180,7 @@ def test_a_good_file_answers_201_with_the_counts(world) -> None:  # type: ignore
     assert event.action == "case_imported" and event.actor == world.users["clerk"]
 
 
-def test_a_bad_file_answers_400_with_every_line_and_creates_nothing(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_file_answers_400_with_every_line_and_creates_nothing(world) -> None:
     rows = [
         row(),
         row(case_ref="X-1", ground_ids="R41-R-1"),
@@ -215,7 +215,7 @@ def test_a_bad_file_answers_400_with_every_line_and_creates_nothing(world) -> No
 
 
 @pytest.mark.usefixtures("reports_translations")
-def test_import_errors_are_in_the_callers_language(world) -> None:  # type: ignore[no-untyped-def]
+def test_import_errors_are_in_the_callers_language(world) -> None:
     response = as_user(world, "clerk", lang="vi").post(
         IMPORT, upload(csv_bytes([row(ground_ids="R41-R-1")])), format="multipart"
     )
@@ -230,14 +230,14 @@ def test_import_errors_are_in_the_callers_language(world) -> None:  # type: igno
     ]
 
 
-def test_the_import_requires_a_file_and_multipart(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_requires_a_file_and_multipart(world) -> None:
     client = as_user(world, "clerk", lang="en")
     assert "file" in error(client.post(IMPORT, {}, format="multipart"), 400, "invalid")["fields"]
     error(client.post(IMPORT, {"file": "x"}, format="json"), 415)
 
 
 @pytest.mark.parametrize("username", ["authority", "auditor", "official"])
-def test_only_clerks_and_administrators_import_through_the_api(world, username: str) -> None:  # type: ignore[no-untyped-def]
+def test_only_clerks_and_administrators_import_through_the_api(world, username: str) -> None:
     response = as_user(world, username, lang="en").post(
         IMPORT, upload(csv_bytes(good_rows())), format="multipart"
     )
@@ -251,7 +251,7 @@ def test_only_clerks_and_administrators_import_through_the_api(world, username: 
     assert not Case.objects.filter(imported=True).exists()
 
 
-def test_the_schema_documents_the_counting_rule(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_schema_documents_the_counting_rule(world) -> None:
     schema = as_user(world, "admin").get(f"{API}/schema/", {"format": "json"}).json()
     operation = schema["paths"]["/api/v1/reports/statistics/"]["get"]
     assert "ground rows can add up to more than `total`" in operation["description"]

@@ -25,10 +25,10 @@ from tests.reports_support import (  # noqa: F401 - fixtures
     ROOT,
     csv_bytes,
     good_rows,
+    known_rows,
     reports_locale_dir,
     reports_translations,
 )
-from tests.test_reports_statistics import known_rows
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
 # test body are still synchronous and safe here.

@@ -22,54 +22,18 @@ from cases.reports.statistics import (
     statistics,
 )
 from tests.conftest import pass_exchange
-from tests.reports_support import csv_bytes, new_post, row
+from tests.reports_support import csv_bytes, known_rows, new_post, row
 
 D = datetime.date
 
 
-def known_rows() -> list[dict[str, str]]:
-    """Three R260 resignations: two in Lào Cai (provincial, district), one in Nghệ An."""
-    return [
-        row(
-            case_ref="K-1",
-            ground_ids="R260-R-1",
-            org_unit_code="UBND-LC",
-            level="provincial",
-            filed_on="2015-03-02",
-            decided_on="2015-03-12",
-            outcome="approved",
-        ),
-        row(
-            case_ref="K-2",
-            ground_ids="R260-R-1;R260-R-2",
-            org_unit_code="UBND-LC-BAOTHANG",
-            level="district",
-            official_name="Phạm Thị Thu",
-            position_title="Phó Chủ tịch Ủy ban nhân dân huyện",
-            filed_on="2015-06-01",
-            decided_on="2015-06-21",
-            outcome="approved",
-        ),
-        row(
-            case_ref="K-3",
-            ground_ids="R260-R-2",
-            org_unit_code="UBND-NA",
-            level="provincial",
-            official_name="Hồ Văn Tâm",
-            filed_on="2016-01-04",
-            decided_on="2016-02-03",
-            outcome="rejected",
-        ),
-    ]
-
-
 @pytest.fixture
-def known(world):  # type: ignore[no-untyped-def]
+def known(world):
     import_cases(data=csv_bytes(known_rows()), by=world.users["admin"])
     return Case.objects.filter(reference__in=["K-1", "K-2", "K-3"])
 
 
-def _rows(stats) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _rows(stats) -> list[tuple]:
     return [(*r.values.values(), r.count, r.percent) for r in stats.rows]
 
 
@@ -82,7 +46,7 @@ def test_percent_rounds_half_up_to_two_decimals() -> None:
     assert percent(0, 0) == Decimal("0.00")
 
 
-def test_counts_by_ground_count_a_case_under_each_of_its_grounds(known) -> None:  # type: ignore[no-untyped-def]
+def test_counts_by_ground_count_a_case_under_each_of_its_grounds(known) -> None:
     stats = statistics(known, by=["ground"])
     assert stats.total == 3
     assert _rows(stats) == [
@@ -93,7 +57,7 @@ def test_counts_by_ground_count_a_case_under_each_of_its_grounds(known) -> None:
     assert sum(r.count for r in stats.rows) == 4
 
 
-def test_counts_by_level_year_and_ground_level(known) -> None:  # type: ignore[no-untyped-def]
+def test_counts_by_level_year_and_ground_level(known) -> None:
     assert _rows(statistics(known, by=["level"])) == [
         ("provincial", 2, Decimal("66.67")),
         ("district", 1, Decimal("33.33")),
@@ -110,24 +74,24 @@ def test_counts_by_level_year_and_ground_level(known) -> None:  # type: ignore[n
     ]
 
 
-def test_without_by_there_is_one_row_of_all_cases(known) -> None:  # type: ignore[no-untyped-def]
+def test_without_by_there_is_one_row_of_all_cases(known) -> None:
     stats = statistics(known, by=[])
     assert stats.total == 3 and _rows(stats) == [(3, Decimal("100.00"))]
 
 
-def test_an_unknown_dimension_is_refused(known) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_dimension_is_refused(known) -> None:
     with pytest.raises(ValueError, match="group by one or more of"):
         statistics(known, by=["colour"])
 
 
-def test_counts_by_outcome(known) -> None:  # type: ignore[no-untyped-def]
+def test_counts_by_outcome(known) -> None:
     assert _rows(outcome_counts(known)) == [
         ("approved", 2, Decimal("66.67")),
         ("rejected", 1, Decimal("33.33")),
     ]
 
 
-def test_a_provincial_clerk_sees_only_their_province(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_a_provincial_clerk_sees_only_their_province(world, known) -> None:
     mine = statistics(cases_visible_to(world.users["clerk"]), by=["level"])
     assert mine.total == 2
     assert _rows(mine) == [("provincial", 1, Decimal("50.00")), ("district", 1, Decimal("50.00"))]
@@ -137,7 +101,7 @@ def test_a_provincial_clerk_sees_only_their_province(world, known) -> None:  # t
     assert statistics(cases_visible_to(world.users["official"]), by=["level"]).total == 0
 
 
-def test_levels_can_be_rolled_up_to_the_current_structure(known) -> None:  # type: ignore[no-untyped-def]
+def test_levels_can_be_rolled_up_to_the_current_structure(known) -> None:
     assert _rows(statistics(known, by=["level"], levels="current")) == [
         ("provincial", 3, Decimal("100.00"))
     ]
@@ -145,8 +109,8 @@ def test_levels_can_be_rolled_up_to_the_current_structure(known) -> None:  # typ
     assert ("district", 1, Decimal("33.33")) in _rows(statistics(known, by=["level"]))
 
 
-def test_filters_narrow_by_form_regulation_dates_and_unit(world, known) -> None:  # type: ignore[no-untyped-def]
-    def total(**kw) -> int:  # type: ignore[no-untyped-def]
+def test_filters_narrow_by_form_regulation_dates_and_unit(world, known) -> None:
+    def total(**kw) -> int:
         return filter_report_cases(known, ReportFilters(**kw)).count()
 
     assert total(form="resignation") == 3 and total(form="dismissal") == 0
@@ -161,14 +125,14 @@ def test_filters_narrow_by_form_regulation_dates_and_unit(world, known) -> None:
     ]
 
 
-def test_time_to_decision_median_and_90th_percentile(known) -> None:  # type: ignore[no-untyped-def]
+def test_time_to_decision_median_and_90th_percentile(known) -> None:
     (times,) = decision_times(known)
     # 10, 20 and 30 days: median 20, 90th percentile 20 + 0.8 × 10 = 28.
     assert (times.form, times.regulation, times.cases) == ("resignation", "R260", 3)
     assert times.median_days == Decimal("20.0") and times.p90_days == Decimal("28.0")
 
 
-def test_time_to_decision_with_an_even_number_of_cases(world) -> None:  # type: ignore[no-untyped-def]
+def test_time_to_decision_with_an_even_number_of_cases(world) -> None:
     rows = [
         row(
             case_ref=f"E-{n}",
@@ -183,7 +147,7 @@ def test_time_to_decision_with_an_even_number_of_cases(world) -> None:  # type: 
     assert times.median_days == Decimal("7.0") and times.p90_days == Decimal("73.0")
 
 
-def test_steps_completed_after_their_due_date_are_late(world, file_case) -> None:  # type: ignore[no-untyped-def]
+def test_steps_completed_after_their_due_date_are_late(world, file_case) -> None:
     today = D(2026, 11, 23)
     clerk = world.users["clerk"]
     old = file_case("dismissal", filed_on=D(2026, 9, 1), today=today)
@@ -210,7 +174,7 @@ def test_steps_completed_after_their_due_date_are_late(world, file_case) -> None
     assert late_steps(cases_visible_to(world.users["clerk_other"]), today=today) == []
 
 
-def test_the_national_table_counts_grounds_by_level_with_row_and_column_percentages(known) -> None:  # type: ignore[no-untyped-def]
+def test_the_national_table_counts_grounds_by_level_with_row_and_column_percentages(known) -> None:
     table = national_table(known, form="resignation", regulation="R260")
     assert table.levels == ("central", "provincial", "district", "commune")
     # Every R260 resignation ground has its row, in catalog order, even with no case.
@@ -243,14 +207,14 @@ def test_the_national_table_counts_grounds_by_level_with_row_and_column_percenta
     assert table.cases_per_level == [0, 2, 1, 0] and table.cases_total == 3
 
 
-def test_the_national_table_in_the_current_structure_has_three_levels(known) -> None:  # type: ignore[no-untyped-def]
+def test_the_national_table_in_the_current_structure_has_three_levels(known) -> None:
     table = national_table(known, form="resignation", regulation="R260", levels="current")
     assert table.levels == ("central", "provincial", "commune")
     assert [c.count for c in table.rows[0].cells] == [0, 2, 0]
     assert table.cases_per_level == [0, 3, 0]
 
 
-def test_the_national_table_with_thirds(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_national_table_with_thirds(world) -> None:
     rows = [
         row(case_ref="T-1", ground_ids="R260-R-3", level="provincial", org_unit_code="UBND-LC"),
         row(case_ref="T-2", ground_ids="R260-R-3", level="commune", org_unit_code="UBND-LC"),

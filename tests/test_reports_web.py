@@ -20,11 +20,11 @@ from cases.models import Case, ImportJob
 from tests.reports_support import (  # noqa: F401 - fixtures
     csv_bytes,
     good_rows,
+    known_rows,
     reports_locale_dir,
     reports_translations,
     row,
 )
-from tests.test_reports_statistics import known_rows
 
 PASSWORD = "cadre-demo"
 
@@ -37,7 +37,7 @@ def client_for(username: str, language: str = "en") -> Client:
 
 
 @pytest.fixture
-def known(world):  # type: ignore[no-untyped-def]
+def known(world):
     import_cases(data=csv_bytes(known_rows()), by=world.users["admin"])
 
 
@@ -51,7 +51,7 @@ def eager_celery() -> Any:
 
 
 @pytest.mark.parametrize("username", ["clerk", "authority", "auditor", "admin"])
-def test_staff_see_the_dashboard(world, known, username: str) -> None:  # type: ignore[no-untyped-def]
+def test_staff_see_the_dashboard(world, known, username: str) -> None:
     response = client_for(username).get(reverse("reports"))
     assert response.status_code == 200
     assert b'id="report-charts"' in response.content and b"js/reports.js" in response.content
@@ -59,7 +59,7 @@ def test_staff_see_the_dashboard(world, known, username: str) -> None:  # type: 
         assert f'data-testid="report-{key}"'.encode() in response.content
 
 
-def test_the_dashboard_shows_the_figures_of_the_users_scope(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_the_dashboard_shows_the_figures_of_the_users_scope(world, known) -> None:
     response = client_for("clerk").get(reverse("reports"))
     assert response.context["total"] == 2
     charts = json.loads(
@@ -80,7 +80,7 @@ def test_the_dashboard_shows_the_figures_of_the_users_scope(world, known) -> Non
     assert other.context["total"] == 1
 
 
-def test_dashboard_filters_narrow_the_figures(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_filters_narrow_the_figures(world, known) -> None:
     admin = client_for("admin")
     assert admin.get(reverse("reports"), {"date_from": "2016-01-01"}).context["total"] == 1
     assert admin.get(reverse("reports"), {"unit": world.district.pk}).context["total"] == 1
@@ -91,7 +91,7 @@ def test_dashboard_filters_narrow_the_figures(world, known) -> None:  # type: ig
     assert "unit" in refused.context["form"].errors
 
 
-def test_an_official_is_refused_and_an_anonymous_visitor_is_sent_to_sign_in(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_an_official_is_refused_and_an_anonymous_visitor_is_sent_to_sign_in(world, known) -> None:
     assert client_for("official").get(reverse("reports")).status_code == 403
     assert (
         client_for("official").get(reverse("report_export", args=["outcomes", "csv"])).status_code
@@ -102,7 +102,7 @@ def test_an_official_is_refused_and_an_anonymous_visitor_is_sent_to_sign_in(worl
     assert anonymous.status_code == 302 and reverse("login") in anonymous["Location"]
 
 
-def test_a_table_downloads_as_csv(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_a_table_downloads_as_csv(world, known) -> None:
     response = client_for("admin").get(reverse("report_export", args=["grounds-levels", "csv"]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
@@ -116,7 +116,7 @@ def test_a_table_downloads_as_csv(world, known) -> None:  # type: ignore[no-unty
     ]
 
 
-def test_a_table_downloads_as_xlsx_with_the_filters_applied(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_a_table_downloads_as_xlsx_with_the_filters_applied(world, known) -> None:
     response = client_for("clerk").get(
         reverse("report_export", args=["outcomes", "xlsx"]), {"form": "resignation"}
     )
@@ -130,13 +130,13 @@ def test_a_table_downloads_as_xlsx_with_the_filters_applied(world, known) -> Non
     assert values[1][0] == "Resignation"
 
 
-def test_an_unknown_table_or_format_is_not_found(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_table_or_format_is_not_found(world, known) -> None:
     admin = client_for("admin")
     assert admin.get(reverse("report_export", args=["secrets", "csv"])).status_code == 404
     assert admin.get("/reports/export/outcomes.json").status_code == 404
 
 
-def test_the_national_table_page_and_its_pdf(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_the_national_table_page_and_its_pdf(world, known) -> None:
     admin = client_for("admin")
     response = admin.get(reverse("national_table"), {"form": "resignation", "regulation": "R260"})
     assert response.status_code == 200
@@ -154,7 +154,7 @@ def test_the_national_table_page_and_its_pdf(world, known) -> None:  # type: ign
     assert any("Tinos" in f for f in fonts)
 
 
-def test_the_national_table_refuses_a_form_the_regulation_lacks(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_the_national_table_refuses_a_form_the_regulation_lacks(world, known) -> None:
     response = client_for("admin").get(
         reverse("national_table"), {"form": "termination", "regulation": "R41"}
     )
@@ -167,7 +167,7 @@ def test_the_national_table_refuses_a_form_the_regulation_lacks(world, known) ->
 
 
 @pytest.mark.usefixtures("reports_translations")
-def test_the_dashboard_in_vietnamese(world, known) -> None:  # type: ignore[no-untyped-def]
+def test_the_dashboard_in_vietnamese(world, known) -> None:
     response = client_for("clerk", "vi").get(reverse("reports"))
     assert response.status_code == 200
     text = response.content.decode()
@@ -179,7 +179,7 @@ def test_the_dashboard_in_vietnamese(world, known) -> None:  # type: ignore[no-u
 
 def test_a_clerk_uploads_a_file_and_the_background_job_imports_it(
     world, eager_celery, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     clerk = client_for("clerk")
     assert clerk.get(reverse("import_cases")).status_code == 200
     upload = io.BytesIO(csv_bytes(good_rows()))
@@ -200,7 +200,7 @@ def test_a_clerk_uploads_a_file_and_the_background_job_imports_it(
 
 def test_a_bad_file_is_rejected_with_every_line_on_the_job_page(
     world, eager_celery, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     clerk = client_for("clerk")
     upload = io.BytesIO(
         csv_bytes(
@@ -218,7 +218,7 @@ def test_a_bad_file_is_rejected_with_every_line_on_the_job_page(
     assert not Case.objects.filter(imported=True).exists()
 
 
-def test_the_import_task_runs_once_even_when_delivered_twice(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_task_runs_once_even_when_delivered_twice(world) -> None:
     from cases.historic.imports import start_import_job
     from cases.tasks import run_case_import
 
@@ -232,7 +232,7 @@ def test_the_import_task_runs_once_even_when_delivered_twice(world) -> None:  # 
     assert Case.objects.filter(imported=True).count() == 1
 
 
-def test_a_job_whose_worker_died_is_claimed_again(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_whose_worker_died_is_claimed_again(world) -> None:
     import datetime
 
     from django.utils import timezone
@@ -253,7 +253,7 @@ def test_a_job_whose_worker_died_is_claimed_again(world) -> None:  # type: ignor
     assert run_import_job(job_id=job.pk) is None
 
 
-def test_the_import_form_refuses_an_empty_file(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_form_refuses_an_empty_file(world) -> None:
     upload = io.BytesIO(b"")
     upload.name = "empty.csv"
     response = client_for("clerk").post(reverse("import_cases"), {"file": upload})
@@ -261,14 +261,14 @@ def test_the_import_form_refuses_an_empty_file(world) -> None:  # type: ignore[n
     assert not ImportJob.objects.exists()
 
 
-def test_only_clerks_and_administrators_reach_the_import_pages(world) -> None:  # type: ignore[no-untyped-def]
+def test_only_clerks_and_administrators_reach_the_import_pages(world) -> None:
     for username in ("auditor", "authority", "official"):
         assert client_for(username).get(reverse("import_cases")).status_code == 403
     assert Client().get(reverse("import_cases")).status_code == 302
     assert client_for("admin").get(reverse("import_cases")).status_code == 200
 
 
-def test_a_job_is_visible_only_to_its_uploader_and_administrators(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_is_visible_only_to_its_uploader_and_administrators(world) -> None:
     from cases.historic.imports import start_import_job
 
     upload = io.BytesIO(csv_bytes(good_rows(1)))
@@ -285,7 +285,7 @@ def test_a_job_is_visible_only_to_its_uploader_and_administrators(world) -> None
     )
 
 
-def test_imported_cases_show_their_import_event_on_the_case_page(world) -> None:  # type: ignore[no-untyped-def]
+def test_imported_cases_show_their_import_event_on_the_case_page(world) -> None:
     import_cases(data=csv_bytes(good_rows(1)), by=world.users["admin"])
     case = Case.objects.get(reference="LS-2015-0001")
     response = client_for("clerk").get(reverse("case_detail", args=[case.pk]))

@@ -24,12 +24,12 @@ from cases.workflow import engine as workflow
 ROOT = Path(settings.BASE_DIR)
 
 
-def _login(username: str, password: str, address: str = "10.0.0.1"):  # type: ignore[no-untyped-def]
+def _login(username: str, password: str, address: str = "10.0.0.1"):
     request = RequestFactory().post("/login/", REMOTE_ADDR=address)
     return authenticate(request, username=username, password=password)
 
 
-def test_a_user_is_locked_out_after_repeated_failures_even_with_the_right_password(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_user_is_locked_out_after_repeated_failures_even_with_the_right_password(world) -> None:
     for _ in range(settings.LOCKOUT_MAX_FAILURES_PER_USER):
         assert _login("clerk", "wrong") is None
     assert _login("clerk", "cadre-demo") is None
@@ -38,7 +38,7 @@ def test_a_user_is_locked_out_after_repeated_failures_even_with_the_right_passwo
     assert _login("auditor", "cadre-demo", "10.0.0.2") is not None
 
 
-def test_an_address_is_locked_out_after_failures_across_usernames(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_address_is_locked_out_after_failures_across_usernames(world, settings) -> None:
     settings.LOCKOUT_MAX_FAILURES_PER_ADDRESS = 4
     for name in ["a", "b", "c", "d"]:
         _login(name, "wrong", "10.9.9.9")
@@ -46,7 +46,7 @@ def test_an_address_is_locked_out_after_failures_across_usernames(world, setting
     assert _login("auditor", "cadre-demo", "10.9.9.8") is not None
 
 
-def test_the_administrator_unlocks(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_administrator_unlocks(world) -> None:
     for _ in range(settings.LOCKOUT_MAX_FAILURES_PER_USER):
         _login("clerk", "wrong")
     keys = list(SignInThrottle.objects.values_list("key", flat=True))
@@ -54,7 +54,7 @@ def test_the_administrator_unlocks(world) -> None:  # type: ignore[no-untyped-de
     assert _login("clerk", "cadre-demo") is not None
 
 
-def test_a_successful_sign_in_clears_the_user_counter(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_successful_sign_in_clears_the_user_counter(world) -> None:
     _login("clerk", "wrong")
     from django.contrib.auth.signals import user_logged_in
 
@@ -63,7 +63,7 @@ def test_a_successful_sign_in_clears_the_user_counter(world) -> None:  # type: i
     assert not SignInThrottle.objects.filter(key="user:clerk").exists()
 
 
-def test_totp_codes_are_verified_once_and_only_when_current(world) -> None:  # type: ignore[no-untyped-def]
+def test_totp_codes_are_verified_once_and_only_when_current(world) -> None:
     user = world.users["authority"]
     device = totp.device_for(user)
     code = pyotp.TOTP(device.secret).now()
@@ -74,7 +74,7 @@ def test_totp_codes_are_verified_once_and_only_when_current(world) -> None:  # t
     assert device.confirmed_at is not None
 
 
-def test_totp_is_required_of_authorities_and_auditors_only(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_totp_is_required_of_authorities_and_auditors_only(world, settings) -> None:
     settings.REQUIRE_TOTP = True
     assert totp.required_for(world.users["authority"]) and totp.required_for(world.users["auditor"])
     assert not totp.required_for(world.users["clerk"]) and not totp.required_for(
@@ -86,7 +86,7 @@ def test_totp_is_required_of_authorities_and_auditors_only(world, settings) -> N
 
 def test_an_authority_cannot_reach_a_sign_off_without_the_second_factor(
     client, world, settings, file_case
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.REQUIRE_TOTP = True
     case = file_case("dismissal")
     client.force_login(world.users["authority"])
@@ -109,7 +109,7 @@ def test_an_authority_cannot_reach_a_sign_off_without_the_second_factor(
     assert client.get("/account/2fa/").status_code == 200
 
 
-def test_security_headers_on_every_page(client, db) -> None:  # type: ignore[no-untyped-def]
+def test_security_headers_on_every_page(client, db) -> None:
     for url in ["/admin/login/", "/account/2fa/", "/no-such-page/"]:
         response = client.get(url)
         csp = response["Content-Security-Policy"]
@@ -193,7 +193,7 @@ def test_production_responses_carry_hsts_and_secure_cookies() -> None:
 )
 def test_uploads_are_checked_by_content(
     file_case, world, name: str, content: bytes, message: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     case = file_case("dismissal")
     with pytest.raises(InvalidInput) as info:
         workflow.perform(
@@ -207,7 +207,7 @@ def test_uploads_are_checked_by_content(
     assert case.documents.count() == 0 and case.events.count() == 1
 
 
-def test_oversized_uploads_are_refused(file_case, world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_oversized_uploads_are_refused(file_case, world, settings) -> None:
     settings.UPLOAD_MAX_BYTES = 1024
     case = file_case("dismissal")
     with pytest.raises(InvalidInput) as info:
@@ -222,7 +222,7 @@ def test_oversized_uploads_are_refused(file_case, world, settings) -> None:  # t
     assert case.documents.count() == 0
 
 
-def test_refusals_are_translated_into_vietnamese(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_refusals_are_translated_into_vietnamese(file_case, world) -> None:
     from django.utils import translation
 
     case = file_case("dismissal")
@@ -238,7 +238,7 @@ def test_refusals_are_translated_into_vietnamese(file_case, world) -> None:  # t
         assert str(info.value).startswith("Chỉ chấp nhận tệp PDF, JPEG và PNG")
 
 
-def test_uploads_are_stored_under_generated_names_outside_served_urls(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_uploads_are_stored_under_generated_names_outside_served_urls(file_case, world) -> None:
     case = file_case("dismissal")
     workflow.perform(
         case_id=case.pk,
@@ -255,7 +255,7 @@ def test_uploads_are_stored_under_generated_names_outside_served_urls(file_case,
     assert not Path(document.file.path).is_relative_to(Path(settings.STATIC_ROOT))
 
 
-def test_the_sign_in_page_says_the_account_is_locked(client, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_sign_in_page_says_the_account_is_locked(client, world) -> None:
     for _ in range(settings.LOCKOUT_MAX_FAILURES_PER_USER):
         response = client.post("/login/", {"username": "clerk", "password": "wrong"})
         assert response.status_code == 200
@@ -273,7 +273,7 @@ def test_the_sign_in_page_says_the_account_is_locked(client, world) -> None:  # 
 
 def test_the_session_user_comes_with_their_official_record(
     world, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from cases.security.backends import LockoutModelBackend
 
     backend = LockoutModelBackend()

@@ -46,6 +46,12 @@ def html(response: Any) -> str:
     return response.content.decode()
 
 
+def _row_of(body: str, reference: str) -> str:
+    """The table row (``<tr …>…</tr>``) that shows the case ``reference``."""
+    at = body.index(reference)
+    return body[body.rindex("<tr", 0, at) : body.index("</tr>", at)]
+
+
 def own_appointment(world: Any) -> Appointment:
     return Appointment.objects.get(official=world.official_self, position=world.post_superior)
 
@@ -86,9 +92,11 @@ def test_inbox_lists_waiting_steps_most_urgent_first_with_overdue_badge(
     assert response.status_code == 200
     body = html(response)
     assert body.index(old.reference) < body.index(recent.reference)
-    assert "Overdue" in body
-    assert re.search(r"\d+ days overdue", body)
-    assert re.search(r"\d+ days left", body)
+    rows = {ref: _row_of(body, ref) for ref in (old.reference, recent.reference)}
+    assert 'class="row-overdue"' in rows[old.reference]
+    assert re.search(r"\d+ days overdue", rows[old.reference])
+    assert 'class="row-overdue"' not in rows[recent.reference]
+    assert re.search(r"\d+ days left", rows[recent.reference])
 
 
 def test_inbox_filters_by_form_status_regime_and_unit(world: Any, file_case: Any) -> None:

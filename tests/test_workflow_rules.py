@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from cases.core.errors import ActionForbidden, RuleViolation, TransitionNotAllowed
-from cases.models import CircumstanceKind, Exclusion, OfficialCircumstance
+from cases.models import CircumstanceKind, Decision, Exclusion, OfficialCircumstance
 from cases.workflow import engine as workflow
 from cases.workflow import filing as services
-from tests.conftest import pass_exchange
+from tests.conftest import pass_exchange, pdf
 
 D = datetime.date
 LONG_AGO = D(2020, 1, 1)
@@ -18,7 +19,7 @@ LONG_AGO = D(2020, 1, 1)
 
 def _circumstance(
     official, kind: str, start: datetime.date = LONG_AGO, **extra
-) -> OfficialCircumstance:  # type: ignore[no-untyped-def]
+) -> OfficialCircumstance:
     return OfficialCircumstance.objects.create(
         official=official, kind=kind, started_on=start, **extra
     )
@@ -26,7 +27,7 @@ def _circumstance(
 
 def test_r41_nr_1_resignation_refused_when_a_dismissal_ground_is_established(
     file_case, world
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _circumstance(world.official_same, CircumstanceKind.DISMISSAL_GROUND, ground_code="R41-D-2")
     with pytest.raises(RuleViolation) as info:
         file_case("resignation", grounds=["R41-R-1"], filed_on=D(2024, 5, 6))
@@ -36,7 +37,7 @@ def test_r41_nr_1_resignation_refused_when_a_dismissal_ground_is_established(
 
 def test_r41_nr_1_resignation_refused_while_a_dismissal_case_is_open_for_the_post(
     file_case,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     file_case("dismissal", grounds=["R41-D-4"], filed_on=D(2024, 5, 6))
     with pytest.raises(RuleViolation) as info:
         file_case("resignation", grounds=["R41-R-1"], filed_on=D(2024, 5, 7))
@@ -46,14 +47,14 @@ def test_r41_nr_1_resignation_refused_while_a_dismissal_case_is_open_for_the_pos
 @pytest.mark.parametrize("form,ground", [("resignation", "R377-R-1"), ("termination", "R377-T-3")])
 def test_r377_p_2_no_resignation_or_termination_where_dismissal_is_required(
     file_case, world, form: str, ground: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _circumstance(world.official_same, CircumstanceKind.DISMISSAL_GROUND, ground_code="R377-D-5")
     with pytest.raises(RuleViolation) as info:
         file_case(form, grounds=[ground])
     assert info.value.rule == "R377-P-2"
 
 
-def test_r377_p_2_also_refuses_the_approval(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_r377_p_2_also_refuses_the_approval(file_case, world) -> None:
     case = file_case("resignation", grounds=["R377-R-1"])
     case = pass_exchange(case, world.users["clerk"])
     _circumstance(world.official_same, CircumstanceKind.DISMISSAL_GROUND, ground_code="R377-D-5")
@@ -61,25 +62,26 @@ def test_r377_p_2_also_refuses_the_approval(file_case, world) -> None:  # type: 
         workflow.perform(case_id=case.pk, user=world.users["authority"], action=workflow.APPROVE)
     assert info.value.rule == "R377-P-2"
     case.refresh_from_db()
-    assert case.outcome == "" and not hasattr(case, "decision") or case.outcome == ""
+    assert case.outcome == "" and case.status == "open"
+    assert not Decision.objects.filter(case=case).exists()
     assert case.events.count() == 4  # nothing written by the refused approval
 
 
-def test_r260_nr_2_resignation_refused_while_under_inspection(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_r260_nr_2_resignation_refused_while_under_inspection(file_case, world) -> None:
     _circumstance(world.official_same, CircumstanceKind.UNDER_INSPECTION, start=D(2021, 9, 1))
     with pytest.raises(RuleViolation) as info:
         file_case("resignation", grounds=["R260-R-2"], filed_on=D(2021, 10, 4))
     assert info.value.rule == "R260-NR-2"
 
 
-def test_r260_nr_1_resignation_refused_on_a_protected_task(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_r260_nr_1_resignation_refused_on_a_protected_task(file_case, world) -> None:
     _circumstance(world.official_same, CircumstanceKind.PROTECTED_TASK, start=D(2021, 9, 1))
     with pytest.raises(RuleViolation) as info:
         file_case("resignation", grounds=["R260-R-2"], filed_on=D(2021, 10, 4))
     assert info.value.rule == "R260-NR-1"
 
 
-def test_r260_nr_2_does_not_apply_once_the_inspection_ended(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_r260_nr_2_does_not_apply_once_the_inspection_ended(file_case, world) -> None:
     _circumstance(
         world.official_same,
         CircumstanceKind.UNDER_INSPECTION,
@@ -90,7 +92,7 @@ def test_r260_nr_2_does_not_apply_once_the_inspection_ended(file_case, world) ->
     assert case.regulation.code == "R260"
 
 
-def test_r41_nr_3_is_a_configurable_warning_off_by_default(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_r41_nr_3_is_a_configurable_warning_off_by_default(file_case, world) -> None:
     _circumstance(world.official_same, CircumstanceKind.UNDER_INSPECTION, start=D(2024, 1, 1))
     quiet = file_case("resignation", grounds=["R41-R-1"], filed_on=D(2024, 5, 6))
     assert quiet.warnings == []
@@ -112,7 +114,7 @@ def test_r41_nr_3_is_a_configurable_warning_off_by_default(file_case, world) -> 
 )
 def test_r41_r_3_needs_more_than_half_low_confidence_votes(
     file_case, world, low: int, total: int, allowed: bool
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _circumstance(
         world.official_same,
         CircumstanceKind.CONFIDENCE_POLL,
@@ -128,14 +130,14 @@ def test_r41_r_3_needs_more_than_half_low_confidence_votes(
         assert info.value.rule == "R41-R-3"
 
 
-def test_r41_r_3_refused_without_any_poll(file_case) -> None:  # type: ignore[no-untyped-def]
+def test_r41_r_3_refused_without_any_poll(file_case) -> None:
     with pytest.raises(RuleViolation):
         file_case("resignation", grounds=["R41-R-3"], filed_on=D(2024, 5, 6))
 
 
 def test_more_than_two_thirds_low_confidence_is_r41_d_3_and_blocks_resignation(
     file_case, world
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _circumstance(
         world.official_same,
         CircumstanceKind.CONFIDENCE_POLL,
@@ -150,7 +152,7 @@ def test_more_than_two_thirds_low_confidence_is_r41_d_3_and_blocks_resignation(
     assert [g.code for g in dismissal.grounds.all()] == ["R41-D-3"]
 
 
-def test_exactly_two_thirds_is_not_r41_d_3(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_exactly_two_thirds_is_not_r41_d_3(file_case, world) -> None:
     _circumstance(
         world.official_same,
         CircumstanceKind.CONFIDENCE_POLL,
@@ -167,7 +169,7 @@ def test_exactly_two_thirds_is_not_r41_d_3(file_case, world) -> None:  # type: i
 # --- withdrawal ----------------------------------------------------------------------
 
 
-def _resignation(world, **kwargs):  # type: ignore[no-untyped-def]
+def _resignation(world, **kwargs):
     return services.submit_resignation(
         official=world.official_self,
         position=world.post_superior,
@@ -178,7 +180,7 @@ def _resignation(world, **kwargs):  # type: ignore[no-untyped-def]
     )
 
 
-def test_official_may_withdraw_until_the_decision_step_starts(world) -> None:  # type: ignore[no-untyped-def]
+def test_official_may_withdraw_until_the_decision_step_starts(world) -> None:
     case = _resignation(world)
     offered = {a.name for a in workflow.available_actions(case, world.users["official"])}
     assert workflow.WITHDRAW in offered
@@ -195,7 +197,7 @@ def test_official_may_withdraw_until_the_decision_step_starts(world) -> None:  #
     assert case.events.order_by("-seq").first().action == "withdraw"
 
 
-def test_withdrawal_refused_once_the_decision_step_started(world) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawal_refused_once_the_decision_step_started(world) -> None:
     case = _resignation(world)
     pass_exchange(case, world.users["clerk_commune"], members=5, votes_for=3)
     workflow.perform(
@@ -203,7 +205,7 @@ def test_withdrawal_refused_once_the_decision_step_started(world) -> None:  # ty
         user=world.users["clerk"],
         action=workflow.ATTACH_DOCUMENT,
         data={"kind": "proposal"},
-        upload=__import__("tests.conftest", fromlist=["pdf"]).pdf("totrinh.pdf"),
+        upload=pdf("totrinh.pdf"),
     )
     workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.COMPLETE_STEP)
     case.refresh_from_db()
@@ -217,7 +219,7 @@ def test_withdrawal_refused_once_the_decision_step_started(world) -> None:  # ty
         )
 
 
-def test_only_the_official_may_withdraw(world) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_official_may_withdraw(world) -> None:
     case = _resignation(world)
     with pytest.raises(ActionForbidden):
         workflow.perform(
@@ -225,7 +227,7 @@ def test_only_the_official_may_withdraw(world) -> None:  # type: ignore[no-untyp
         )
 
 
-def test_r260_withdrawal_is_not_flagged(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_r260_withdrawal_is_not_flagged(file_case, world) -> None:
     case = file_case(
         "resignation",
         official=world.official_district,
@@ -241,14 +243,18 @@ def test_r260_withdrawal_is_not_flagged(file_case, world) -> None:  # type: igno
         action=workflow.WITHDRAW,
         reason="Rút đơn",
     )
-    assert case.outcome == "withdrawn"
-    assert "260" not in case.review_reason or not case.review_reason.startswith("Withdrawal")
+    assert case.status == "closed" and case.outcome == "withdrawn"
+    # Flagged only by the transitional rule (R260 ended in 2021), never for the withdrawal.
+    assert case.review_reason.startswith("R377-TR-1")
+    assert "Withdrawal" not in case.review_reason
+    withdrawal = case.events.order_by("-seq").first()
+    assert withdrawal.action == "withdraw" and "flagged_for_review" not in withdrawal.data
 
 
 # --- votes ---------------------------------------------------------------------------
 
 
-def _vote(case, user, members: int, present: int, votes_for: int, against: int):  # type: ignore[no-untyped-def]
+def _vote(case, user, members: int, present: int, votes_for: int, against: int):
     return workflow.perform(
         case_id=case.pk,
         user=user,
@@ -262,20 +268,20 @@ def _vote(case, user, members: int, present: int, votes_for: int, against: int):
     )
 
 
-def test_vote_passes_with_more_than_half_of_all_members(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_vote_passes_with_more_than_half_of_all_members(file_case, world) -> None:
     case = file_case("dismissal")
     _vote(case, world.users["clerk"], 9, 9, 5, 4)
     assert case.votes.get().passed is True
 
 
-def test_exactly_half_of_the_members_fails_and_blocks_the_proposal(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_exactly_half_of_the_members_fails_and_blocks_the_proposal(file_case, world) -> None:
     clerk = world.users["clerk"]
     case = file_case("dismissal")
     workflow.perform(
         case_id=case.pk,
         user=clerk,
         action=workflow.RECORD_TALK,
-        upload=__import__("tests.conftest", fromlist=["pdf"]).pdf(),
+        upload=pdf(),
         data={"held_on": "2026-01-05", "summary": "Đã trao đổi."},
     )
     _vote(case, clerk, 10, 10, 5, 5)
@@ -285,13 +291,13 @@ def test_exactly_half_of_the_members_fails_and_blocks_the_proposal(file_case, wo
     assert "did not pass" in str(info.value)
 
 
-def test_the_threshold_counts_all_members_not_those_present(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_threshold_counts_all_members_not_those_present(file_case, world) -> None:
     case = file_case("dismissal")
     _vote(case, world.users["clerk"], 10, 6, 5, 1)  # 5 of 6 present, but only 5 of 10 members
     assert case.votes.get().passed is False
 
 
-def test_impossible_vote_counts_are_refused(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_impossible_vote_counts_are_refused(file_case, world) -> None:
     from cases.core.errors import InvalidInput
 
     case = file_case("dismissal")
@@ -310,7 +316,7 @@ def test_impossible_vote_counts_are_refused(file_case, world) -> None:  # type: 
     assert case.votes.count() == 0 and case.events.count() == 1
 
 
-def test_the_step_needs_its_documents_before_it_is_submitted(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_step_needs_its_documents_before_it_is_submitted(file_case, world) -> None:
     case = file_case("dismissal")
     _vote(case, world.users["clerk"], 9, 9, 6, 3)
     with pytest.raises(TransitionNotAllowed) as info:
@@ -321,7 +327,7 @@ def test_the_step_needs_its_documents_before_it_is_submitted(file_case, world) -
 # --- separation of duties and roles ----------------------------------------------------
 
 
-def test_nobody_acts_on_a_step_of_a_case_about_themselves(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_nobody_acts_on_a_step_of_a_case_about_themselves(file_case, world) -> None:
     world.official_same.user = world.users["clerk"]  # the province clerk is also the official
     world.official_same.save()
     case = file_case("dismissal", by="clerk_party") if False else None
@@ -337,7 +343,7 @@ def test_nobody_acts_on_a_step_of_a_case_about_themselves(file_case, world) -> N
     assert "yourself" in str(info.value)
 
 
-def test_a_user_cannot_file_a_dismissal_about_themselves(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_user_cannot_file_a_dismissal_about_themselves(world) -> None:
     world.official_same.user = world.users["clerk"]
     world.official_same.save()
     with pytest.raises(ActionForbidden):
@@ -351,7 +357,7 @@ def test_a_user_cannot_file_a_dismissal_about_themselves(world) -> None:  # type
         )
 
 
-def test_whoever_proposed_may_not_also_decide(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_whoever_proposed_may_not_also_decide(file_case, world) -> None:
     from cases.models import Membership, Role
 
     both = world.users["deputy"]
@@ -365,7 +371,7 @@ def test_whoever_proposed_may_not_also_decide(file_case, world) -> None:  # type
     assert case.outcome == "approved"
 
 
-def test_roles_are_refused_with_403_and_wrong_moments_with_409(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_roles_are_refused_with_403_and_wrong_moments_with_409(file_case, world) -> None:
     case = file_case("dismissal")
     with pytest.raises(ActionForbidden) as forbidden:
         workflow.perform(case_id=case.pk, user=world.users["auditor"], action=workflow.APPROVE)
@@ -375,7 +381,7 @@ def test_roles_are_refused_with_403_and_wrong_moments_with_409(file_case, world)
     assert too_early.value.http_status == 409
 
 
-def test_out_of_scope_users_get_not_found(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_out_of_scope_users_get_not_found(file_case, world) -> None:
     from cases.core.errors import NotFound
 
     case = file_case("dismissal")
@@ -385,7 +391,7 @@ def test_out_of_scope_users_get_not_found(file_case, world) -> None:  # type: ig
         )
 
 
-def test_a_stale_step_id_is_refused_as_moved_on(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_step_id_is_refused_as_moved_on(file_case, world) -> None:
     from cases.core.errors import StepMovedOn
 
     case = file_case("dismissal")
@@ -400,7 +406,7 @@ def test_a_stale_step_id_is_refused_as_moved_on(file_case, world) -> None:  # ty
         )
 
 
-def test_the_full_journey_writes_one_event_per_action(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_full_journey_writes_one_event_per_action(file_case, world) -> None:
     case = file_case("dismissal")
     case = pass_exchange(case, world.users["clerk"])
     case = workflow.perform(
@@ -432,13 +438,13 @@ def test_the_full_journey_writes_one_event_per_action(file_case, world) -> None:
     ).ended_on == D(2026, 12, 1)
 
 
-def test_a_delegated_deputy_decides_with_the_kt_prefix(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_delegated_deputy_decides_with_the_kt_prefix(file_case, world) -> None:
     from cases.models import Membership, Role
 
     Membership.objects.filter(user=world.users["deputy"], role=Role.AUTHORITY).delete()
     case = file_case("dismissal")
     pass_exchange(case, world.users["clerk"])
-    today = datetime.date.today()
+    today = timezone.localdate()
     services.delegate_authority(
         delegator=world.users["authority"],
         deputy=world.users["deputy"],

@@ -133,9 +133,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return None
     headers: dict[str, str] = {}
     if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+        headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+        headers["Retry-After"] = str(int(exc.wait))
     fields: dict[str, list[str]] = {}
     code = CODES.get(type(exc), exc.default_code)
     if isinstance(exc, exceptions.ValidationError):

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from cases.documents.storage import upload_refusal
 
 # Ids travel as 64-bit integers; anything larger cannot name a row (and would overflow).
 MAX_ID = 2**63 - 1
@@ -124,27 +125,18 @@ class UploadField(FileField):
 
     default_error_messages = {
         **FileField.default_error_messages,
-        # The field messages the engine gave before (cases.documents.storage.store_upload).
-        "too_large": _("The file is too large (%(size)s MB); the limit is %(limit)s MB."),
+        # The field message store_upload gives (cases.documents.storage.FIELD_MESSAGES).
         "bad_type": _("Only PDF, JPEG and PNG files are accepted."),
     }
 
     def to_internal_value(self, data: Any) -> Any:
-        from cases.documents.storage import sniff_content_type
-
         upload = super().to_internal_value(data)
-        limit = settings.UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise serializers.ValidationError(
-                self.error_messages["too_large"]
-                % {"size": round(upload.size / 1048576, 1), "limit": round(limit / 1048576, 1)},
-                code="too_large",
-            )
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        if sniff_content_type(head) is None:
-            self.fail("bad_type")
+        refusal = upload_refusal(upload)
+        if refusal is not None:
+            code, message = refusal
+            if code == "bad_type":
+                self.fail("bad_type")  # the field's own, shorter words
+            raise serializers.ValidationError(message, code=code)
         return upload
 
 

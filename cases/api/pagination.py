@@ -131,7 +131,7 @@ class CasePagination(CursorPagination):
 
     @staticmethod
     def _key(row: Model, *, backwards: bool = False) -> Key:
-        return Key(row.filed_on, row.pk, backwards)  # type: ignore[attr-defined]
+        return Key(row.filed_on, row.pk, backwards)  # type: ignore[attr-defined]  # rows are Cases; the paginator is typed over any model
 
     def _link(self, key: Key | None) -> str | None:
         if key is None:

@@ -11,4 +11,4 @@ class TokenRateThrottle(AnonRateThrottle):
 
     def get_rate(self) -> str:
         # Read on every request, so a deployment (or a test) can change it without a restart.
-        return str(getattr(settings, "API_TOKEN_RATE", "30/minute"))
+        return str(settings.API_TOKEN_RATE)

@@ -1,7 +1,7 @@
 """API views: an input serializer, one service call, an output serializer.
 
 Scope comes from ``cases.organisation.selectors`` and every change goes through ``cases.workflow.filing``,
-``cases.workflow.engine`` (via ``services.perform_action``) or ``cases.organisation.services`` — the
+``cases.workflow.engine`` (``perform``, like the web) or ``cases.organisation.services`` — the
 functions the web interface calls — so both enforce the same rules. Objects outside
 the caller's scope answer 404, like objects that do not exist.
 """
@@ -379,7 +379,7 @@ def _case_for(request: Request, pk: int) -> Case:
 def _detail(request: Request, case: Case) -> dict[str, Any]:
     """The case as the caller sees it now (read again through the scoped selector)."""
     fresh = _case_for(request, case.pk)
-    return s.CaseDetailSerializer(fresh, context={"request": request}).data  # type: ignore[return-value]
+    return s.CaseDetailSerializer(fresh, context={"request": request}).data
 
 
 class CaseListView(ApiListView):
@@ -482,7 +482,7 @@ class CaseActionView(ApiView):
         case = _case_for(request, pk)
         data = s.ActionSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        case = services.perform_action(
+        case = workflow.perform(
             case_id=case.pk,
             user=request.user,
             action=data.validated_data["action"],
@@ -555,7 +555,7 @@ class CaseDocumentsView(ApiView):
         case = _case_for(request, pk)
         data = s.DocumentUploadSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        case = services.perform_action(
+        case = workflow.perform(
             case_id=case.pk,
             user=request.user,
             action=workflow.ATTACH_DOCUMENT,

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from cases.core.types import AnyUser
 from cases.models import GENESIS_HASH, Case, CaseEvent
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    import json
-
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    safe: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return safe
 
 
 def record_event(
     *,
     case: Case,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: AnyUser | None,
     action: str,
     from_state: str = "",
     to_state: str = "",
@@ -48,7 +48,7 @@ def record_event(
         actor=real_actor,
         actor_name=(real_actor.get_full_name() or real_actor.get_username())
         if real_actor
-        else "system",  # type: ignore[union-attr]
+        else "system",
         action=action,
         from_state=from_state,
         to_state=to_state,

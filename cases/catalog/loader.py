@@ -82,112 +82,159 @@ def _bilingual(value: Any, where: str, problems: list[str]) -> None:
 def validate(regulations: list[dict[str, Any]]) -> list[str]:
     """Every problem in the catalog, as sentences naming the stable ID."""
     problems: list[str] = []
-    verifications = set(Verification.values)
     codes = set()
     for reg in regulations:
         code = reg.get("code", "?")
         if code in codes:
             problems.append(f"{code}: regulation listed twice")
         codes.add(code)
-        _bilingual(reg.get("title"), f"{code} title", problems)
-        try:
-            start = datetime.date.fromisoformat(reg["in_force_from"])
-            end = (
-                datetime.date.fromisoformat(reg["in_force_to"]) if reg.get("in_force_to") else None
-            )
-            if end is not None and end < start:
-                problems.append(f"{code}: in_force_to is before in_force_from")
-        except (KeyError, ValueError) as exc:
-            problems.append(f"{code}: bad in-force dates ({exc})")
+        problems += _regulation_problems(reg, code)
         forms = reg.get("forms", [])
-        for form in forms:
-            if form not in Form.values:
-                problems.append(f"{code}: unknown form {form!r}")
-        seen: dict[str, set[str]] = {k: set() for k in ("provision", "ground", "exclusion", "tl")}
-        for item in reg.get("provisions", []):
-            pid = item.get("id", "?")
-            if pid in seen["provision"]:
-                problems.append(f"{pid}: duplicate provision")
-            seen["provision"].add(pid)
-            if item.get("kind") not in Provision.Kind.values:
-                problems.append(f"{pid}: unknown provision kind {item.get('kind')!r}")
-            if item.get("verification") not in verifications:
-                problems.append(f"{pid}: verification must be V, P or U")
-            _bilingual(item.get("text"), pid, problems)
-        for item in reg.get("grounds", []):
-            gid = item.get("id", "?")
-            if gid in seen["ground"]:
-                problems.append(f"{gid}: duplicate ground")
-            seen["ground"].add(gid)
-            if item.get("form") not in forms:
-                problems.append(f"{gid}: form {item.get('form')!r} is not a form of {code}")
-            if (item.get("evidence") or "") not in Evidence.values:
-                problems.append(f"{gid}: unknown evidence rule {item.get('evidence')!r}")
-            if item.get("verification") not in verifications:
-                problems.append(f"{gid}: verification must be V, P or U")
-            _bilingual(item.get("text"), gid, problems)
-        for item in reg.get("exclusions", []):
-            eid = item.get("id", "?")
-            if eid in seen["exclusion"]:
-                problems.append(f"{eid}: duplicate exclusion")
-            seen["exclusion"].add(eid)
-            if not set(item.get("forms", [])) <= set(forms):
-                problems.append(f"{eid}: applies to a form {code} does not have")
-            if item.get("condition") not in ExclusionCondition.values:
-                problems.append(f"{eid}: unknown condition {item.get('condition')!r}")
-            if item.get("mode") not in ExclusionMode.values:
-                problems.append(f"{eid}: mode must be block or warning")
-            _bilingual(item.get("text"), eid, problems)
-        for item in reg.get("time_limits", []):
-            tid = item.get("id", "?")
-            seen["tl"].add(tid)
-            if item.get("unit") not in DayUnit.values:
-                problems.append(f"{tid}: unknown unit {item.get('unit')!r}")
-            if item.get("unit") in (
-                DayUnit.WORKING_DAYS,
-                DayUnit.UNQUALIFIED_DAYS,
-            ) and not item.get("days"):
-                problems.append(f"{tid}: a day-counted limit needs 'days'")
-            ceiling = item.get("extension_ceiling_days")
-            if ceiling is not None and item.get("days") and ceiling < item["days"]:
-                problems.append(f"{tid}: extension ceiling is below the limit")
-            _bilingual(item.get("text"), tid, problems)
-            _bilingual(item.get("anchor"), f"{tid} anchor", problems)
-        pairs = set()
-        for process in reg.get("processes", []):
-            key = (process.get("form"), process.get("scope"))
-            where = f"{code} {key[0]} {key[1]}"
-            if key in pairs:
-                problems.append(f"{where}: process listed twice")
-            pairs.add(key)
-            if key[0] not in forms:
-                problems.append(f"{where}: form is not a form of {code}")
-            if key[1] not in AuthorityScope.values:
-                problems.append(f"{where}: unknown scope")
-            steps = process.get("steps", [])
-            if not steps:
-                problems.append(f"{where}: has no steps")
-            if sum(1 for s in steps if s.get("kind") == StepKind.DECISION) != 1:
-                problems.append(f"{where}: needs exactly one decision step")
-            for step in steps:
-                sid = step.get("id", "?")
-                if step.get("kind") not in StepKind.values:
-                    problems.append(f"{sid}: unknown step kind {step.get('kind')!r}")
-                if step.get("actor_role") not in ActorRole.values:
-                    problems.append(f"{sid}: unknown actor role {step.get('actor_role')!r}")
-                if step.get("actor_unit") not in ActorUnit.values:
-                    problems.append(f"{sid}: unknown actor unit {step.get('actor_unit')!r}")
-                for kind in step.get("requires_documents", []):
-                    if kind not in DocumentKind.values:
-                        problems.append(f"{sid}: unknown document kind {kind!r}")
-                if step.get("time_limit") and step["time_limit"] not in seen["tl"]:
-                    problems.append(f"{sid}: time limit {step['time_limit']} is not in {code}")
-                if step.get("requires_vote") and not step.get("vote_threshold"):
-                    problems.append(f"{sid}: a vote step needs a vote_threshold")
-                if step.get("verification") not in verifications:
-                    problems.append(f"{sid}: verification must be V, P or U")
-                _bilingual(step.get("name"), f"{sid} name", problems)
-                _bilingual(step.get("description"), f"{sid} description", problems)
+        problems += _provision_problems(reg.get("provisions", []))
+        problems += _ground_problems(reg.get("grounds", []), code, forms)
+        problems += _exclusion_problems(reg.get("exclusions", []), code, forms)
+        limits = [item.get("id", "?") for item in reg.get("time_limits", [])]
+        problems += _time_limit_problems(reg.get("time_limits", []))
+        problems += _process_problems(reg.get("processes", []), code, forms, set(limits))
+    return problems
+
+
+def _verified(item: dict[str, Any], where: str) -> list[str]:
+    if item.get("verification") not in Verification.values:
+        return [f"{where}: verification must be V, P or U"]
+    return []
+
+
+def _duplicates(items: list[dict[str, Any]], what: str) -> list[str]:
+    seen: set[str] = set()
+    problems = []
+    for item in items:
+        item_id = item.get("id", "?")
+        if item_id in seen:
+            problems.append(f"{item_id}: duplicate {what}")
+        seen.add(item_id)
+    return problems
+
+
+def _regulation_problems(reg: dict[str, Any], code: str) -> list[str]:
+    problems: list[str] = []
+    _bilingual(reg.get("title"), f"{code} title", problems)
+    try:
+        start = datetime.date.fromisoformat(reg["in_force_from"])
+        end = datetime.date.fromisoformat(reg["in_force_to"]) if reg.get("in_force_to") else None
+        if end is not None and end < start:
+            problems.append(f"{code}: in_force_to is before in_force_from")
+    except (KeyError, ValueError) as exc:
+        problems.append(f"{code}: bad in-force dates ({exc})")
+    for form in reg.get("forms", []):
+        if form not in Form.values:
+            problems.append(f"{code}: unknown form {form!r}")
+    if not isinstance(reg.get("withdrawal_needs_review", True), bool):
+        problems.append(f"{code}: withdrawal_needs_review must be true or false")
+    return problems
+
+
+def _provision_problems(items: list[dict[str, Any]]) -> list[str]:
+    problems = _duplicates(items, "provision")
+    for item in items:
+        pid = item.get("id", "?")
+        if item.get("kind") not in Provision.Kind.values:
+            problems.append(f"{pid}: unknown provision kind {item.get('kind')!r}")
+        problems += _verified(item, pid)
+        _bilingual(item.get("text"), pid, problems)
+    return problems
+
+
+def _ground_problems(items: list[dict[str, Any]], code: str, forms: list[str]) -> list[str]:
+    problems = _duplicates(items, "ground")
+    for item in items:
+        gid = item.get("id", "?")
+        if item.get("form") not in forms:
+            problems.append(f"{gid}: form {item.get('form')!r} is not a form of {code}")
+        if (item.get("evidence") or "") not in Evidence.values:
+            problems.append(f"{gid}: unknown evidence rule {item.get('evidence')!r}")
+        problems += _verified(item, gid)
+        _bilingual(item.get("text"), gid, problems)
+    return problems
+
+
+def _exclusion_problems(items: list[dict[str, Any]], code: str, forms: list[str]) -> list[str]:
+    problems = _duplicates(items, "exclusion")
+    for item in items:
+        eid = item.get("id", "?")
+        if not set(item.get("forms", [])) <= set(forms):
+            problems.append(f"{eid}: applies to a form {code} does not have")
+        if item.get("condition") not in ExclusionCondition.values:
+            problems.append(f"{eid}: unknown condition {item.get('condition')!r}")
+        if item.get("mode") not in ExclusionMode.values:
+            problems.append(f"{eid}: mode must be block or warning")
+        _bilingual(item.get("text"), eid, problems)
+    return problems
+
+
+def _time_limit_problems(items: list[dict[str, Any]]) -> list[str]:
+    problems: list[str] = []
+    for item in items:
+        tid = item.get("id", "?")
+        if item.get("unit") not in DayUnit.values:
+            problems.append(f"{tid}: unknown unit {item.get('unit')!r}")
+        if item.get("unit") in (
+            DayUnit.WORKING_DAYS,
+            DayUnit.UNQUALIFIED_DAYS,
+        ) and not item.get("days"):
+            problems.append(f"{tid}: a day-counted limit needs 'days'")
+        ceiling = item.get("extension_ceiling_days")
+        if ceiling is not None and item.get("days") and ceiling < item["days"]:
+            problems.append(f"{tid}: extension ceiling is below the limit")
+        _bilingual(item.get("text"), tid, problems)
+        _bilingual(item.get("anchor"), f"{tid} anchor", problems)
+    return problems
+
+
+def _process_problems(
+    processes: list[dict[str, Any]], code: str, forms: list[str], limits: set[str]
+) -> list[str]:
+    problems: list[str] = []
+    pairs = set()
+    for process in processes:
+        key = (process.get("form"), process.get("scope"))
+        where = f"{code} {key[0]} {key[1]}"
+        if key in pairs:
+            problems.append(f"{where}: process listed twice")
+        pairs.add(key)
+        if key[0] not in forms:
+            problems.append(f"{where}: form is not a form of {code}")
+        if key[1] not in AuthorityScope.values:
+            problems.append(f"{where}: unknown scope")
+        steps = process.get("steps", [])
+        if not steps:
+            problems.append(f"{where}: has no steps")
+        if sum(1 for s in steps if s.get("kind") == StepKind.DECISION) != 1:
+            problems.append(f"{where}: needs exactly one decision step")
+        for step in steps:
+            problems += _step_problems(step, code, limits)
+    return problems
+
+
+def _step_problems(step: dict[str, Any], code: str, limits: set[str]) -> list[str]:
+    problems: list[str] = []
+    sid = step.get("id", "?")
+    if step.get("kind") not in StepKind.values:
+        problems.append(f"{sid}: unknown step kind {step.get('kind')!r}")
+    if step.get("actor_role") not in ActorRole.values:
+        problems.append(f"{sid}: unknown actor role {step.get('actor_role')!r}")
+    if step.get("actor_unit") not in ActorUnit.values:
+        problems.append(f"{sid}: unknown actor unit {step.get('actor_unit')!r}")
+    for kind in step.get("requires_documents", []):
+        if kind not in DocumentKind.values:
+            problems.append(f"{sid}: unknown document kind {kind!r}")
+    if step.get("time_limit") and step["time_limit"] not in limits:
+        problems.append(f"{sid}: time limit {step['time_limit']} is not in {code}")
+    if step.get("requires_vote") and not step.get("vote_threshold"):
+        problems.append(f"{sid}: a vote step needs a vote_threshold")
+    problems += _verified(step, sid)
+    _bilingual(step.get("name"), f"{sid} name", problems)
+    _bilingual(step.get("description"), f"{sid} description", problems)
     return problems
 
 
@@ -204,6 +251,7 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
         in_force_from=reg["in_force_from"],
         in_force_to=reg.get("in_force_to"),
         forms=reg["forms"],
+        withdrawal_needs_review=reg.get("withdrawal_needs_review", True),
     )
     Provision.objects.bulk_create(
         Provision(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.core.errors import InvalidInput, RuleViolation
 from cases.models import (
+    AuthorityScope,
     Case,
     CaseStatus,
     CatalogVersion,
@@ -46,6 +47,39 @@ def regulation_in_force(on: datetime.date) -> Regulation:
             fields={"filed_on": [_("No regulation was in force on this date.")]},
         )
     return regulation
+
+
+def authority_scope(*, unit_id: int | None, appointing_unit_id: int | None) -> AuthorityScope:
+    """R41-A-1/2: the same level decides when the official's own body appoints to the
+    post, a superior level otherwise."""
+    if appointing_unit_id == unit_id:
+        return AuthorityScope.SAME_LEVEL
+    return AuthorityScope.SUPERIOR
+
+
+def transitional_review(regulation: Regulation, *, on: datetime.date, filing: bool) -> str:
+    """R377-TR-1: why a case under a regulation that has ended needs review ("" if not).
+
+    No transitional rule is known, so such a case keeps its regime and is flagged for a
+    person to review, never switched (see docs/rules.md).
+    """
+    end = regulation.in_force_to
+    if end is None or on <= end:
+        return ""
+    values = {"reg": regulation.symbol, "end": end.strftime("%d/%m/%Y")}
+    if filing:
+        return str(
+            _(
+                "R377-TR-1: filed under %(reg)s, which ended on %(end)s; no transitional rule is known. Review it manually."
+            )
+            % values
+        )
+    return str(
+        _(
+            "R377-TR-1: the case was opened under %(reg)s, which ended on %(end)s; no transitional rule is known. Review it manually."
+        )
+        % values
+    )
 
 
 def _active(official: Official, kind: str, on: datetime.date) -> list[OfficialCircumstance]:

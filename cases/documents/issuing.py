@@ -24,7 +24,7 @@ import hashlib
 import logging
 import os
 import time
-from typing import Any
+from typing import Any, cast, get_args
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,16 +32,20 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from cases.audit.chain import record_event
+from cases.audit.events import EventType
+from cases.core import signals
 from cases.core.errors import ActionForbidden, InvalidInput, NotFound
 from cases.documents import render as documents
 from cases.documents.render import (
     DecisionContext,
+    FormName,
     IssuingBody,
     MinutesContext,
     Person,
     ProposalContext,
     ReminderContext,
     Signer,
+    SignerPrefix,
     VoteTallyContext,
 )
 from cases.documents.storage import store_generated
@@ -65,8 +69,13 @@ logger = logging.getLogger(__name__)
 
 GENERIC_PROPOSER = "cơ quan tham mưu về tổ chức cán bộ"
 
-# Decision.prefix as the engine stores it (FMT30 dotted, FMT36 slashed) → renderer prefix.
-SIGNING_PREFIXES = {"": "", "TM.": "TM", "T/M": "TM", "KT.": "KT", "K/T": "KT"}
+
+def form_name(case: Case) -> FormName:
+    """The case's form as the renderers name it (a ``Form`` value by its field's choices)."""
+    for name in get_args(FormName):
+        if case.form == name:
+            return cast(FormName, name)
+    raise ValueError(f"case {case.pk}: unknown form {case.form!r}")
 
 
 # --- pieces shared by every paper -----------------------------------------------------
@@ -157,7 +166,7 @@ def implementers(unit: OrgUnit) -> tuple[str, ...]:
 def signer_of(decision: Decision) -> Signer:
     """The signature block from what the engine recorded (prefix, post, delegation)."""
     unit = decision.issuing_unit
-    prefix = SIGNING_PREFIXES.get(decision.prefix, "")
+    prefix: SignerPrefix = documents.prefix_of(decision.prefix)
     head = unit.head_title.strip().upper()
     post = (decision.signer_post or head).strip().upper()
     if prefix == "KT" and not head:
@@ -168,7 +177,7 @@ def signer_of(decision: Decision) -> Signer:
         full_name=decision.signer_name,
         post=post,
         head_post=head if prefix == "KT" else None,
-        prefix=prefix,  # type: ignore[arg-type]
+        prefix=prefix,
     )
 
 
@@ -199,7 +208,7 @@ def decision_context(decision: Decision) -> DecisionContext:
         recipients.append(case.employing_unit.name)
     recipients.append("Lưu: VT" if unit.kind != UnitKind.PARTY else f"Lưu Văn phòng {unit.name}")
     return DecisionContext(
-        form=case.form,  # type: ignore[arg-type]
+        form=form_name(case),
         regulation_code=regulation.code,
         regulation_symbol=regulation.symbol,
         regulation_title=regulation_subject(regulation.title_vi),
@@ -246,7 +255,7 @@ def proposal_context(
             f"{vote.votes_against} không tán thành"
         )
     return ProposalContext(
-        form=case.form,  # type: ignore[arg-type]
+        form=form_name(case),
         body=issuing_body(unit),
         number=number,
         year=issued_on.year,
@@ -285,7 +294,7 @@ def minutes_context(
     official = person(case.official)
     return MinutesContext(
         kind="exchange",
-        form=case.form,  # type: ignore[arg-type]
+        form=form_name(case),
         body=issuing_body(unit),
         number=number,
         year=started.year,
@@ -319,7 +328,7 @@ def vote_tally_context(vote: Vote, *, number: int) -> VoteTallyContext:
         else unit.name
     )
     return VoteTallyContext(
-        form=case.form,  # type: ignore[arg-type]
+        form=form_name(case),
         body=issuing_body(unit),
         number=number,
         year=held.year,
@@ -473,13 +482,19 @@ def issue_decision_document(*, decision_id: int) -> Document | None:
         if locked.document_status == Decision.DocumentStatus.ISSUED:
             return None
         document = _store_decision_pdf(
-            case=case, decision=decision, content=content, action="document_issued", actor=None
+            case=case,
+            decision=decision,
+            content=content,
+            action=EventType.DOCUMENT_ISSUED,
+            actor=None,
         )
         Decision.objects.filter(pk=decision_id).update(
             document_status=Decision.DocumentStatus.ISSUED
         )
         document_id = document.pk
-        transaction.on_commit(lambda: _notify_issued(document_id))
+        transaction.on_commit(
+            lambda: signals.decision_issued.send(sender=Document, document_id=document_id)
+        )
     logger.info(
         "decision %s: document %s issued (%s bytes)", decision_id, document_id, len(content)
     )
@@ -515,7 +530,7 @@ def reissue_decision_document(*, decision_id: int, by: Any, reason: str) -> Docu
             case=case,
             decision=decision,
             content=content,
-            action="document_issued" if first else "document_reissued",
+            action=EventType.DOCUMENT_ISSUED if first else EventType.DOCUMENT_REISSUED,
             actor=by,
             reason=reason,
         )
@@ -523,11 +538,7 @@ def reissue_decision_document(*, decision_id: int, by: Any, reason: str) -> Docu
             document_status=Decision.DocumentStatus.ISSUED
         )
         document_id = document.pk
-        transaction.on_commit(lambda: _notify_issued(document_id))
+        transaction.on_commit(
+            lambda: signals.decision_issued.send(sender=Document, document_id=document_id)
+        )
     return document
-
-
-def _notify_issued(document_id: int) -> None:
-    from cases.notifications import notices as notifications
-
-    notifications.decision_issued(document_id)

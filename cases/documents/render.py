@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -37,7 +37,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
 BodyKind = Literal["state", "party"]
-Form = Literal["termination", "dismissal", "resignation"]
+FormName = Literal["termination", "dismissal", "resignation"]
 SignerPrefix = Literal["", "TM", "KT", "Q", "TL", "TUQ"]
 MinutesKind = Literal["exchange", "conference"]
 
@@ -129,7 +129,7 @@ class DecisionContext:
     ``case_reference`` is kept in the PDF metadata only (keywords), not on the page.
     """
 
-    form: Form
+    form: FormName
     regulation_code: str
     regulation_symbol: str
     regulation_title: str
@@ -163,7 +163,7 @@ class ProposalContext:
     date is proposed).
     """
 
-    form: Form
+    form: FormName
     body: IssuingBody
     number: int
     year: int
@@ -194,7 +194,7 @@ class MinutesContext:
     """
 
     kind: MinutesKind
-    form: Form
+    form: FormName
     body: IssuingBody
     number: int
     year: int
@@ -225,7 +225,7 @@ class VoteTallyContext:
     not recomputed here.
     """
 
-    form: Form
+    form: FormName
     body: IssuingBody
     number: int
     year: int
@@ -565,6 +565,23 @@ _STATE_PREFIXES: Final[Mapping[str, str]] = {
 # have no "Q." or "TUQ." form, so those prefixes are refused rather than invented.
 _PARTY_PREFIXES: Final[Mapping[str, str]] = {"TM": "T/M", "KT": "K/T", "TL": "T/L"}
 
+
+def printed_prefix(prefix: SignerPrefix, *, party: bool) -> str:
+    """How a signer prefix is printed: "KT." on a State paper, "K/T" on the Party's."""
+    if not prefix:
+        return ""
+    return (_PARTY_PREFIXES if party else _STATE_PREFIXES)[prefix]
+
+
+def prefix_of(printed: str) -> SignerPrefix:
+    """The prefix a printed form stands for ("TM." and "T/M" are both "TM"); "" if none."""
+    for table in (_STATE_PREFIXES, _PARTY_PREFIXES):
+        for prefix, text in table.items():
+            if text == printed:
+                return cast(SignerPrefix, prefix)
+    return ""
+
+
 FONT_FILES: Final[Mapping[tuple[str, str], str]] = {
     ("normal", "normal"): "Tinos-Regular.ttf",
     ("bold", "normal"): "Tinos-Bold.ttf",
@@ -602,7 +619,7 @@ _TRAILING_SPACE: Final[re.Pattern[str]] = re.compile(
 def _render_pdf(
     template: str, context: dict[str, Any], case_reference: str, created_on: date
 ) -> bytes:
-    html = render_to_string(
+    html: str = render_to_string(
         template,
         {
             **context,
@@ -615,7 +632,8 @@ def _render_pdf(
     html = _TRAILING_SPACE.sub(r"\1", unicodedata.normalize("NFC", html))
     base_url = Path(settings.BASE_DIR).resolve().as_uri() + "/"
     font_config = FontConfiguration()
-    return HTML(string=html, base_url=base_url).write_pdf(font_config=font_config)
+    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf(font_config=font_config)
+    return pdf
 
 
 def _heading(

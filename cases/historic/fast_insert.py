@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,7 +45,8 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     if count <= 0:
         return []
     table = model._meta.db_table
-    pk = model._meta.pk.column  # type: ignore[union-attr]
+    pk = model._meta.pk.column
+    assert pk is not None  # a concrete model's primary key has a column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -68,7 +70,7 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _converter(field: models.Field) -> Converter:  # type: ignore[type-arg]
+def _converter(field: models.Field[Any, Any]) -> Converter:
     ops = connection.ops
     kind = field.get_internal_type()
     if isinstance(field, models.ForeignKey):
@@ -91,12 +93,10 @@ def query_chunk() -> int:
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         try:
-            import sqlite3
-
-            limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
+            limit: int = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         except (AttributeError, TypeError):
             limit = 999
-        return max(min(limit - 10, 20000), 500)
+        return int(max(min(limit - 10, 20000), 500))
     return 20000
 
 
@@ -112,8 +112,8 @@ def insert_rows(
         return
     pk = model._meta.pk
     first = rows[0]
-    fields = [f for f in model._meta.concrete_fields if f is not pk or pk.attname in first]  # type: ignore[union-attr]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    fields = [f for f in model._meta.concrete_fields if f is not pk or pk.attname in first]
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
     head = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
     group = "(" + ", ".join(["%s"] * len(fields)) + ")"
     defaults = {f.attname: f.get_default() for f in fields if f.attname not in first}

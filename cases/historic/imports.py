@@ -25,10 +25,10 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -37,13 +37,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases.core.errors import ActionForbidden, CaseError
+from cases.audit.events import EventType
+from cases.catalog import rules
+from cases.core.enqueue import RUN_CASE_IMPORT, enqueue
+from cases.core.errors import ActionForbidden, CaseError, InvalidInput
+from cases.core.types import AnyUser, signed_in
 from cases.historic.fast_insert import insert_rows, query_chunk, reserve_ids
 from cases.models import (
     DISTRICT_LEVEL_ENDS,
     GENESIS_HASH,
     Appointment,
-    AuthorityScope,
     Case,
     CaseEvent,
     CaseOutcome,
@@ -59,9 +62,8 @@ from cases.models import (
     Role,
     UnitKind,
 )
-from cases.organisation.selectors import is_admin, scope_units
+from cases.organisation.selectors import cases_visible_to, is_admin, scope_units
 
-AnyUser = AbstractBaseUser | AnonymousUser
 Progress = Callable[[str, int, int], None]
 
 COLUMNS: tuple[str, ...] = (
@@ -83,7 +85,7 @@ OUTCOMES = frozenset(
 )
 FORMS = frozenset(Form.values)
 LEVELS = frozenset(Level.values)
-IMPORTED_ACTION = "case_imported"
+IMPORTED_ACTION = EventType.CASE_IMPORTED.value
 BATCH = 2000
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SYSTEM_REFERENCE = re.compile(r"^HS-\d{4}-\d+$", re.IGNORECASE)
@@ -176,6 +178,33 @@ def _decode(data: bytes) -> str:
     return text
 
 
+def _header_problems(names: list[str]) -> list[RowError]:
+    """What is wrong with the header's column names (line 1)."""
+    errors: list[RowError] = []
+    unknown = [n for n in names if n not in COLUMNS]
+    missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL_COLUMNS]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if unknown:
+        errors.append(
+            RowError(
+                1,
+                gettext("Unknown columns: %(columns)s. The columns are: %(expected)s.")
+                % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
+            )
+        )
+    if missing:
+        errors.append(
+            RowError(1, gettext("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
+        )
+    if duplicated:
+        errors.append(
+            RowError(
+                1, gettext("Columns named twice: %(columns)s.") % {"columns": ", ".join(duplicated)}
+            )
+        )
+    return errors
+
+
 def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
     """The data rows with their first line number (the header is line 1)."""
     stream = io.StringIO(text, newline="")
@@ -198,27 +227,7 @@ def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
             )
         ]
     names = [h.strip().lower() for h in header]
-    unknown = [n for n in names if n not in COLUMNS]
-    missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL_COLUMNS]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if unknown:
-        errors.append(
-            RowError(
-                1,
-                gettext("Unknown columns: %(columns)s. The columns are: %(expected)s.")
-                % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
-            )
-        )
-    if missing:
-        errors.append(
-            RowError(1, gettext("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
-        )
-    if duplicated:
-        errors.append(
-            RowError(
-                1, gettext("Columns named twice: %(columns)s.") % {"columns": ", ".join(duplicated)}
-            )
-        )
+    errors = _header_problems(names)
     if errors:
         return [], errors
     rows: list[_Row] = []
@@ -544,8 +553,6 @@ def _visible_case_ids(by: AnyUser | None, ids: list[int]) -> set[int]:
         return set()
     if by is None or is_admin(by):
         return set(ids)
-    from cases.organisation.selectors import cases_visible_to
-
     visible: set[int] = set()
     for chunk in _chunks(ids, query_chunk()):
         visible.update(cases_visible_to(by).filter(pk__in=chunk).values_list("pk", flat=True))
@@ -561,7 +568,8 @@ def may_import(user: AnyUser) -> bool:
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    safe: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return safe
 
 
 def _container_unit(rows: list[_Row], *, by: AnyUser | None, sha256: str) -> OrgUnit:
@@ -692,7 +700,7 @@ def _create(
         return 0
     actor = by if by is not None and by.is_authenticated else None
     actor_id = actor.pk if actor is not None else None
-    actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"  # type: ignore[union-attr]
+    actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"
     now = timezone.now()
     to_state = f"{CaseStatus.CLOSED}:"
     with _large_page_cache(), transaction.atomic(durable=True):
@@ -701,8 +709,8 @@ def _create(
             for r in new:
                 if r.unit is None:
                     r.unit = container
-        posts = _positions({(r.unit.pk, r.raw["position_title"]) for r in new})  # type: ignore[union-attr]
-        people = _officials({(r.unit.pk, r.raw["official_name"]) for r in new}, sha256)  # type: ignore[union-attr]
+        posts = _positions({(r.unit.pk, r.raw["position_title"]) for r in new})  # type: ignore[union-attr]  # every row in ``new`` passed the check that sets its unit
+        people = _officials({(r.unit.pk, r.raw["official_name"]) for r in new}, sha256)  # type: ignore[union-attr]  # every row in ``new`` passed the check that sets its unit
         # One event instance computes every hash: the chain of each case is this one event.
         fixed = {
             "seq": 1,
@@ -720,9 +728,11 @@ def _create(
         done = 0
         for batch in _chunks(new, BATCH):
             ids = reserve_ids(Case, len(batch))
-            cases, grounds, events = [], [], []
+            cases: list[dict[str, Any]] = []
+            grounds: list[Any] = []
+            events: list[dict[str, Any]] = []
             for case_id, r in zip(ids, batch, strict=True):
-                post_id, unit_id, appointing_id = posts[(r.unit.pk, r.raw["position_title"])]  # type: ignore[union-attr]
+                post_id, unit_id, appointing_id = posts[(r.unit.pk, r.raw["position_title"])]
                 event.case_id = case_id
                 event.data = {
                     "row": r.raw,
@@ -737,14 +747,13 @@ def _create(
                         "id": case_id,
                         "reference": r.raw["case_ref"],
                         "form": r.raw["form"],
-                        "official_id": people[(r.unit.pk, r.raw["official_name"])],  # type: ignore[union-attr]
+                        "official_id": people[(r.unit.pk, r.raw["official_name"])],
                         "position_id": post_id,
-                        "regulation_id": r.regulation.pk,  # type: ignore[union-attr]
+                        "regulation_id": r.regulation.pk,
                         "process_id": None,
-                        # R41-A-1/2, as services.authority_scope_for.
-                        "scope": AuthorityScope.SAME_LEVEL
-                        if appointing_id == unit_id
-                        else AuthorityScope.SUPERIOR,
+                        "scope": rules.authority_scope(
+                            unit_id=unit_id, appointing_unit_id=appointing_id
+                        ),
                         "employing_unit_id": unit_id,
                         "deciding_unit_id": appointing_id,
                         "level": r.raw["level"],
@@ -807,11 +816,11 @@ def import_cases(
 
 def read_limited(stream: IO[bytes] | Iterable[bytes], limit: int) -> bytes:
     """The bytes of an upload, refusing more than ``limit``."""
-    from cases.core.errors import InvalidInput
-
-    chunks = (
-        stream.chunks() if hasattr(stream, "chunks") else iter(lambda: stream.read(1 << 20), b"")
-    )  # type: ignore[union-attr]
+    chunks: Iterable[bytes] = (
+        stream.chunks()  # an UploadedFile
+        if hasattr(stream, "chunks")
+        else iter(lambda: cast(IO[bytes], stream).read(1 << 20), b"")
+    )
     out = bytearray()
     for chunk in chunks:
         out += chunk
@@ -847,7 +856,7 @@ def start_import_job(*, upload: Any, by: AnyUser, language: str = "") -> ImportJ
         raise ActionForbidden(_("Only clerks and administrators import historic cases."))
     data = read_limited(upload, settings.IMPORT_MAX_BYTES)
     job = ImportJob(
-        created_by=by,  # type: ignore[misc]
+        created_by=signed_in(by),
         filename=(getattr(upload, "name", "") or "import.csv")[:255],
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -861,9 +870,7 @@ def start_import_job(*, upload: Any, by: AnyUser, language: str = "") -> ImportJ
 
 
 def _enqueue(job_id: int) -> None:
-    from cases.tasks import run_case_import
-
-    run_case_import.apply_async((job_id,), retry=False)
+    enqueue(RUN_CASE_IMPORT, job_id)
 
 
 def _progress_key(job_id: int) -> str:
@@ -879,8 +886,6 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
     others to see; its progress goes to the cache, which the page reads when the cache is
     shared (Redis); otherwise the page shows the phase without a percentage.
     """
-    from django.core.cache import cache
-
     now = timezone.now()
     # A job still "running" long after it started lost its worker; its transaction was
     # rolled back with it (nothing was written), so it is claimed again.
@@ -956,8 +961,6 @@ def job_progress(job: ImportJob) -> dict[str, Any]:
     ``percent`` is None when it is not known (the saving phase without a shared cache).
     Checking counts for the first half of the bar and saving for the second.
     """
-    from django.core.cache import cache
-
     percent: float | None
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.REJECTED, ImportJob.Status.FAILED):
         percent = 100.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from fractions import Fraction
 
 from django.conf import settings
@@ -143,22 +144,18 @@ class CaseStep(models.Model):
         return f"{self.case.reference} #{self.order} {self.template.code}"
 
     @property
-    def effective_due_on(self) -> datetime.date | None:
-        return self.due_on
-
-    @property
     def is_extended(self) -> bool:
         return self.original_due_on is not None and self.original_due_on != self.due_on
 
     @property
     def is_overdue(self) -> bool:
-        due = self.effective_due_on
+        due = self.due_on
         return self.status == StepStatus.ACTIVE and due is not None and due < local_today()
 
     @property
     def days_left(self) -> int | None:
-        """Calendar days until the effective due date (negative when overdue)."""
-        due = self.effective_due_on
+        """Calendar days until the due date (negative when overdue)."""
+        due = self.due_on
         if due is None or self.status != StepStatus.ACTIVE:
             return None
         return (due - local_today()).days
@@ -217,8 +214,6 @@ class Vote(models.Model):
 
 def document_path(instance: Document, filename: str) -> str:
     # Generated names only: the uploaded name is kept as metadata, never as a path.
-    import uuid
-
     return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
 
 

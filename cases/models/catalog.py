@@ -51,7 +51,7 @@ class FrozenWhenUsed(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            old = type(self).objects.filter(pk=self.pk).values().first()
+            old = type(self)._default_manager.filter(pk=self.pk).values().first()
             if old is not None:
                 changed = [
                     f.attname
@@ -118,9 +118,7 @@ class CatalogVersion(models.Model):
 
     @property
     def is_used(self) -> bool:
-        from cases.models.case import Case
-
-        return Case.objects.filter(regulation__version=self).exists()
+        return self.regulations.filter(cases__isnull=False).exists()
 
 
 class Regulation(FrozenWhenUsed):
@@ -137,6 +135,11 @@ class Regulation(FrozenWhenUsed):
     in_force_from = models.DateField(_("in force from"))
     in_force_to = models.DateField(_("in force to"), null=True, blank=True)
     forms = models.JSONField(_("forms"), default=list)
+    # A withdrawn application closes the case either way; where the regulation has no
+    # withdrawal clause (R41, R377: REGULATIONS.md 2.9) the case is flagged for review.
+    withdrawal_needs_review = models.BooleanField(
+        _("withdrawal flagged for legal review"), default=True
+    )
 
     class Meta:
         verbose_name = _("regulation")

@@ -118,6 +118,15 @@ class CaseOutcome(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class StepOutcome(models.TextChoices):
+    """How a step ended (``CaseStep.outcome``); the deciding step ends as the case does."""
+
+    DONE = "done", _("Done")
+    APPROVED = CaseOutcome.APPROVED.value, CaseOutcome.APPROVED.label
+    REJECTED = CaseOutcome.REJECTED.value, CaseOutcome.REJECTED.label
+    WITHDRAWN = CaseOutcome.WITHDRAWN.value, CaseOutcome.WITHDRAWN.label
+
+
 class StepStatus(models.TextChoices):
     PENDING = "pending", _("Not started")
     ACTIVE = "active", _("In progress")

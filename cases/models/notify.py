@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -108,6 +110,12 @@ class UserPreference(models.Model):
         return f"{self.user} ({self.language})"
 
 
+class DelegationQuerySet(models.QuerySet["Delegation"]):
+    def current(self, *, on: datetime.date) -> DelegationQuerySet:
+        """The delegations in force on the day ``on``: within their dates, not revoked."""
+        return self.filter(valid_from__lte=on, valid_to__gte=on, revoked_at__isnull=True)
+
+
 class Delegation(models.Model):
     """An authority lets a named deputy decide in their name for a date range."""
 
@@ -123,6 +131,8 @@ class Delegation(models.Model):
     reason = models.TextField(_("reason"))
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = DelegationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("delegation")

@@ -56,7 +56,7 @@ class OrgUnit(models.Model):
         return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]  # save() passes its arguments through unchanged
         parent_path = self.parent.path if self.parent_id and self.parent else "/"
         path = f"{parent_path}{self.pk}/"
         if path != self.path:
@@ -160,6 +160,14 @@ class Appointment(models.Model):
         return self.ended_on is None or day <= self.ended_on
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def current(self, *, on: datetime.date) -> MembershipQuerySet:
+        """The memberships in force on the day ``on`` (an open end runs on)."""
+        return self.filter(valid_from__lte=on).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=on)
+        )
+
+
 class Membership(models.Model):
     """A user's role in a unit; the role's scope is that unit and every unit below it."""
 
@@ -170,6 +178,8 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     valid_from = models.DateField(_("valid from"), default=datetime.date(2000, 1, 1))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership")

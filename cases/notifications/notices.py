@@ -3,12 +3,14 @@
 Every notification is a row (``Notification``) written at once, with its subject and
 body rendered from ``templates/notifications/<template>.txt`` in the recipient's
 language (``UserPreference.language``, the site's language by default). Its e-mail is
-sent by a task (``cases.tasks.send_notification_email``) enqueued after the transaction
-commits; ``emailed_at`` makes the row its own outbox: when the broker was unreachable,
+sent by a task (``cases.tasks.send_notification_email``, enqueued by name) after the
+transaction commits; ``emailed_at`` makes the row its own outbox: when the broker was unreachable,
 the deadline sweep sends what is still unsent (``send_pending_emails``).
 
-The engine calls ``step_started`` and ``case_decided`` after its transaction has
-committed. They never raise into it: a failure here is logged, the user's action stands.
+``step_started``, ``case_decided`` and ``decision_issued`` receive the signals of the
+same names (``cases.core.signals``, connected in ``cases.notifications.receivers``),
+sent after the engine's or the issuing's transaction has committed. They never raise
+into it: a failure here is logged, the user's action stands.
 
 A template's first line is the subject; the rest is the body.
 """
@@ -24,15 +26,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from cases.core.enqueue import SEND_NOTIFICATION_EMAIL, enqueue
 from cases.core.errors import NotFound
+from cases.core.types import AnyUser
 from cases.models import (
     ActorRole,
     Case,
@@ -51,7 +54,6 @@ from cases.models import (
 
 logger = logging.getLogger(__name__)
 
-AnyUser = AbstractBaseUser | AnonymousUser
 
 # An e-mail that could not go out for this long is dropped from the outbox (the in-app
 # notification stays): a days-old "due tomorrow" helps nobody.
@@ -162,12 +164,10 @@ def enqueue_emails(notification_ids: list[int]) -> int:
 
     What is not queued stays unsent (``emailed_at`` empty) and the sweep sends it.
     """
-    from cases import tasks
-
     queued = 0
     for pk in notification_ids:
         try:
-            tasks.send_notification_email.apply_async((pk,), retry=False)
+            enqueue(SEND_NOTIFICATION_EMAIL, pk)
         except Exception as exc:  # noqa: BLE001 - broker down: the sweep's outbox sends it later
             logger.warning(
                 "e-mail of notification %s not queued (%s: %s); the sweep will send it",
@@ -236,6 +236,13 @@ def send_pending_emails(*, now: datetime.datetime | None = None) -> int:
 # --- reading --------------------------------------------------------------------------
 
 
+def notifications_of(user: AnyUser) -> QuerySet[Notification]:
+    """The user's own notifications, newest first (none for an anonymous user)."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user).select_related("case").order_by("-created_at")
+
+
 def unread_count(user: AnyUser) -> int:
     if not user.is_authenticated:
         return 0
@@ -271,18 +278,15 @@ def _members(unit_ids: Iterable[int], roles: Iterable[str], day: datetime.date) 
     """Users holding one of ``roles`` in one of the units on ``day`` (deputies included)."""
     unit_ids, roles = list(unit_ids), list(roles)
     user_ids = set(
-        Membership.objects.filter(unit_id__in=unit_ids, role__in=roles, valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        Membership.objects.current(on=day)
+        .filter(unit_id__in=unit_ids, role__in=roles)
         .values_list("user_id", flat=True)
     )
     if Role.AUTHORITY in roles:
         user_ids |= set(
-            Delegation.objects.filter(
-                unit_id__in=unit_ids,
-                valid_from__lte=day,
-                valid_to__gte=day,
-                revoked_at__isnull=True,
-            ).values_list("deputy_id", flat=True)
+            Delegation.objects.current(on=day)
+            .filter(unit_id__in=unit_ids)
+            .values_list("deputy_id", flat=True)
         )
     return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
 
@@ -307,7 +311,8 @@ def actors_of(step: CaseStep, *, day: datetime.date | None = None) -> list[Any]:
         if step.assignee_id
         else _members([step.actor_unit_id], [step.actor_role], day)
     )
-    return [u for u in users if official_user is None or u.pk != official_user.pk]
+    official_pk = official_user.pk if official_user is not None else None
+    return [u for u in users if u is not None and u.pk != official_pk]
 
 
 def superiors_of(step: CaseStep, *, day: datetime.date | None = None) -> list[Any]:
@@ -327,7 +332,8 @@ def superiors_of(step: CaseStep, *, day: datetime.date | None = None) -> list[An
 def _case_staff(case: Case, day: datetime.date) -> list[Any]:
     official_user = subject_user(case)
     users = _members({case.employing_unit_id, case.deciding_unit_id}, [Role.CLERK], day)
-    return [u for u in users if official_user is None or u.pk != official_user.pk]
+    official_pk = official_user.pk if official_user is not None else None
+    return [u for u in users if u.pk != official_pk]
 
 
 # --- the events -----------------------------------------------------------------------

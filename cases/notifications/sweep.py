@@ -31,6 +31,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.audit.chain import record_event
+from cases.audit.events import EventType
+from cases.core.enqueue import RENDER_DECISION_DOCUMENT, enqueue
+from cases.documents.issuing import issue_decision_document
 from cases.models import Case, CaseStep, Decision, Reminder, StepStatus
 from cases.notifications import notices as notifications
 from cases.workflow.deadlines import WorkingCalendar, steps_due_by
@@ -168,7 +171,7 @@ def deliver_reminder(*, reminder_id: int, now: datetime.datetime | None = None) 
             record_event(
                 case=case,
                 actor=None,
-                action="step_escalated",
+                action=EventType.STEP_ESCALATED,
                 from_state=f"{case.status}:{step.template.code}",
                 to_state=f"{case.status}:{step.template.code}",
                 step_code=step.template.code,
@@ -187,9 +190,6 @@ def deliver_reminder(*, reminder_id: int, now: datetime.datetime | None = None) 
 
 def request_pending_documents() -> list[int]:
     """Ask again for every approved decision whose document is still pending (the outbox)."""
-    from cases import tasks
-    from cases.documents.issuing import issue_decision_document
-
     pending = list(
         Decision.objects.filter(document_status=Decision.DocumentStatus.PENDING, approved=True)
         .order_by("created_at")
@@ -197,7 +197,7 @@ def request_pending_documents() -> list[int]:
     )
     for decision_id in pending:
         try:
-            tasks.render_decision_document.apply_async((decision_id,), retry=False)
+            enqueue(RENDER_DECISION_DOCUMENT, decision_id)
         except Exception:  # noqa: BLE001 - no broker: issue it here instead
             logger.warning(
                 "decision %s: broker unreachable, issuing its document inline", decision_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -12,8 +13,6 @@ from django.db import connections
 
 
 def _pg_env(settings_dict: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
-    import os
-
     args = [
         "-h",
         str(settings_dict.get("HOST") or "127.0.0.1"),

@@ -10,8 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from cases.models import (
@@ -24,8 +23,6 @@ from cases.models import (
     Role,
     UnitKind,
 )
-
-User = get_user_model()
 
 
 @dataclass
@@ -50,7 +47,7 @@ class DemoWorld:
     official_party: Official
     official_other: Official
     official_district: Official
-    users: dict[str, AbstractUser]
+    users: dict[str, User]
 
 
 def _unit(code: str, **fields: object) -> OrgUnit:
@@ -62,9 +59,7 @@ def _unit(code: str, **fields: object) -> OrgUnit:
     return unit
 
 
-def _user(
-    username: str, password: str, first: str, last: str, *, superuser: bool = False
-) -> AbstractUser:
+def _user(username: str, password: str, first: str, last: str, *, superuser: bool = False) -> User:
     user, created = User.objects.get_or_create(
         username=username,
         defaults={"first_name": first, "last_name": last, "email": f"{username}@example.vn"},
@@ -90,7 +85,7 @@ def _official(
     honorific: str,
     post: Position,
     since: datetime.date,
-    user: AbstractUser | None = None,
+    user: User | None = None,
 ) -> Official:
     official, _ = Official.objects.get_or_create(
         personnel_number=number, defaults={"full_name": name, "honorific": honorific, "user": user}

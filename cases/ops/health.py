@@ -6,12 +6,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import mail_admins
 from django.db import connection
 from django.utils import timezone
+
+from cases.audit.chain import verify_all_chains
+from cases.models import Notification
 
 HEARTBEAT_KEY = "cadre_exit:worker-heartbeat"
 HEARTBEAT_MAX_AGE = 180  # seconds: three beats of the one-minute schedule
@@ -51,8 +55,7 @@ def check_database() -> dict[str, Any]:
 
 
 def check_broker() -> dict[str, Any]:
-    from cadre_exit.celery import app
-
+    app = current_app
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
@@ -85,9 +88,6 @@ def health() -> tuple[bool, dict[str, Any]]:
 
 def verify_chains_and_alert() -> int:
     """Verify every audit chain; on a break, tell the administrators (once a day)."""
-    from cases.audit.chain import verify_all_chains
-    from cases.models import Notification
-
     broken = verify_all_chains()
     if not broken:
         return 0

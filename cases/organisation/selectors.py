@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.core.errors import NotFound
+from cases.core.types import AnyUser
 from cases.models import (
     Appointment,
     Case,
@@ -30,11 +29,9 @@ from cases.models import (
     StepStatus,
 )
 
-AnyUser = AbstractBaseUser | AnonymousUser
-
 
 def is_admin(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_superuser)  # type: ignore[union-attr]
+    return bool(user.is_authenticated and user.is_superuser)
 
 
 def memberships(user: AnyUser, *, on: datetime.date | None = None) -> list[Membership]:
@@ -45,11 +42,7 @@ def memberships(user: AnyUser, *, on: datetime.date | None = None) -> list[Membe
     cache_key = f"_memberships_{day.isoformat()}"
     cached = getattr(user, cache_key, None)
     if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user, valid_from__lte=day)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-            .select_related("unit")
-        )
+        cached = list(Membership.objects.current(on=day).filter(user=user).select_related("unit"))
         setattr(user, cache_key, cached)
     return cached
 
@@ -60,18 +53,19 @@ def roles_of(user: AnyUser) -> set[str]:
         roles.add(Role.ADMIN)
     if user.is_authenticated and hasattr(user, "official"):
         try:
-            if user.official is not None:  # type: ignore[union-attr]
+            if user.official is not None:
                 roles.add("official")
         except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist
             pass
     return roles
 
 
-def official_of(user: AnyUser):  # type: ignore[no-untyped-def]
+def official_of(user: AnyUser) -> Official | None:
     if not user.is_authenticated:
         return None
     try:
-        return user.official  # type: ignore[union-attr]
+        official: Official = user.official
+        return official
     except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist
         return None
 
@@ -83,9 +77,7 @@ def delegated_units(user: AnyUser, *, on: datetime.date | None = None) -> list[O
     day = on or timezone.localdate()
     return [
         d.unit
-        for d in Delegation.objects.filter(
-            deputy=user, valid_from__lte=day, valid_to__gte=day, revoked_at__isnull=True
-        ).select_related("unit")
+        for d in Delegation.objects.current(on=day).filter(deputy=user).select_related("unit")
     ]
 
 
@@ -219,9 +211,7 @@ def acting_units(user: AnyUser, role: str, *, on: datetime.date | None = None) -
     units = [m.unit_id for m in memberships(user, on=day) if m.role == role]
     if role == Role.AUTHORITY and user.is_authenticated:
         units += list(
-            Delegation.objects.filter(
-                deputy=user, valid_from__lte=day, valid_to__gte=day, revoked_at__isnull=True
-            ).values_list("unit_id", flat=True)
+            Delegation.objects.current(on=day).filter(deputy=user).values_list("unit_id", flat=True)
         )
     return units
 
@@ -246,11 +236,6 @@ def waiting_steps_for(user: AnyUser) -> QuerySet[CaseStep]:
         .prefetch_related("case__regulation", "template", "actor_unit")
         .order_by("due_on", "case__filed_on", "pk")
     )
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    event: CaseEvent
 
 
 def timeline(case: Case, *, until: datetime.datetime | None = None) -> QuerySet[CaseEvent]:
@@ -303,6 +288,7 @@ def get_document_for_user(user: AnyUser, pk: int | str) -> Document:
 def filter_cases(
     cases: QuerySet[Case],
     *,
+    text: str | None = None,
     form: str | None = None,
     regulation_code: str | None = None,
     status: str | None = None,
@@ -314,7 +300,14 @@ def filter_cases(
     filed_to: datetime.date | None = None,
     today: datetime.date | None = None,
 ) -> QuerySet[Case]:
-    """Narrow an already scoped queryset; ``unit`` covers its whole subtree."""
+    """Narrow an already scoped queryset; the one case search of the web and the API.
+
+    ``text`` matches a part of the reference or of the official's name, ``unit`` covers
+    its whole subtree, ``ground_code`` is a stable ID in any letter case.
+    """
+    text = (text or "").strip()
+    if text:
+        cases = cases.filter(Q(reference__icontains=text) | Q(official__full_name__icontains=text))
     if form:
         cases = cases.filter(form=form)
     if regulation_code:
@@ -333,10 +326,13 @@ def filter_cases(
             case=OuterRef("pk"), status=StepStatus.ACTIVE, due_on__lt=today or timezone.localdate()
         )
         cases = cases.filter(Exists(late)) if overdue else cases.exclude(Exists(late))
+    ground_code = (ground_code or "").strip()
     if ground_code:
         cases = cases.filter(
             Exists(
-                Case.grounds.through.objects.filter(case=OuterRef("pk"), ground__code=ground_code)
+                Case.grounds.through.objects.filter(
+                    case=OuterRef("pk"), ground__code__iexact=ground_code
+                )
             )
         )
     if filed_from is not None:

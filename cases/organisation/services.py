@@ -10,15 +10,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from cases.core.errors import ActionForbidden, InvalidInput, RuleViolation
+from cases.core.types import AnyUser
 from cases.models import Appointment, Case, Official, OrgUnit, Position, Role
 from cases.organisation.selectors import acting_units, is_admin
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 UNIT_FIELDS = (
     "code",
@@ -96,7 +94,9 @@ def create_org_unit(*, by: AnyUser, parent: OrgUnit | None, **fields: Any) -> Or
     _require_admin(by)
     values = {k: v for k, v in fields.items() if k in UNIT_FIELDS}
     # The materialised path ("/1/4/9/") must still fit its column with one more id.
-    if parent is not None and len(parent.path) + 21 > OrgUnit._meta.get_field("path").max_length:
+    if parent is not None and len(parent.path) + 21 > (
+        OrgUnit._meta.get_field("path").max_length or 0
+    ):
         raise InvalidInput(
             _("The organisation tree is too deep below this unit."),
             fields={"parent": [_("Choose a unit higher up.")]},

@@ -16,7 +16,12 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 
+from cases.documents.render import FONT_FILES, fonts_dir
 from cases.models import Level
 from cases.reports.statistics import NationalTable, ReportTable
 
@@ -41,9 +46,6 @@ def table_csv(table: ReportTable) -> bytes:
 
 
 def table_xlsx(table: ReportTable, *, filters_text: str = "") -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook()
     sheet = book.active
     sheet.title = table.key[:31]
@@ -78,18 +80,13 @@ def national_table_pdf(
     table: NationalTable, *, title: str, subtitle: str, scope: str, generated_on: datetime.date
 ) -> bytes:
     """The national table on landscape A4, in the shipped Tinos font."""
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    from cases.documents.render import FONT_FILES, fonts_dir
-
     faces = []
     for (weight, style), filename in FONT_FILES.items():
         path = fonts_dir() / filename
         if not path.is_file():
             raise FileNotFoundError(f"document font missing: {path}")
         faces.append({"weight": weight, "style": style, "url": path.resolve().as_uri()})
-    html = render_to_string(
+    html: str = render_to_string(
         "reports/national_table_pdf.html",
         {
             "table": table,
@@ -104,4 +101,5 @@ def national_table_pdf(
     )
     html = unicodedata.normalize("NFC", html)
     base_url = Path(settings.BASE_DIR).resolve().as_uri() + "/"
-    return HTML(string=html, base_url=base_url).write_pdf(font_config=FontConfiguration())
+    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf(font_config=FontConfiguration())
+    return pdf

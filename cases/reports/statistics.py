@@ -37,6 +37,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractYear, TruncDate
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
@@ -261,10 +262,11 @@ def statistics(
     regulations = _regulation_order()
     rows = []
     for r in grouped:
-        values = {name: r[f"d_{name}"] for name in names}
+        values = {name: r[f"d_{name}"] for name in names}  # type: ignore[literal-required]  # the stubs know only the literal keys of .values() ("n")
         if "ground" in names and values["ground"] is None:
             continue
-        rows.append(StatisticsRow(values, r["n"], percent(r["n"], total)))
+        count = int(r["n"])
+        rows.append(StatisticsRow(values, count, percent(count, total)))
     rows.sort(key=lambda row: tuple(_sort_key(n, row.values[n], regulations) for n in names))
     return Statistics(total, names, rows)
 
@@ -383,7 +385,6 @@ def late_steps(cases: QuerySet[Case], *, today: datetime.date | None = None) -> 
         )
         .order_by()
     )
-    from django.utils.translation import get_language
 
     english = (get_language() or "vi").startswith("en")
     regulations = _regulation_order()

@@ -39,7 +39,7 @@ def locked_until(username: str, address: str) -> datetime.datetime | None:
     ends = SignInThrottle.objects.filter(
         key__in=[k for k, _ in _keys(username, address)], locked_until__gt=now
     ).values_list("locked_until", flat=True)
-    return max(ends, default=None)
+    return max((end for end in ends if end is not None), default=None)
 
 
 def record_failure(username: str, address: str) -> None:

@@ -9,7 +9,9 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 user_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("user_id", default="-")
@@ -32,7 +34,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        request.request_id = rid  # type: ignore[attr-defined]
+        request.request_id = rid  # type: ignore[attr-defined]  # the request id this middleware adds to every request
         token = request_id_var.set(rid)
         user_token = user_id_var.set("-")
         try:
@@ -73,10 +75,8 @@ class TOTPRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.http import JsonResponse
-        from django.shortcuts import redirect
-        from django.utils.translation import gettext as _
-
+        # Not at the top: LOGGING imports this module (its request filter) before the
+        # apps are loaded, and ``totp`` imports the auth models.
         from cases.security import totp
 
         user = getattr(request, "user", None)

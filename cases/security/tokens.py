@@ -62,4 +62,4 @@ def issue_api_token(*, request: HttpRequest, username: str, password: str, otp: 
             )
     clear(user.get_username())
     token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+    return str(token.key)

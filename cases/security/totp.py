@@ -6,11 +6,12 @@ import time
 
 import pyotp
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from cases.core.types import AnyUser
 from cases.models import Role
 from cases.models.security import TOTPDevice
 from cases.organisation.selectors import memberships
@@ -19,7 +20,7 @@ SESSION_KEY = "otp_verified_for"
 ROLES_REQUIRING_TOTP = {Role.AUTHORITY, Role.AUDITOR}
 
 
-def required_for(user: AbstractBaseUser | AnonymousUser) -> bool:
+def required_for(user: AnyUser) -> bool:
     if not settings.REQUIRE_TOTP or not user.is_authenticated:
         return False
     return any(m.role in ROLES_REQUIRING_TOTP for m in memberships(user))
@@ -29,7 +30,7 @@ def is_verified(request: HttpRequest) -> bool:
     return request.session.get(SESSION_KEY) == request.user.pk
 
 
-def device_for(user: AbstractBaseUser) -> TOTPDevice:
+def device_for(user: User) -> TOTPDevice:
     device, _ = TOTPDevice.objects.get_or_create(
         user=user, defaults={"secret": pyotp.random_base32()}
     )
@@ -42,7 +43,7 @@ def provisioning_uri(device: TOTPDevice) -> str:
     )
 
 
-def verify(user: AbstractBaseUser, code: str, *, at: float | None = None) -> bool:
+def verify(user: User, code: str, *, at: float | None = None) -> bool:
     """Checks a 6-digit code (±1 step of drift) and never accepts the same step twice."""
     code = "".join(ch for ch in (code or "") if ch.isdigit())
     if len(code) != 6:

@@ -22,13 +22,13 @@ class CodeForm(forms.Form):
 
 @login_required
 def second_factor(request: HttpRequest) -> HttpResponse:
-    device = totp.device_for(request.user)  # type: ignore[arg-type]
+    device = totp.device_for(request.user)  # type: ignore[arg-type]  # behind login_required, request.user is a User
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        if totp.verify(request.user, form.cleaned_data["code"]):  # type: ignore[arg-type]
+        if totp.verify(request.user, form.cleaned_data["code"]):  # type: ignore[arg-type]  # behind login_required, request.user is a User
             totp.mark_verified(request)
             return redirect(next_url)
         form.add_error(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cases.models import Notification
+from cases.models import CaseOutcome
+from cases.notifications import notices
 from cases.web.common import roles_for, state_label
 
 register = template.Library()
@@ -22,9 +22,7 @@ def user_roles(user: Any) -> frozenset[str]:
 
 @register.simple_tag
 def unread_count(user: Any) -> int:
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return notices.unread_count(user)
 
 
 @register.filter
@@ -34,8 +32,6 @@ def state(value: str) -> str:
 
 @register.filter
 def outcome_label(value: str) -> str:
-    from cases.models import CaseOutcome
-
     try:
         return str(CaseOutcome(value).label)
     except ValueError:
@@ -57,7 +53,7 @@ def days_left_text(days: int | None) -> str:
 def person(user: Any) -> str:
     if user is None:
         return ""
-    return user.get_full_name() or user.get_username()
+    return str(user.get_full_name() or user.get_username())
 
 
 @register.filter
@@ -72,8 +68,3 @@ def filesize(size: int) -> str:
 @register.filter
 def short_hash(value: str) -> str:
     return value[:12] if value else ""
-
-
-@register.filter
-def is_past(day: datetime.date | None, today: datetime.date) -> bool:
-    return day is not None and day < today

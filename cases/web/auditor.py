@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cases.audit import chain as audit
+from cases.audit.events import event_label
 from cases.models import Case, CaseEvent, CaseStatus, Decision, StepStatus
 from cases.organisation import selectors
-from cases.web.common import AUDITOR, case_or_404, event_label, role_required, state_label
+from cases.web.common import AUDITOR, case_or_404, role_required, state_label
 from cases.web.forms import AsOfForm
 
 

@@ -20,7 +20,7 @@ class SignInForm(AuthenticationForm):
     }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["username"].label = _("User name")
         self.fields["password"].label = _("Password")
         self.fields["username"].widget.attrs["autocomplete"] = "username"

@@ -9,15 +9,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from cases.audit.events import event_label
 from cases.core.errors import CaseError, NotFound
 from cases.models import (
     ActorRole,
@@ -28,22 +27,21 @@ from cases.models import (
     Document,
     DocumentKind,
     Membership,
-    Notification,
     OrgUnit,
     StepStatus,
 )
+from cases.notifications import notices
 from cases.organisation import selectors
 from cases.web.common import (
     STAFF,
     apply_case_error,
     case_or_404,
-    event_label,
     local_today,
     role_required,
     signed_in,
 )
 from cases.web.forms import ACTION_FORMS, ActionForm, CaseSearchForm
-from cases.web.inbox import regime_choices, unit_choices, unit_q
+from cases.web.inbox import regime_choices, unit_choices
 from cases.workflow import engine as workflow
 
 SUCCESS: dict[str, Any] = {
@@ -105,8 +103,8 @@ def eligible_assignees(case: Case, step: CaseStep) -> list[tuple[int, str]]:
     role = step.actor_role
     users: dict[int, str] = {}
     memberships = (
-        Membership.objects.filter(unit=step.actor_unit, role=role, valid_from__lte=today)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        Membership.objects.current(on=today)
+        .filter(unit=step.actor_unit, role=role)
         .select_related("user")
     )
     for membership in memberships:
@@ -114,12 +112,11 @@ def eligible_assignees(case: Case, step: CaseStep) -> list[tuple[int, str]]:
             membership.user.get_full_name() or membership.user.get_username()
         )
     if role == ActorRole.AUTHORITY:
-        for delegation in Delegation.objects.filter(
-            unit=step.actor_unit,
-            valid_from__lte=today,
-            valid_to__gte=today,
-            revoked_at__isnull=True,
-        ).select_related("deputy"):
+        for delegation in (
+            Delegation.objects.current(on=today)
+            .filter(unit=step.actor_unit)
+            .select_related("deputy")
+        ):
             users[delegation.deputy.pk] = (
                 delegation.deputy.get_full_name() or delegation.deputy.get_username()
             )
@@ -136,10 +133,7 @@ def make_action_form(
     cls = ACTION_FORMS[name]
     kwargs: dict[str, Any] = {}
     if name == workflow.ATTACH_DOCUMENT and workflow.is_subject(user, case):
-        kwargs["kinds"] = [
-            (DocumentKind.APPLICATION.value, DocumentKind.APPLICATION.label),
-            (DocumentKind.OTHER.value, DocumentKind.OTHER.label),
-        ]
+        kwargs["kinds"] = [(k.value, k.label) for k in workflow.attachable_kinds(subject=True)]
     if name == workflow.REASSIGN:
         kwargs["members"] = eligible_assignees(case, step) if step is not None else []
     initial = {"step_id": step.pk if step is not None else None}
@@ -271,33 +265,22 @@ def search_cases(user: Any, form: CaseSearchForm, today: datetime.date) -> Any:
     if not form.is_valid():
         return cases.none()
     data = form.cleaned_data
-    if data.get("q"):
-        q = data["q"].strip()
-        cases = cases.filter(Q(reference__icontains=q) | Q(official__full_name__icontains=q))
-    if data.get("form"):
-        cases = cases.filter(form=data["form"])
-    if data.get("regime"):
-        cases = cases.filter(regulation__code=data["regime"])
-    if data.get("status"):
-        cases = cases.filter(status=data["status"])
-    if data.get("level"):
-        cases = cases.filter(level=data["level"])
-    if data.get("unit"):
-        unit = OrgUnit.objects.filter(pk=data["unit"]).first()
-        if unit is not None:
-            cases = cases.filter(unit_q("", unit))
-    if data.get("ground"):
-        cases = cases.filter(grounds__code__iexact=data["ground"].strip())
-    if data.get("filed_from"):
-        cases = cases.filter(filed_on__gte=data["filed_from"])
-    if data.get("filed_to"):
-        cases = cases.filter(filed_on__lte=data["filed_to"])
-    if data.get("overdue"):
-        late = CaseStep.objects.filter(
-            case=OuterRef("pk"), status=StepStatus.ACTIVE, due_on__lt=today
-        )
-        cases = cases.filter(Exists(late))
-    return cases.distinct().order_by("-filed_on", "-pk")
+    unit = OrgUnit.objects.filter(pk=data["unit"]).first() if data.get("unit") else None
+    return selectors.filter_cases(
+        cases,
+        text=data.get("q"),
+        form=data.get("form"),
+        regulation_code=data.get("regime"),
+        status=data.get("status"),
+        level=data.get("level"),
+        unit=unit,
+        # The box asks for "only overdue"; unticked means every case, not "none overdue".
+        overdue=True if data.get("overdue") else None,
+        ground_code=data.get("ground"),
+        filed_from=data.get("filed_from"),
+        filed_to=data.get("filed_to"),
+        today=today,
+    ).order_by("-filed_on", "-pk")
 
 
 @require_GET
@@ -336,11 +319,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
 @require_GET
 @signed_in
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = (
-        Notification.objects.filter(user=request.user)
-        .select_related("case")
-        .order_by("-created_at")
-    )
+    items = notices.notifications_of(request.user)
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     return render(request, "cases/notifications.html", {"page": page})
 
@@ -348,18 +327,16 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    note = get_object_or_404(Notification, pk=pk, user=request.user)
-    if note.read_at is None:
-        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+    try:
+        notices.mark_read(user=request.user, notification_id=pk)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from None
     return redirect("notifications")
 
 
 @require_POST
 @login_required
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
-    if count:
+    if notices.mark_all_read(user=request.user):
         messages.success(request, _("All notifications are marked as read."))
     return redirect("notifications")

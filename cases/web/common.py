@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.core.errors import CaseError, NotFound
-from cases.models import Case, CaseStatus, Role
+from cases.models import Case, CaseOutcome, CaseStatus, Role
 from cases.organisation import selectors
 
 OFFICIAL = "official"
@@ -116,8 +116,6 @@ def local_today() -> datetime.date:
 
 def state_label(state: str) -> str:
     """``open:R377-S-1`` → "In progress · R377-S-1"; ``closed:withdrawn`` → "Closed · Withdrawn"."""
-    from cases.models import CaseOutcome
-
     if not state:
         return ""
     status, _sep, rest = state.partition(":")
@@ -131,29 +129,3 @@ def state_label(state: str) -> str:
         except ValueError:
             pass
     return f"{status_text} · {rest}" if rest else status_text
-
-
-EVENT_LABELS: dict[str, Any] = {
-    "case_filed": _("Case filed"),
-    "case_imported": _("Imported from a historic file"),
-    "attach_document": _("Document attached"),
-    "record_talk": _("Talk with the official recorded"),
-    "record_vote": _("Collective vote recorded"),
-    "complete_step": _("Step completed"),
-    "approve": _("Approved: decision recorded"),
-    "reject": _("Rejected"),
-    "extend_deadline": _("Time limit extended"),
-    "withdraw": _("Application withdrawn"),
-    "complete_implementation": _("Implementation recorded, case closed"),
-    "reassign": _("Step reassigned"),
-    "authority_delegated": _("Decisions delegated to a deputy"),
-    "decision_document_issued": _("Decision document issued"),
-    "document_generated": _("Document generated"),
-    "reminder_sent": _("Reminder sent"),
-    "step_escalated": _("Overdue step escalated"),
-}
-
-
-def event_label(action: str) -> str:
-    label = EVENT_LABELS.get(action)
-    return str(label) if label is not None else action

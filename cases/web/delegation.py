@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -31,8 +30,8 @@ def own_authority_units(user: Any) -> list[OrgUnit]:
 def deputy_choices(user: Any, units: list[OrgUnit]) -> list[tuple[int, str]]:
     today = local_today()
     members = (
-        Membership.objects.filter(unit__in=units, valid_from__lte=today)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        Membership.objects.current(on=today)
+        .filter(unit__in=units)
         .exclude(user=user)
         .exclude(role=Role.AUDITOR)
         .select_related("user")

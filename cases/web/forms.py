@@ -17,8 +17,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases.documents.storage import sniff_content_type
-from cases.models import CaseStatus, DocumentKind, Form, Level
+from cases.documents.storage import upload_refusal
+from cases.models import CaseStatus, Form, Level
 from cases.workflow import engine as workflow
 
 ACCEPT = "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"
@@ -37,23 +37,10 @@ def check_upload(upload: UploadedFile | None) -> UploadedFile | None:
     """Refuse an upload that is too big or not a PDF, JPEG or PNG, saying why."""
     if upload is None:
         return None
-    limit = settings.UPLOAD_MAX_BYTES
-    if not upload.size:
-        raise forms.ValidationError(_("The file is empty."), code="empty")
-    if upload.size > limit:
-        raise forms.ValidationError(
-            _("The file is too large (%(size)s MB); the limit is %(limit)s MB."),
-            code="too_large",
-            params={"size": round(upload.size / 1048576, 1), "limit": round(limit / 1048576, 1)},
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if sniff_content_type(head) is None:
-        raise forms.ValidationError(
-            _("Only PDF, JPEG and PNG files are accepted; this file's content is of another type."),
-            code="bad_type",
-        )
+    refusal = upload_refusal(upload)
+    if refusal is not None:
+        code, message = refusal
+        raise forms.ValidationError(message, code=code)
     return upload
 
 
@@ -121,11 +108,10 @@ class AttachDocumentForm(ActionForm):
         self, *args: Any, kinds: list[tuple[str, Any]] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        excluded = {DocumentKind.DECISION, DocumentKind.VOTE_TALLY, DocumentKind.REMINDER_NOTICE}
         self.fields["kind"].choices = [("", _("Choose..."))] + (
             kinds
             if kinds is not None
-            else [(k, label) for k, label in DocumentKind.choices if k not in excluded]
+            else [(k.value, k.label) for k in workflow.attachable_kinds()]
         )
 
     def engine_data(self) -> dict[str, Any]:

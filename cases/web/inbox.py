@@ -26,7 +26,7 @@ def regime_choices() -> list[tuple[str, str]]:
 
 
 def unit_choices(user: object) -> list[tuple[int, str]]:
-    return [(u.pk, u.name) for u in selectors.units_visible_to(user).order_by("path")]  # type: ignore[arg-type]
+    return [(u.pk, u.name) for u in selectors.units_visible_to(user).order_by("path")]
 
 
 def unit_q(prefix: str, unit: OrgUnit) -> Q:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +18,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cases.core.errors import CaseError
-from cases.historic.imports import file_problems, job_progress, read_limited, start_import_job
+from cases.historic.imports import (
+    COLUMNS,
+    file_problems,
+    job_progress,
+    read_limited,
+    start_import_job,
+)
 from cases.models import Form, ImportJob, Level, Regulation
 from cases.organisation import selectors
 from cases.reports.exports import (
@@ -293,8 +300,6 @@ class ImportForm(forms.Form):
     )
 
     def clean_file(self) -> Any:
-        from django.conf import settings
-
         upload = self.cleaned_data["file"]
         if not upload.size:
             raise forms.ValidationError(_("The file is empty."))
@@ -321,8 +326,6 @@ def import_page(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("import_job", pk=job.pk)
     jobs = ImportJob.objects.filter(created_by=request.user).order_by("-created_at")[:10]
-    from cases.historic.imports import COLUMNS
-
     return render(request, "reports/import.html", {"form": form, "jobs": jobs, "columns": COLUMNS})
 
 

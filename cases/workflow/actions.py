@@ -7,19 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from cases.core.types import AnyUser
 from cases.models import (
     Case,
     CaseStep,
 )
 from cases.workflow.deadlines import WorkingCalendar
-
-AnyUser = AbstractBaseUser | AnonymousUser
-
 
 ATTACH_DOCUMENT = "attach_document"
 
@@ -157,7 +154,7 @@ class ActionContext:
     user: AnyUser
     reason: str
     data: dict[str, Any]
-    upload: UploadedFile | None
+    upload: UploadedFile[Any] | None
     day: datetime.date
     calendar: WorkingCalendar
     event_data: dict[str, Any] = field(default_factory=dict)

@@ -104,8 +104,7 @@ class WorkingCalendar:
         UNQUALIFIED_DAYS_AS decides: calendar days by default (docs/domain.md, day counts).
         """
         if unit == DayUnit.WORKING_DAYS or (
-            unit == DayUnit.UNQUALIFIED_DAYS
-            and getattr(settings, "UNQUALIFIED_DAYS_AS", "calendar") == "working"
+            unit == DayUnit.UNQUALIFIED_DAYS and settings.UNQUALIFIED_DAYS_AS == "working"
         ):
             due = self.add_working_days(start, days)
             rule = _("%(code)s: %(days)s working days after %(start)s") % {
@@ -168,7 +167,7 @@ def _sweep_rows(lookup: str, day: datetime.date) -> list[SweepRow]:
         return [
             (pk, case_id, _sqlite_date(due), _sqlite_datetime(at)) for pk, case_id, due, at in rows
         ]
-    return rows
+    return list(rows)
 
 
 def _sqlite_date(value: Any) -> datetime.date:

@@ -23,6 +23,7 @@ from cases.core.errors import (
     StepMovedOn,
     TransitionNotAllowed,
 )
+from cases.core.types import AnyUser
 from cases.models import (
     Case,
     Document,
@@ -45,7 +46,6 @@ from cases.workflow.actions import (
     WITHDRAW,
     ActionContext,
     ActionSpec,
-    AnyUser,
 )
 from cases.workflow.deadlines import WorkingCalendar
 from cases.workflow.handlers import HANDLERS, _request_decision_document, flag_transitional
@@ -58,7 +58,7 @@ from cases.workflow.lifecycle import (
     start_case,
 )
 from cases.workflow.numbering import format_symbol
-from cases.workflow.permissions import available_actions, could_ever, is_subject
+from cases.workflow.permissions import attachable_kinds, available_actions, could_ever, is_subject
 
 __all__ = [
     "APPROVE",
@@ -74,6 +74,7 @@ __all__ = [
     "WITHDRAW",
     "ActionSpec",
     "_request_decision_document",
+    "attachable_kinds",
     "available_actions",
     "format_symbol",
     "is_subject",
@@ -91,7 +92,7 @@ def perform(
     step_id: int | None = None,
     reason: str = "",
     data: dict[str, Any] | None = None,
-    upload: UploadedFile | None = None,
+    upload: UploadedFile[Any] | None = None,
     today: datetime.date | None = None,
 ) -> Case:
     """Perform one action on a case; raises a ``CaseError`` subclass on refusal."""
@@ -124,7 +125,7 @@ def perform(
         )
         if case is None or not can_see_case(user, case):
             raise NotFound(_("Case not found."))
-        case._steps_cache = load_steps(case)  # type: ignore[attr-defined]
+        case._steps_cache = load_steps(case)  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
         step = current_step(case)
         if step_id is not None and (step is None or step.pk != int(step_id)):
             raise StepMovedOn(
@@ -176,5 +177,5 @@ def perform(
             Document.objects.filter(pk__in=document_ids).update(event=event)
         for callback in ctx.after_commit:
             transaction.on_commit(callback)
-    del case._steps_cache  # type: ignore[attr-defined]
+    del case._steps_cache  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
     return case

@@ -5,45 +5,46 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.audit.chain import record_event
+from cases.audit.events import EventType
 from cases.catalog import rules
-from cases.core.errors import ActionForbidden, InvalidInput, NotFound, RuleViolation
+from cases.core import signals
+from cases.core.errors import ActionForbidden, InvalidInput, RuleViolation
+from cases.core.types import AnyUser, signed_in
+from cases.documents.storage import store_upload
 from cases.models import (
     Appointment,
     AuthorityScope,
     Case,
+    CaseEvent,
     CaseStatus,
+    CaseStep,
     Delegation,
     DocumentKind,
     Form,
     Ground,
     Official,
-    OfficialCircumstance,
     Position,
     ProcessTemplate,
+    Regulation,
     Role,
 )
 from cases.organisation.selectors import acting_units, is_admin, official_of
 from cases.workflow import engine as workflow
 from cases.workflow.deadlines import WorkingCalendar
 
-AnyUser = AbstractBaseUser | AnonymousUser
-
 EARLIEST_FILING = datetime.date(2009, 10, 2)
 
 
 def authority_scope_for(position: Position) -> str:
     """Same level when the official's own body appoints to the post, else superior (R41-A-1/2)."""
-    return (
-        AuthorityScope.SAME_LEVEL
-        if position.appointing_unit_id == position.unit_id
-        else AuthorityScope.SUPERIOR
+    return rules.authority_scope(
+        unit_id=position.unit_id, appointing_unit_id=position.appointing_unit_id
     )
 
 
@@ -80,7 +81,7 @@ def file_case(
     statement: str,
     by: AnyUser,
     filed_on: datetime.date | None = None,
-    application: UploadedFile | None = None,
+    application: UploadedFile[Any] | None = None,
     today: datetime.date | None = None,
 ) -> Case:
     """File a case: pins the regime by the filing date, derives the authority scope and
@@ -88,6 +89,65 @@ def file_case(
     """
     day = today or timezone.localdate()
     filed_on = filed_on or day
+    codes = _checked_input(
+        form=form, filed_on=filed_on, day=day, ground_codes=ground_codes, statement=statement
+    )
+    _check_filer(form=form, official=official, position=position, by=by, day=day)
+
+    with transaction.atomic(durable=True):
+        regulation = _regulation_providing(form, filed_on)
+        grounds = _grounds_of(regulation, form, codes)
+        position = _held_post(official, position, filed_on)
+        scope = authority_scope_for(position)
+        process = _enabled_process(regulation, form, scope)
+        _check_none_open(official, position, form)
+        warnings: list[str] = []
+        if form in (Form.RESIGNATION, Form.TERMINATION):
+            warnings = rules.enforce_exclusions(
+                regulation=regulation, form=form, official=official, position=position, on=filed_on
+            )
+        rules.check_ground_evidence(grounds=grounds, official=official, on=filed_on)
+        case = _create_case(
+            form=form,
+            official=official,
+            position=position,
+            regulation=regulation,
+            process=process,
+            scope=scope,
+            statement=statement,
+            filed_on=filed_on,
+            by=by,
+            warnings=warnings,
+            day=day,
+        )
+        case.grounds.set(grounds)
+        steps = workflow.start_case(case, user=by, calendar=WorkingCalendar())
+        case.save(update_fields=["current_step"])
+        event = _record_filing(case, steps=steps, codes=codes, warnings=warnings, by=by)
+        if application is not None:
+            document = store_upload(
+                case=case, step=steps[0], kind=DocumentKind.APPLICATION, upload=application, by=by
+            )
+            document.event = event
+            document.save(update_fields=["event"])
+        current = case.current_step
+        if current is not None:
+            step_id = current.pk
+            transaction.on_commit(
+                lambda: signals.step_started.send(sender=CaseStep, step_id=step_id)
+            )
+    return case
+
+
+def _checked_input(
+    *,
+    form: str,
+    filed_on: datetime.date,
+    day: datetime.date,
+    ground_codes: list[str],
+    statement: str,
+) -> list[str]:
+    """The ground codes, cleaned; every problem of the form's fields at once."""
     errors: dict[str, list[Any]] = {}
     if form not in Form.values:
         errors["form"] = [_("Choose termination, dismissal or resignation.")]
@@ -104,180 +164,179 @@ def file_case(
         raise InvalidInput(
             _("The case could not be filed; correct the fields shown."), fields=errors
         )
+    return codes
 
-    _check_filer(form=form, official=official, position=position, by=by, day=day)
 
-    with transaction.atomic(durable=True):
-        regulation = rules.regulation_in_force(filed_on)
-        if form not in regulation.forms:
-            raise RuleViolation(
-                _("%(reg)s does not provide %(form)s; it recognises only: %(forms)s.")
-                % {
-                    "reg": regulation.symbol,
-                    "form": Form(form).label.lower(),
-                    "forms": ", ".join(str(Form(f).label).lower() for f in regulation.forms),
-                },
-                rule=regulation.code,
-                fields={"form": [_("Not a form of the regulation in force on the filing date.")]},
-            )
-        grounds = list(
-            Ground.objects.filter(regulation=regulation, code__in=codes, deprecated=False)
+def _regulation_providing(form: str, filed_on: datetime.date) -> Regulation:
+    """The regulation in force on the filing date, when it provides the form."""
+    regulation = rules.regulation_in_force(filed_on)
+    if form not in regulation.forms:
+        raise RuleViolation(
+            _("%(reg)s does not provide %(form)s; it recognises only: %(forms)s.")
+            % {
+                "reg": regulation.symbol,
+                "form": Form(form).label.lower(),
+                "forms": ", ".join(str(Form(f).label).lower() for f in regulation.forms),
+            },
+            rule=regulation.code,
+            fields={"form": [_("Not a form of the regulation in force on the filing date.")]},
         )
-        found = {g.code: g for g in grounds}
-        bad = [c for c in codes if c not in found or found[c].form != form]
-        if bad:
+    return regulation
+
+
+def _grounds_of(regulation: Regulation, form: str, codes: list[str]) -> list[Ground]:
+    grounds = list(Ground.objects.filter(regulation=regulation, code__in=codes, deprecated=False))
+    found = {g.code: g for g in grounds}
+    bad = [c for c in codes if c not in found or found[c].form != form]
+    if bad:
+        raise InvalidInput(
+            _("These grounds are not grounds for %(form)s under %(reg)s: %(codes)s.")
+            % {
+                "form": Form(form).label.lower(),
+                "reg": regulation.symbol,
+                "codes": ", ".join(bad),
+            },
+            fields={"grounds": [_("Choose grounds of the regulation in force and of this form.")]},
+        )
+    return grounds
+
+
+def _held_post(official: Official, position: Position, filed_on: datetime.date) -> Position:
+    """The post, locked and read again, when the official holds it on the filing date."""
+    Position.objects.select_for_update().filter(pk=position.pk).first()
+    position = Position.objects.select_related("unit", "appointing_unit").get(pk=position.pk)
+    holding = (
+        Appointment.objects.filter(official=official, position=position, term_start__lte=filed_on)
+        .order_by("-term_start")
+        .first()
+    )
+    if holding is None or not holding.is_current_on(filed_on):
+        raise InvalidInput(
+            _("%(official)s does not hold the post %(post)s on %(date)s.")
+            % {
+                "official": official,
+                "post": position.title,
+                "date": filed_on.strftime("%d/%m/%Y"),
+            },
+            fields={"position": [_("The official must hold this post on the filing date.")]},
+        )
+    for unit in (position.unit, position.appointing_unit):
+        if not unit.is_valid_on(filed_on):
             raise InvalidInput(
-                _("These grounds are not grounds for %(form)s under %(reg)s: %(codes)s.")
-                % {
-                    "form": Form(form).label.lower(),
-                    "reg": regulation.symbol,
-                    "codes": ", ".join(bad),
-                },
-                fields={
-                    "grounds": [_("Choose grounds of the regulation in force and of this form.")]
-                },
-            )
-        Position.objects.select_for_update().filter(pk=position.pk).first()
-        position = Position.objects.select_related("unit", "appointing_unit").get(pk=position.pk)
-        holding = (
-            Appointment.objects.filter(
-                official=official, position=position, term_start__lte=filed_on
-            )
-            .order_by("-term_start")
-            .first()
-        )
-        if holding is None or not holding.is_current_on(filed_on):
-            raise InvalidInput(
-                _("%(official)s does not hold the post %(post)s on %(date)s.")
-                % {
-                    "official": official,
-                    "post": position.title,
-                    "date": filed_on.strftime("%d/%m/%Y"),
-                },
-                fields={"position": [_("The official must hold this post on the filing date.")]},
-            )
-        for unit in (position.unit, position.appointing_unit):
-            if not unit.is_valid_on(filed_on):
-                raise InvalidInput(
-                    _(
-                        "The unit %(unit)s did not exist on %(date)s and cannot be chosen for a case filed then (district units ended on 30/06/2025)."
-                    )
-                    % {"unit": unit.name, "date": filed_on.strftime("%d/%m/%Y")},
-                    fields={"position": [_("The unit is not valid on the filing date.")]},
-                )
-        scope = authority_scope_for(position)
-        process = ProcessTemplate.objects.filter(
-            regulation=regulation, form=form, scope=scope
-        ).first()
-        if process is None or not process.enabled:
-            raise RuleViolation(
                 _(
-                    "The %(scope)s process for %(form)s under %(reg)s is not verified against the official text and is disabled; an administrator must enable it after legal review."
+                    "The unit %(unit)s did not exist on %(date)s and cannot be chosen for a case filed then (district units ended on 30/06/2025)."
                 )
-                % {
-                    "scope": AuthorityScope(scope).label.lower(),
-                    "form": Form(form).label.lower(),
-                    "reg": regulation.symbol,
-                },
-                rule=f"{regulation.code}-S",
+                % {"unit": unit.name, "date": filed_on.strftime("%d/%m/%Y")},
+                fields={"position": [_("The unit is not valid on the filing date.")]},
             )
-        open_same = Case.objects.filter(official=official, position=position, form=form).exclude(
-            status=CaseStatus.CLOSED
-        )
-        if open_same.exists():
-            raise RuleViolation(
-                _("A %(form)s case (%(ref)s) is already open for this official and post.")
-                % {"form": Form(form).label.lower(), "ref": open_same.first().reference},  # type: ignore[union-attr]
-                rule="DUP-1",
-            )
-        warnings: list[str] = []
-        if form in (Form.RESIGNATION, Form.TERMINATION):
-            warnings = rules.enforce_exclusions(
-                regulation=regulation, form=form, official=official, position=position, on=filed_on
-            )
-        rules.check_ground_evidence(grounds=grounds, official=official, on=filed_on)
+    return position
 
-        case = Case(
-            reference=f"tmp-{timezone.now().timestamp()}-{official.pk}",
-            form=form,
-            official=official,
-            position=position,
-            regulation=regulation,
-            process=process,
-            scope=scope,
-            employing_unit=position.unit,
-            deciding_unit=position.appointing_unit,
-            level=position.unit.level,
-            statement=(statement or "").strip(),
-            filed_on=filed_on,
-            filed_by=by,  # type: ignore[misc]
-            warnings=warnings,
-        )
-        case.save(force_insert=True)
-        case.reference = f"HS-{filed_on.year}-{case.pk:06d}"
-        if regulation.in_force_to is not None and day > regulation.in_force_to:
-            case.needs_review = True
-            case.review_reason = str(
-                _(
-                    "R377-TR-1: filed under %(reg)s, which ended on %(end)s; no transitional rule is known. Review it manually."
-                )
-                % {"reg": regulation.symbol, "end": regulation.in_force_to.strftime("%d/%m/%Y")}
-            )
-        case.save(update_fields=["reference", "needs_review", "review_reason"])
-        case.grounds.set(grounds)
-        steps = workflow.start_case(case, user=by, calendar=WorkingCalendar())
-        case.save(update_fields=["current_step"])
-        data: dict[str, Any] = {
-            "form": form,
-            "regulation": regulation.code,
-            "scope": scope,
-            "grounds": sorted(codes),
-            "official": official.pk,
-            "position": position.pk,
-            "filed_on": filed_on,
-            "steps": [
-                {
-                    "code": s.template.code,
-                    "status": s.status,
-                    "due_on": s.due_on,
-                    "due_rule": s.due_rule,
-                }
-                for s in steps
-            ],
-        }
-        if warnings:
-            data["warnings"] = warnings
-        if case.needs_review:
-            data["flagged_for_review"] = case.review_reason
-        event = record_event(
-            case=case,
-            actor=by,
-            action="case_filed",
-            to_state=f"{case.status}:{case.current_step.template.code if case.current_step else ''}",
-            reason=case.statement[:1000],
-            data=data,
-        )
-        if application is not None:
-            from cases.documents.storage import store_upload
 
-            document = store_upload(
-                case=case, step=steps[0], kind=DocumentKind.APPLICATION, upload=application, by=by
+def _enabled_process(regulation: Regulation, form: str, scope: str) -> ProcessTemplate:
+    process = ProcessTemplate.objects.filter(regulation=regulation, form=form, scope=scope).first()
+    if process is None or not process.enabled:
+        raise RuleViolation(
+            _(
+                "The %(scope)s process for %(form)s under %(reg)s is not verified against the official text and is disabled; an administrator must enable it after legal review."
             )
-            document.event = event
-            document.save(update_fields=["event"])
-        current = case.current_step
-        if current is not None:
-            step_id = current.pk
-            transaction.on_commit(lambda: _notify_started(step_id))
+            % {
+                "scope": AuthorityScope(scope).label.lower(),
+                "form": Form(form).label.lower(),
+                "reg": regulation.symbol,
+            },
+            rule=f"{regulation.code}-S",
+        )
+    return process
+
+
+def _check_none_open(official: Official, position: Position, form: str) -> None:
+    """DUP-1: one open case of a form per official and post."""
+    open_same = (
+        Case.objects.filter(official=official, position=position, form=form)
+        .exclude(status=CaseStatus.CLOSED)
+        .first()
+    )
+    if open_same is not None:
+        raise RuleViolation(
+            _("A %(form)s case (%(ref)s) is already open for this official and post.")
+            % {"form": Form(form).label.lower(), "ref": open_same.reference},
+            rule="DUP-1",
+        )
+
+
+def _create_case(
+    *,
+    form: str,
+    official: Official,
+    position: Position,
+    regulation: Regulation,
+    process: ProcessTemplate,
+    scope: str,
+    statement: str,
+    filed_on: datetime.date,
+    by: AnyUser,
+    warnings: list[str],
+    day: datetime.date,
+) -> Case:
+    case = Case(
+        reference=f"tmp-{timezone.now().timestamp()}-{official.pk}",
+        form=form,
+        official=official,
+        position=position,
+        regulation=regulation,
+        process=process,
+        scope=scope,
+        employing_unit=position.unit,
+        deciding_unit=position.appointing_unit,
+        level=position.unit.level,
+        statement=(statement or "").strip(),
+        filed_on=filed_on,
+        filed_by=signed_in(by),
+        warnings=warnings,
+    )
+    case.save(force_insert=True)
+    case.reference = f"HS-{filed_on.year}-{case.pk:06d}"
+    reason = rules.transitional_review(regulation, on=day, filing=True)
+    if reason:
+        case.needs_review = True
+        case.review_reason = reason
+    case.save(update_fields=["reference", "needs_review", "review_reason"])
     return case
 
 
-def _notify_started(step_id: int) -> None:
-    try:
-        from cases.notifications import notices as notifications
-    except ImportError:  # pragma: no cover
-        return
-    notifications.step_started(step_id)
+def _record_filing(
+    case: Case, *, steps: list[CaseStep], codes: list[str], warnings: list[str], by: AnyUser
+) -> CaseEvent:
+    data: dict[str, Any] = {
+        "form": case.form,
+        "regulation": case.regulation.code,
+        "scope": case.scope,
+        "grounds": sorted(codes),
+        "official": case.official_id,
+        "position": case.position_id,
+        "filed_on": case.filed_on,
+        "steps": [
+            {
+                "code": s.template.code,
+                "status": s.status,
+                "due_on": s.due_on,
+                "due_rule": s.due_rule,
+            }
+            for s in steps
+        ],
+    }
+    if warnings:
+        data["warnings"] = warnings
+    if case.needs_review:
+        data["flagged_for_review"] = case.review_reason
+    return record_event(
+        case=case,
+        actor=by,
+        action=EventType.CASE_FILED,
+        to_state=f"{case.status}:{case.current_step.template.code if case.current_step else ''}",
+        reason=case.statement[:1000],
+        data=data,
+    )
 
 
 def submit_resignation(
@@ -287,7 +346,7 @@ def submit_resignation(
     ground_codes: list[str],
     statement: str,
     by: AnyUser,
-    application: UploadedFile | None = None,
+    application: UploadedFile[Any] | None = None,
     today: datetime.date | None = None,
 ) -> Case:
     """An official's own resignation application (or a clerk receiving it for them)."""
@@ -300,44 +359,6 @@ def submit_resignation(
         by=by,
         application=application,
         today=today,
-    )
-
-
-def perform_action(**kwargs: Any) -> Case:
-    return workflow.perform(**kwargs)
-
-
-def record_circumstance(
-    *,
-    official: Official,
-    kind: str,
-    started_on: datetime.date,
-    by: AnyUser,
-    ended_on: datetime.date | None = None,
-    ground_code: str = "",
-    low_votes: int | None = None,
-    total_ballots: int | None = None,
-    note: str = "",
-) -> OfficialCircumstance:
-    """Record a fact the engine's rules read (inspection, protected task, poll, ground)."""
-    if not (is_admin(by) or acting_units(by, Role.CLERK)):
-        raise ActionForbidden(_("Only clerks record an official's circumstances."))
-    if low_votes is not None and (
-        total_ballots is None or low_votes > total_ballots or total_ballots < 1
-    ):
-        raise InvalidInput(
-            _("Low-confidence votes must be between 0 and the number of ballots."),
-            fields={"low_votes": [_("Invalid poll result.")]},
-        )
-    return OfficialCircumstance.objects.create(
-        official=official,
-        kind=kind,
-        started_on=started_on,
-        ended_on=ended_on,
-        ground_code=ground_code,
-        low_votes=low_votes,
-        total_ballots=total_ballots,
-        note=note,
     )
 
 
@@ -370,8 +391,8 @@ def delegate_authority(
         )
     with transaction.atomic():
         delegation = Delegation.objects.create(
-            delegator=delegator,
-            deputy=deputy,
+            delegator=signed_in(delegator),
+            deputy=signed_in(deputy),
             unit_id=unit_id,
             valid_from=valid_from,
             valid_to=valid_to,
@@ -386,7 +407,7 @@ def delegate_authority(
             record_event(
                 case=case,
                 actor=delegator,
-                action="authority_delegated",
+                action=EventType.AUTHORITY_DELEGATED,
                 reason=reason,
                 data={
                     "delegation": delegation.pk,
@@ -396,17 +417,3 @@ def delegate_authority(
                 },
             )
     return delegation
-
-
-def get_official(pk: Any) -> Official:
-    try:
-        return Official.objects.get(pk=pk)
-    except (Official.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("Official not found.")) from None
-
-
-def get_position(pk: Any) -> Position:
-    try:
-        return Position.objects.select_related("unit", "appointing_unit").get(pk=pk)
-    except (Position.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("Post not found.")) from None

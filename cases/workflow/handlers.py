@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from cases.catalog import rules
+from cases.core import signals
+from cases.core.enqueue import RENDER_DECISION_DOCUMENT, enqueue
 from cases.core.errors import (
     ActionForbidden,
     InvalidInput,
     RuleViolation,
     TransitionNotAllowed,
 )
+from cases.core.types import signed_in
+from cases.documents.storage import store_upload
 from cases.models import (
     ActorRole,
     Appointment,
+    Case,
     CaseOutcome,
     CaseStatus,
     CaseStep,
@@ -26,6 +33,7 @@ from cases.models import (
     DocumentKind,
     Form,
     StepKind,
+    StepOutcome,
     StepStatus,
     Vote,
 )
@@ -45,28 +53,27 @@ from cases.workflow.actions import (
 )
 from cases.workflow.lifecycle import advance, cancel_remaining, finish, steps_of
 from cases.workflow.numbering import format_symbol, next_number, signing_for
-from cases.workflow.permissions import is_subject
+from cases.workflow.permissions import attachable_kinds, is_subject
+
+logger = logging.getLogger(__name__)
 
 
 def flag_transitional(ctx: ActionContext) -> None:
     """R377-TR-1: a case still open after its regime ended is flagged, never switched."""
     case = ctx.case
-    end = case.regulation.in_force_to
-    if end is not None and ctx.day > end and not case.needs_review:
+    if case.needs_review:
+        return
+    reason = rules.transitional_review(case.regulation, on=ctx.day, filing=False)
+    if reason:
         case.needs_review = True
-        case.review_reason = str(
-            _(
-                "R377-TR-1: the case was opened under %(reg)s, which ended on %(end)s; no transitional rule is known. Review it manually."
-            )
-            % {"reg": case.regulation.symbol, "end": end.strftime("%d/%m/%Y")}
-        )
+        case.review_reason = reason
         ctx.event_data["flagged_for_review"] = case.review_reason
 
 
 def _int_field(data: dict[str, Any], name: str, errors: dict[str, list[Any]]) -> int:
     raw = data.get(name)
     try:
-        value = int(raw)  # type: ignore[arg-type]
+        value = int(raw)  # type: ignore[arg-type]  # form input of any type; int() refuses what it cannot read
     except (TypeError, ValueError):
         errors[name] = [_("Enter a whole number.")]
         return 0
@@ -95,8 +102,6 @@ def _date_field(
 
 
 def _attach(ctx: ActionContext, kind: str) -> Document:
-    from cases.documents.storage import store_upload
-
     if ctx.upload is None:
         raise InvalidInput(
             _("Choose a file to attach."), fields={"file": [_("This field is required.")]}
@@ -117,19 +122,11 @@ def _attach(ctx: ActionContext, kind: str) -> Document:
 
 def _handle_attach(ctx: ActionContext) -> None:
     kind = str(ctx.data.get("kind") or "")
-    allowed = set(DocumentKind.values) - {
-        DocumentKind.DECISION,
-        DocumentKind.VOTE_TALLY,
-        DocumentKind.REMINDER_NOTICE,
-    }
-    if kind not in allowed:
+    if kind not in attachable_kinds():
         raise InvalidInput(
             _("Choose the kind of document."), fields={"kind": [_("Choose a valid document kind.")]}
         )
-    if is_subject(ctx.user, ctx.case) and kind not in (
-        DocumentKind.APPLICATION,
-        DocumentKind.OTHER,
-    ):
+    if is_subject(ctx.user, ctx.case) and kind not in attachable_kinds(subject=True):
         raise ActionForbidden(
             _("You can only attach your own application or other personal documents.")
         )
@@ -194,7 +191,7 @@ def _handle_vote(ctx: ActionContext) -> None:
         threshold_denominator=template.vote_denominator,
         basis=template.vote_basis,
         passed=passed,
-        recorded_by=ctx.user,
+        recorded_by=signed_in(ctx.user),
     )
     ctx.event_data.update(
         {
@@ -250,7 +247,7 @@ def _handle_complete(ctx: ActionContext) -> None:
     step = ctx.step
     assert step is not None
     _check_requirements(ctx, step)
-    finish(step, user=ctx.user, outcome="done")
+    finish(step, user=ctx.user, outcome=StepOutcome.DONE)
     nxt = advance(ctx.case, step, day=ctx.day, calendar=ctx.calendar)
     if nxt is not None:
         ctx.event_data.update(
@@ -318,14 +315,14 @@ def _handle_approve(ctx: ActionContext) -> None:
         symbol=format_symbol(number, step.actor_unit),
         decided_on=ctx.day,
         effective_on=effective_on,
-        signer=ctx.user,
-        signer_name=ctx.user.get_full_name() or ctx.user.get_username(),  # type: ignore[union-attr]
+        signer=signed_in(ctx.user),
+        signer_name=signed_in(ctx.user).get_full_name() or signed_in(ctx.user).get_username(),
         signer_post=signer_post or step.actor_unit.head_title,
         prefix=prefix,
         on_behalf_of=on_behalf_of,
         reason=ctx.reason,
     )
-    finish(step, user=ctx.user, outcome=CaseOutcome.APPROVED)
+    finish(step, user=ctx.user, outcome=StepOutcome.APPROVED)
     case.outcome = CaseOutcome.APPROVED
     case.decided_on = ctx.day
     Appointment.objects.filter(
@@ -354,15 +351,9 @@ def _handle_approve(ctx: ActionContext) -> None:
 
 def _request_decision_document(decision_id: int) -> None:
     try:
-        from cases import tasks
-
-        tasks.enqueue_decision_document(decision_id)
+        enqueue(RENDER_DECISION_DOCUMENT, decision_id)
     except Exception:  # noqa: BLE001 - the sweep picks pending documents up again
-        import logging
-
-        logging.getLogger(__name__).warning(
-            "decision %s: document not enqueued; the sweep will retry", decision_id
-        )
+        logger.warning("decision %s: document not enqueued; the sweep will retry", decision_id)
 
 
 def _handle_reject(ctx: ActionContext) -> None:
@@ -378,14 +369,14 @@ def _handle_reject(ctx: ActionContext) -> None:
             number=None,
             year=ctx.day.year,
             decided_on=ctx.day,
-            signer=ctx.user,
-            signer_name=ctx.user.get_full_name() or ctx.user.get_username(),  # type: ignore[union-attr]
+            signer=signed_in(ctx.user),
+            signer_name=signed_in(ctx.user).get_full_name() or signed_in(ctx.user).get_username(),
             signer_post=step.actor_unit.head_title,
             reason=ctx.reason,
             document_status=Decision.DocumentStatus.ISSUED,
         )
         case.decided_on = ctx.day
-    finish(step, user=ctx.user, outcome=CaseOutcome.REJECTED)
+    finish(step, user=ctx.user, outcome=StepOutcome.REJECTED)
     cancel_remaining(case)
     case.status = CaseStatus.CLOSED
     case.outcome = CaseOutcome.REJECTED
@@ -443,13 +434,13 @@ def _handle_withdraw(ctx: ActionContext) -> None:
     case = ctx.case
     step = ctx.step
     if step is not None:
-        finish(step, user=ctx.user, outcome=CaseOutcome.WITHDRAWN)
+        finish(step, user=ctx.user, outcome=StepOutcome.WITHDRAWN)
     cancel_remaining(case)
     case.status = CaseStatus.CLOSED
     case.outcome = CaseOutcome.WITHDRAWN
     case.closed_on = ctx.day
-    if case.regulation.code != "R260":
-        # R41/R377 have no withdrawal clause (R41-S-*, R377-S-* in docs/rules.md): an administrative outcome.
+    if case.regulation.withdrawal_needs_review:
+        # No withdrawal clause (R41, R377; see docs/rules.md): an administrative outcome.
         case.needs_review = True
         case.review_reason = str(
             _(
@@ -463,19 +454,17 @@ def _handle_withdraw(ctx: ActionContext) -> None:
 def _handle_implementation(ctx: ActionContext) -> None:
     step = ctx.step
     assert step is not None
-    finish(step, user=ctx.user, outcome="done")
+    finish(step, user=ctx.user, outcome=StepOutcome.DONE)
     ctx.case.current_step = None
     ctx.case.status = CaseStatus.CLOSED
     ctx.case.closed_on = ctx.day
 
 
 def _handle_reassign(ctx: ActionContext) -> None:
-    from django.contrib.auth import get_user_model
-
     step = ctx.step
     assert step is not None
     try:
-        assignee = get_user_model().objects.get(pk=int(ctx.data.get("assignee")))  # type: ignore[arg-type]
+        assignee = get_user_model().objects.get(pk=int(ctx.data.get("assignee")))  # type: ignore[arg-type]  # form input of any type; int() refuses what it cannot read
     except (TypeError, ValueError, get_user_model().DoesNotExist):
         raise InvalidInput(
             _("Choose a member of the body."), fields={"assignee": [_("Unknown user.")]}
@@ -510,17 +499,18 @@ HANDLERS: dict[str, Callable[[ActionContext], None]] = {
 
 
 def _notify_step_started(ctx: ActionContext, step: CaseStep) -> None:
-    try:
-        from cases.notifications import notices as notifications
-    except ImportError:  # pragma: no cover - notifications arrive with the Celery layer
-        return
-    ctx.after_commit.append(lambda: notifications.step_started(step.pk))
+    step_id = step.pk
+
+    def send() -> None:
+        signals.step_started.send(sender=CaseStep, step_id=step_id)
+
+    ctx.after_commit.append(send)
 
 
 def _notify_decision(ctx: ActionContext) -> None:
-    try:
-        from cases.notifications import notices as notifications
-    except ImportError:  # pragma: no cover
-        return
     case_id = ctx.case.pk
-    ctx.after_commit.append(lambda: notifications.case_decided(case_id))
+
+    def send() -> None:
+        signals.case_decided.send(sender=Case, case_id=case_id)
+
+    ctx.after_commit.append(send)

@@ -7,6 +7,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.core.types import AnyUser
 from cases.models import (
     ActorUnit,
     Case,
@@ -14,9 +15,9 @@ from cases.models import (
     CaseStep,
     DayUnit,
     StepKind,
+    StepOutcome,
     StepStatus,
 )
-from cases.workflow.actions import AnyUser
 from cases.workflow.deadlines import WorkingCalendar
 
 
@@ -50,7 +51,7 @@ def read_steps(case: Case) -> list[CaseStep]:
     cached = getattr(case, "_steps_cache", None)
     if cached is None:
         cached = load_steps(case)
-        case._steps_cache = cached  # type: ignore[attr-defined]
+        case._steps_cache = cached  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
     return cached
 
 
@@ -119,10 +120,10 @@ def _activate(step: CaseStep, *, start: datetime.date, calendar: WorkingCalendar
     )
 
 
-def finish(step: CaseStep, *, user: AnyUser | None, outcome: str) -> None:
+def finish(step: CaseStep, *, user: AnyUser | None, outcome: StepOutcome) -> None:
     step.status = StepStatus.DONE
     step.completed_at = timezone.now()
-    step.completed_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]
+    step.completed_by = user if user is not None and user.is_authenticated else None
     step.outcome = outcome
     step.save(update_fields=["status", "completed_at", "completed_by", "outcome"])
 
@@ -178,13 +179,13 @@ def start_case(case: Case, *, user: AnyUser, calendar: WorkingCalendar) -> list[
                 actor_unit=unit,
             )
         )
-    case._steps_cache = steps  # type: ignore[attr-defined]
+    case._steps_cache = steps  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
     first = steps[0]
     _activate(first, start=case.filed_on, calendar=calendar)
     case.current_step = first
     if first.template.completed_by_filing:
         # R260-S-R-*-1: the official's application is the first step.
-        finish(first, user=user, outcome="done")
+        finish(first, user=user, outcome=StepOutcome.DONE)
         advance(case, first, day=case.filed_on, calendar=calendar)
-    del case._steps_cache  # type: ignore[attr-defined]
+    del case._steps_cache  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
     return steps

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cases.core.types import signed_in
+from cases.documents.render import SignerPrefix, printed_prefix
 from cases.models import (
     CaseStep,
     DecisionRegister,
@@ -19,26 +21,26 @@ def signing_for(ctx: ActionContext, step: CaseStep) -> tuple[str, Any]:
     """The signing prefix and the head signed for (FMT30 ``TM.``/``KT.``, FMT36 ``T/M``/``K/T``)."""
     unit = step.actor_unit
     own = step.actor_unit_id in [
-        m.unit_id for m in Membership.objects.filter(user=ctx.user, role=Role.AUTHORITY, unit=unit)
+        m.unit_id
+        for m in Membership.objects.current(on=ctx.day).filter(
+            user=signed_in(ctx.user), role=Role.AUTHORITY, unit=unit
+        )
     ]
     delegation = None
     if not own:
         delegation = (
-            Delegation.objects.filter(
-                deputy=ctx.user,
-                unit=unit,
-                valid_from__lte=ctx.day,
-                valid_to__gte=ctx.day,
-                revoked_at__isnull=True,
-            )
+            Delegation.objects.current(on=ctx.day)
+            .filter(deputy=signed_in(ctx.user), unit=unit)
             .select_related("delegator")
             .first()
         )
-    if unit.kind == UnitKind.PARTY:
-        prefix = "T/M" if unit.collective_name else ("K/T" if delegation else "")
+    party = unit.kind == UnitKind.PARTY
+    prefix: SignerPrefix
+    if party:  # FMT36: a Party collective signs T/M even when a deputy signs for it
+        prefix = "TM" if unit.collective_name else ("KT" if delegation else "")
     else:
-        prefix = "KT." if delegation else ("TM." if unit.collective_name else "")
-    return prefix, delegation.delegator if delegation else None
+        prefix = "KT" if delegation else ("TM" if unit.collective_name else "")
+    return printed_prefix(prefix, party=party), delegation.delegator if delegation else None
 
 
 def next_number(unit_id: int, year: int) -> int:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+from cases.core.types import AnyUser
 from cases.models import (
     ActorRole,
     Case,
     CaseStatus,
     CaseStep,
+    DocumentKind,
     Form,
     Role,
     StepKind,
@@ -28,13 +30,28 @@ from cases.workflow.actions import (
     SPECS,
     WITHDRAW,
     ActionSpec,
-    AnyUser,
 )
 from cases.workflow.lifecycle import current_step, decision_step, is_extendable, local_day
 
 
 def is_subject(user: AnyUser, case: Case) -> bool:
     return is_official_of(user, case)
+
+
+# Made by the system, never attached by hand: the decision, the vote tally, the notices.
+GENERATED_KINDS = frozenset(
+    {DocumentKind.DECISION, DocumentKind.VOTE_TALLY, DocumentKind.REMINDER_NOTICE}
+)
+# The official a case is about attaches only their own application or personal papers.
+SUBJECT_KINDS = frozenset({DocumentKind.APPLICATION, DocumentKind.OTHER})
+
+
+def attachable_kinds(*, subject: bool = False) -> list[DocumentKind]:
+    """The document kinds that may be attached by hand, in their usual order; ``subject``
+    for the official the case is about. The one rule of the web form, the API and the engine.
+    """
+    allowed = SUBJECT_KINDS if subject else set(DocumentKind) - GENERATED_KINDS
+    return [kind for kind in DocumentKind if kind in allowed]
 
 
 def _user_can_act_on_step(user: AnyUser, case: Case, step: CaseStep, day: datetime.date) -> bool:

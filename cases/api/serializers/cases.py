@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -35,7 +36,6 @@ from cases.models import (
     CaseStatus,
     CaseStep,
     Decision,
-    DocumentKind,
     Form,
     Ground,
     Level,
@@ -50,11 +50,7 @@ from cases.models import (
 from cases.organisation import selectors
 from cases.workflow import engine as workflow
 
-ATTACHABLE_KINDS = [
-    (value, label)
-    for value, label in DocumentKind.choices
-    if value not in (DocumentKind.DECISION, DocumentKind.VOTE_TALLY, DocumentKind.REMINDER_NOTICE)
-]
+ATTACHABLE_KINDS = [(kind.value, kind.label) for kind in workflow.attachable_kinds()]
 
 ACTION_NAMES = list(workflow.SPECS)
 ACTION_FIELD_KINDS = ["string", "text", "date", "integer", "file", "choice", "user"]
@@ -374,7 +370,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     @extend_schema_field(StepSerializer(many=True))
     def get_steps(self, case: Case) -> list[dict[str, Any]]:
-        return StepSerializer(workflow.read_steps(case), many=True).data  # type: ignore[return-value]
+        return StepSerializer(workflow.read_steps(case), many=True).data  # type: ignore[return-value]  # DRF types .data of many=True as ReturnDict; it is a ReturnList
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, case: Case) -> dict[str, Any] | None:
@@ -387,7 +383,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
         user = getattr(request, "user", None)
         if user is None:
             return []
-        return AvailableActionSerializer(workflow.available_actions(case, user), many=True).data  # type: ignore[return-value]
+        return AvailableActionSerializer(workflow.available_actions(case, user), many=True).data  # type: ignore[return-value]  # DRF types .data of many=True as ReturnDict; it is a ReturnList
 
 
 class CaseFileSerializer(Serializer):
@@ -524,8 +520,6 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
 
     def get_download_url(self, document: DocumentModel) -> str:
-        from django.urls import reverse
-
         return reverse("api:document-download", kwargs={"pk": document.pk})
 
 

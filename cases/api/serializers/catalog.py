@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from rest_framework import serializers
 
 from cases.models import (
@@ -37,8 +38,6 @@ class TimeLimitSerializer(serializers.ModelSerializer):
         ]
 
     def get_anchor(self, limit: TimeLimit) -> str:
-        from django.utils.translation import get_language
-
         return limit.anchor_en if (get_language() or "vi").startswith("en") else limit.anchor_vi
 
 

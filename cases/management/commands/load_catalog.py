@@ -3,7 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.catalog.loader import CATALOG_DIR, CatalogFrozen, CatalogInvalid, load_catalog
+from cases.catalog.loader import CATALOG_DIR, CatalogInvalid, load_catalog
+from cases.models import CatalogFrozen
 
 
 class Command(BaseCommand):

@@ -1,6 +1,7 @@
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
@@ -14,8 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("path", help="backup file")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from django.core.management import call_command
-
         connection.close()
         restore(
             Path(options["path"]), settings_dict=connection.settings_dict, vendor=connection.vendor
