@@ -32,6 +32,7 @@ from cases.models import (
     StepKind,
     StepTemplate,
     TimeLimit,
+    TrackKind,
     Verification,
 )
 
@@ -100,6 +101,11 @@ def validate(regulations: list[dict[str, Any]]) -> list[str]:
         except (KeyError, ValueError) as exc:
             problems.append(f"{code}: bad in-force dates ({exc})")
         forms = reg.get("forms", [])
+        if reg.get("track", "party") not in ("", *TrackKind.values):
+            problems.append(f"{code}: unknown track {reg.get('track')!r}")
+        for source, target in (reg.get("track_forms") or {}).items():
+            if source not in Form.values or target not in forms:
+                problems.append(f"{code}: track_forms maps {source!r} to a form {code} lacks")
         for form in forms:
             if form not in Form.values:
                 problems.append(f"{code}: unknown form {form!r}")
@@ -131,12 +137,18 @@ def validate(regulations: list[dict[str, Any]]) -> list[str]:
             if eid in seen["exclusion"]:
                 problems.append(f"{eid}: duplicate exclusion")
             seen["exclusion"].add(eid)
-            if not set(item.get("forms", [])) <= set(forms):
+            # A State regime's exclusions may name the case's form it maps (MDL-TRK-9).
+            if not set(item.get("forms", [])) <= set(forms) | set(reg.get("track_forms") or {}):
                 problems.append(f"{eid}: applies to a form {code} does not have")
             if item.get("condition") not in ExclusionCondition.values:
                 problems.append(f"{eid}: unknown condition {item.get('condition')!r}")
             if item.get("mode") not in ExclusionMode.values:
                 problems.append(f"{eid}: mode must be block or warning")
+            band = item.get("band")
+            if (item.get("condition") == ExclusionCondition.LOW_CONFIDENCE_BAND) != bool(band):
+                problems.append(f"{eid}: a low-confidence band needs 'band' and only then")
+            if band and not (0 < band.get("numerator", 0) < band.get("denominator", 0)):
+                problems.append(f"{eid}: band must be a fraction between 0 and 1")
             _bilingual(item.get("text"), eid, problems)
         for item in reg.get("time_limits", []):
             tid = item.get("id", "?")
@@ -204,6 +216,8 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
         in_force_from=reg["in_force_from"],
         in_force_to=reg.get("in_force_to"),
         forms=reg["forms"],
+        track=reg.get("track", "party"),
+        track_forms=reg.get("track_forms") or {},
     )
     Provision.objects.bulk_create(
         Provision(
@@ -241,6 +255,9 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             forms=e["forms"],
             condition=e["condition"],
             mode=e["mode"],
+            band_numerator=(e.get("band") or {}).get("numerator"),
+            band_denominator=(e.get("band") or {}).get("denominator"),
+            band_inclusive=bool((e.get("band") or {}).get("inclusive")),
             enabled=e.get("enabled", True),
             text_vi=e["text"]["vi"],
             text_en=e["text"]["en"],
