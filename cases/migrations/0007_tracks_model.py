@@ -5,130 +5,359 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_bench_indexes'),
+        ("cases", "0006_bench_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='exclusion',
-            name='band_denominator',
+            model_name="exclusion",
+            name="band_denominator",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='exclusion',
-            name='band_inclusive',
+            model_name="exclusion",
+            name="band_inclusive",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='exclusion',
-            name='band_numerator',
+            model_name="exclusion",
+            name="band_numerator",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='regulation',
-            name='track',
-            field=models.CharField(blank=True, default='party', max_length=16, verbose_name='track'),
+            model_name="regulation",
+            name="track",
+            field=models.CharField(
+                blank=True, default="party", max_length=16, verbose_name="track"
+            ),
         ),
         migrations.AddField(
-            model_name='regulation',
-            name='track_forms',
-            field=models.JSONField(blank=True, default=dict, verbose_name='form on the track'),
+            model_name="regulation",
+            name="track_forms",
+            field=models.JSONField(blank=True, default=dict, verbose_name="form on the track"),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='status',
-            field=models.CharField(choices=[('open', 'In progress'), ('implementation', 'Being implemented'), ('partially_decided', 'Partially decided'), ('closed', 'Closed')], default='open', max_length=20, verbose_name='status'),
+            model_name="case",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("open", "In progress"),
+                    ("implementation", "Being implemented"),
+                    ("partially_decided", "Partially decided"),
+                    ("closed", "Closed"),
+                ],
+                default="open",
+                max_length=20,
+                verbose_name="status",
+            ),
         ),
         migrations.AlterField(
-            model_name='decision',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='cases.case'),
+            model_name="decision",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="decisions",
+                to="cases.case",
+            ),
         ),
         migrations.AlterField(
-            model_name='exclusion',
-            name='condition',
-            field=models.CharField(choices=[('dismissal_required', 'A dismissal ground is established'), ('protected_task', 'On a protected task'), ('under_inspection', 'Under inspection or investigation'), ('low_confidence_band', 'Low-confidence share in a dismissal band')], max_length=32, verbose_name='condition'),
+            model_name="exclusion",
+            name="condition",
+            field=models.CharField(
+                choices=[
+                    ("dismissal_required", "A dismissal ground is established"),
+                    ("protected_task", "On a protected task"),
+                    ("under_inspection", "Under inspection or investigation"),
+                    ("low_confidence_band", "Low-confidence share in a dismissal band"),
+                ],
+                max_length=32,
+                verbose_name="condition",
+            ),
         ),
         migrations.AlterField(
-            model_name='officialcircumstance',
-            name='kind',
-            field=models.CharField(choices=[('under_inspection', 'Under inspection, audit or investigation'), ('under_prosecution', 'Being prosecuted, investigated, indicted or tried'), ('protected_task', 'On a defence, security, key or confidential task'), ('dismissal_ground', 'Dismissal ground established'), ('confidence_poll', 'Confidence poll result')], max_length=20, verbose_name='kind'),
+            model_name="officialcircumstance",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("under_inspection", "Under inspection, audit or investigation"),
+                    ("under_prosecution", "Being prosecuted, investigated, indicted or tried"),
+                    ("protected_task", "On a defence, security, key or confidential task"),
+                    ("dismissal_ground", "Dismissal ground established"),
+                    ("confidence_poll", "Confidence poll result"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='steptemplate',
-            name='actor_unit',
-            field=models.CharField(choices=[('employing', 'Employing unit'), ('deciding', 'Deciding unit'), ('approving', 'Approving unit')], max_length=16, verbose_name='actor unit'),
+            model_name="steptemplate",
+            name="actor_unit",
+            field=models.CharField(
+                choices=[
+                    ("employing", "Employing unit"),
+                    ("deciding", "Deciding unit"),
+                    ("approving", "Approving unit"),
+                ],
+                max_length=16,
+                verbose_name="actor unit",
+            ),
         ),
         migrations.AlterField(
-            model_name='steptemplate',
-            name='kind',
-            field=models.CharField(choices=[('application', 'Application'), ('exchange', 'Exchange and proposal'), ('consultation', 'Consultation'), ('opinion', 'Written opinion'), ('appraisal', 'Appraisal and submission'), ('proposal', 'Proposal'), ('decision', 'Decision'), ('approval', 'Approval of the result'), ('implementation', 'Implementation')], max_length=16, verbose_name='kind'),
+            model_name="steptemplate",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("application", "Application"),
+                    ("exchange", "Exchange and proposal"),
+                    ("consultation", "Consultation"),
+                    ("opinion", "Written opinion"),
+                    ("appraisal", "Appraisal and submission"),
+                    ("proposal", "Proposal"),
+                    ("decision", "Decision"),
+                    ("approval", "Approval of the result"),
+                    ("implementation", "Implementation"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
         migrations.CreateModel(
-            name='Track',
+            name="Track",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('party', 'Party track'), ('state_appointed', 'State track (appointed civil servant)'), ('state_elected', "State track (elected by the People's Council)")], max_length=16, verbose_name='track')),
-                ('order', models.PositiveSmallIntegerField(verbose_name='order')),
-                ('form', models.CharField(choices=[('termination', 'Termination of position'), ('dismissal', 'Dismissal'), ('resignation', 'Resignation')], max_length=16, verbose_name='form on the track')),
-                ('scope', models.CharField(choices=[('same_level', 'Same level'), ('superior', 'Superior level')], max_length=16, verbose_name='authority scope')),
-                ('filed_on', models.DateField(verbose_name='filed on')),
-                ('status', models.CharField(choices=[('waiting', 'Waiting for the previous track'), ('open', 'In progress'), ('voted_pending_approval', 'Voted, awaiting approval'), ('approved', 'Decided: approved'), ('rejected', 'Decided: rejected'), ('failed', 'Failed'), ('superseded', 'Superseded'), ('withdrawn', 'Withdrawn')], default='waiting', max_length=24, verbose_name='status')),
-                ('status_reason', models.TextField(blank=True, verbose_name='reason')),
-                ('started_on', models.DateField(blank=True, null=True, verbose_name='started on')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='decided on')),
-                ('approved_on', models.DateField(blank=True, null=True, verbose_name='approved on')),
-                ('effective_on', models.DateField(blank=True, null=True, verbose_name='effective from')),
-                ('approving_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.orgunit')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tracks', to='cases.case')),
-                ('deciding_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.orgunit')),
-                ('grounds', models.ManyToManyField(blank=True, related_name='tracks', to='cases.ground')),
-                ('process', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tracks', to='cases.processtemplate')),
-                ('regulation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tracks', to='cases.regulation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("party", "Party track"),
+                            ("state_appointed", "State track (appointed civil servant)"),
+                            ("state_elected", "State track (elected by the People's Council)"),
+                        ],
+                        max_length=16,
+                        verbose_name="track",
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(verbose_name="order")),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[
+                            ("termination", "Termination of position"),
+                            ("dismissal", "Dismissal"),
+                            ("resignation", "Resignation"),
+                        ],
+                        max_length=16,
+                        verbose_name="form on the track",
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("same_level", "Same level"), ("superior", "Superior level")],
+                        max_length=16,
+                        verbose_name="authority scope",
+                    ),
+                ),
+                ("filed_on", models.DateField(verbose_name="filed on")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Waiting for the previous track"),
+                            ("open", "In progress"),
+                            ("voted_pending_approval", "Voted, awaiting approval"),
+                            ("approved", "Decided: approved"),
+                            ("rejected", "Decided: rejected"),
+                            ("failed", "Failed"),
+                            ("superseded", "Superseded"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="waiting",
+                        max_length=24,
+                        verbose_name="status",
+                    ),
+                ),
+                ("status_reason", models.TextField(blank=True, verbose_name="reason")),
+                ("started_on", models.DateField(blank=True, null=True, verbose_name="started on")),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="decided on")),
+                (
+                    "approved_on",
+                    models.DateField(blank=True, null=True, verbose_name="approved on"),
+                ),
+                (
+                    "effective_on",
+                    models.DateField(blank=True, null=True, verbose_name="effective from"),
+                ),
+                (
+                    "approving_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.orgunit",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tracks",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "deciding_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.orgunit",
+                    ),
+                ),
+                (
+                    "grounds",
+                    models.ManyToManyField(blank=True, related_name="tracks", to="cases.ground"),
+                ),
+                (
+                    "process",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tracks",
+                        to="cases.processtemplate",
+                    ),
+                ),
+                (
+                    "regulation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tracks",
+                        to="cases.regulation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'track',
-                'verbose_name_plural': 'tracks',
-                'ordering': ['case', 'order'],
+                "verbose_name": "track",
+                "verbose_name_plural": "tracks",
+                "ordering": ["case", "order"],
             },
         ),
         migrations.AddField(
-            model_name='casestep',
-            name='track',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='steps', to='cases.track'),
+            model_name="casestep",
+            name="track",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="steps",
+                to="cases.track",
+            ),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='track',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decision', to='cases.track'),
+            model_name="decision",
+            name="track",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="decision",
+                to="cases.track",
+            ),
         ),
         migrations.CreateModel(
-            name='PostTrack',
+            name="PostTrack",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('party', 'Party track'), ('state_appointed', 'State track (appointed civil servant)'), ('state_elected', "State track (elected by the People's Council)")], max_length=16, verbose_name='track')),
-                ('order', models.PositiveSmallIntegerField(default=1, help_text='Tracks run one after the other in this order (MDL-TRK-4).', verbose_name='order')),
-                ('valid_from', models.DateField(verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid to')),
-                ('approving_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.orgunit', verbose_name='approving body (LGL25-A-2)')),
-                ('deciding_unit', models.ForeignKey(blank=True, help_text="Empty: the post's appointing unit.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.orgunit', verbose_name='deciding body')),
-                ('position', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='track_rules', to='cases.position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("party", "Party track"),
+                            ("state_appointed", "State track (appointed civil servant)"),
+                            ("state_elected", "State track (elected by the People's Council)"),
+                        ],
+                        max_length=16,
+                        verbose_name="track",
+                    ),
+                ),
+                (
+                    "order",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="Tracks run one after the other in this order (MDL-TRK-4).",
+                        verbose_name="order",
+                    ),
+                ),
+                ("valid_from", models.DateField(verbose_name="valid from")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid to")),
+                (
+                    "approving_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.orgunit",
+                        verbose_name="approving body (LGL25-A-2)",
+                    ),
+                ),
+                (
+                    "deciding_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: the post's appointing unit.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.orgunit",
+                        verbose_name="deciding body",
+                    ),
+                ),
+                (
+                    "position",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="track_rules",
+                        to="cases.position",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'post track requirement',
-                'verbose_name_plural': 'post track requirements',
-                'ordering': ['position', 'order'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='post_track_dates_ordered')],
+                "verbose_name": "post track requirement",
+                "verbose_name_plural": "post track requirements",
+                "ordering": ["position", "order"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_to__isnull", True),
+                            ("valid_to__gte", models.F("valid_from")),
+                            _connector="OR",
+                        ),
+                        name="post_track_dates_ordered",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='track',
-            constraint=models.UniqueConstraint(fields=('case', 'order'), name='track_order_per_case'),
+            model_name="track",
+            constraint=models.UniqueConstraint(
+                fields=("case", "order"), name="track_order_per_case"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='track',
-            constraint=models.UniqueConstraint(fields=('case', 'kind'), name='one_track_kind_per_case'),
+            model_name="track",
+            constraint=models.UniqueConstraint(
+                fields=("case", "kind"), name="one_track_kind_per_case"
+            ),
         ),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -15,6 +16,7 @@ from cases.audit.chain import record_event
 from cases.catalog import rules
 from cases.core.errors import ActionForbidden, InvalidInput, NotFound, RuleViolation
 from cases.models import (
+    ActorUnit,
     Appointment,
     AuthorityScope,
     Case,
@@ -25,13 +27,18 @@ from cases.models import (
     Ground,
     Official,
     OfficialCircumstance,
+    OrgUnit,
     Position,
     ProcessTemplate,
+    Regulation,
     Role,
+    Track,
+    TrackKind,
 )
 from cases.organisation.selectors import acting_units, is_admin, official_of
 from cases.workflow import engine as workflow
 from cases.workflow.deadlines import WorkingCalendar
+from cases.workflow.tracks import PlannedTrack, planned_tracks
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -44,6 +51,78 @@ def authority_scope_for(position: Position) -> str:
         AuthorityScope.SAME_LEVEL
         if position.appointing_unit_id == position.unit_id
         else AuthorityScope.SUPERIOR
+    )
+
+
+@dataclass(frozen=True)
+class TrackPlan:
+    kind: str
+    order: int
+    form: str
+    regulation: Regulation
+    process: ProcessTemplate
+    scope: str
+    deciding_unit: OrgUnit
+    approving_unit: OrgUnit | None
+
+
+def _plan_track(
+    planned: PlannedTrack, *, form: str, position: Position, filed_on: datetime.date
+) -> TrackPlan:
+    """A track's regime pinned by its filing date, its form, scope and process (MDL-TRK-3)."""
+    regulation = rules.regulation_in_force(filed_on, planned.kind)
+    track_form = regulation.form_on_track(form)
+    if track_form not in regulation.forms:
+        raise RuleViolation(
+            _("%(reg)s does not provide %(form)s; it recognises only: %(forms)s.")
+            % {
+                "reg": regulation.symbol,
+                "form": Form(form).label.lower(),
+                "forms": ", ".join(str(Form(f).label).lower() for f in regulation.forms),
+            },
+            rule=regulation.code,
+            fields={"form": [_("Not a form of the regulation in force on the filing date.")]},
+        )
+    if planned.kind == TrackKind.PARTY:
+        scope = authority_scope_for(position)
+    else:
+        scope = (
+            AuthorityScope.SAME_LEVEL
+            if planned.deciding_unit.pk == position.unit_id
+            else AuthorityScope.SUPERIOR
+        )
+    process = ProcessTemplate.objects.filter(
+        regulation=regulation, form=track_form, scope=scope
+    ).first()
+    if process is None or not process.enabled:
+        raise RuleViolation(
+            _(
+                "The %(scope)s process for %(form)s under %(reg)s is not verified against the official text and is disabled; an administrator must enable it after legal review."
+            )
+            % {
+                "scope": AuthorityScope(scope).label.lower(),
+                "form": Form(track_form).label.lower(),
+                "reg": regulation.symbol,
+            },
+            rule=f"{regulation.code}-S",
+        )
+    if planned.approving_unit is None and process.steps.filter(actor_unit=ActorUnit.APPROVING):
+        raise InvalidInput(
+            _(
+                "The post's %(track)s needs the body that approves the result (LGL25-A-2); an administrator must set it on the post."
+            )
+            % {"track": TrackKind(planned.kind).label},
+            fields={"position": [_("The post's track has no approving body.")]},
+        )
+    return TrackPlan(
+        kind=planned.kind,
+        order=planned.order,
+        form=track_form,
+        regulation=regulation,
+        process=process,
+        scope=scope,
+        deciding_unit=planned.deciding_unit,
+        approving_unit=planned.approving_unit,
     )
 
 
@@ -108,37 +187,43 @@ def file_case(
     _check_filer(form=form, official=official, position=position, by=by, day=day)
 
     with transaction.atomic(durable=True):
-        regulation = rules.regulation_in_force(filed_on)
-        if form not in regulation.forms:
-            raise RuleViolation(
-                _("%(reg)s does not provide %(form)s; it recognises only: %(forms)s.")
-                % {
-                    "reg": regulation.symbol,
-                    "form": Form(form).label.lower(),
-                    "forms": ", ".join(str(Form(f).label).lower() for f in regulation.forms),
-                },
-                rule=regulation.code,
-                fields={"form": [_("Not a form of the regulation in force on the filing date.")]},
-            )
+        Position.objects.select_for_update().filter(pk=position.pk).first()
+        position = Position.objects.select_related("unit", "appointing_unit").get(pk=position.pk)
+        plans = [
+            _plan_track(planned, form=form, position=position, filed_on=filed_on)
+            for planned in planned_tracks(position, filed_on)
+        ]
+        regulation, scope, process = plans[0].regulation, plans[0].scope, plans[0].process
+        by_regulation: dict[int, list[Ground]] = {p.regulation.pk: [] for p in plans}
         grounds = list(
-            Ground.objects.filter(regulation=regulation, code__in=codes, deprecated=False)
+            Ground.objects.filter(
+                regulation__in=[p.regulation for p in plans], code__in=codes, deprecated=False
+            ).select_related("regulation")
         )
-        found = {g.code: g for g in grounds}
-        bad = [c for c in codes if c not in found or found[c].form != form]
+        forms_of = {p.regulation.pk: p.form for p in plans}
+        for ground in grounds:
+            if ground.form == forms_of[ground.regulation_id]:
+                by_regulation[ground.regulation_id].append(ground)
+        placed = {g.code for found in by_regulation.values() for g in found}
+        bad = [c for c in codes if c not in placed]
         if bad:
             raise InvalidInput(
                 _("These grounds are not grounds for %(form)s under %(reg)s: %(codes)s.")
                 % {
                     "form": Form(form).label.lower(),
-                    "reg": regulation.symbol,
+                    "reg": ", ".join(p.regulation.symbol for p in plans),
                     "codes": ", ".join(bad),
                 },
                 fields={
                     "grounds": [_("Choose grounds of the regulation in force and of this form.")]
                 },
             )
-        Position.objects.select_for_update().filter(pk=position.pk).first()
-        position = Position.objects.select_related("unit", "appointing_unit").get(pk=position.pk)
+        if not by_regulation[regulation.pk]:
+            raise InvalidInput(
+                _("Choose at least one ground of %(reg)s.") % {"reg": regulation.symbol},
+                fields={"grounds": [_("Choose at least one ground.")]},
+            )
+        grounds = by_regulation[regulation.pk]
         holding = (
             Appointment.objects.filter(
                 official=official, position=position, term_start__lte=filed_on
@@ -165,22 +250,6 @@ def file_case(
                     % {"unit": unit.name, "date": filed_on.strftime("%d/%m/%Y")},
                     fields={"position": [_("The unit is not valid on the filing date.")]},
                 )
-        scope = authority_scope_for(position)
-        process = ProcessTemplate.objects.filter(
-            regulation=regulation, form=form, scope=scope
-        ).first()
-        if process is None or not process.enabled:
-            raise RuleViolation(
-                _(
-                    "The %(scope)s process for %(form)s under %(reg)s is not verified against the official text and is disabled; an administrator must enable it after legal review."
-                )
-                % {
-                    "scope": AuthorityScope(scope).label.lower(),
-                    "form": Form(form).label.lower(),
-                    "reg": regulation.symbol,
-                },
-                rule=f"{regulation.code}-S",
-            )
         open_same = Case.objects.filter(official=official, position=position, form=form).exclude(
             status=CaseStatus.CLOSED
         )
@@ -192,10 +261,22 @@ def file_case(
             )
         warnings: list[str] = []
         if form in (Form.RESIGNATION, Form.TERMINATION):
-            warnings = rules.enforce_exclusions(
-                regulation=regulation, form=form, official=official, position=position, on=filed_on
+            # Each track's own regime refuses by its own rule: R377-P-2 on the Party track
+            # refuses the case (both tracks); ND170-NR-* / ND138-NR-* on the State track.
+            # A low-confidence share in one regime's resignation band and another's
+            # dismissal band is refused by the dismissal band, which names its rule.
+            for plan in plans:
+                warnings += rules.enforce_exclusions(
+                    regulation=plan.regulation,
+                    form=form,
+                    official=official,
+                    position=position,
+                    on=filed_on,
+                )
+        for plan in plans:
+            rules.check_ground_evidence(
+                grounds=by_regulation[plan.regulation.pk], official=official, on=filed_on
             )
-        rules.check_ground_evidence(grounds=grounds, official=official, on=filed_on)
 
         case = Case(
             reference=f"tmp-{timezone.now().timestamp()}-{official.pk}",
@@ -225,6 +306,22 @@ def file_case(
             )
         case.save(update_fields=["reference", "needs_review", "review_reason"])
         case.grounds.set(grounds)
+        tracks = []
+        for plan in plans:
+            track = Track.objects.create(
+                case=case,
+                kind=plan.kind,
+                order=plan.order,
+                form=plan.form,
+                regulation=plan.regulation,
+                process=plan.process,
+                scope=plan.scope,
+                deciding_unit=plan.deciding_unit,
+                approving_unit=plan.approving_unit,
+                filed_on=filed_on,
+            )
+            track.grounds.set(by_regulation[plan.regulation.pk])
+            tracks.append(track)
         steps = workflow.start_case(case, user=by, calendar=WorkingCalendar())
         case.save(update_fields=["current_step"])
         data: dict[str, Any] = {
@@ -245,6 +342,18 @@ def file_case(
                 for s in steps
             ],
         }
+        if len(tracks) > 1:
+            data["tracks"] = [
+                {
+                    "kind": t.kind,
+                    "form": t.form,
+                    "regulation": t.regulation.code,
+                    "deciding_unit": t.deciding_unit_id,
+                    "grounds": sorted(g.code for g in by_regulation[t.regulation_id]),
+                    "steps": [s.template.code for s in steps if s.track_id == t.pk],
+                }
+                for t in tracks
+            ]
         if warnings:
             data["warnings"] = warnings
         if case.needs_review:

@@ -73,6 +73,9 @@ def available_actions(
             if is_extendable(step):
                 names.append(EXTEND_DEADLINE)
             names.append(ATTACH_DOCUMENT)
+        elif kind == StepKind.APPROVAL:
+            # LGL25-A-2: the level above approves (or refuses) the People's Council result.
+            names += [APPROVE, REJECT, ATTACH_DOCUMENT]
         elif kind == StepKind.IMPLEMENTATION:
             names += [ATTACH_DOCUMENT, COMPLETE_IMPLEMENTATION]
         else:
@@ -125,8 +128,14 @@ def could_ever(user: AnyUser, case: Case, action: str, day: datetime.date) -> bo
     if is_subject(user, case):
         return action == ATTACH_DOCUMENT
     units = {case.employing_unit_id, case.deciding_unit_id}
+    step = current_step(case)
+    if step is not None:
+        units.add(step.actor_unit_id)  # a State track's own bodies (MDL-TRK-3)
     if action in (APPROVE,):
-        return case.deciding_unit_id in acting_units(user, Role.AUTHORITY, on=day)
+        deciding = {case.deciding_unit_id}
+        if step is not None and step.actor_role == ActorRole.AUTHORITY:
+            deciding.add(step.actor_unit_id)
+        return bool(deciding & set(acting_units(user, Role.AUTHORITY, on=day)))
     roles_units = set(acting_units(user, Role.CLERK, on=day)) | set(
         acting_units(user, Role.AUTHORITY, on=day)
     )
