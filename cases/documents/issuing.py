@@ -48,6 +48,7 @@ from cases.documents.storage import store_generated
 from cases.models import (
     Case,
     CaseEvent,
+    CaseStep,
     Decision,
     Document,
     DocumentKind,
@@ -192,14 +193,16 @@ def decision_context(decision: Decision) -> DecisionContext:
         raise InvalidInput(_("Only an approved decision with a number has a document."))
     case = decision.case
     unit = decision.issuing_unit
-    regulation = case.regulation
+    # MDL-TRK-3: each track's decision cites its own regime, form and grounds.
+    track = decision.track
+    regulation = track.regulation if track is not None else case.regulation
     post_title, unit_name = split_post(case.position.title, case.position.unit.name)
     recipients = ["Như Điều 3"]
     if case.employing_unit_id != unit.pk:
         recipients.append(case.employing_unit.name)
     recipients.append("Lưu: VT" if unit.kind != UnitKind.PARTY else f"Lưu Văn phòng {unit.name}")
     return DecisionContext(
-        form=case.form,  # type: ignore[arg-type]
+        form=(track.form if track is not None else case.form),  # type: ignore[arg-type]
         regulation_code=regulation.code,
         regulation_symbol=regulation.symbol,
         regulation_title=regulation_subject(regulation.title_vi),
@@ -211,7 +214,7 @@ def decision_context(decision: Decision) -> DecisionContext:
         official=person(case.official),
         post_title=post_title,
         unit_name=unit_name,
-        grounds=_grounds(case),
+        grounds=_track_grounds(track) if track is not None and track.is_state else _grounds(case),
         bases=legal_bases(unit, decision.decided_on),
         proposal_by=proposer(unit),
         signer=signer_of(decision),
@@ -220,7 +223,19 @@ def decision_context(decision: Decision) -> DecisionContext:
         regulation_issued_on=regulation.signed_on,
         regulation_issuer=regulation.issuer_vi,
         implementers=implementers(unit),
+        instrument="resolution"
+        if track is not None and track.kind == "state_elected"
+        else "decision",
     )
+
+
+def _track_grounds(track: Any) -> list[tuple[str, str]]:
+    own = [(g.code, g.text_vi) for g in track.grounds.order_by("code")]
+    if own:
+        return own
+    # LGL25-R-1: an elected holder's resignation is carried out as a dismissal.
+    provision = track.regulation.provisions.filter(code="LGL25-R-1").first()
+    return [(provision.code, provision.text_vi)] if provision is not None else []
 
 
 def _events(case: Case, action: str) -> list[CaseEvent]:
@@ -398,6 +413,8 @@ def _load_decision(decision_id: int) -> Decision:
             "case__regulation",
             "case__employing_unit",
             "issuing_unit",
+            "track",
+            "track__regulation",
         ).get(pk=decision_id)
     except Decision.DoesNotExist:
         raise NotFound(_("Decision not found.")) from None
@@ -451,6 +468,14 @@ def _store_decision_pdf(
         case=case, kind=DocumentKind.DECISION, content=content, filename=filename, event=event
     )
     assert document.version == version and document.sha256 == sha256
+    if decision.track_id is not None:
+        # MDL-TRK-3: the document belongs to its track's decision step.
+        step = CaseStep.objects.filter(
+            track_id=decision.track_id, template__kind="decision"
+        ).first()
+        if step is not None:
+            Document.objects.filter(pk=document.pk).update(step=step)
+            document.step = step
     return document
 
 

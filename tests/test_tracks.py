@@ -1,0 +1,323 @@
+"""Two tracks in one case: the Party decision and the State decision (REGULATIONS.md 12)."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.utils import translation
+
+from cases.audit.chain import verify_case_chain
+from cases.core.errors import RuleViolation
+from cases.documents.issuing import issue_decision_document
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseStep,
+    Decision,
+    Document,
+    OfficialCircumstance,
+    Reminder,
+    Track,
+)
+from cases.notifications import sweep as reminders
+from cases.ops.demo import TwoTrackWorld
+from cases.workflow import engine as workflow
+from tests.celery_support import pdf_text, read_file
+from tests.conftest import pass_exchange, pdf
+from tests.tracks_support import (  # noqa: F401 - two is a fixture
+    act,
+    council_votes,
+    file_chair_resignation,
+    file_director_resignation,
+    party_decides,
+    record_fact,
+    two,
+)
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _pdf(decision: Decision) -> str:
+    document = issue_decision_document(decision_id=decision.pk)
+    assert document is not None
+    return pdf_text(read_file(document.file))
+
+
+def test_commune_chair_resignation_runs_the_party_track_then_the_state_track(
+    two: TwoTrackWorld,
+) -> None:
+    case = file_chair_resignation(two)
+    party, state = list(case.tracks.order_by("order"))
+    assert (party.kind, party.regulation.code, party.form) == ("party", "R377", "resignation")
+    # MDL-TRK-9: on the People's Council track the resignation is a dismissal vote.
+    assert (state.kind, state.regulation.code, state.form) == (
+        "state_elected",
+        "LGL25",
+        "dismissal",
+    )
+    assert (party.status, state.status) == ("open", "waiting")
+    assert state.deciding_unit == two.council and state.approving_unit.code == "UBND-LC"
+    codes = [s.template.code for s in case.steps.order_by("order")]
+    assert codes == [
+        "R377-S-1", "R377-S-1a", "R377-S-2", "R377-S-3",
+        "LGL25-R-1", "LGL25-P-1", "LGL25-D-1", "LGL25-A-2",
+    ]  # fmt: skip
+
+    case = party_decides(case, two)
+    party.refresh_from_db()
+    state.refresh_from_db()
+    assert party.status == "approved" and state.status == "open"
+    assert case.status == "open" and case.outcome == ""  # MDL-TRK-5: not decided yet
+    assert case.current_step.template.code == "LGL25-R-1" and case.current_step.track == state
+    # The Party implementation step is the State track itself (R41-S-3).
+    assert case.steps.get(template__code="R377-S-3").status == "cancelled"
+
+    council_votes(case, two, votes_for=20)
+    case = act(case, two, "clerk_muonghum", workflow.COMPLETE_STEP)
+    case = act(case, two, "chair_council", workflow.APPROVE)
+    state.refresh_from_db()
+    assert state.status == "voted_pending_approval" and case.outcome == ""
+    assert case.current_step.template.code == "LGL25-A-2"
+    case = act(case, two, "authority", workflow.APPROVE)
+    state.refresh_from_db()
+    assert state.status == "approved" and state.approved_on is not None
+    assert state.effective_on == state.decided_on  # LGL25-S-1: from the vote by default
+    assert case.status == "closed" and case.outcome == "approved"
+
+    party_decision, state_decision = (party.decision, state.decision)
+    assert party_decision.symbol == "1-QĐ/TU"
+    assert state_decision.symbol == "01/NQ-HĐND"  # the People's Council's own register
+    assert party_decision.issuing_unit != state_decision.issuing_unit
+    party_text = _pdf(party_decision)
+    state_text = _pdf(state_decision)
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in party_text and "Độc lập" not in party_text
+    assert "Độc lập - Tự do - Hạnh phúc" in state_text and "NGHỊ QUYẾT" in state_text
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" not in state_text
+    assert Document.objects.filter(case=case, kind="decision").count() == 2
+    assert Document.objects.get(case=case, kind="decision", step__track=state).version == 2
+    assert verify_case_chain(case.pk).valid
+
+
+def test_a_party_rejection_closes_the_state_track_as_superseded(two: TwoTrackWorld) -> None:
+    case = file_chair_resignation(two)
+    case = party_decides(case, two, approve=False)
+    party, state = list(case.tracks.order_by("order"))
+    assert party.status == "rejected" and state.status == "superseded"
+    assert "MDL-TRK-6" in state.status_reason
+    assert case.status == "closed" and case.outcome == "rejected"
+    assert not case.steps.filter(track=state, status="active").exists()
+    event = case.events.get(action="reject")
+    assert event.data["superseded_tracks"] == ["state_elected"]
+
+
+def test_a_failed_council_vote_after_party_approval_leaves_the_case_partially_decided(
+    two: TwoTrackWorld,
+) -> None:
+    case = party_decides(file_chair_resignation(two), two)
+    council_votes(case, two, votes_for=12)  # 12 of 25 delegates: not more than half
+    with pytest.raises(workflow.TransitionNotAllowed):
+        act(case, two, "clerk_muonghum", workflow.COMPLETE_STEP)
+    case = act(case, two, "clerk_muonghum", workflow.REJECT, reason="HĐND không thông qua.")
+    party, state = list(case.tracks.order_by("order"))
+    # MDL-TRK-6(b): the Party decision stands; the official keeps the State post.
+    assert party.status == "approved" and state.status == "failed"
+    assert case.status == "partially_decided" and case.needs_review
+    assert "MDL-TRK-6(b)" in case.review_reason
+    assert party.decision.approved is True
+    assert two.official_chair.appointments.get().ended_on is None
+    assert workflow.available_actions(case, two.users["clerk_muonghum"]) == []
+    assert verify_case_chain(case.pk).valid
+
+
+def test_a_refused_approval_after_the_council_vote_also_leaves_it_partially_decided(
+    two: TwoTrackWorld,
+) -> None:
+    case = party_decides(file_chair_resignation(two), two)
+    council_votes(case, two, votes_for=20)
+    act(case, two, "clerk_muonghum", workflow.COMPLETE_STEP)
+    act(case, two, "chair_council", workflow.APPROVE)
+    case = act(case, two, "authority", workflow.REJECT, reason="Không phê chuẩn.")
+    state = case.tracks.get(kind="state_elected")
+    assert state.status == "failed" and case.status == "partially_decided"
+    assert state.decision.symbol == "01/NQ-HĐND"  # the resolution is not rolled back
+
+
+@pytest.mark.parametrize(
+    ("filed_on", "rule", "regime"),
+    [
+        (datetime.date(2025, 6, 20), "ND138-NR-b", "ND138-24"),
+        (datetime.date(2025, 8, 4), "ND170-NR-b", "ND170"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["under_inspection", "under_prosecution"])
+def test_state_track_refuses_a_resignation_under_inspection_or_prosecution(
+    two: TwoTrackWorld, filed_on: datetime.date, rule: str, regime: str, kind: str
+) -> None:
+    grounds = ["R41-R-1", "ND170-R-a" if regime == "ND170" else "ND138-R-a"]
+    record_fact(two, kind, filed_on - datetime.timedelta(days=10))
+    before = (Case.objects.count(), Track.objects.count(), CaseEvent.objects.count())
+    with pytest.raises(RuleViolation) as refused:
+        file_director_resignation(two, filed_on=filed_on, grounds=grounds)
+    assert refused.value.rule == rule
+    assert "Resignation is not allowed" in str(refused.value.message)
+    with translation.override("vi"), pytest.raises(RuleViolation) as in_vietnamese:
+        file_director_resignation(two, filed_on=filed_on, grounds=grounds)
+    assert in_vietnamese.value.rule == rule
+    assert "không" in str(in_vietnamese.value.message).lower()
+    assert "not allowed" not in str(in_vietnamese.value.message)
+    assert (Case.objects.count(), Track.objects.count(), CaseEvent.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    ("filed_on", "rule"),
+    [(datetime.date(2025, 6, 20), "ND138-NR-a"), (datetime.date(2025, 8, 4), "ND170-NR-a")],
+)
+def test_state_track_refuses_a_resignation_on_a_protected_task(
+    two: TwoTrackWorld, filed_on: datetime.date, rule: str
+) -> None:
+    record_fact(two, "protected_task", filed_on - datetime.timedelta(days=30))
+    ground = "ND170-R-a" if rule.startswith("ND170") else "ND138-R-a"
+    with pytest.raises(RuleViolation) as refused:
+        file_director_resignation(two, filed_on=filed_on, grounds=["R41-R-1", ground])
+    assert refused.value.rule == rule
+    assert not Case.objects.filter(official=two.official_director).exists()
+
+
+def test_director_resignation_without_a_state_fact_gets_both_tracks_and_state_grounds(
+    two: TwoTrackWorld,
+) -> None:
+    case = file_director_resignation(
+        two, filed_on=datetime.date(2025, 8, 4), grounds=["R41-R-1", "ND170-R-a"]
+    )
+    party, state = list(case.tracks.order_by("order"))
+    assert (party.regulation.code, state.regulation.code) == ("R41", "ND170")
+    assert [g.code for g in party.grounds.all()] == ["R41-R-1"]
+    assert [g.code for g in state.grounds.all()] == ["ND170-R-a"]
+    assert state.scope == "superior" and state.deciding_unit.code == "UBND-LC"
+    # TL-ND170-3 is [U]: off by default, so the State steps carry no due date.
+    assert case.steps.get(template__code="ND138-S-R-5").track == state
+
+
+def test_the_stricter_low_confidence_band_decides_and_names_its_rule(two: TwoTrackWorld) -> None:
+    # Exactly 2/3 low: R377 sees no dismissal ground (> 2/3), NQ96-LC-2 does (2/3 or more).
+    record_fact(
+        two,
+        "confidence_poll",
+        datetime.date(2025, 9, 1),
+        official=two.official_chair,
+        low_votes=20,
+        total_ballots=30,
+    )
+    with pytest.raises(RuleViolation) as refused:
+        file_chair_resignation(two)
+    assert refused.value.rule == "NQ96-LC-2"
+    assert "20 of 30" in str(refused.value.message)
+
+
+def test_a_party_dismissal_ground_refuses_both_tracks_by_r377_p_2(two: TwoTrackWorld) -> None:
+    record_fact(
+        two,
+        "confidence_poll",
+        datetime.date(2025, 9, 1),
+        official=two.official_chair,
+        low_votes=21,
+        total_ballots=30,
+    )
+    with pytest.raises(RuleViolation) as refused:
+        file_chair_resignation(two)
+    assert refused.value.rule == "R377-P-2"
+    assert not Track.objects.exists()
+
+
+def test_a_post_without_track_rules_keeps_its_one_party_track(world, file_case) -> None:  # type: ignore[no-untyped-def]
+    case = file_case("dismissal")
+    assert [(t.kind, t.regulation.code, t.order) for t in case.tracks.all()] == [
+        ("party", "R377", 1)
+    ]
+    assert set(case.steps.values_list("track", flat=True)) == {case.tracks.get().pk}
+
+
+def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=VN)
+
+
+def test_reminders_escalation_and_extension_on_a_state_track_step(two: TwoTrackWorld) -> None:
+    day = datetime.date(2025, 6, 23)  # Monday; ND138 as amended in 2024 (TL-138-6)
+    with time_machine.travel(_at(day), tick=False):
+        case = file_director_resignation(two, filed_on=day, grounds=["R41-R-1", "ND138-R-a"])
+        pass_exchange(case, two.users["clerk_department"], day=day, members=4, votes_for=3)
+        act(
+            case,
+            two,
+            "clerk_party",
+            workflow.ATTACH_DOCUMENT,
+            data={"kind": "proposal"},
+            upload=pdf(),
+            today=day,
+        )
+        act(case, two, "clerk_party", workflow.COMPLETE_STEP, today=day)
+        case = act(case, two, "authority_party", workflow.APPROVE, today=day)
+    step = case.current_step
+    assert step.template.code == "ND138-S-R-5" and step.track.kind == "state_appointed"
+    assert step.due_on == datetime.date(2025, 7, 7) and "TL-138-6a" in step.due_rule
+    for n in range(0, 22):
+        with time_machine.travel(_at(day + datetime.timedelta(days=n)), tick=False):
+            reminders.sweep()
+    kinds = set(Reminder.objects.filter(step=step).values_list("kind", flat=True))
+    assert {"before", "due_today", "overdue", "escalation"} <= kinds
+    step.refresh_from_db()
+    assert step.escalated_at is not None
+    assert case.events.filter(action="step_escalated", step_code="ND138-S-R-5").count() == 1
+
+    later = datetime.date(2025, 7, 15)
+    with time_machine.travel(_at(later), tick=False):
+        case = act(case, two, "clerk_department", workflow.COMPLETE_STEP, today=later)
+        decision = case.current_step
+        assert decision.template.code == "ND138-S-R-5d" and decision.ceiling_on is not None
+        with pytest.raises(RuleViolation) as beyond:
+            act(
+                case,
+                two,
+                "clerk",
+                workflow.EXTEND_DEADLINE,
+                reason="Chờ ý kiến.",
+                data={"extend_to": (decision.ceiling_on + datetime.timedelta(days=1)).isoformat()},
+                today=later,
+            )
+        assert beyond.value.rule == "TL-138-6"
+        act(
+            case,
+            two,
+            "clerk",
+            workflow.EXTEND_DEADLINE,
+            reason="Chờ ý kiến.",
+            data={"extend_to": decision.ceiling_on.isoformat()},
+            today=later,
+        )
+    decision.refresh_from_db()
+    assert decision.due_on == decision.ceiling_on and decision.is_extended
+    assert verify_case_chain(case.pk).valid
+
+
+def test_every_track_rule_is_cited_where_the_code_enforces_it() -> None:
+    code = "\n".join(
+        p.read_text(encoding="utf-8") for p in (Path(settings.BASE_DIR) / "cases").rglob("*.py")
+    )
+    for n in (1, 2, 3, 4, 5, 6, 7, 9):
+        assert f"MDL-TRK-{n}" in code, n
+
+
+def test_a_state_step_id_names_its_track(two: TwoTrackWorld) -> None:
+    case = party_decides(file_chair_resignation(two), two)
+    party_step = CaseStep.objects.get(case=case, template__code="R377-S-2")
+    with pytest.raises(workflow.StepMovedOn):
+        act(case, two, "clerk_muonghum", workflow.COMPLETE_STEP, step_id=party_step.pk)
+    state_step = case.current_step
+    case = act(case, two, "clerk_muonghum", workflow.COMPLETE_STEP, step_id=state_step.pk)
+    assert case.current_step.template.code == "LGL25-P-1"
+    assert OfficialCircumstance.objects.count() == 0
