@@ -27,17 +27,19 @@ from cases.models import (
 from cases.notifications import sweep as reminders
 from cases.ops.demo import TwoTrackWorld
 from cases.workflow import engine as workflow
+from tests import tracks_support
 from tests.celery_support import pdf_text, read_file
 from tests.conftest import pass_exchange, pdf
-from tests.tracks_support import (  # noqa: F401 - two is a fixture
+from tests.tracks_support import (
     act,
     council_votes,
     file_chair_resignation,
     file_director_resignation,
     party_decides,
     record_fact,
-    two,
 )
+
+two = tracks_support.two  # the shared fixture
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -321,3 +323,79 @@ def test_a_state_step_id_names_its_track(two: TwoTrackWorld) -> None:
     case = act(case, two, "clerk_muonghum", workflow.COMPLETE_STEP, step_id=state_step.pk)
     assert case.current_step.template.code == "LGL25-P-1"
     assert OfficialCircumstance.objects.count() == 0
+
+
+def test_the_api_case_detail_shows_both_tracks_side_by_side(two: TwoTrackWorld) -> None:
+    from tests.api_helpers import api_client
+
+    case = party_decides(file_chair_resignation(two), two)
+    response = api_client(two.users["clerk_muonghum"], lang="en").get(f"/api/v1/cases/{case.pk}/")
+    assert response.status_code == 200
+    body = response.json()
+    party, state = body["tracks"]
+    assert (party["kind"], party["regulation"]["code"], party["status"]) == (
+        "party",
+        "R377",
+        "approved",
+    )
+    assert party["decision"]["symbol"] == "1-QĐ/TU" and party["grounds"] == ["R377-R-1"]
+    assert (state["kind"], state["regulation"]["code"], state["status"]) == (
+        "state_elected",
+        "LGL25",
+        "open",
+    )
+    assert state["decision"] is None and state["approving_unit"]["code"] == "UBND-LC"
+    assert [s["code"] for s in state["steps"]] == [
+        "LGL25-R-1",
+        "LGL25-P-1",
+        "LGL25-D-1",
+        "LGL25-A-2",
+    ]
+    assert all(s["track"] == "state_elected" for s in state["steps"])
+    # Actions keep naming their step: the current step id is a State-track step.
+    assert body["current_step"]["id"] == state["steps"][0]["id"]
+    response = api_client(two.users["clerk_muonghum"], lang="en").post(
+        f"/api/v1/cases/{case.pk}/actions/",
+        {"action": "complete_step", "step": party["steps"][2]["id"]},
+        format="json",
+    )
+    assert response.status_code == 409 and response.json()["code"]
+
+
+def test_the_openapi_schema_documents_the_tracks(two: TwoTrackWorld) -> None:
+    from tests.api_helpers import api_client
+
+    schema = api_client(two.users["admin"]).get("/api/v1/schema/?format=json").json()
+    track = schema["components"]["schemas"]["Track"]
+    assert {"kind", "regulation", "status", "steps", "decision"} <= set(track["required"])
+    assert "tracks" in schema["components"]["schemas"]["CaseDetail"]["properties"]
+    kind = track["properties"]["kind"]
+    ref = (kind.get("allOf") or [kind])[0]["$ref"].rsplit("/", 1)[-1]
+    assert schema["components"]["schemas"][ref]["enum"] == [
+        "party",
+        "state_appointed",
+        "state_elected",
+    ]
+
+
+def test_an_api_refusal_of_the_state_track_is_a_translated_4xx_naming_its_rule(
+    two: TwoTrackWorld,
+) -> None:
+    from tests.api_helpers import api_client
+
+    record_fact(two, "under_inspection", datetime.date(2025, 7, 20))
+    payload = {
+        "form": "resignation",
+        "official": two.official_director.pk,
+        "position": two.post_director.pk,
+        "grounds": ["R41-R-1", "ND170-R-a"],
+        "filed_on": "2025-08-04",
+    }
+    for lang, words in (("en", "not allowed"), ("vi", "không")):
+        response = api_client(two.users["clerk_department"], lang=lang).post(
+            "/api/v1/cases/", payload, format="json"
+        )
+        assert response.status_code in (409, 422), response.content
+        body = response.json()
+        assert "ND170-NR-b" in str(body) and words in body["detail"].lower()
+    assert not Case.objects.filter(official=two.official_director).exists()

@@ -159,6 +159,11 @@ class CaseStep(models.Model):
         return self.due_on
 
     @property
+    def track_kind(self) -> str:
+        """The kind of the step's track; a step from before tracks is on the Party track."""
+        return self.track.kind if self.track_id is not None else "party"  # type: ignore[union-attr]
+
+    @property
     def is_extended(self) -> bool:
         return self.original_due_on is not None and self.original_due_on != self.due_on
 

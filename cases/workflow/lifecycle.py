@@ -35,7 +35,13 @@ def load_steps(case: Case) -> list[CaseStep]:
     # The track and its regime come in the same query (MDL-TRK-1: a step names its track).
     return list(
         case.steps.select_related(
-            "template", "template__time_limit", "actor_unit", "track", "track__regulation"
+            "template",
+            "template__time_limit",
+            "actor_unit",
+            "track",
+            "track__regulation",
+            "track__deciding_unit",
+            "track__approving_unit",
         ).order_by("order")
     )
 
