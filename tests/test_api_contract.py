@@ -29,10 +29,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cases.catalog.loader import load_catalog
-from cases.ops.demo import DemoWorld, build_demo_world
+from cases.ops.demo import DemoWorld, build_demo_world, build_two_track_world
 from cases.workflow import engine as workflow
 from cases.workflow import filing as services
-from cases.ops.demo import build_two_track_world
 from tests.conftest import PDF_BYTES, pass_exchange
 from tests.tracks_support import file_chair_resignation, party_decides
 

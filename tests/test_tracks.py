@@ -399,3 +399,30 @@ def test_an_api_refusal_of_the_state_track_is_a_translated_4xx_naming_its_rule(
         body = response.json()
         assert "ND170-NR-b" in str(body) and words in body["detail"].lower()
     assert not Case.objects.filter(official=two.official_director).exists()
+
+
+def test_the_case_page_shows_both_tracks_and_the_inbox_the_waiting_state_step(
+    two: TwoTrackWorld,
+) -> None:
+    from django.test import Client
+
+    case = party_decides(file_chair_resignation(two), two)
+    issue_decision_document(decision_id=case.tracks.get(kind="party").decision.pk)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(two.users["clerk_muonghum"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-testid="track-party"' in page and 'data-testid="track-state_elected"' in page
+    assert "1-QĐ/TU" in page and "LGL25-R-1" in page and "72/2025/QH15" in page
+    assert 'data-testid="track-document"' in page
+    inbox = client.get("/").content.decode()
+    assert case.reference in inbox
+
+
+def test_a_one_track_case_page_has_no_track_panel(world, file_case) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    case = file_case("dismissal")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.users["clerk"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-testid="tracks"' not in page and 'data-testid="step-tracker"' in page
