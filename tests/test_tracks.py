@@ -426,3 +426,16 @@ def test_a_one_track_case_page_has_no_track_panel(world, file_case) -> None:  # 
     client.force_login(world.users["clerk"])
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert 'data-testid="tracks"' not in page and 'data-testid="step-tracker"' in page
+
+
+@pytest.mark.django_db
+def test_seed_demo_adds_a_two_track_case_with_both_tracks_moved() -> None:
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    case = Case.objects.get(official__personnel_number="LC-0006")
+    party, state = list(case.tracks.order_by("order"))
+    assert (party.kind, party.status) == ("party", "approved")
+    assert (state.kind, state.status) == ("state_elected", "open")
+    assert case.current_step.template.code == "LGL25-P-1"
+    assert verify_case_chain(case.pk).valid

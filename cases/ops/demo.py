@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -414,3 +415,60 @@ def build_two_track_world(world: DemoWorld, password: str | None = None) -> TwoT
         official_director=official_director,
         users={**world.users, **users},
     )
+
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def seed_two_track_case(two: TwoTrackWorld) -> Any:
+    """The commune chair's resignation with both tracks moved: the Party committee has
+    decided (R377) and the People's Council track is at its vote (LGL25). Idempotent."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from cases.models import Case
+    from cases.workflow import engine as workflow
+    from cases.workflow import filing as services
+
+    existing = Case.objects.filter(official=two.official_chair).first()
+    if existing is not None:
+        return existing
+    users = two.users
+
+    def upload(name: str) -> SimpleUploadedFile:
+        return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")
+
+    def act(username: str, action: str, **kwargs: Any) -> Any:
+        return workflow.perform(case_id=case.pk, user=users[username], action=action, **kwargs)
+
+    case = services.file_case(
+        form="resignation",
+        official=two.official_chair,
+        position=two.post_chair,
+        ground_codes=["R377-R-1"],
+        statement="Xin thôi làm Chủ tịch Ủy ban nhân dân xã vì lý do sức khỏe.",
+        by=users["clerk_muonghum"],
+    )
+    today = timezone.localdate().isoformat()
+    act(
+        "clerk_muonghum",
+        workflow.RECORD_TALK,
+        data={"held_on": today, "summary": "Đã trao đổi với đồng chí Lò Văn Pao."},
+        upload=upload("bien-ban-trao-doi.pdf"),
+    )
+    act(
+        "clerk_muonghum",
+        workflow.RECORD_VOTE,
+        data={"members": 5, "present": 5, "votes_for": 4, "votes_against": 1},
+    )
+    act("clerk_muonghum", workflow.COMPLETE_STEP)
+    act(
+        "clerk_party",
+        workflow.ATTACH_DOCUMENT,
+        data={"kind": "proposal"},
+        upload=upload("to-trinh.pdf"),
+    )
+    act("clerk_party", workflow.COMPLETE_STEP)
+    act("authority_party", workflow.APPROVE)
+    # The State track: the submission to the People's Council is made; the vote is next.
+    return act("clerk_muonghum", workflow.COMPLETE_STEP)
