@@ -439,3 +439,79 @@ def test_seed_demo_adds_a_two_track_case_with_both_tracks_moved() -> None:
     assert (state.kind, state.status) == ("state_elected", "open")
     assert case.current_step.template.code == "LGL25-P-1"
     assert verify_case_chain(case.pk).valid
+
+
+def test_the_historic_import_takes_an_optional_track_column(world) -> None:  # type: ignore[no-untyped-def]
+    from cases.historic.imports import ImportRejected, import_cases
+    from cases.reports.statistics import national_table, statistics
+    from tests.reports_support import HEADER, csv_bytes, good_rows, row
+
+    # Without the column: every row is the Party track, as before.
+    import_cases(data=csv_bytes(good_rows()), by=world.users["admin"], filename="old.csv")
+    before = national_table(Case.objects.all(), form="resignation", regulation="R260").as_dict()
+    state = row(
+        case_ref="ND-2026-0001",
+        regulation="ND170",
+        form="resignation",
+        ground_ids="ND170-R-a",
+        filed_on="2025-08-04",
+        decided_on="2025-09-10",
+        track="state_appointed",
+    )
+    import_cases(
+        data=csv_bytes([state], header=[*HEADER, "track"]),
+        by=world.users["admin"],
+        filename="tracks.csv",
+    )
+    imported = Case.objects.get(reference="ND-2026-0001")
+    assert imported.regulation.code == "ND170" and imported.regulation.track == "state_appointed"
+    # The national table (a Party regime's) is the same figure as before the State row.
+    after = national_table(Case.objects.all(), form="resignation", regulation="R260").as_dict()
+    assert after == before
+    # An empty track value is the Party track too.
+    import_cases(
+        data=csv_bytes([row(case_ref="LS-2016-0009", track="")], header=[*HEADER, "track"]),
+        by=world.users["admin"],
+        filename="party.csv",
+    )
+    assert Case.objects.get(reference="LS-2016-0009").regulation.code == "R260"
+    by_track = statistics(Case.objects.all(), by=["track", "track_regulation"])
+    counts = {(r["track"], r["track_regulation"]): r.count for r in by_track}
+    assert counts[("state_appointed", "ND170")] == 1 and counts[("party", "R260")] == 2
+    # A track that does not match the regime's, or an unknown one, is refused.
+    for bad, message in (
+        ("party", "is not a regime of the party track"),
+        ("council", "Unknown track"),
+    ):
+        with pytest.raises(ImportRejected) as refused:
+            import_cases(
+                data=csv_bytes(
+                    [{**state, "case_ref": "ND-2026-0002", "track": bad}], header=[*HEADER, "track"]
+                ),
+                by=world.users["admin"],
+                filename="bad.csv",
+            )
+        assert any(message in e.message and e.column == "track" for e in refused.value.errors)
+
+
+def test_statistics_count_a_two_track_case_under_each_track_and_the_national_table_once(
+    two: TwoTrackWorld, world
+) -> None:  # type: ignore[no-untyped-def]
+    from cases.reports.statistics import national_table, statistics
+
+    one = file_director_resignation(two, filed_on=datetime.date(2025, 8, 4), grounds=["R41-R-1"])
+    both = file_chair_resignation(two)
+    cases = Case.objects.filter(pk__in=[one.pk, both.pk])
+    rows = {
+        (r["track"], r["track_regulation"]): r.count
+        for r in statistics(cases, by=["track", "track_regulation"])
+    }
+    assert rows == {
+        ("party", "R41"): 1,
+        ("party", "R377"): 1,
+        ("state_appointed", "ND170"): 1,
+        ("state_elected", "LGL25"): 1,
+    }
+    assert statistics(cases, by=["track"]).total == 2
+    table = national_table(cases, form="resignation", regulation="R377").as_dict()
+    assert table["cases_total"] == 1  # the two-track case counts once, with its Party grounds
