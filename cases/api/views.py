@@ -617,7 +617,7 @@ class InboxView(ApiListView):
         return (
             selectors.waiting_steps_for(self.request.user)
             .prefetch_related(None)
-            .prefetch_related("case__regulation", "template")
+            .prefetch_related("case__regulation", "template", "track")
         )
 
     def paginate_queryset(self, queryset: QuerySet[CaseStep]) -> list[CaseStep] | None:
