@@ -515,3 +515,58 @@ def test_statistics_count_a_two_track_case_under_each_track_and_the_national_tab
     assert statistics(cases, by=["track"]).total == 2
     table = national_table(cases, form="resignation", regulation="R377").as_dict()
     assert table["cases_total"] == 1  # the two-track case counts once, with its Party grounds
+
+
+def test_a_withdrawal_is_shown_on_every_track(two: TwoTrackWorld) -> None:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user("lo_van_pao", password="cadre-demo")
+    two.official_chair.user = user
+    two.official_chair.save(update_fields=["user"])
+    case = file_chair_resignation(two)
+    case = workflow.perform(
+        case_id=case.pk, user=user, action=workflow.WITHDRAW, reason="Tôi rút đơn."
+    )
+    assert case.outcome == "withdrawn"
+    # MDL-TRK-7: the withdrawal recorded on the Party track closes the State track too.
+    assert sorted(case.tracks.values_list("status", flat=True)) == ["withdrawn", "withdrawn"]
+    assert not case.steps.filter(status__in=["active", "pending"]).exists()
+
+
+def test_a_state_decision_before_the_party_decision_is_a_warning_not_a_block(
+    two: TwoTrackWorld,
+) -> None:
+    from cases.models import PostTrack
+
+    # The order is data: this post's State track is configured to run first.
+    PostTrack.objects.filter(position=two.post_director, kind="party").update(order=2)
+    PostTrack.objects.filter(position=two.post_director, kind="state_appointed").update(order=1)
+    day = datetime.date(2025, 8, 4)
+    case = file_director_resignation(two, filed_on=day, grounds=["R41-R-1", "ND170-R-a"])
+    state, party = list(case.tracks.order_by("order"))
+    assert (state.kind, party.kind) == ("state_appointed", "party")
+    act(case, two, "clerk_department", workflow.COMPLETE_STEP, today=day)
+    case = act(case, two, "authority", workflow.APPROVE, today=day)
+    assert any("MDL-TRK-4" in w for w in case.warnings)
+    assert case.current_step.track.kind == "party" and case.outcome == ""
+    assert case.events.filter(action="approve").get().data["warning"].startswith("MDL-TRK-4")
+
+
+def test_separation_of_duties_holds_within_a_track(two: TwoTrackWorld) -> None:
+    from cases.models import Membership, Role
+
+    # The council's clerk is also made an authority of the council: having moved the
+    # State track to its decision, they may not decide it (SOD-1, per track).
+    Membership.objects.create(
+        user=two.users["clerk_muonghum"], unit=two.council, role=Role.AUTHORITY
+    )
+    case = party_decides(file_chair_resignation(two), two)
+    council_votes(case, two, votes_for=20)
+    act(case, two, "clerk_muonghum", workflow.COMPLETE_STEP)
+    with pytest.raises(RuleViolation) as refused:
+        act(case, two, "clerk_muonghum", workflow.APPROVE)
+    assert refused.value.rule == "SOD-1"
+    # Another authority of the council may decide it.
+    assert act(case, two, "chair_council", workflow.APPROVE).tracks.get(
+        kind="state_elected"
+    ).status == ("voted_pending_approval")
