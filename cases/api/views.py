@@ -617,6 +617,7 @@ class InboxView(ApiListView):
         return (
             selectors.waiting_steps_for(self.request.user)
             .prefetch_related(None)
+            # The step's track kind is on every row: its tracks in one query per page.
             .prefetch_related("case__regulation", "template", "track")
         )
 

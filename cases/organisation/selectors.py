@@ -243,8 +243,7 @@ def waiting_steps_for(user: AnyUser) -> QuerySet[CaseStep]:
         .filter(q)
         .exclude(case__official__user=user, actor_role__in=[Role.CLERK, Role.AUTHORITY])
         .select_related("case", "case__official", "case__position")
-        # The step's track (its kind is on every inbox row): one query per page, by pk.
-        .prefetch_related("case__regulation", "template", "actor_unit", "track")
+        .prefetch_related("case__regulation", "template", "actor_unit")
         .order_by("due_on", "case__filed_on", "pk")
     )
 
