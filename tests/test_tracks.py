@@ -570,3 +570,21 @@ def test_separation_of_duties_holds_within_a_track(two: TwoTrackWorld) -> None:
     assert act(case, two, "chair_council", workflow.APPROVE).tracks.get(
         kind="state_elected"
     ).status == ("voted_pending_approval")
+
+
+def test_the_case_is_told_decided_once_when_its_last_track_is(
+    two: TwoTrackWorld, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from cases.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = party_decides(file_chair_resignation(two), two)
+    assert not Notification.objects.filter(case=case, kind="case_decided").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        council_votes(case, two, votes_for=20)
+        act(case, two, "clerk_muonghum", workflow.COMPLETE_STEP)
+        act(case, two, "chair_council", workflow.APPROVE)
+    assert not Notification.objects.filter(case=case, kind="case_decided").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        act(case, two, "authority", workflow.APPROVE)
+    assert Notification.objects.filter(case=case, kind="case_decided").exists()

@@ -327,7 +327,8 @@ def _handle_approve(ctx: ActionContext) -> None:
         track.save(update_fields=["approved_on"])
         ctx.event_data.update({"approved_on": ctx.day, "effective_on": effective_on})
         track_approved(ctx, track, step, effective_on=effective_on)
-        _notify_decision(ctx)
+        if case.outcome:
+            _notify_decision(ctx)
         return
     effective_on = effective_on or ctx.day
     prefix, on_behalf_of = signing_for(ctx, step)
@@ -377,7 +378,8 @@ def _handle_approve(ctx: ActionContext) -> None:
     if track is not None:
         track.decided_on = ctx.day
     track_approved(ctx, track, step, effective_on=effective_on)
-    _notify_decision(ctx)
+    if case.outcome:  # MDL-TRK-5: "decided" is told once, when the last track is
+        _notify_decision(ctx)
 
 
 def _request_decision_document(decision_id: int) -> None:
