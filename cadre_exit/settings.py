@@ -344,6 +344,8 @@ SPECTACULAR_SETTINGS = {
         "StepStatusEnum": "cases.models.choices.StepStatus",
         "ActionNameEnum": "cases.api.serializers.cases.ACTION_NAMES",
         "ActionFieldTypeEnum": "cases.api.serializers.cases.ACTION_FIELD_KINDS",
+        "TrackKindEnum": "cases.models.choices.TrackKind",
+        "TrackStatusEnum": "cases.models.choices.TrackStatus",
     },
 }
 

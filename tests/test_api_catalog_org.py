@@ -22,7 +22,10 @@ def test_catalog_lists_the_regimes_of_the_current_version(
     response = as_user(world, "official").get(f"{API}/catalog/regulations/")
     assert response.status_code == 200
     regimes = {r["code"]: r for r in response.json()}
-    assert list(regimes) == ["R260", "R41", "R377"]
+    assert [code for code in regimes if code.startswith("R")] == ["R260", "R41", "R377"]
+    # The State regimes of the tracks (issue 13) are listed too, with their track.
+    assert {"ND138", "ND138-24", "ND170", "LGL25"} <= set(regimes)
+    assert regimes["ND170"]["track"] == "state_appointed" and regimes["R377"]["track"] == "party"
     r377 = regimes["R377"]
     assert r377["catalog_version"] == catalog.label
     assert set(r377["forms"]) == {"termination", "dismissal", "resignation"}

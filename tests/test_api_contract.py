@@ -29,10 +29,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cases.catalog.loader import load_catalog
-from cases.ops.demo import DemoWorld, build_demo_world
+from cases.ops.demo import DemoWorld, build_demo_world, build_two_track_world
 from cases.workflow import engine as workflow
 from cases.workflow import filing as services
 from tests.conftest import PDF_BYTES, pass_exchange
+from tests.tracks_support import file_chair_resignation, party_decides
 
 MAX_EXAMPLES = 20
 ROLES = ["admin", "clerk", "authority", "official", "auditor"]
@@ -83,6 +84,9 @@ def _seed() -> DemoWorld:
         statement="Ngoài phạm vi Lào Cai.",
         by=users["clerk_other"],
     )
+    # A two-track case (issue 13): the Party track decided, the State track under way.
+    two = build_two_track_world(world, password="cadre-demo")
+    party_decides(file_chair_resignation(two), two)
     return world
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import shutil
@@ -135,6 +136,16 @@ def test_catalog_matches_the_ids_in_the_shared_regulations_document(
         )
     )
     ids |= set(re.findall(r"^\| (R(?:41|377)-S-\d) \|", text, re.M))
+    # The State regimes and the elected-post rules (issue 13), with their time limits.
+    state = set(
+        re.findall(
+            r"^\| ((?:ND138|ND170|NQ96|LGL25|LCBCC25|TL-138|TL-ND170|TL-ND138|TL-NQ96|TL-LGL25)-[-\w.*]+) \|",
+            text,
+            re.M,
+        )
+    )
+    assert {"ND170-NR-b", "ND138-S-D-3", "NQ96-LC-2", "LGL25-A-2", "LCBCC25-D-1"} <= state
+    ids |= state
     assert len(ids) > 60
     known = (
         set(Ground.objects.values_list("code", flat=True))
@@ -228,11 +239,11 @@ def test_catalog_version_used_by_a_case_can_no_longer_be_edited(file_case, tmp_p
         load_catalog(target)
     # Under a new version label the change loads, and becomes current for new cases.
     manifest = json.loads((target / "catalog.json").read_text(encoding="utf-8"))
-    manifest["version"] = "2026.2"
+    manifest["version"] = new_label = f"{manifest['version']}-edited"
     (target / "catalog.json").write_text(json.dumps(manifest), encoding="utf-8")
     result = load_catalog(target)
     assert result.created is True
-    assert CatalogVersion.objects.get(is_current=True).label == "2026.2"
+    assert CatalogVersion.objects.get(is_current=True).label == new_label
     assert Ground.objects.filter(code="R377-T-1").count() == 2
 
 
@@ -248,3 +259,52 @@ def test_used_catalog_rows_refuse_edits_but_allow_enabling(file_case) -> None:
     exclusion.enabled = True
     exclusion.save()  # configuration, not content
     assert Exclusion.objects.get(code="R377-NR-3").enabled is True
+
+
+def test_every_state_regime_id_of_the_regulations_document_is_in_the_catalog(
+    catalog: CatalogVersion,
+) -> None:
+    """Issue 13: ND138, ND170, NQ96, LGL25, LCBCC25 and their time limits, all of them."""
+    doc = Path(settings.BASE_DIR).parent / "shared" / "REGULATIONS.md"
+    if not doc.exists():
+        doc = Path("/work/shared/REGULATIONS.md")
+    text = doc.read_text(encoding="utf-8")
+    ids = set(
+        re.findall(
+            r"^\| ((?:ND138|ND170|NQ96|LGL25|LCBCC25|TL-138|TL-ND170|TL-ND138|TL-NQ96|TL-LGL25)-[-\w.*]+) \|",
+            text,
+            re.M,
+        )
+    )
+    assert len(ids) >= 75
+    known = (
+        set(Ground.objects.values_list("code", flat=True))
+        | set(Exclusion.objects.values_list("code", flat=True))
+        | set(StepTemplate.objects.values_list("code", flat=True))
+        | set(TimeLimit.objects.values_list("code", flat=True))
+        | set(Provision.objects.values_list("code", flat=True))
+    )
+    assert sorted(ids - known) == []
+    # The eight 2024 dismissal grounds are encoded one by one under ND138-D-2024.
+    assert Ground.objects.filter(code__startswith="ND138-D-2024.").count() == 8
+
+
+def test_state_regimes_carry_their_day_units_and_are_pinned_by_date(
+    catalog: CatalogVersion,
+) -> None:
+    from cases.catalog.rules import regulation_in_force
+
+    assert regulation_in_force(datetime.date(2024, 1, 10), "state_appointed").code == "ND138"
+    assert regulation_in_force(datetime.date(2025, 6, 30), "state_appointed").code == "ND138-24"
+    assert regulation_in_force(datetime.date(2025, 7, 1), "state_appointed").code == "ND170"
+    assert regulation_in_force(datetime.date(2025, 7, 1), "state_elected").code == "LGL25"
+    assert regulation_in_force(datetime.date(2025, 7, 1)).code == "R41"  # the Party track
+    assert TimeLimit.objects.get(code="TL-138-1").unit == "unqualified_days"
+    assert TimeLimit.objects.get(code="TL-138-5").unit == "working_days"
+    assert TimeLimit.objects.get(code="TL-ND170-1").unit == "unqualified_days"
+    assert TimeLimit.objects.get(code="TL-LGL25-1").unit == "sitting"
+    # [U] limits are configurable and off by default (REGULATIONS.md 0.1).
+    assert TimeLimit.objects.get(code="TL-ND170-3").enabled is False
+    assert Exclusion.objects.get(code="ND170-NR-b").mode == "block"
+    band = Exclusion.objects.get(code="NQ96-LC-2")
+    assert (band.band_numerator, band.band_denominator, band.band_inclusive) == (2, 3, True)

@@ -150,7 +150,7 @@ def test_seed_demo_is_idempotent_and_uses_the_demo_password(
         Case.objects.count(),
         get_user_model().objects.count(),
     ) == counts
-    assert counts[2] == 3
+    assert counts[2] == 4  # with the two-track case of issue 13
     users = get_user_model().objects.filter(
         username__in=["admin", "clerk", "authority", "official", "auditor"]
     )

@@ -19,6 +19,7 @@ from bench.figures import page_size
 from cases.models import Case, CaseStep, StepStatus
 from cases.ops.demo import DemoWorld
 from cases.workflow import engine as workflow
+from tests import tracks_support
 from tests.conftest import pdf
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,36 @@ def test_case_detail_of_a_case_out_of_scope_is_not_found(world: DemoWorld, file_
     case = file_case("dismissal")
     response = _client(world.users["clerk_other"]).get(f"/api/v1/cases/{case.pk}/")
     assert response.status_code == 404
+
+
+two = tracks_support.two  # the shared fixture
+
+
+def test_case_detail_and_inbox_queries_stay_the_same_with_two_tracks(
+    world: DemoWorld, two: Any, file_case: Any
+) -> None:
+    """Issue 13: a two-track case costs the queries of a one-track case, per page."""
+    one = file_case(
+        "resignation",
+        official=world.official_self,
+        position=world.post_superior,
+        by="clerk_commune",
+    )
+    both = tracks_support.file_chair_resignation(two)
+    # Both at their first step, then the two-track case moves on to its State track.
+    admin = _client(world.users["admin"])
+    one_queries, one_body = _get(admin, f"/api/v1/cases/{one.pk}/")
+    two_queries, two_body = _get(admin, f"/api/v1/cases/{both.pk}/")
+    assert [t["kind"] for t in two_body["tracks"]] == ["party", "state_elected"]
+    assert [t["kind"] for t in one_body["tracks"]] == ["party"]
+    assert one_queries == two_queries
+    tracks_support.party_decides(both, two)
+    moved_queries, moved_body = _get(admin, f"/api/v1/cases/{both.pk}/")
+    assert moved_body["tracks"][0]["decision"] is not None
+    assert moved_queries == one_queries
+    # The inbox of the People's Council's clerk shows the waiting State-track step.
+    inbox_two, body_two = _get(_client(two.users["clerk_muonghum"]), "/api/v1/inbox/")
+    inbox_one, body_one = _get(_client(world.users["clerk_commune"]), "/api/v1/inbox/")
+    assert [r["code"] for r in body_two["results"]] == ["LGL25-R-1"]
+    assert len(body_one["results"]) == 1
+    assert inbox_two == inbox_one

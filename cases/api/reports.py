@@ -25,7 +25,7 @@ from cases.api.permissions import Importers, ReportReaders
 from cases.api.schema import errors
 from cases.api.views import ApiView
 from cases.historic.imports import ImportRejected, import_cases, read_limited
-from cases.models import Case, Form, Regulation
+from cases.models import Case, Form, Regulation, TrackKind
 from cases.organisation import selectors
 from cases.reports.statistics import (
     DIMENSIONS,
@@ -190,6 +190,15 @@ class StatisticsRowSerializer(serializers.Serializer):
         help_text="approved, rejected, withdrawn, or empty while pending.",
     )
     status = serializers.CharField(required=False, allow_null=True)
+    track = serializers.ChoiceField(
+        choices=TrackKind.choices,
+        required=False,
+        allow_null=True,
+        help_text="party, state_appointed or state_elected; a case counts under each track.",
+    )
+    track_regulation = serializers.CharField(
+        required=False, allow_null=True, help_text="The regime code of the track (R377, ND170…)."
+    )
     count = serializers.IntegerField()
     percent = _decimal("count as a percentage of `total`, two decimals, rounded half up.")
 

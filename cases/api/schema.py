@@ -73,5 +73,7 @@ SCHEMA_SETTINGS: dict[str, Any] = {
         "AttachableKindEnum": "cases.api.serializers.ATTACHABLE_KINDS",
         "ActionNameEnum": "cases.api.serializers.ACTION_NAMES",
         "ActionFieldKindEnum": "cases.api.serializers.ACTION_FIELD_KINDS",
+        "TrackKindEnum": "cases.models.choices.TrackKind",
+        "TrackStatusEnum": "cases.models.choices.TrackStatus",
     },
 }

@@ -617,7 +617,8 @@ class InboxView(ApiListView):
         return (
             selectors.waiting_steps_for(self.request.user)
             .prefetch_related(None)
-            .prefetch_related("case__regulation", "template")
+            # The step's track kind is on every row: its tracks in one query per page.
+            .prefetch_related("case__regulation", "template", "track")
         )
 
     def paginate_queryset(self, queryset: QuerySet[CaseStep]) -> list[CaseStep] | None:

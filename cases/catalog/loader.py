@@ -32,6 +32,7 @@ from cases.models import (
     StepKind,
     StepTemplate,
     TimeLimit,
+    TrackKind,
     Verification,
 )
 
@@ -92,7 +93,9 @@ def validate(regulations: list[dict[str, Any]]) -> list[str]:
         forms = reg.get("forms", [])
         problems += _provision_problems(reg.get("provisions", []))
         problems += _ground_problems(reg.get("grounds", []), code, forms)
-        problems += _exclusion_problems(reg.get("exclusions", []), code, forms)
+        # A State regime's exclusions may name the case's form it maps (MDL-TRK-9).
+        mapped = [*forms, *(reg.get("track_forms") or {})]
+        problems += _exclusion_problems(reg.get("exclusions", []), code, mapped)
         limits = [item.get("id", "?") for item in reg.get("time_limits", [])]
         problems += _time_limit_problems(reg.get("time_limits", []))
         problems += _process_problems(reg.get("processes", []), code, forms, set(limits))
@@ -131,6 +134,11 @@ def _regulation_problems(reg: dict[str, Any], code: str) -> list[str]:
             problems.append(f"{code}: unknown form {form!r}")
     if not isinstance(reg.get("withdrawal_needs_review", True), bool):
         problems.append(f"{code}: withdrawal_needs_review must be true or false")
+    if reg.get("track", "party") not in ("", *TrackKind.values):
+        problems.append(f"{code}: unknown track {reg.get('track')!r}")
+    for source, target in (reg.get("track_forms") or {}).items():
+        if source not in Form.values or target not in reg.get("forms", []):
+            problems.append(f"{code}: track_forms maps {source!r} to a form {code} lacks")
     return problems
 
 
@@ -168,6 +176,11 @@ def _exclusion_problems(items: list[dict[str, Any]], code: str, forms: list[str]
             problems.append(f"{eid}: unknown condition {item.get('condition')!r}")
         if item.get("mode") not in ExclusionMode.values:
             problems.append(f"{eid}: mode must be block or warning")
+        band = item.get("band")
+        if (item.get("condition") == ExclusionCondition.LOW_CONFIDENCE_BAND) != bool(band):
+            problems.append(f"{eid}: a low-confidence band needs 'band' and only then")
+        if band and not (0 < band.get("numerator", 0) < band.get("denominator", 0)):
+            problems.append(f"{eid}: band must be a fraction between 0 and 1")
         _bilingual(item.get("text"), eid, problems)
     return problems
 
@@ -252,6 +265,8 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
         in_force_to=reg.get("in_force_to"),
         forms=reg["forms"],
         withdrawal_needs_review=reg.get("withdrawal_needs_review", True),
+        track=reg.get("track", "party"),
+        track_forms=reg.get("track_forms") or {},
     )
     Provision.objects.bulk_create(
         Provision(
@@ -289,6 +304,9 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             forms=e["forms"],
             condition=e["condition"],
             mode=e["mode"],
+            band_numerator=(e.get("band") or {}).get("numerator"),
+            band_denominator=(e.get("band") or {}).get("denominator"),
+            band_inclusive=bool((e.get("band") or {}).get("inclusive")),
             enabled=e.get("enabled", True),
             text_vi=e["text"]["vi"],
             text_en=e["text"]["en"],

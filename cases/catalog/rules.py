@@ -31,13 +31,26 @@ from cases.models import (
 )
 
 
-def regulation_in_force(on: datetime.date) -> Regulation:
-    """The regime in force on a date, from the current catalog version."""
+def regulation_in_force(on: datetime.date, track: str = "party") -> Regulation:
+    """The regime of ``track`` in force on a date, from the current catalog version.
+
+    MDL-TRK-3: each track pins its own regime by its filing date (Party: R260/R41/R377;
+    State-appointed: ND138/ND170; State-elected: LGL25).
+    """
     regulation = (
-        Regulation.objects.filter(version__is_current=True, in_force_from__lte=on)
+        Regulation.objects.filter(version__is_current=True, in_force_from__lte=on, track=track)
         .filter(Q(in_force_to__isnull=True) | Q(in_force_to__gte=on))
         .first()
     )
+    if regulation is None and track != "party":
+        raise RuleViolation(
+            _(
+                "No State regime for this track was in force on %(date)s; the post's track requirements cannot be met on that date."
+            )
+            % {"date": on.strftime("%d/%m/%Y")},
+            rule="MDL-TRK-3",
+            fields={"filed_on": [_("No regime of the post's State track on this date.")]},
+        )
     if regulation is None:
         if not CatalogVersion.objects.filter(is_current=True).exists():
             raise InvalidInput(_("The regulation catalog is not loaded; run load_catalog."))
@@ -108,6 +121,16 @@ def over_half(low: int, total: int) -> bool:
 def over_two_thirds(low: int, total: int) -> bool:
     # R41-D-3: strictly more than 2/3.
     return low * 3 > total * 2
+
+
+def in_band(exclusion: Exclusion, low: int, total: int) -> bool:
+    """Section 6: compare as integers so "more than 2/3" and "2/3 or more" stay exact."""
+    num, den = exclusion.band_numerator, exclusion.band_denominator
+    if not num or not den or total < 1:
+        return False
+    if exclusion.band_inclusive:
+        return low * den >= total * num
+    return low * den > total * num
 
 
 @dataclass(frozen=True)
@@ -185,6 +208,28 @@ def exclusion_hits(
                 hits.append(
                     ExclusionHit(
                         exclusion, str(_("the official is under inspection or investigation"))
+                    )
+                )
+            elif _active(official, CircumstanceKind.UNDER_PROSECUTION, on):
+                # ND170-NR-b / ND138-NR-b: prosecution, indictment or trial too.
+                hits.append(
+                    ExclusionHit(
+                        exclusion,
+                        str(_("the official is being prosecuted, investigated, indicted or tried")),
+                    )
+                )
+        elif exclusion.condition == ExclusionCondition.LOW_CONFIDENCE_BAND:
+            share = low_confidence_share(official, on)
+            if share and in_band(exclusion, *share):
+                hits.append(
+                    ExclusionHit(
+                        exclusion,
+                        str(
+                            _(
+                                "%(low)s of %(total)s confidence votes were low, in the dismissal band of %(code)s"
+                            )
+                            % {"low": share[0], "total": share[1], "code": exclusion.code}
+                        ),
                     )
                 )
         elif exclusion.condition == ExclusionCondition.PROTECTED_TASK:

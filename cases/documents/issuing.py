@@ -52,6 +52,7 @@ from cases.documents.storage import store_generated
 from cases.models import (
     Case,
     CaseEvent,
+    CaseStep,
     Decision,
     Document,
     DocumentKind,
@@ -70,12 +71,12 @@ logger = logging.getLogger(__name__)
 GENERIC_PROPOSER = "cơ quan tham mưu về tổ chức cán bộ"
 
 
-def form_name(case: Case) -> FormName:
-    """The case's form as the renderers name it (a ``Form`` value by its field's choices)."""
+def form_name(form: str) -> FormName:
+    """A case's or a track's form as the renderers name it (a ``Form`` value)."""
     for name in get_args(FormName):
-        if case.form == name:
+        if form == name:
             return cast(FormName, name)
-    raise ValueError(f"case {case.pk}: unknown form {case.form!r}")
+    raise ValueError(f"unknown form {form!r}")
 
 
 # --- pieces shared by every paper -----------------------------------------------------
@@ -201,14 +202,16 @@ def decision_context(decision: Decision) -> DecisionContext:
         raise InvalidInput(_("Only an approved decision with a number has a document."))
     case = decision.case
     unit = decision.issuing_unit
-    regulation = case.regulation
+    # MDL-TRK-3: each track's decision cites its own regime, form and grounds.
+    track = decision.track
+    regulation = track.regulation if track is not None else case.regulation
     post_title, unit_name = split_post(case.position.title, case.position.unit.name)
     recipients = ["Như Điều 3"]
     if case.employing_unit_id != unit.pk:
         recipients.append(case.employing_unit.name)
     recipients.append("Lưu: VT" if unit.kind != UnitKind.PARTY else f"Lưu Văn phòng {unit.name}")
     return DecisionContext(
-        form=form_name(case),
+        form=form_name(track.form if track is not None else case.form),
         regulation_code=regulation.code,
         regulation_symbol=regulation.symbol,
         regulation_title=regulation_subject(regulation.title_vi),
@@ -220,7 +223,7 @@ def decision_context(decision: Decision) -> DecisionContext:
         official=person(case.official),
         post_title=post_title,
         unit_name=unit_name,
-        grounds=_grounds(case),
+        grounds=_track_grounds(track) if track is not None and track.is_state else _grounds(case),
         bases=legal_bases(unit, decision.decided_on),
         proposal_by=proposer(unit),
         signer=signer_of(decision),
@@ -229,7 +232,19 @@ def decision_context(decision: Decision) -> DecisionContext:
         regulation_issued_on=regulation.signed_on,
         regulation_issuer=regulation.issuer_vi,
         implementers=implementers(unit),
+        instrument="resolution"
+        if track is not None and track.kind == "state_elected"
+        else "decision",
     )
+
+
+def _track_grounds(track: Any) -> list[tuple[str, str]]:
+    own = [(g.code, g.text_vi) for g in track.grounds.order_by("code")]
+    if own:
+        return own
+    # LGL25-R-1: an elected holder's resignation is carried out as a dismissal.
+    provision = track.regulation.provisions.filter(code="LGL25-R-1").first()
+    return [(provision.code, provision.text_vi)] if provision is not None else []
 
 
 def _events(case: Case, action: str) -> list[CaseEvent]:
@@ -255,7 +270,7 @@ def proposal_context(
             f"{vote.votes_against} không tán thành"
         )
     return ProposalContext(
-        form=form_name(case),
+        form=form_name(case.form),
         body=issuing_body(unit),
         number=number,
         year=issued_on.year,
@@ -294,7 +309,7 @@ def minutes_context(
     official = person(case.official)
     return MinutesContext(
         kind="exchange",
-        form=form_name(case),
+        form=form_name(case.form),
         body=issuing_body(unit),
         number=number,
         year=started.year,
@@ -328,7 +343,7 @@ def vote_tally_context(vote: Vote, *, number: int) -> VoteTallyContext:
         else unit.name
     )
     return VoteTallyContext(
-        form=form_name(case),
+        form=form_name(case.form),
         body=issuing_body(unit),
         number=number,
         year=held.year,
@@ -407,6 +422,8 @@ def _load_decision(decision_id: int) -> Decision:
             "case__regulation",
             "case__employing_unit",
             "issuing_unit",
+            "track",
+            "track__regulation",
         ).get(pk=decision_id)
     except Decision.DoesNotExist:
         raise NotFound(_("Decision not found.")) from None
@@ -460,6 +477,14 @@ def _store_decision_pdf(
         case=case, kind=DocumentKind.DECISION, content=content, filename=filename, event=event
     )
     assert document.version == version and document.sha256 == sha256
+    if decision.track_id is not None:
+        # MDL-TRK-3: the document belongs to its track's decision step.
+        step = CaseStep.objects.filter(
+            track_id=decision.track_id, template__kind="decision"
+        ).first()
+        if step is not None:
+            Document.objects.filter(pk=document.pk).update(step=step)
+            document.step = step
     return document
 
 

@@ -53,6 +53,7 @@ DOCUMENT_TYPE_CODES: Final[Mapping[str, str]] = {
     "dismissal": "QĐ",
     "resignation": "QĐ",
     "decision": "QĐ",
+    "resolution": "NQ",  # a People's Council decides by a resolution (MDL-TRK-3)
     "proposal": "TTr",
     "minutes": "BB",
     "vote_tally": "BB",
@@ -152,6 +153,8 @@ class DecisionContext:
     work_arrangement: str | None = None
     implementers: tuple[str, ...] = ()
     authority_line: str | None = None
+    # "resolution": a People's Council's Nghị quyết (FMT30, type code NQ) on a State track.
+    instrument: Literal["decision", "resolution"] = "decision"
 
 
 @dataclass(frozen=True)
@@ -364,9 +367,13 @@ def render_decision(ctx: DecisionContext) -> bytes:
     body = ctx.body
     party = body.kind == "party"
     who = _who(ctx.official, body)
+    resolution = ctx.instrument == "resolution" and not party
     context = {
-        **_heading(body, "decision", ctx.number, ctx.year, ctx.issued_on),
-        "doctype": "QUYẾT ĐỊNH",
+        **_heading(
+            body, "resolution" if resolution else "decision", ctx.number, ctx.year, ctx.issued_on
+        ),
+        "doctype": "NGHỊ QUYẾT" if resolution else "QUYẾT ĐỊNH",
+        "operative": "QUYẾT NGHỊ:" if resolution else "QUYẾT ĐỊNH:",
         "form": ctx.form,
         "subject_lead": "về việc" if party else "Về việc",  # FMT36-5b: lower-case first
         "who": who,
@@ -374,7 +381,8 @@ def render_decision(ctx: DecisionContext) -> bytes:
         "post": _post(ctx.post_title, ctx.unit_name),
         "unit_name": ctx.unit_name,
         "when": _from_when(ctx.effective_on, ctx.issued_on),
-        "authority_line": ctx.authority_line or _authority_line(ctx.signer, body),
+        "authority_line": ctx.authority_line
+        or (_one_line(body.name) if resolution else _authority_line(ctx.signer, body)),
         "bases": _punctuate(
             [*(_basis(b) for b in ctx.bases), *_regulation_basis(ctx)],
             last=";",
@@ -656,6 +664,7 @@ def document_title(document: str) -> str:
     """The Vietnamese name of a document kind, for file names and PDF titles."""
     return {
         "decision": "Quyết định",
+        "resolution": "Nghị quyết",
         "proposal": "Tờ trình",
         "minutes": "Biên bản",
         "vote_tally": "Biên bản kiểm phiếu",

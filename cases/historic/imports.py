@@ -60,6 +60,7 @@ from cases.models import (
     Position,
     Regulation,
     Role,
+    TrackKind,
     UnitKind,
 )
 from cases.organisation.selectors import cases_visible_to, is_admin, scope_units
@@ -78,8 +79,12 @@ COLUMNS: tuple[str, ...] = (
     "filed_on",
     "decided_on",
     "outcome",
+    "track",
 )
-OPTIONAL_COLUMNS = frozenset({"org_unit_code"})
+# ``track`` (issue 13): party, state_appointed or state_elected; a row without it (or a
+# file without the column) is the Party track, as before tracks existed.
+OPTIONAL_COLUMNS = frozenset({"org_unit_code", "track"})
+TRACKS = frozenset(TrackKind.values)
 OUTCOMES = frozenset(
     {CaseOutcome.APPROVED.value, CaseOutcome.REJECTED.value, CaseOutcome.WITHDRAWN.value}
 )
@@ -363,6 +368,22 @@ class _Checker:
                 "regulation",
                 gettext("Unknown regulation “%(value)s”: use R260, R41 or R377.")
                 % {"value": raw["regulation"]},
+            )
+        track = raw.get("track", "") or TrackKind.PARTY
+        if track not in TRACKS:
+            self.add(
+                row,
+                "track",
+                gettext("Unknown track “%(value)s”: use party, state_appointed or state_elected.")
+                % {"value": track},
+            )
+        elif regulation is not None and regulation.track != track:
+            # MDL-TRK-3: the regime names its track; an imported case keeps that regime.
+            self.add(
+                row,
+                "track",
+                gettext("%(reg)s is not a regime of the %(track)s.")
+                % {"reg": regulation.code, "track": TrackKind(track).label.lower()},
             )
         row.regulation = regulation
 

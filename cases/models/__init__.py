@@ -1,6 +1,14 @@
 from cases.models.audit import GENESIS_HASH, CaseEvent
 from cases.models.calendar import HolidayOverride
-from cases.models.case import Case, CaseStep, Decision, DecisionRegister, Document, Vote
+from cases.models.case import (
+    Case,
+    CaseStep,
+    Decision,
+    DecisionRegister,
+    Document,
+    NoDecision,
+    Vote,
+)
 from cases.models.catalog import (
     CatalogFrozen,
     CatalogVersion,
@@ -25,6 +33,7 @@ from cases.models.org import (
     Position,
 )
 from cases.models.security import SignInThrottle, TOTPDevice
+from cases.models.track import PostTrack, Track
 
 __all__ = [
     "GENESIS_HASH",
@@ -44,11 +53,13 @@ __all__ = [
     "HolidayOverride",
     "ImportJob",
     "Membership",
+    "NoDecision",
     "Notification",
     "Official",
     "OfficialCircumstance",
     "OrgUnit",
     "Position",
+    "PostTrack",
     "ProcessTemplate",
     "Provision",
     "Regulation",
@@ -57,6 +68,7 @@ __all__ = [
     "TOTPDevice",
     "StepTemplate",
     "TimeLimit",
+    "Track",
     "UserPreference",
     "Vote",
 ]

@@ -49,7 +49,7 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN
     )
     outcome = models.CharField(
         _("outcome"), max_length=12, choices=CaseOutcome.choices, blank=True, default=""
@@ -88,9 +88,21 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.status != CaseStatus.CLOSED
 
+    @property
+    def decision(self) -> Decision:
+        """The first decision of the case (its first track's); see ``decisions`` for all."""
+        found = sorted(self.decisions.all(), key=lambda d: (d.decided_on, d.pk))
+        if not found:
+            raise NoDecision("The case has no decision yet.")
+        return found[0]
+
 
 class CaseStep(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="steps")
+    # MDL-TRK-1: every step belongs to one track; a step id therefore names its track.
+    track = models.ForeignKey(
+        "Track", on_delete=models.PROTECT, null=True, blank=True, related_name="steps"
+    )
     template = models.ForeignKey(StepTemplate, on_delete=models.PROTECT, related_name="+")
     order = models.PositiveSmallIntegerField(_("order"))
     status = models.CharField(
@@ -142,6 +154,11 @@ class CaseStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference} #{self.order} {self.template.code}"
+
+    @property
+    def track_kind(self) -> str:
+        """The kind of the step's track; a step from before tracks is on the Party track."""
+        return self.track.kind if self.track_id is not None else "party"  # type: ignore[union-attr]
 
     @property
     def is_extended(self) -> bool:
@@ -275,7 +292,11 @@ class Decision(models.Model):
         PENDING = "pending", _("Document pending")
         ISSUED = "issued", _("Document issued")
 
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="decision")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    # MDL-TRK-3: one decision per track, never copied from another track.
+    track = models.OneToOneField(
+        "Track", on_delete=models.PROTECT, null=True, blank=True, related_name="decision"
+    )
     approved = models.BooleanField(_("approved"))
     issuing_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     number = models.PositiveIntegerField(_("number"), null=True, blank=True)
@@ -321,3 +342,7 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return self.symbol or str(self.pk)
+
+
+class NoDecision(Decision.DoesNotExist, AttributeError):
+    """``case.decision`` before any track is decided (``hasattr`` answers False)."""

@@ -136,10 +136,14 @@ class Regulation(FrozenWhenUsed):
     in_force_to = models.DateField(_("in force to"), null=True, blank=True)
     forms = models.JSONField(_("forms"), default=list)
     # A withdrawn application closes the case either way; where the regulation has no
-    # withdrawal clause (R41, R377: REGULATIONS.md 2.9) the case is flagged for review.
+    # withdrawal clause (R41, R377) the case is flagged for review.
     withdrawal_needs_review = models.BooleanField(
         _("withdrawal flagged for legal review"), default=True
     )
+    # MDL-TRK-3: which track the regime governs; blank for reference texts (NQ96, LCBCC25).
+    track = models.CharField(_("track"), max_length=16, blank=True, default="party")
+    # MDL-TRK-9: the form carried out on this regime's track for each form of the case.
+    track_forms = models.JSONField(_("form on the track"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("regulation")
@@ -154,6 +158,9 @@ class Regulation(FrozenWhenUsed):
 
     def __str__(self) -> str:
         return self.symbol
+
+    def form_on_track(self, form: str) -> str:
+        return str(self.track_forms.get(form, form))
 
     @property
     def title(self) -> str:
@@ -231,6 +238,10 @@ class Exclusion(FrozenWhenUsed, Bilingual, Verified):
     forms = models.JSONField(_("forms"), default=list)
     condition = models.CharField(_("condition"), max_length=32, choices=ExclusionCondition.choices)
     mode = models.CharField(_("mode"), max_length=8, choices=ExclusionMode.choices)
+    # A low-confidence dismissal band (section 6): low/total above num/den (or at it).
+    band_numerator = models.PositiveSmallIntegerField(null=True, blank=True)
+    band_denominator = models.PositiveSmallIntegerField(null=True, blank=True)
+    band_inclusive = models.BooleanField(default=False)
     # Configuration, not content: administrators switch unverified rules on after review.
     enabled = models.BooleanField(_("enabled"), default=True)
 

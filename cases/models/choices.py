@@ -50,6 +50,8 @@ class ActorRole(models.TextChoices):
 class ActorUnit(models.TextChoices):
     EMPLOYING = "employing", _("Employing unit")
     DECIDING = "deciding", _("Deciding unit")
+    # LGL25-A-2: the level above that approves a People's Council result.
+    APPROVING = "approving", _("Approving unit")
 
 
 class StepKind(models.TextChoices):
@@ -60,6 +62,7 @@ class StepKind(models.TextChoices):
     APPRAISAL = "appraisal", _("Appraisal and submission")
     PROPOSAL = "proposal", _("Proposal")
     DECISION = "decision", _("Decision")
+    APPROVAL = "approval", _("Approval of the result")
     IMPLEMENTATION = "implementation", _("Implementation")
 
 
@@ -74,6 +77,7 @@ class ExclusionCondition(models.TextChoices):
     DISMISSAL_REQUIRED = "dismissal_required", _("A dismissal ground is established")
     PROTECTED_TASK = "protected_task", _("On a protected task")
     UNDER_INSPECTION = "under_inspection", _("Under inspection or investigation")
+    LOW_CONFIDENCE_BAND = "low_confidence_band", _("Low-confidence share in a dismissal band")
 
 
 class ExclusionMode(models.TextChoices):
@@ -108,6 +112,8 @@ class DocumentKind(models.TextChoices):
 class CaseStatus(models.TextChoices):
     OPEN = "open", _("In progress")
     IMPLEMENTATION = "implementation", _("Being implemented")
+    # MDL-TRK-6(b): a track decided, a later one failed; flagged for manual handling.
+    PARTIALLY_DECIDED = "partially_decided", _("Partially decided")
     CLOSED = "closed", _("Closed")
 
 
@@ -125,6 +131,8 @@ class StepOutcome(models.TextChoices):
     APPROVED = CaseOutcome.APPROVED.value, CaseOutcome.APPROVED.label
     REJECTED = CaseOutcome.REJECTED.value, CaseOutcome.REJECTED.label
     WITHDRAWN = CaseOutcome.WITHDRAWN.value, CaseOutcome.WITHDRAWN.label
+    # MDL-TRK-6: a decided track's own implementation is the next track itself.
+    NEXT_TRACK = "next_track", _("Left to the next track")
 
 
 class StepStatus(models.TextChoices):
@@ -136,6 +144,7 @@ class StepStatus(models.TextChoices):
 
 class CircumstanceKind(models.TextChoices):
     UNDER_INSPECTION = "under_inspection", _("Under inspection, audit or investigation")
+    UNDER_PROSECUTION = "under_prosecution", _("Being prosecuted, investigated, indicted or tried")
     PROTECTED_TASK = "protected_task", _("On a defence, security, key or confidential task")
     DISMISSAL_GROUND = "dismissal_ground", _("Dismissal ground established")
     CONFIDENCE_POLL = "confidence_poll", _("Confidence poll result")
@@ -144,3 +153,22 @@ class CircumstanceKind(models.TextChoices):
 class HolidayOverrideKind(models.TextChoices):
     DAY_OFF = "day_off", _("Day off (compensatory or announced)")
     WORKING_DAY = "working_day", _("Working day (swapped)")
+
+
+class TrackKind(models.TextChoices):
+    """MDL-TRK-1: the procedures a post's holder leaves it through."""
+
+    PARTY = "party", _("Party track")
+    STATE_APPOINTED = "state_appointed", _("State track (appointed civil servant)")
+    STATE_ELECTED = "state_elected", _("State track (elected by the People's Council)")
+
+
+class TrackStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting for the previous track")
+    OPEN = "open", _("In progress")
+    VOTED_PENDING_APPROVAL = "voted_pending_approval", _("Voted, awaiting approval")
+    APPROVED = "approved", _("Decided: approved")
+    REJECTED = "rejected", _("Decided: rejected")
+    FAILED = "failed", _("Failed")
+    SUPERSEDED = "superseded", _("Superseded")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

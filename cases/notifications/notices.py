@@ -426,7 +426,11 @@ def decision_issued(document_id: int) -> None:
             "case", "case__official", "case__official__user", "case__position"
         ).get(pk=document_id)
         case = document.case
-        decision = Decision.objects.filter(case=case).first()
+        decisions = Decision.objects.filter(case=case).order_by("decided_on", "pk")
+        if document.step_id is not None:
+            # MDL-TRK-3: the document of a track's decision names that track's decision.
+            decisions = decisions.filter(track__steps=document.step_id)
+        decision = decisions.first() or Decision.objects.filter(case=case).first()
         context = {
             "case": case,
             "decision": decision,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -284,3 +285,185 @@ def build_demo_world(password: str | None = None) -> DemoWorld:
         official_district=official_district,
         users=users,
     )
+
+
+@dataclass
+class TwoTrackWorld:
+    """Posts whose holders leave through a Party and a State track (MDL-TRK-2)."""
+
+    council: OrgUnit  # Hội đồng nhân dân xã Mường Hum
+    commune: OrgUnit  # Ủy ban nhân dân xã Mường Hum
+    department: OrgUnit  # Sở Nội vụ tỉnh Lào Cai
+    post_chair: Position  # commune UBND chair: PARTY + STATE_ELECTED (HĐND, approval)
+    post_director: Position  # department director: PARTY + STATE_APPOINTED (Decree 170)
+    official_chair: Official
+    official_director: Official
+    users: dict[str, User]
+
+
+@transaction.atomic
+def build_two_track_world(world: DemoWorld, password: str | None = None) -> TwoTrackWorld:
+    """The commune chair and the department director of REGULATIONS.md 12.2. Idempotent.
+
+    The People's Council sits above its People's Committee in the unit tree (the UBND is
+    the HĐND's executive body), so its members see the cases of the committee's posts.
+    """
+    from cases.models import PostTrack, TrackKind
+
+    password = password or settings.DEMO_PASSWORD
+    council = _unit(
+        "HDND-LC-MUONGHUM",
+        name="Hội đồng nhân dân xã Mường Hum",
+        kind=UnitKind.STATE,
+        level=Level.COMMUNE,
+        parent=world.province,
+        place="Mường Hum",
+        symbol="HĐND",
+        collective_name="HỘI ĐỒNG NHÂN DÂN",
+        head_title="CHỦ TỊCH",
+        members_count=25,
+        valid_from=datetime.date(2025, 7, 1),
+    )
+    commune = _unit(
+        "UBND-LC-MUONGHUM",
+        name="Ủy ban nhân dân xã Mường Hum",
+        kind=UnitKind.STATE,
+        level=Level.COMMUNE,
+        parent=council,
+        place="Mường Hum",
+        symbol="UBND",
+        collective_name="ỦY BAN NHÂN DÂN",
+        head_title="CHỦ TỊCH",
+        members_count=5,
+        valid_from=datetime.date(2025, 7, 1),
+    )
+    department = _unit(
+        "SNV-LC",
+        name="Sở Nội vụ tỉnh Lào Cai",
+        kind=UnitKind.STATE,
+        level=Level.PROVINCIAL,
+        parent=world.province,
+        place="Lào Cai",
+        symbol="SNV",
+        head_title="GIÁM ĐỐC",
+        members_count=4,
+    )
+    post_chair = _post("Chủ tịch Ủy ban nhân dân xã", commune, world.province_party)
+    post_director = _post("Giám đốc Sở Nội vụ", department, world.province_party)
+    rules = [
+        (post_chair, TrackKind.PARTY, 1, None, None, datetime.date(2025, 7, 1)),
+        # LGL25-A-2: a commune UBND chair's dismissal is approved by the provincial chair.
+        (
+            post_chair,
+            TrackKind.STATE_ELECTED,
+            2,
+            council,
+            world.province,
+            datetime.date(2025, 7, 1),
+        ),
+        (post_director, TrackKind.PARTY, 1, None, None, datetime.date(2020, 1, 1)),
+        (
+            post_director,
+            TrackKind.STATE_APPOINTED,
+            2,
+            world.province,
+            None,
+            datetime.date(2020, 1, 1),
+        ),
+    ]
+    for post, kind, order, deciding, approving, since in rules:
+        PostTrack.objects.get_or_create(
+            position=post,
+            kind=kind,
+            defaults={
+                "order": order,
+                "deciding_unit": deciding,
+                "approving_unit": approving,
+                "valid_from": since,
+            },
+        )
+    users = {
+        "clerk_muonghum": _user("clerk_muonghum", password, "Sùng A", "Chứ"),
+        "chair_council": _user("chair_council", password, "Vàng Thị", "Mai"),
+        "clerk_department": _user("clerk_department", password, "Lý Thị", "Sen"),
+    }
+    for username, unit, role in (
+        ("clerk_muonghum", commune, Role.CLERK),
+        ("clerk_muonghum", council, Role.CLERK),
+        ("chair_council", council, Role.AUTHORITY),
+        ("clerk_department", department, Role.CLERK),
+    ):
+        Membership.objects.get_or_create(user=users[username], unit=unit, role=role)
+    official_chair = _official(
+        "LC-0006", "Lò Văn Pao", "ông", post_chair, datetime.date(2025, 7, 1)
+    )
+    official_director = _official(
+        "LC-0007", "Trần Thị Thu Hà", "bà", post_director, datetime.date(2021, 6, 1)
+    )
+    return TwoTrackWorld(
+        council=council,
+        commune=commune,
+        department=department,
+        post_chair=post_chair,
+        post_director=post_director,
+        official_chair=official_chair,
+        official_director=official_director,
+        users={**world.users, **users},
+    )
+
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def seed_two_track_case(two: TwoTrackWorld) -> Any:
+    """The commune chair's resignation with both tracks moved: the Party committee has
+    decided (R377) and the People's Council track is at its vote (LGL25). Idempotent."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from cases.models import Case
+    from cases.workflow import engine as workflow
+    from cases.workflow import filing as services
+
+    existing = Case.objects.filter(official=two.official_chair).first()
+    if existing is not None:
+        return existing
+    users = two.users
+
+    def upload(name: str) -> SimpleUploadedFile:
+        return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")
+
+    def act(username: str, action: str, **kwargs: Any) -> Any:
+        return workflow.perform(case_id=case.pk, user=users[username], action=action, **kwargs)
+
+    case = services.file_case(
+        form="resignation",
+        official=two.official_chair,
+        position=two.post_chair,
+        ground_codes=["R377-R-1"],
+        statement="Xin thôi làm Chủ tịch Ủy ban nhân dân xã vì lý do sức khỏe.",
+        by=users["clerk_muonghum"],
+    )
+    today = timezone.localdate().isoformat()
+    act(
+        "clerk_muonghum",
+        workflow.RECORD_TALK,
+        data={"held_on": today, "summary": "Đã trao đổi với đồng chí Lò Văn Pao."},
+        upload=upload("bien-ban-trao-doi.pdf"),
+    )
+    act(
+        "clerk_muonghum",
+        workflow.RECORD_VOTE,
+        data={"members": 5, "present": 5, "votes_for": 4, "votes_against": 1},
+    )
+    act("clerk_muonghum", workflow.COMPLETE_STEP)
+    act(
+        "clerk_party",
+        workflow.ATTACH_DOCUMENT,
+        data={"kind": "proposal"},
+        upload=upload("to-trinh.pdf"),
+    )
+    act("clerk_party", workflow.COMPLETE_STEP)
+    act("authority_party", workflow.APPROVE)
+    # The State track: the submission to the People's Council is made; the vote is next.
+    return act("clerk_muonghum", workflow.COMPLETE_STEP)

@@ -7,7 +7,9 @@ Counting rules (the API schema and the dashboard say the same):
 
 * ``total`` is the number of distinct cases.
 * Grouping by ``ground`` counts a case once under each of its grounds, so the ground
-  rows can add up to more than ``total``; every ``percent`` is of ``total`` (the number of
+  rows can add up to more than ``total``; grouping by ``track`` or ``track_regulation``
+  likewise counts a case once under each of its tracks (MDL-TRK-1; a case without track
+  rows, imported or from before tracks, is one track of its own regulation's kind); every ``percent`` is of ``total`` (the number of
   cases), so ground percentages can add up to more than 100.
 * Percentages have two decimals, rounded half up on ``Decimal`` (1/3 → 33.33, 2/3 → 66.67).
 * Levels are those at the time of the case (``Case.level``); with ``levels="current"`` a
@@ -35,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import ExtractYear, TruncDate
+from django.db.models.functions import Coalesce, ExtractYear, TruncDate
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -51,9 +53,20 @@ from cases.models import (
     OrgUnit,
     Regulation,
     StepStatus,
+    TrackKind,
 )
 
-DIMENSIONS: tuple[str, ...] = ("ground", "level", "year", "form", "regulation", "outcome", "status")
+DIMENSIONS: tuple[str, ...] = (
+    "ground",
+    "level",
+    "year",
+    "form",
+    "regulation",
+    "outcome",
+    "status",
+    "track",
+    "track_regulation",
+)
 LEVEL_VIEWS: tuple[str, ...] = ("event", "current")
 DATE_BASES: tuple[str, ...] = ("filed", "decided")
 HUNDRED = Decimal(100)
@@ -159,6 +172,8 @@ def _dimension(name: str, *, levels: str, date_field: str) -> Any:
         "regulation": F("regulation__code"),
         "outcome": F("outcome"),
         "status": F("status"),
+        "track": Coalesce(F("tracks__kind"), F("regulation__track")),
+        "track_regulation": Coalesce(F("tracks__regulation__code"), F("regulation__code")),
     }[name]
 
 
@@ -221,8 +236,10 @@ def _sort_key(name: str, value: Any, regulations: dict[str, int]) -> tuple[Any, 
         return (0, LEVELS_AT_THE_TIME.index(value) if value in LEVELS_AT_THE_TIME else 9)
     if name == "form":
         return (0, Form.values.index(value) if value in Form.values else 9)
-    if name == "regulation":
+    if name in ("regulation", "track_regulation"):
         return (0, regulations.get(value, 99))
+    if name == "track":
+        return (0, TrackKind.values.index(value) if value in TrackKind.values else 9)
     if name == "ground":
         prefix = str(value).split("-", 1)[0]
         return (0, regulations.get(prefix, 99), _natural(str(value)))

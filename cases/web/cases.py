@@ -29,6 +29,7 @@ from cases.models import (
     Membership,
     OrgUnit,
     StepStatus,
+    Track,
 )
 from cases.notifications import notices
 from cases.organisation import selectors
@@ -72,7 +73,15 @@ class StepRow:
 def step_rows(case: Case) -> list[StepRow]:
     rows = []
     for step in case.steps.select_related(
-        "template", "template__time_limit", "actor_unit", "completed_by", "assignee"
+        "template",
+        "template__time_limit",
+        "actor_unit",
+        "completed_by",
+        "assignee",
+        "track",
+        "track__regulation",
+        "track__deciding_unit",
+        "track__approving_unit",
     ):
         if step.status == StepStatus.DONE:
             state = "done"
@@ -142,6 +151,37 @@ def make_action_form(
 
 
 @dataclass
+class TrackPanel:
+    """One track of the case page (MDL-TRK-9: its own form, regime, steps and decision)."""
+
+    track: Track
+    rows: list[StepRow]
+    decision: Decision | None
+    document: Document | None
+
+
+def track_panels(
+    rows: list[StepRow], decisions: list[Decision], documents: list[Document]
+) -> list[TrackPanel]:
+    """The tracks side by side, from rows, decisions and documents already read."""
+    panels: dict[int, TrackPanel] = {}
+    for row in rows:
+        track = row.step.track
+        if track is None:
+            continue
+        panel = panels.setdefault(track.pk, TrackPanel(track, [], None, None))
+        panel.rows.append(row)
+    for decision in decisions:
+        if decision.track_id in panels:
+            panels[decision.track_id].decision = decision
+    step_track = {row.step.pk: row.step.track_id for row in rows}
+    for document in documents:
+        if document.kind == DocumentKind.DECISION and step_track.get(document.step_id) in panels:
+            panels[step_track[document.step_id]].document = document  # the newest wins
+    return sorted(panels.values(), key=lambda p: p.track.order)
+
+
+@dataclass
 class ActionBlock:
     spec: workflow.ActionSpec
     form: ActionForm
@@ -164,9 +204,14 @@ def case_context(
         bound if bound is not None and bound.action_name not in {s.name for s in specs} else None
     )
     documents = list(case.documents.select_related("uploaded_by").order_by("created_at", "pk"))
-    decision = (
-        Decision.objects.filter(case=case).select_related("issuing_unit", "on_behalf_of").first()
+    decisions = list(
+        Decision.objects.filter(case=case)
+        .select_related("issuing_unit", "on_behalf_of")
+        .order_by("decided_on", "pk")
     )
+    decision = decisions[0] if decisions else None
+    rows = step_rows(case)
+    tracks = track_panels(rows, decisions, documents)
     decision_document = next(
         (d for d in reversed(documents) if d.kind == DocumentKind.DECISION), None
     )
@@ -174,7 +219,9 @@ def case_context(
     return {
         "case": case,
         "grounds": list(case.grounds.all().order_by("code")),
-        "step_rows": step_rows(case),
+        "step_rows": rows,
+        # Two or more tracks are shown side by side (templates/cases/_tracks.html).
+        "tracks": tracks if len(tracks) > 1 else [],
         "current": step,
         "actions": blocks,
         "orphan_form": orphan,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -18,6 +19,7 @@ from cases.core.errors import ActionForbidden, InvalidInput, RuleViolation
 from cases.core.types import AnyUser, signed_in
 from cases.documents.storage import store_upload
 from cases.models import (
+    ActorUnit,
     Appointment,
     AuthorityScope,
     Case,
@@ -29,14 +31,18 @@ from cases.models import (
     Form,
     Ground,
     Official,
+    OrgUnit,
     Position,
     ProcessTemplate,
     Regulation,
     Role,
+    Track,
+    TrackKind,
 )
 from cases.organisation.selectors import acting_units, is_admin, official_of
 from cases.workflow import engine as workflow
 from cases.workflow.deadlines import WorkingCalendar
+from cases.workflow.tracks import PlannedTrack, planned_tracks
 
 EARLIEST_FILING = datetime.date(2009, 10, 2)
 
@@ -45,6 +51,52 @@ def authority_scope_for(position: Position) -> str:
     """Same level when the official's own body appoints to the post, else superior (R41-A-1/2)."""
     return rules.authority_scope(
         unit_id=position.unit_id, appointing_unit_id=position.appointing_unit_id
+    )
+
+
+@dataclass(frozen=True)
+class TrackPlan:
+    kind: str
+    order: int
+    form: str
+    regulation: Regulation
+    process: ProcessTemplate
+    scope: str
+    deciding_unit: OrgUnit
+    approving_unit: OrgUnit | None
+
+
+def _plan_track(
+    planned: PlannedTrack, *, form: str, position: Position, filed_on: datetime.date
+) -> TrackPlan:
+    """A track's regime pinned by its filing date, its form, scope and process (MDL-TRK-3)."""
+    regulation, track_form = _regulation_providing(form, filed_on, planned.kind)
+    if planned.kind == TrackKind.PARTY:
+        scope = authority_scope_for(position)
+    else:
+        scope = (
+            AuthorityScope.SAME_LEVEL
+            if planned.deciding_unit.pk == position.unit_id
+            else AuthorityScope.SUPERIOR
+        )
+    process = _enabled_process(regulation, track_form, scope)
+    if planned.approving_unit is None and process.steps.filter(actor_unit=ActorUnit.APPROVING):
+        raise InvalidInput(
+            _(
+                "The post's %(track)s needs the body that approves the result (LGL25-A-2); an administrator must set it on the post."
+            )
+            % {"track": TrackKind(planned.kind).label},
+            fields={"position": [_("The post's track has no approving body.")]},
+        )
+    return TrackPlan(
+        kind=planned.kind,
+        order=planned.order,
+        form=track_form,
+        regulation=regulation,
+        process=process,
+        scope=scope,
+        deciding_unit=planned.deciding_unit,
+        approving_unit=planned.approving_unit,
     )
 
 
@@ -95,18 +147,34 @@ def file_case(
     _check_filer(form=form, official=official, position=position, by=by, day=day)
 
     with transaction.atomic(durable=True):
-        regulation = _regulation_providing(form, filed_on)
-        grounds = _grounds_of(regulation, form, codes)
-        position = _held_post(official, position, filed_on)
-        scope = authority_scope_for(position)
-        process = _enabled_process(regulation, form, scope)
+        position = _locked_post(position)
+        plans = [
+            _plan_track(planned, form=form, position=position, filed_on=filed_on)
+            for planned in planned_tracks(position, filed_on)
+        ]
+        regulation, scope, process = plans[0].regulation, plans[0].scope, plans[0].process
+        by_regulation = _grounds_by_track(plans, form, codes)
+        grounds = by_regulation[regulation.pk]
+        _check_held(official, position, filed_on)
         _check_none_open(official, position, form)
         warnings: list[str] = []
         if form in (Form.RESIGNATION, Form.TERMINATION):
-            warnings = rules.enforce_exclusions(
-                regulation=regulation, form=form, official=official, position=position, on=filed_on
+            # Each track's own regime refuses by its own rule: R377-P-2 on the Party track
+            # refuses the case (both tracks); ND170-NR-* / ND138-NR-* on the State track.
+            # A low-confidence share in one regime's resignation band and another's
+            # dismissal band is refused by the dismissal band, which names its rule.
+            for plan in plans:
+                warnings += rules.enforce_exclusions(
+                    regulation=plan.regulation,
+                    form=form,
+                    official=official,
+                    position=position,
+                    on=filed_on,
+                )
+        for plan in plans:
+            rules.check_ground_evidence(
+                grounds=by_regulation[plan.regulation.pk], official=official, on=filed_on
             )
-        rules.check_ground_evidence(grounds=grounds, official=official, on=filed_on)
         case = _create_case(
             form=form,
             official=official,
@@ -121,9 +189,18 @@ def file_case(
             day=day,
         )
         case.grounds.set(grounds)
+        tracks = _create_tracks(case, plans, by_regulation)
         steps = workflow.start_case(case, user=by, calendar=WorkingCalendar())
         case.save(update_fields=["current_step"])
-        event = _record_filing(case, steps=steps, codes=codes, warnings=warnings, by=by)
+        event = _record_filing(
+            case,
+            steps=steps,
+            codes=codes,
+            warnings=warnings,
+            by=by,
+            tracks=tracks,
+            by_regulation=by_regulation,
+        )
         if application is not None:
             document = store_upload(
                 case=case, step=steps[0], kind=DocumentKind.APPLICATION, upload=application, by=by
@@ -167,10 +244,14 @@ def _checked_input(
     return codes
 
 
-def _regulation_providing(form: str, filed_on: datetime.date) -> Regulation:
-    """The regulation in force on the filing date, when it provides the form."""
-    regulation = rules.regulation_in_force(filed_on)
-    if form not in regulation.forms:
+def _regulation_providing(
+    form: str, filed_on: datetime.date, kind: str = TrackKind.PARTY
+) -> tuple[Regulation, str]:
+    """The track's regulation in force on the filing date and the form it carries out
+    there (MDL-TRK-9), when it provides that form."""
+    regulation = rules.regulation_in_force(filed_on, kind)
+    track_form = regulation.form_on_track(form)
+    if track_form not in regulation.forms:
         raise RuleViolation(
             _("%(reg)s does not provide %(form)s; it recognises only: %(forms)s.")
             % {
@@ -181,30 +262,50 @@ def _regulation_providing(form: str, filed_on: datetime.date) -> Regulation:
             rule=regulation.code,
             fields={"form": [_("Not a form of the regulation in force on the filing date.")]},
         )
-    return regulation
+    return regulation, track_form
 
 
-def _grounds_of(regulation: Regulation, form: str, codes: list[str]) -> list[Ground]:
-    grounds = list(Ground.objects.filter(regulation=regulation, code__in=codes, deprecated=False))
-    found = {g.code: g for g in grounds}
-    bad = [c for c in codes if c not in found or found[c].form != form]
+def _grounds_by_track(
+    plans: list[TrackPlan], form: str, codes: list[str]
+) -> dict[int, list[Ground]]:
+    """Each chosen ground placed on the track whose regime and form it belongs to; the
+    first (usually the Party) track needs at least one of its own."""
+    by_regulation: dict[int, list[Ground]] = {p.regulation.pk: [] for p in plans}
+    forms_of = {p.regulation.pk: p.form for p in plans}
+    for ground in Ground.objects.filter(
+        regulation__in=[p.regulation for p in plans], code__in=codes, deprecated=False
+    ).select_related("regulation"):
+        if ground.form == forms_of[ground.regulation_id]:
+            by_regulation[ground.regulation_id].append(ground)
+    placed = {g.code for found in by_regulation.values() for g in found}
+    bad = [c for c in codes if c not in placed]
     if bad:
         raise InvalidInput(
             _("These grounds are not grounds for %(form)s under %(reg)s: %(codes)s.")
             % {
                 "form": Form(form).label.lower(),
-                "reg": regulation.symbol,
+                "reg": ", ".join(p.regulation.symbol for p in plans),
                 "codes": ", ".join(bad),
             },
             fields={"grounds": [_("Choose grounds of the regulation in force and of this form.")]},
         )
-    return grounds
+    first = plans[0].regulation
+    if not by_regulation[first.pk]:
+        raise InvalidInput(
+            _("Choose at least one ground of %(reg)s.") % {"reg": first.symbol},
+            fields={"grounds": [_("Choose at least one ground.")]},
+        )
+    return by_regulation
 
 
-def _held_post(official: Official, position: Position, filed_on: datetime.date) -> Position:
-    """The post, locked and read again, when the official holds it on the filing date."""
+def _locked_post(position: Position) -> Position:
+    """The post, locked and read again with its units."""
     Position.objects.select_for_update().filter(pk=position.pk).first()
-    position = Position.objects.select_related("unit", "appointing_unit").get(pk=position.pk)
+    return Position.objects.select_related("unit", "appointing_unit").get(pk=position.pk)
+
+
+def _check_held(official: Official, position: Position, filed_on: datetime.date) -> None:
+    """The official holds the post on the filing date, in units that existed then."""
     holding = (
         Appointment.objects.filter(official=official, position=position, term_start__lte=filed_on)
         .order_by("-term_start")
@@ -229,7 +330,6 @@ def _held_post(official: Official, position: Position, filed_on: datetime.date) 
                 % {"unit": unit.name, "date": filed_on.strftime("%d/%m/%Y")},
                 fields={"position": [_("The unit is not valid on the filing date.")]},
             )
-    return position
 
 
 def _enabled_process(regulation: Regulation, form: str, scope: str) -> ProcessTemplate:
@@ -304,8 +404,38 @@ def _create_case(
     return case
 
 
+def _create_tracks(
+    case: Case, plans: list[TrackPlan], by_regulation: dict[int, list[Ground]]
+) -> list[Track]:
+    """MDL-TRK-1: one track per procedure the post needs, each with its own regime."""
+    tracks = []
+    for plan in plans:
+        track = Track.objects.create(
+            case=case,
+            kind=plan.kind,
+            order=plan.order,
+            form=plan.form,
+            regulation=plan.regulation,
+            process=plan.process,
+            scope=plan.scope,
+            deciding_unit=plan.deciding_unit,
+            approving_unit=plan.approving_unit,
+            filed_on=case.filed_on,
+        )
+        track.grounds.set(by_regulation[plan.regulation.pk])
+        tracks.append(track)
+    return tracks
+
+
 def _record_filing(
-    case: Case, *, steps: list[CaseStep], codes: list[str], warnings: list[str], by: AnyUser
+    case: Case,
+    *,
+    steps: list[CaseStep],
+    codes: list[str],
+    warnings: list[str],
+    by: AnyUser,
+    tracks: list[Track],
+    by_regulation: dict[int, list[Ground]],
 ) -> CaseEvent:
     data: dict[str, Any] = {
         "form": case.form,
@@ -325,6 +455,18 @@ def _record_filing(
             for s in steps
         ],
     }
+    if len(tracks) > 1:
+        data["tracks"] = [
+            {
+                "kind": t.kind,
+                "form": t.form,
+                "regulation": t.regulation.code,
+                "deciding_unit": t.deciding_unit_id,
+                "grounds": sorted(g.code for g in by_regulation[t.regulation_id]),
+                "steps": [s.template.code for s in steps if s.track_id == t.pk],
+            }
+            for t in tracks
+        ]
     if warnings:
         data["warnings"] = warnings
     if case.needs_review:

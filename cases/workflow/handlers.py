@@ -23,7 +23,6 @@ from cases.core.types import signed_in
 from cases.documents.storage import store_upload
 from cases.models import (
     ActorRole,
-    Appointment,
     Case,
     CaseOutcome,
     CaseStatus,
@@ -35,6 +34,7 @@ from cases.models import (
     StepKind,
     StepOutcome,
     StepStatus,
+    TrackStatus,
     Vote,
 )
 from cases.organisation.selectors import acting_units
@@ -52,8 +52,9 @@ from cases.workflow.actions import (
     ActionContext,
 )
 from cases.workflow.lifecycle import advance, cancel_remaining, finish, steps_of
-from cases.workflow.numbering import format_symbol, next_number, signing_for
+from cases.workflow.numbering import doc_type_of, format_symbol, next_number, signing_for
 from cases.workflow.permissions import attachable_kinds, is_subject
+from cases.workflow.tracks import track_approved, track_failed, track_of, tracks_withdrawn
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ def flag_transitional(ctx: ActionContext) -> None:
     case = ctx.case
     if case.needs_review:
         return
-    reason = rules.transitional_review(case.regulation, on=ctx.day, filing=False)
+    track = ctx.step.track if ctx.step is not None and ctx.step.track_id else None
+    regulation = track.regulation if track is not None else case.regulation
+    reason = rules.transitional_review(regulation, on=ctx.day, filing=False)
     if reason:
         case.needs_review = True
         case.review_reason = reason
@@ -258,12 +261,16 @@ def _handle_complete(ctx: ActionContext) -> None:
 
 def _separation_of_duties(ctx: ActionContext) -> None:
     """Four eyes: whoever moved the case to the decision may not also decide it."""
+    # Per track: the Party secretary who signed the Party decision may chair the
+    # People's Council that votes on the State track.
+    track_id = ctx.step.track_id if ctx.step is not None else None
     earlier = [
         s
         for s in steps_of(ctx.case)
         if s.status == StepStatus.DONE
         and s.completed_by_id == ctx.user.pk
         and s.actor_role != ActorRole.OFFICIAL
+        and s.track_id == track_id
     ]
     if earlier:
         raise RuleViolation(
@@ -279,10 +286,11 @@ def _handle_approve(ctx: ActionContext) -> None:
     step = ctx.step
     assert step is not None
     case = ctx.case
+    track = track_of(step)
     _separation_of_duties(ctx)
     errors: dict[str, list[Any]] = {}
-    effective_on = _date_field(ctx.data, "effective_on", errors, required=False) or ctx.day
-    if effective_on < ctx.day - datetime.timedelta(days=366):
+    effective_on = _date_field(ctx.data, "effective_on", errors, required=False)
+    if effective_on is not None and effective_on < ctx.day - datetime.timedelta(days=366):
         errors["effective_on"] = [_("The effective date is too far in the past.")]
     signer_post = str(ctx.data.get("signer_post") or "").strip()[:120]
     if errors:
@@ -290,12 +298,14 @@ def _handle_approve(ctx: ActionContext) -> None:
             _("The decision could not be recorded; correct the fields shown."), fields=errors
         )
     if case.form in (Form.RESIGNATION, Form.TERMINATION):
-        # R41-NR-1 / R377-P-2 apply at the decision too, not only at filing.
+        # R41-NR-1 / R377-P-2 apply at the decision too, not only at filing; on a State
+        # track its own regime's rules apply as well (ND170-NR-*, ND138-NR-*).
+        regulation = track.regulation if track is not None else case.regulation
         case.warnings = list(
             dict.fromkeys(
                 list(case.warnings)
                 + rules.enforce_exclusions(
-                    regulation=case.regulation,
+                    regulation=regulation,
                     form=case.form,
                     official=case.official,
                     position=case.position,
@@ -304,15 +314,30 @@ def _handle_approve(ctx: ActionContext) -> None:
                 )
             )
         )
+    if step.template.kind == StepKind.APPROVAL:
+        # LGL25-A-2 / LGL25-S-1: the approval is its own act with its own dates; the
+        # effective date comes from it (by default the date of the People's Council vote).
+        assert track is not None
+        effective_on = effective_on or track.decided_on or ctx.day
+        finish(step, user=ctx.user, outcome=CaseOutcome.APPROVED)
+        track.approved_on = ctx.day
+        track.save(update_fields=["approved_on"])
+        ctx.event_data.update({"approved_on": ctx.day, "effective_on": effective_on})
+        track_approved(ctx, track, step, effective_on=effective_on)
+        if case.outcome:
+            _notify_decision(ctx)
+        return
+    effective_on = effective_on or ctx.day
     prefix, on_behalf_of = signing_for(ctx, step)
     number = next_number(step.actor_unit_id, ctx.day.year)
     decision = Decision.objects.create(
         case=case,
+        track=track,
         approved=True,
         issuing_unit=step.actor_unit,
         number=number,
         year=ctx.day.year,
-        symbol=format_symbol(number, step.actor_unit),
+        symbol=format_symbol(number, step.actor_unit, doc_type=doc_type_of(track)),
         decided_on=ctx.day,
         effective_on=effective_on,
         signer=signed_in(ctx.user),
@@ -323,17 +348,6 @@ def _handle_approve(ctx: ActionContext) -> None:
         reason=ctx.reason,
     )
     finish(step, user=ctx.user, outcome=StepOutcome.APPROVED)
-    case.outcome = CaseOutcome.APPROVED
-    case.decided_on = ctx.day
-    Appointment.objects.filter(
-        position=case.position, official=case.official, ended_on__isnull=True
-    ).update(ended_on=effective_on, ended_by_case=case)
-    nxt = advance(case, step, day=ctx.day, calendar=ctx.calendar)
-    if nxt is None:
-        case.status = CaseStatus.CLOSED
-        case.closed_on = ctx.day
-    else:
-        case.status = CaseStatus.IMPLEMENTATION
     ctx.event_data.update(
         {
             "decision": decision.pk,
@@ -346,7 +360,23 @@ def _handle_approve(ctx: ActionContext) -> None:
         }
     )
     ctx.after_commit.append(lambda: _request_decision_document(decision.pk))
-    _notify_decision(ctx)
+    following = [s for s in steps_of(case) if s.order > step.order and s.track_id == step.track_id]
+    if track is not None and following and following[0].template.kind == StepKind.APPROVAL:
+        # MDL-TRK-5: voted, but not decided until the level above approves.
+        track.status = TrackStatus.VOTED_PENDING_APPROVAL
+        track.decided_on = ctx.day
+        track.save(update_fields=["status", "decided_on"])
+        nxt = advance(case, step, day=ctx.day, calendar=ctx.calendar)
+        ctx.event_data.update({"track": track.kind, "track_status": track.status})
+        if nxt is not None:
+            ctx.event_data.update({"next_step": nxt.template.code, "due_on": nxt.due_on})
+            _notify_step_started(ctx, nxt)
+        return
+    if track is not None:
+        track.decided_on = ctx.day
+    track_approved(ctx, track, step, effective_on=effective_on)
+    if case.outcome:  # MDL-TRK-5: "decided" is told once, when the last track is
+        _notify_decision(ctx)
 
 
 def _request_decision_document(decision_id: int) -> None:
@@ -360,10 +390,12 @@ def _handle_reject(ctx: ActionContext) -> None:
     step = ctx.step
     assert step is not None
     case = ctx.case
+    track = track_of(step)
     if step.template.kind == StepKind.DECISION:
         _separation_of_duties(ctx)
         Decision.objects.create(
             case=case,
+            track=track,
             approved=False,
             issuing_unit=step.actor_unit,
             number=None,
@@ -377,11 +409,14 @@ def _handle_reject(ctx: ActionContext) -> None:
         )
         case.decided_on = ctx.day
     finish(step, user=ctx.user, outcome=StepOutcome.REJECTED)
+    ctx.event_data["at_step"] = step.template.code
+    if track_failed(ctx, track, step):
+        _notify_decision(ctx)
+        return
     cancel_remaining(case)
     case.status = CaseStatus.CLOSED
     case.outcome = CaseOutcome.REJECTED
     case.closed_on = ctx.day
-    ctx.event_data["at_step"] = step.template.code
     _notify_decision(ctx)
 
 
@@ -435,6 +470,7 @@ def _handle_withdraw(ctx: ActionContext) -> None:
     step = ctx.step
     if step is not None:
         finish(step, user=ctx.user, outcome=StepOutcome.WITHDRAWN)
+    tracks_withdrawn(ctx)
     cancel_remaining(case)
     case.status = CaseStatus.CLOSED
     case.outcome = CaseOutcome.WITHDRAWN

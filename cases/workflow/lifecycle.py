@@ -14,9 +14,13 @@ from cases.models import (
     CaseStatus,
     CaseStep,
     DayUnit,
+    OrgUnit,
     StepKind,
     StepOutcome,
     StepStatus,
+    Track,
+    TrackKind,
+    TrackStatus,
 )
 from cases.workflow.deadlines import WorkingCalendar
 
@@ -30,10 +34,17 @@ def decision_step(case: Case) -> CaseStep | None:
 
 
 def load_steps(case: Case) -> list[CaseStep]:
+    # The track and its regime come in the same query (MDL-TRK-1: a step names its track).
     return list(
-        case.steps.select_related("template", "template__time_limit", "actor_unit").order_by(
-            "order"
-        )
+        case.steps.select_related(
+            "template",
+            "template__time_limit",
+            "actor_unit",
+            "track",
+            "track__regulation",
+            "track__deciding_unit",
+            "track__approving_unit",
+        ).order_by("order")
     )
 
 
@@ -138,9 +149,11 @@ def case_state(case: Case) -> str:
 def advance(
     case: Case, step: CaseStep, *, day: datetime.date, calendar: WorkingCalendar
 ) -> CaseStep | None:
-    """Start the step after ``step``; None when the process has no further step."""
+    """Start the step after ``step`` on its track; None when the track has no further step."""
     following = [
-        s for s in steps_of(case) if s.order > step.order and s.status == StepStatus.PENDING
+        s
+        for s in steps_of(case)
+        if s.order > step.order and s.status == StepStatus.PENDING and s.track_id == step.track_id
     ]
     if not following:
         case.current_step = None
@@ -160,32 +173,76 @@ def cancel_remaining(case: Case) -> None:
     case.current_step = None
 
 
-def start_case(case: Case, *, user: AnyUser, calendar: WorkingCalendar) -> list[CaseStep]:
-    """Create the case's steps from its template and start the first (used by services)."""
-    assert case.process is not None
-    steps = []
-    for template in case.process.steps.select_related("time_limit").order_by("order"):
-        unit = (
-            case.employing_unit
-            if template.actor_unit == ActorUnit.EMPLOYING
-            else case.deciding_unit
-        )
-        steps.append(
-            CaseStep.objects.create(
-                case=case,
-                template=template,
-                order=template.order,
-                actor_role=template.actor_role,
-                actor_unit=unit,
-            )
-        )
-    case._steps_cache = steps  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
-    first = steps[0]
-    _activate(first, start=case.filed_on, calendar=calendar)
+def unit_for(case: Case, track: Track | None, actor_unit: str) -> OrgUnit:
+    """The body acting on a step: the post's unit, the track's deciding or approving body."""
+    if actor_unit == ActorUnit.EMPLOYING:
+        return case.employing_unit
+    if actor_unit == ActorUnit.APPROVING and track is not None and track.approving_unit_id:
+        return track.approving_unit  # type: ignore[return-value]  # approving_unit_id is set
+    return track.deciding_unit if track is not None else case.deciding_unit
+
+
+def start_track(
+    case: Case, track: Track, *, user: AnyUser | None, day: datetime.date, calendar: WorkingCalendar
+) -> CaseStep | None:
+    """Start the first step of ``track`` (MDL-TRK-4: a later track starts when the one
+    before it is decided); an application step counts as done by the case's filing."""
+    first = next(
+        (s for s in steps_of(case) if s.track_id == track.pk and s.status == StepStatus.PENDING),
+        None,
+    )
+    track.status = TrackStatus.OPEN
+    track.started_on = day
+    track.save(update_fields=["status", "started_on"])
+    if first is None:
+        return None
+    _activate(first, start=day, calendar=calendar)
     case.current_step = first
     if first.template.completed_by_filing:
-        # R260-S-R-*-1: the official's application is the first step.
+        # R260-S-R-*-1, ND138-S-R-1: the official's application is the first step.
         finish(first, user=user, outcome=StepOutcome.DONE)
-        advance(case, first, day=case.filed_on, calendar=calendar)
+        return advance(case, first, day=day, calendar=calendar)
+    return first
+
+
+def start_case(case: Case, *, user: AnyUser, calendar: WorkingCalendar) -> list[CaseStep]:
+    """Create the steps of every track of the case and start the first track (services).
+
+    Steps are numbered across the tracks in track order, so a step id and its order say
+    which track it belongs to. A case filed without tracks gets its one Party track.
+    """
+    assert case.process is not None
+    tracks = list(case.tracks.select_related("process", "deciding_unit", "approving_unit"))
+    if not tracks:
+        tracks = [
+            Track.objects.create(
+                case=case,
+                kind=TrackKind.PARTY,
+                order=1,
+                form=case.form,
+                regulation=case.regulation,
+                process=case.process,
+                scope=case.scope,
+                deciding_unit=case.deciding_unit,
+                filed_on=case.filed_on,
+            )
+        ]
+    steps = []
+    order = 0
+    for track in tracks:
+        for template in track.process.steps.select_related("time_limit").order_by("order"):
+            order += 1
+            steps.append(
+                CaseStep.objects.create(
+                    case=case,
+                    track=track,
+                    template=template,
+                    order=order,
+                    actor_role=template.actor_role,
+                    actor_unit=unit_for(case, track, template.actor_unit),
+                )
+            )
+    case._steps_cache = steps  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
+    start_track(case, tracks[0], user=user, day=case.filed_on, calendar=calendar)
     del case._steps_cache  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
     return steps

@@ -12,6 +12,7 @@ from cases.models import (
     Delegation,
     Membership,
     Role,
+    TrackKind,
     UnitKind,
 )
 from cases.workflow.actions import ActionContext
@@ -52,8 +53,13 @@ def next_number(unit_id: int, year: int) -> int:
     return register.last_number
 
 
-def format_symbol(number: int, unit: Any) -> str:
+def doc_type_of(track: Any) -> str:
+    """MDL-TRK-3: a People's Council decides by a resolution (Nghị quyết, NQ)."""
+    return "NQ" if track is not None and track.kind == TrackKind.STATE_ELECTED else "QĐ"
+
+
+def format_symbol(number: int, unit: Any, doc_type: str = "QĐ") -> str:
     code = unit.symbol or ("TU" if unit.kind == UnitKind.PARTY else "UBND")
     if unit.kind == UnitKind.PARTY:
-        return f"{number}-QĐ/{code}"  # FMT36-3: hyphen, then the body code
-    return f"{number:02d}/QĐ-{code}"  # FMT30-3: leading zero below 10
+        return f"{number}-{doc_type}/{code}"  # FMT36-3: hyphen, then the body code
+    return f"{number:02d}/{doc_type}-{code}"  # FMT30-3: leading zero below 10

@@ -84,23 +84,7 @@ def available_actions(
     step = current_step(case)
     names: list[str] = []
     if step is not None and _user_can_act_on_step(user, case, step, day):
-        kind = step.template.kind
-        if kind == StepKind.DECISION:
-            names += [APPROVE, REJECT]
-            if is_extendable(step):
-                names.append(EXTEND_DEADLINE)
-            names.append(ATTACH_DOCUMENT)
-        elif kind == StepKind.IMPLEMENTATION:
-            names += [ATTACH_DOCUMENT, COMPLETE_IMPLEMENTATION]
-        else:
-            names.append(ATTACH_DOCUMENT)
-            if kind in (StepKind.EXCHANGE, StepKind.CONSULTATION):
-                names.append(RECORD_TALK)
-            if step.template.requires_vote:
-                names.append(RECORD_VOTE)
-            names.append(COMPLETE_STEP)
-            if step.actor_role != ActorRole.OFFICIAL:
-                names.append(REJECT)
+        names += _actor_actions(step)
     # The clerks of the deciding body may ask for the extension of the decision step.
     if (
         step is not None
@@ -123,6 +107,32 @@ def available_actions(
     return [SPECS[n] for n in dict.fromkeys(names)]
 
 
+def _actor_actions(step: CaseStep) -> list[str]:
+    """The actions of the step's own actor, by the kind of step."""
+    kind = step.template.kind
+    if kind == StepKind.DECISION:
+        return [
+            APPROVE,
+            REJECT,
+            *([EXTEND_DEADLINE] if is_extendable(step) else []),
+            ATTACH_DOCUMENT,
+        ]
+    if kind == StepKind.APPROVAL:
+        # LGL25-A-2: the level above approves (or refuses) the People's Council result.
+        return [APPROVE, REJECT, ATTACH_DOCUMENT]
+    if kind == StepKind.IMPLEMENTATION:
+        return [ATTACH_DOCUMENT, COMPLETE_IMPLEMENTATION]
+    names = [ATTACH_DOCUMENT]
+    if kind in (StepKind.EXCHANGE, StepKind.CONSULTATION):
+        names.append(RECORD_TALK)
+    if step.template.requires_vote:
+        names.append(RECORD_VOTE)
+    names.append(COMPLETE_STEP)
+    if step.actor_role != ActorRole.OFFICIAL:
+        names.append(REJECT)
+    return names
+
+
 def _may_withdraw(case: Case, user: AnyUser) -> bool:
     """The official may withdraw their own resignation until the decision step starts."""
     if (
@@ -142,8 +152,14 @@ def could_ever(user: AnyUser, case: Case, action: str, day: datetime.date) -> bo
     if is_subject(user, case):
         return action == ATTACH_DOCUMENT
     units = {case.employing_unit_id, case.deciding_unit_id}
+    step = current_step(case)
+    if step is not None:
+        units.add(step.actor_unit_id)  # a State track's own bodies (MDL-TRK-3)
     if action in (APPROVE,):
-        return case.deciding_unit_id in acting_units(user, Role.AUTHORITY, on=day)
+        deciding = {case.deciding_unit_id}
+        if step is not None and step.actor_role == ActorRole.AUTHORITY:
+            deciding.add(step.actor_unit_id)
+        return bool(deciding & set(acting_units(user, Role.AUTHORITY, on=day)))
     roles_units = set(acting_units(user, Role.CLERK, on=day)) | set(
         acting_units(user, Role.AUTHORITY, on=day)
     )

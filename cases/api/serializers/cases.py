@@ -43,6 +43,9 @@ from cases.models import (
     ProcessTemplate,
     Regulation,
     StepKind,
+    Track,
+    TrackKind,
+    TrackStatus,
 )
 from cases.models import (
     Document as DocumentModel,
@@ -88,12 +91,14 @@ class StepSerializer(serializers.ModelSerializer):
     completed_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField()
     days_left = serializers.IntegerField(allow_null=True)
+    track = serializers.ChoiceField(source="track_kind", choices=TrackKind.choices, read_only=True)
 
     class Meta:
         model = CaseStep
         fields = [
             "id",
             "order",
+            "track",
             "code",
             "name",
             "kind",
@@ -218,6 +223,28 @@ class DecisionSerializer(serializers.ModelSerializer):
         ]
 
 
+class TrackSerializer(serializers.Serializer):
+    """One track of the case (MDL-TRK-1): its regime, status, steps and decision."""
+
+    id = serializers.IntegerField(required=True)
+    kind = serializers.ChoiceField(choices=TrackKind.choices, required=True)
+    order = serializers.IntegerField(required=True)
+    form = serializers.ChoiceField(choices=Form.choices, required=True)
+    regulation = RegulationRefSerializer(required=True)
+    status = serializers.ChoiceField(choices=TrackStatus.choices, required=True)
+    status_reason = serializers.CharField(required=True, allow_blank=True)
+    deciding_unit = UnitRefSerializer(required=True)
+    approving_unit = UnitRefSerializer(required=True, allow_null=True)
+    filed_on = serializers.DateField(required=True)
+    started_on = serializers.DateField(required=True, allow_null=True)
+    decided_on = serializers.DateField(required=True, allow_null=True)
+    approved_on = serializers.DateField(required=True, allow_null=True)
+    effective_on = serializers.DateField(required=True, allow_null=True)
+    grounds = serializers.ListField(child=serializers.CharField(), required=True)
+    steps = StepSerializer(many=True, required=True)
+    decision = DecisionSerializer(required=True, allow_null=True)
+
+
 class CaseSummarySerializer(serializers.ModelSerializer):
     regulation = RegulationRefSerializer()
     official = OfficialRefSerializer()
@@ -311,6 +338,7 @@ def step_item(step: CaseStep) -> dict[str, Any]:
     return {
         "id": step.pk,
         "order": step.order,
+        "track": step.track_kind,
         "code": step.template.code,
         "name": str(step.template.name),
         "kind": step.template.kind,
@@ -340,6 +368,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
     warnings = serializers.ListField(child=serializers.CharField())
     steps = serializers.SerializerMethodField()
     decision = serializers.SerializerMethodField()
+    tracks = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
 
     class Meta(CaseSummarySerializer.Meta):
@@ -355,6 +384,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
             "imported",
             "event_count",
             "decision",
+            "tracks",
             "steps",
             "available_actions",
         ]
@@ -372,10 +402,26 @@ class CaseDetailSerializer(CaseSummarySerializer):
     def get_steps(self, case: Case) -> list[dict[str, Any]]:
         return StepSerializer(workflow.read_steps(case), many=True).data  # type: ignore[return-value]  # DRF types .data of many=True as ReturnDict; it is a ReturnList
 
+    def _decisions(self, case: Case) -> list[Decision]:
+        # One query for the decisions of every track, shared by ``decision`` and ``tracks``.
+        cached = getattr(case, "_decisions_cache", None)
+        if cached is None:
+            cached = list(
+                Decision.objects.filter(case=case)
+                .select_related("issuing_unit")
+                .order_by("decided_on", "pk")
+            )
+            case._decisions_cache = cached  # type: ignore[attr-defined]
+        return cached
+
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, case: Case) -> dict[str, Any] | None:
-        decision = Decision.objects.filter(case=case).select_related("issuing_unit").first()
-        return DecisionSerializer(decision).data if decision else None
+        decisions = self._decisions(case)
+        return DecisionSerializer(decisions[0]).data if decisions else None
+
+    @extend_schema_field(TrackSerializer(many=True))
+    def get_tracks(self, case: Case) -> list[dict[str, Any]]:
+        return [track_item(t) for t in case_tracks(case, self._decisions(case))]
 
     @extend_schema_field(AvailableActionSerializer(many=True))
     def get_available_actions(self, case: Case) -> list[dict[str, Any]]:
@@ -384,6 +430,56 @@ class CaseDetailSerializer(CaseSummarySerializer):
         if user is None:
             return []
         return AvailableActionSerializer(workflow.available_actions(case, user), many=True).data  # type: ignore[return-value]  # DRF types .data of many=True as ReturnDict; it is a ReturnList
+
+
+def case_tracks(case: Case, decisions: list[Decision]) -> list[Track]:
+    """The case's tracks, each with its steps, decision and ground codes attached.
+
+    Read from the steps already loaded for the page (they carry their track and its
+    units), plus one query for every track's grounds: the same count for one or two tracks.
+    """
+    tracks: dict[int, Track] = {}
+    for step in workflow.read_steps(case):
+        if step.track_id is None:
+            continue
+        track = tracks.setdefault(step.track_id, step.track)  # type: ignore[arg-type]
+        track.step_list = [*getattr(track, "step_list", []), step]  # type: ignore[attr-defined]
+    codes: dict[int, list[str]] = {pk: [] for pk in tracks}
+    if tracks:
+        through = Track.grounds.through.objects.filter(track_id__in=list(tracks))
+        for track_id, code in through.values_list("track_id", "ground__code").order_by(
+            "ground__code"
+        ):
+            codes[track_id].append(code)
+    by_track = {d.track_id: d for d in decisions if d.track_id is not None}
+    for pk, track in tracks.items():
+        track.ground_codes = codes[pk]  # type: ignore[attr-defined]
+        track.decision_row = by_track.get(pk)  # type: ignore[attr-defined]
+    return sorted(tracks.values(), key=lambda t: t.order)
+
+
+def track_item(track: Track) -> dict[str, Any]:
+    decision = track.decision_row  # type: ignore[attr-defined]
+    approving = track.approving_unit if track.approving_unit_id else None
+    return {
+        "id": track.pk,
+        "kind": track.kind,
+        "order": track.order,
+        "form": track.form,
+        "regulation": {"code": track.regulation.code, "symbol": track.regulation.symbol},
+        "status": track.status,
+        "status_reason": track.status_reason,
+        "deciding_unit": _unit(track.deciding_unit),
+        "approving_unit": _unit(approving) if approving is not None else None,
+        "filed_on": _date(track.filed_on),
+        "started_on": _date(track.started_on),
+        "decided_on": _date(track.decided_on),
+        "approved_on": _date(track.approved_on),
+        "effective_on": _date(track.effective_on),
+        "grounds": track.ground_codes,  # type: ignore[attr-defined]
+        "steps": StepSerializer(track.step_list, many=True).data,  # type: ignore[attr-defined]
+        "decision": DecisionSerializer(decision).data if decision is not None else None,
+    }
 
 
 class CaseFileSerializer(Serializer):

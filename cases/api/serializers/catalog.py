@@ -144,6 +144,7 @@ class RegulationSerializer(serializers.ModelSerializer):
             "in_force_from",
             "in_force_to",
             "catalog_version",
+            "track",
             "forms",
             "grounds",
             "exclusions",

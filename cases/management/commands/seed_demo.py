@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from cases.models import Case, CatalogVersion, Form
-from cases.ops.demo import build_demo_world
+from cases.ops.demo import build_demo_world, build_two_track_world, seed_two_track_case
 from cases.workflow import filing as services
 from cases.workflow.deadlines import WorkingCalendar
 
@@ -54,9 +54,12 @@ class Command(BaseCommand):
                 by=world.users["clerk"],
                 filed_on=datetime.date(2024, 3, 1),
             )
+        # Issue 13: the commune chair's resignation through the Party committee and then
+        # the People's Council, with both tracks moved (MDL-TRK-4).
+        seed_two_track_case(build_two_track_world(world))
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready. Users: admin, clerk, clerk_commune, clerk_party, authority, deputy, "
-                f"authority_party, official, auditor, clerk_other, auditor_other — password: {settings.DEMO_PASSWORD}"
+                f"authority_party, official, auditor, clerk_other, auditor_other, clerk_muonghum, chair_council, clerk_department — password: {settings.DEMO_PASSWORD}"
             )
         )
