@@ -78,3 +78,12 @@ def verify_audit_chains() -> int:
     from cases.ops.health import verify_chains_and_alert
 
     return verify_chains_and_alert()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def checkpoint_audit() -> int:
+    """Sign and publish a checkpoint of the global audit chain (safe to run twice)."""
+    from cases.audit.checkpoints import take_checkpoint
+
+    checkpoint = take_checkpoint()
+    return checkpoint.seq if checkpoint is not None else 0

@@ -21,12 +21,52 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
+_SESSION_DIRS: list[str] = []
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     # Hashing speed is not under test; the real hasher stays in production settings.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _compile_catalogs(settings.BASE_DIR)
+    _session_audit_keys(settings)
+
+
+def _session_audit_keys(settings: Any) -> None:
+    """Audit keys of this test run, never the developer's: in the environment as well, so
+    worker processes started by tests seal and verify with the same keys."""
+    import os
+    import secrets
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="cadre-test-keys-")
+    _SESSION_DIRS.append(directory)
+    values = {
+        "AUDIT_HMAC_KEYS": f"t1:{secrets.token_hex(32)}",
+        "AUDIT_HMAC_KEY_ID": "",
+        "AUDIT_HMAC_KEY_FILE": f"{directory}/audit-hmac.keys",
+        "AUDIT_CHECKPOINT_SIGNING_KEY_FILE": f"{directory}/audit-checkpoint-ed25519.pem",
+        "AUDIT_CHECKPOINT_FILE": f"{directory}/checkpoints.jsonl",
+    }
+    for name, value in values.items():
+        os.environ[name] = value
+        setattr(settings, name, value)
+    os.environ["AUDIT_AUTOGENERATE_KEYS"] = "1"
+    settings.AUDIT_AUTOGENERATE_KEYS = True
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    for directory in _SESSION_DIRS:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _own_checkpoint_file(settings: Any, tmp_path: Any) -> None:
+    """Each test appends its audit checkpoints to a file of its own."""
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.jsonl")
 
 
 def _compile_catalogs(base: object) -> None:

@@ -37,6 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cases.audit.keys import current_hmac_key
 from cases.core.errors import ActionForbidden, CaseError
 from cases.historic.fast_insert import insert_rows, query_chunk, reserve_ids
 from cases.models import (
@@ -715,6 +716,7 @@ def _create(
             "step_code": "",
             "reason": "",
             "prev_hash": GENESIS_HASH,
+            "key_id": current_hmac_key()[0],  # sealed with the audit HMAC key
         }
         event = CaseEvent(**fixed)
         done = 0

@@ -1,4 +1,4 @@
-from cases.models.audit import GENESIS_HASH, CaseEvent
+from cases.models.audit import GENESIS_HASH, AuditCheckpoint, CaseEvent
 from cases.models.calendar import HolidayOverride
 from cases.models.case import Case, CaseStep, Decision, DecisionRegister, Document, Vote
 from cases.models.catalog import (
@@ -24,12 +24,13 @@ from cases.models.org import (
     OrgUnit,
     Position,
 )
-from cases.models.security import SignInThrottle, TOTPDevice
+from cases.models.security import EnrolmentCode, SignInThrottle, TOTPDevice
 
 __all__ = [
     "GENESIS_HASH",
     "DISTRICT_LEVEL_ENDS",
     "Appointment",
+    "AuditCheckpoint",
     "Case",
     "CaseEvent",
     "CaseStep",
@@ -39,6 +40,7 @@ __all__ = [
     "DecisionRegister",
     "Delegation",
     "Document",
+    "EnrolmentCode",
     "Exclusion",
     "Ground",
     "HolidayOverride",

@@ -65,7 +65,13 @@ class SecurityHeadersMiddleware:
 
 
 class TOTPRequiredMiddleware:
-    """Authorities and auditors reach nothing but the second-factor page until verified."""
+    """Authorities and auditors reach nothing but the second-factor page until verified.
+
+    ``request.user`` here is the session's user: a request authenticated by an API token
+    alone is anonymous at this point (DRF authenticates it later, and tokens are issued
+    only after the second factor). No header exempts a session: an ``Authorization``
+    header added to a session's form POST used to skip this check.
+    """
 
     EXEMPT_PREFIXES = ("/account/2fa/", "/logout/", "/static/", "/i18n/", "/healthz", "/login/")
 
@@ -84,7 +90,6 @@ class TOTPRequiredMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and not request.headers.get("Authorization", "").startswith("Token ")
             and totp.required_for(user)
             and not totp.is_verified(request)
         ):

@@ -1,4 +1,8 @@
-"""Verify every case's hash chain; report the first broken link of each broken case."""
+"""Verify every case's keyed chain against the latest signed checkpoint; report each break.
+
+Case 0 in the report stands for the checkpoints themselves (a signature that does not
+verify, a checkpoint row edited or removed from the database).
+"""
 
 from typing import Any
 
