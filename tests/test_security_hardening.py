@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime
 
+import pyotp
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.core.errors import CaseError
-from cases.models import Membership, Role
+from cases.models import Decision, Membership, Role, TOTPDevice
+from cases.security import totp
+from cases.security.enrolment import issue_enrolment_code, redeem_enrolment_code
 from cases.workflow import engine as workflow
 from tests.conftest import pass_exchange
 
@@ -31,3 +35,102 @@ def test_a_stale_assignee_cannot_approve_after_their_membership_ended(file_case,
     case.refresh_from_db()
     assert case.outcome == "" and case.events.count() == events_before
     assert workflow.APPROVE not in {a.name for a in workflow.available_actions(case, deputy)}
+
+
+def _authority_with_password_only(client, world, settings):  # type: ignore[no-untyped-def]
+    settings.REQUIRE_TOTP = True
+    client.force_login(world.users["authority"])
+    return world.users["authority"]
+
+
+def test_a_token_header_does_not_exempt_a_session_from_the_second_factor_on_approval(
+    client, world, settings, file_case
+) -> None:  # type: ignore[no-untyped-def]
+    case = pass_exchange(file_case("resignation", grounds=["R377-R-1"]), world.users["clerk"])
+    _authority_with_password_only(client, world, settings)
+    response = client.post(
+        reverse("case_action", args=[case.pk, "approve"]),
+        {"approve-step_id": case.current_step_id, "approve-signer_post": "Chủ tịch"},
+        HTTP_AUTHORIZATION="Token x",
+    )
+    assert response.status_code == 302 and response["Location"].startswith("/account/2fa/")
+    case.refresh_from_db()
+    assert case.outcome == "" and not Decision.objects.filter(case=case).exists()
+    api = client.post(
+        f"/api/v1/cases/{case.pk}/actions/", {"action": "approve"}, HTTP_AUTHORIZATION="Token x"
+    )
+    assert api.status_code == 403 and api.json()["code"] == "second_factor_required"
+
+
+def test_a_token_header_does_not_let_an_auditor_read_a_history_without_the_second_factor(
+    client, world, settings, file_case
+) -> None:  # type: ignore[no-untyped-def]
+    settings.REQUIRE_TOTP = True
+    case = file_case("dismissal")
+    client.force_login(world.users["auditor"])
+    for url in (reverse("case_history", args=[case.pk]), f"/cases/{case.pk}/history.json"):
+        response = client.get(url, HTTP_AUTHORIZATION="Token anything")
+        assert response.status_code == 302 and response["Location"].startswith("/account/2fa/")
+
+
+def test_the_password_alone_shows_no_authenticator_secret_and_sets_none_up(
+    client, world, settings
+) -> None:  # type: ignore[no-untyped-def]
+    user = _authority_with_password_only(client, world, settings)
+    page = client.get("/account/2fa/")
+    assert page.status_code == 200 and "enrol_form" in page.context
+    assert b"totp-secret" not in page.content
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    # A device made some other way (an old pending one) takes no code without enrolment.
+    device = totp.device_for(user)
+    refused = client.post("/account/2fa/", {"code": pyotp.TOTP(device.secret).now()})
+    assert refused.status_code == 400 and "enrolment_code" in refused.context["enrol_form"].errors
+    assert not totp.verify(user, pyotp.TOTP(device.secret).now())
+    device.refresh_from_db()
+    assert device.confirmed_at is None and not totp.is_verified(refused.wsgi_request)
+
+
+def test_a_wrong_spent_or_foreign_enrolment_code_is_refused(client, world, settings) -> None:  # type: ignore[no-untyped-def]
+    user = _authority_with_password_only(client, world, settings)
+    foreign = issue_enrolment_code(user=world.users["auditor"], by=world.users["admin"])
+    for code in ("AAAA-BBBB-CCCC", foreign):
+        response = client.post("/account/2fa/", {"enrolment_code": code})
+        assert response.status_code == 400
+        assert "enrolment_code" in response.context["enrol_form"].errors
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    mine = issue_enrolment_code(user=user, by=world.users["admin"])
+    assert client.post("/account/2fa/", {"enrolment_code": mine}).status_code == 302
+    client.logout()
+    client.force_login(user)
+    again = client.post("/account/2fa/", {"enrolment_code": mine})  # spent
+    assert again.status_code == 400
+
+
+def test_an_enrolment_code_from_the_administrator_sets_up_the_authenticator(
+    client, world, settings
+) -> None:  # type: ignore[no-untyped-def]
+    user = _authority_with_password_only(client, world, settings)
+    code = issue_enrolment_code(user=user, by=world.users["admin"])
+    redeemed = client.post("/account/2fa/", {"enrolment_code": code.lower().replace("-", " ")})
+    assert redeemed.status_code == 302
+    setup = client.get("/account/2fa/")
+    assert setup.context["setup"] and b"totp-secret" in setup.content
+    secret = TOTPDevice.objects.get(user=user).secret
+    done = client.post("/account/2fa/", {"code": pyotp.TOTP(secret).now(), "next": "/"})
+    assert done.status_code == 302 and done["Location"] == "/"
+    assert TOTPDevice.objects.get(user=user).confirmed_at is not None
+    assert client.get(reverse("inbox")).status_code == 200
+
+
+def test_the_administrator_issues_an_enrolment_code_from_the_user_admin(client, world) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.users["admin"])
+    target = world.users["auditor"]
+    response = client.post(
+        "/admin/auth/user/",
+        {"action": "issue_enrolment_codes", "_selected_action": [target.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    message = next(str(m) for m in response.context["messages"])
+    code = message.rsplit(" ", 1)[-1]
+    assert redeem_enrolment_code(user=target, code=code) is not None
