@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: whatever fails below, an API response leaves as JSON and uncached.
+    "cases.api.exceptions.ApiResponseMiddleware",
     "cases.security.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "cases.security.middleware.SecurityHeadersMiddleware",

@@ -22,6 +22,7 @@ from cases.models import SignInThrottle, TOTPDevice
 from cases.security import lockout, totp
 from cases.security.enrolment import issue_enrolment_code, redeem_enrolment_code
 from cases.workflow import engine as workflow
+from tests.conftest import PDF_BYTES
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -289,7 +290,7 @@ def test_uploads_are_stored_under_generated_names_outside_served_urls(file_case,
         user=world.users["clerk"],
         action=workflow.ATTACH_DOCUMENT,
         data={"kind": "evidence"},
-        upload=SimpleUploadedFile("../../etc/passwd.pdf", b"%PDF-1.4 x"),
+        upload=SimpleUploadedFile("../../etc/passwd.pdf", PDF_BYTES),
     )
     document = case.documents.get()
     assert document.filename == "passwd.pdf"

@@ -6,15 +6,17 @@ import datetime
 
 import pyotp
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
-from cases.core.errors import CaseError
+from cases.core.errors import CaseError, InvalidInput
 from cases.models import Decision, Membership, Role, TOTPDevice
 from cases.security import totp
 from cases.security.enrolment import issue_enrolment_code, redeem_enrolment_code
 from cases.workflow import engine as workflow
-from tests.conftest import pass_exchange
+from tests.conftest import PDF_BYTES, pass_exchange
 
 
 def test_a_stale_assignee_cannot_approve_after_their_membership_ended(file_case, world) -> None:  # type: ignore[no-untyped-def]
@@ -131,3 +133,107 @@ def test_the_administrator_issues_an_enrolment_code_from_the_user_admin(client, 
     message = next(str(m) for m in response.context["messages"])
     code = message.rsplit(" ", 1)[-1]
     assert redeem_enrolment_code(user=target, code=code) is not None
+
+
+def _pdf_with(**extra: object) -> bytes:
+    """A real PDF with extra entries in its catalog (pypdf objects)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(72, 72)
+    for key, value in extra.items():
+        writer._root_object[NameObject(f"/{key}")] = value  # noqa: SLF001
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _javascript_pdf() -> bytes:
+    action = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject("app.alert('x')"),
+        }
+    )
+    return _pdf_with(OpenAction=action)
+
+
+def _launch_pdf() -> bytes:
+    action = DictionaryObject(
+        {NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("cmd.exe")}
+    )
+    return _pdf_with(OpenAction=action)
+
+
+def _embedded_file_pdf() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(72, 72)
+    writer.add_attachment("payload.exe", b"MZ\x90\x00")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: b"%PDF-1.7\n<html><script>alert(1)</script></html>\n", "not a well-formed PDF"),
+        (lambda: PDF_BYTES + b"\n<html><script>alert(1)</script></html>\n", "well-formed"),
+        (lambda: PDF_BYTES[: len(PDF_BYTES) // 2], "well-formed"),
+        (_javascript_pdf, "scripts, actions"),
+        (_launch_pdf, "scripts, actions"),
+        (_embedded_file_pdf, "scripts, actions"),
+    ],
+    ids=["polyglot-html", "html-after-eof", "truncated", "javascript", "launch", "embedded-file"],
+)
+def test_uploaded_pdfs_are_parsed_and_refused_when_malformed_or_active(
+    file_case, world, make, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    case = file_case("dismissal")
+    with pytest.raises(InvalidInput) as info:
+        workflow.perform(
+            case_id=case.pk,
+            user=world.users["clerk"],
+            action=workflow.ATTACH_DOCUMENT,
+            data={"kind": "evidence"},
+            upload=SimpleUploadedFile("bang-chung.pdf", make()),
+        )
+    assert message in str(info.value) and list(info.value.fields) == ["file"]
+    assert case.documents.count() == 0 and case.events.count() == 1
+
+
+def test_a_javascript_pdf_is_refused_by_the_api_in_the_error_format(
+    client, world, file_case
+) -> None:  # type: ignore[no-untyped-def]
+    case = file_case("dismissal")
+    client.force_login(world.users["clerk"])
+    response = client.post(
+        f"/api/v1/cases/{case.pk}/actions/",
+        {
+            "action": "attach_document",
+            "kind": "evidence",
+            "file": SimpleUploadedFile("x.pdf", _javascript_pdf(), "application/pdf"),
+        },
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"code", "detail", "fields"} and "file" in body["fields"]
+    assert case.documents.count() == 0
+
+
+def test_a_plain_pdf_is_accepted(file_case, world) -> None:  # type: ignore[no-untyped-def]
+    case = file_case("dismissal")
+    workflow.perform(
+        case_id=case.pk,
+        user=world.users["clerk"],
+        action=workflow.ATTACH_DOCUMENT,
+        data={"kind": "evidence"},
+        upload=SimpleUploadedFile("bang-chung.pdf", PDF_BYTES),
+    )
+    assert case.documents.get().content_type == "application/pdf"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -26,6 +26,75 @@ def sniff_content_type(head: bytes) -> str | None:
     for magic, content_type in SIGNATURES:
         if head.startswith(magic):
             return content_type
+    return None
+
+
+# Names whose presence in a PDF means active content: script, actions that run or open
+# something, attached files, forms that can submit or run script.
+ACTIVE_PDF_NAMES = frozenset(
+    {
+        "/JavaScript",
+        "/JS",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/FileAttachment",
+        "/RichMedia",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToE",
+        "/XFA",
+    }
+)
+_MAX_PDF_OBJECTS = 200_000
+
+
+def pdf_problem(content: IO[bytes]) -> str | None:
+    """Why an uploaded PDF is refused (not well formed, or active content), or None.
+
+    The bytes are parsed with pypdf, not judged by their first bytes: ``%PDF-`` followed
+    by HTML is not a PDF, and a real PDF with an ``/OpenAction`` script is refused.
+    """
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    content.seek(0, 2)
+    size = content.tell()
+    content.seek(max(0, size - 1024))
+    if not content.read().rstrip().endswith(b"%%EOF"):
+        return "not_well_formed"  # something follows the PDF (or it was cut short)
+    content.seek(0)
+    try:
+        reader = PdfReader(content, strict=False)
+        if len(reader.pages) < 1 or "/Root" not in reader.trailer:
+            return "not_well_formed"
+        seen: set[tuple[int, int]] = set()
+        stack: list[object] = [reader.trailer]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, IndirectObject):
+                ref = (item.idnum, item.generation)
+                if ref in seen:
+                    continue
+                seen.add(ref)
+                if len(seen) > _MAX_PDF_OBJECTS:
+                    return "not_well_formed"
+                item = item.get_object()
+            if isinstance(item, DictionaryObject):  # stream dictionaries included
+                for key, value in item.items():
+                    if key in ACTIVE_PDF_NAMES:
+                        return "active_content"
+                    if key in ("/S", "/Subtype", "/Type") and isinstance(value, NameObject):
+                        if value in ACTIVE_PDF_NAMES:
+                            return "active_content"
+                    stack.append(value)
+            elif isinstance(item, ArrayObject):
+                stack.extend(item)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return "not_well_formed"
+    finally:
+        content.seek(0)
     return None
 
 
@@ -54,6 +123,20 @@ def store_upload(
             _("Only PDF, JPEG and PNG files are accepted; this file's content is of another type."),
             fields={"file": [_("Only PDF, JPEG and PNG files are accepted.")]},
         )
+    if content_type == "application/pdf":
+        problem = pdf_problem(upload)
+        if problem == "active_content":
+            raise InvalidInput(
+                _(
+                    "This PDF contains scripts, actions, attached files or forms that run; save it again as a plain PDF (print to PDF) and upload that."
+                ),
+                fields={"file": [_("PDF with active content.")]},
+            )
+        if problem is not None:
+            raise InvalidInput(
+                _("This file starts like a PDF but is not a well-formed PDF document."),
+                fields={"file": [_("Not a well-formed PDF.")]},
+            )
     upload.seek(0)
     digest = hashlib.sha256()
     for chunk in upload.chunks():

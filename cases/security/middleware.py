@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -38,8 +39,12 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated:
-                user_id_var.set(str(user.pk))
+            try:
+                if user is not None and user.is_authenticated:
+                    user_id_var.set(str(user.pk))
+            except DatabaseError:
+                pass  # the session could not be read (database down): already answered
+
             logging.getLogger("cadre_exit.request").info(
                 "%s %s %s", request.method, request.path, response.status_code
             )
