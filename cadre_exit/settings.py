@@ -243,14 +243,22 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
 
 # Cache: Redis when configured (shared by every process), local memory otherwise.
 REDIS_URL = env_str("REDIS_URL", "")
+# The Redis cache degrades to "no cache" while Redis is down (cases/security/cache.py) and
+# clears only the keys of its prefix, never the database it may share.
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "cadre")
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "cases.security.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions are read on every request: from Redis when there is one (written through to the
-# database), saving a query per page. Not from local memory: a sign-out in one process
+# database), saving a query per page; from the database alone while Redis is down. Not from local memory: a sign-out in one process
 # would not reach another process's copy.
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"

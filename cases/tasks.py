@@ -11,6 +11,7 @@ from __future__ import annotations
 import smtplib
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
 TRANSIENT_DB = (OperationalError, InterfaceError)
@@ -87,3 +88,14 @@ def checkpoint_audit() -> int:
 
     checkpoint = take_checkpoint()
     return checkpoint.seq if checkpoint is not None else 0
+
+
+@worker_ready.connect
+def _beat_when_ready(**kwargs: object) -> None:
+    """The first heartbeat as soon as the worker is up, not a minute later."""
+    from cases.ops.health import record_heartbeat
+
+    try:
+        record_heartbeat()
+    except Exception:  # noqa: BLE001 - the minute task beats again
+        pass

@@ -131,3 +131,43 @@ def _dechunk(body: bytes) -> bytes:
         out += rest[:size]
         body = rest[size + 2 :]
     return out
+
+
+class OwnRedis:
+    """A redis-server of the test's own on a free port: stopped and started at will, so
+    no shared Redis is ever touched."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        log = self.directory / "redis.log"
+        self.process = subprocess.Popen(
+            [
+                "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", str(self.directory),
+            ],
+            stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_for_port(self.port, self.process, log)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        self.process = None
+
+    def pause(self) -> None:
+        """Unreachable but keeping its data (SIGSTOP): connections time out."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
