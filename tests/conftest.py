@@ -34,6 +34,7 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 _SESSION_DIRS: list[str] = []
+_SESSION_REDIS_PREFIXES: list[str] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,6 +44,40 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _compile_catalogs(settings.BASE_DIR)
     _session_audit_keys(settings)
+    _own_redis_keys_and_no_real_broker(settings)
+
+
+def _own_redis_keys_and_no_real_broker(settings: Any) -> None:
+    """Leave nothing behind: the cache uses a key prefix of this run on the test Redis
+    database (``CADRE_TEST_REDIS_DB``, 9 by default), and its ``clear()`` deletes those
+    keys only; tasks go to an in-memory broker unless a test asks for a worker
+    (``celery_support.use_broker``)."""
+    import os
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    from kombu import pools
+
+    from cadre_exit.celery import app
+
+    prefix = f"cadre-test-{uuid.uuid4().hex[:12]}"
+    _SESSION_REDIS_PREFIXES.append(prefix)
+    if settings.REDIS_URL:
+        parts = urlsplit(settings.REDIS_URL)
+        number = os.environ.get("CADRE_TEST_REDIS_DB", "9")
+        location = urlunsplit((parts.scheme, parts.netloc, f"/{number}", "", ""))
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "cases.security.cache.FailSoftRedisCache",
+                "LOCATION": location,
+                "KEY_PREFIX": prefix,
+            }
+        }
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {}
 
 
 def _session_audit_keys(settings: Any) -> None:
@@ -71,8 +106,16 @@ def _session_audit_keys(settings: Any) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     import shutil
 
+    from django.conf import settings
+
     for directory in _SESSION_DIRS:
         shutil.rmtree(directory, ignore_errors=True)
+    if settings.REDIS_URL:
+        from django.core.cache import caches
+
+        default = caches["default"]
+        if hasattr(default, "delete_prefix") and default.key_prefix in _SESSION_REDIS_PREFIXES:
+            default.clear()  # this run's keys only
 
 
 @pytest.fixture(autouse=True)
