@@ -237,3 +237,24 @@ def test_a_plain_pdf_is_accepted(file_case, world) -> None:  # type: ignore[no-u
         upload=SimpleUploadedFile("bang-chung.pdf", PDF_BYTES),
     )
     assert case.documents.get().content_type == "application/pdf"
+
+
+def test_the_pdf_and_enrolment_refusals_read_in_vietnamese(file_case, world) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    case = file_case("dismissal")
+    with pytest.raises(InvalidInput) as info:
+        workflow.perform(
+            case_id=case.pk,
+            user=world.users["clerk"],
+            action=workflow.ATTACH_DOCUMENT,
+            data={"kind": "evidence"},
+            upload=SimpleUploadedFile("x.pdf", _javascript_pdf()),
+        )
+    with translation.override("vi"):
+        assert str(info.value).startswith("Tệp PDF này chứa mã lệnh")
+        from cases.security.views import EnrolmentForm
+
+        assert (
+            str(EnrolmentForm().fields["enrolment_code"].label) == "Mã đăng ký do quản trị viên cấp"
+        )
