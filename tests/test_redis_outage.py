@@ -105,6 +105,13 @@ def test_with_redis_stopped_the_web_signs_in_files_and_approves(
     assert decision.approved and decision.document_status == Decision.DocumentStatus.PENDING
     assert client.get(reverse("case_detail", args=[case.pk])).status_code == 200
 
+    from rest_framework.test import APIClient
+
+    token = APIClient().post(
+        "/api/v1/auth/token/", {"username": "clerk", "password": "cadre-demo"}, format="json"
+    )
+    assert token.status_code == 200 and token.json()["token"]  # its throttle degrades too
+
     health = client.get("/healthz")
     assert health.status_code == 503 and health["Content-Type"] == "application/json"
     assert "broker" in health.json()["failing"] and health.json()["checks"]["database"]["ok"]

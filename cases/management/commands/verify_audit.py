@@ -27,6 +27,9 @@ class Command(BaseCommand):
         total = 1 if options.get("case") else Case.objects.count()
         if broken:
             for check in broken:
+                if check.case_id == 0:
+                    self.stderr.write(f"checkpoints: {check.detail}")
+                    continue
                 self.stderr.write(
                     f"case {check.case_id}: chain broken at event {check.first_broken_event} ({check.detail})"
                 )
