@@ -37,10 +37,16 @@ run: install
 	$(BIN)/python manage.py load_catalog
 	$(BIN)/python manage.py seed_demo
 	@echo "cadre_exit: http://127.0.0.1:$(PORT)/  (demo password: $${DEMO_PASSWORD:-cadre-demo})"
-	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/celery -A cadre_exit worker --loglevel=INFO --pool=solo & \
-	$(BIN)/celery -A cadre_exit beat --loglevel=INFO & \
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
+	@# Each server runs in a session of its own (setsid), so Ctrl-C reaches this shell only;
+	@# the trap then stops each of them once (one shutdown line each) and waits for them.
+	@pids=""; \
+	stop() { trap - EXIT INT TERM; echo "cadre_exit: stopping"; \
+		[ -n "$$pids" ] && kill -TERM $$pids 2>/dev/null; wait $$pids 2>/dev/null; exit 0; }; \
+	trap stop EXIT INT TERM; \
+	setsid $(BIN)/celery -A cadre_exit worker --loglevel=INFO --pool=solo & pids="$$pids $$!"; \
+	setsid $(BIN)/celery -A cadre_exit beat --loglevel=INFO & pids="$$pids $$!"; \
+	setsid $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload & pids="$$pids $$!"; \
+	wait
 
 test: install
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv

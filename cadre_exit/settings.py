@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: whatever fails below, an API response leaves as JSON and uncached.
+    "cases.api.exceptions.ApiResponseMiddleware",
     "cases.security.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "cases.security.middleware.SecurityHeadersMiddleware",
@@ -172,15 +174,47 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["cases.security.backends.LockoutModelBackend"]
-LOCKOUT_MAX_FAILURES_PER_USER = env_int("LOCKOUT_MAX_FAILURES_PER_USER", 5)
-LOCKOUT_MAX_FAILURES_PER_ADDRESS = env_int("LOCKOUT_MAX_FAILURES_PER_ADDRESS", 20)
+# Lock-out (cases/security/lockout.py): a username locks after this many failures in the
+# window, and a username from one address sooner; an address is never locked, only slowed
+# (one attempt per LOCKOUT_ADDRESS_DELAY_SECONDS) past a much higher count, so nobody can
+# lock an organisation out from behind its proxy or NAT.
+LOCKOUT_MAX_FAILURES_PER_USER = env_int("LOCKOUT_MAX_FAILURES_PER_USER", 10)
+LOCKOUT_MAX_FAILURES_PER_USER_ADDRESS = env_int("LOCKOUT_MAX_FAILURES_PER_USER_ADDRESS", 5)
+LOCKOUT_SLOW_AFTER_FAILURES_PER_ADDRESS = env_int("LOCKOUT_SLOW_AFTER_FAILURES_PER_ADDRESS", 200)
+LOCKOUT_ADDRESS_DELAY_SECONDS = env_int("LOCKOUT_ADDRESS_DELAY_SECONDS", 5)
 LOCKOUT_WINDOW_SECONDS = env_int("LOCKOUT_WINDOW_SECONDS", 15 * 60)
 LOCKOUT_SECONDS = env_int("LOCKOUT_SECONDS", 30 * 60)
+# The client address: REMOTE_ADDR, or the last X-Forwarded-For hop added by one of these
+# proxies (addresses or networks) when the request comes from one of them.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # Authorities and auditors must use a second factor; on by default outside demo mode.
 REQUIRE_TOTP = env_bool("REQUIRE_TOTP", not DEMO_MODE)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"
+
+# Audit trail (cases/audit): events are sealed with an HMAC keyring kept outside the
+# database (AUDIT_HMAC_KEYS "id:hex,id:hex", or the file, one "id hex" a line; the current
+# key is AUDIT_HMAC_KEY_ID or the last listed); checkpoints of the global chain are signed
+# with an Ed25519 key and appended to a file the database owner cannot rewrite.
+AUDIT_KEY_DIR = Path(env_str("AUDIT_KEY_DIR", str(VAR_DIR / "keys")))
+AUDIT_HMAC_KEYS = env_str("AUDIT_HMAC_KEYS", "")
+AUDIT_HMAC_KEY_FILE = env_str("AUDIT_HMAC_KEY_FILE", str(AUDIT_KEY_DIR / "audit-hmac.keys"))
+AUDIT_HMAC_KEY_ID = env_str("AUDIT_HMAC_KEY_ID", "")
+AUDIT_CHECKPOINT_SIGNING_KEY_FILE = env_str(
+    "AUDIT_CHECKPOINT_SIGNING_KEY_FILE", str(AUDIT_KEY_DIR / "audit-checkpoint-ed25519.pem")
+)
+AUDIT_CHECKPOINT_PUBLIC_KEY_FILE = env_str("AUDIT_CHECKPOINT_PUBLIC_KEY_FILE", "")
+AUDIT_CHECKPOINT_FILE = env_str(
+    "AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit" / "checkpoints.jsonl")
+)
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 3600)
+# Missing key files are created on first use for a local run; production provides them.
+AUDIT_AUTOGENERATE_KEYS = env_bool("AUDIT_AUTOGENERATE_KEYS", DEBUG)
+# Events sealed with the plain SHA-256 of before keys: accepted at the start of a chain.
+AUDIT_ACCEPT_UNKEYED = env_bool("AUDIT_ACCEPT_UNKEYED", True)
+# Administrators' one-time codes for setting up an authenticator.
+ENROLMENT_CODE_HOURS = env_int("ENROLMENT_CODE_HOURS", 72)
 
 # Internationalisation: Vietnamese first, English second; Vietnam's time zone.
 LANGUAGE_CODE = "vi"
@@ -219,14 +253,22 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
 
 # Cache: Redis when configured (shared by every process), local memory otherwise.
 REDIS_URL = env_str("REDIS_URL", "")
+# The Redis cache degrades to "no cache" while Redis is down (cases/security/cache.py) and
+# clears only the keys of its prefix, never the database it may share.
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "cadre")
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "cases.security.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions are read on every request: from Redis when there is one (written through to the
-# database), saving a query per page. Not from local memory: a sign-out in one process
+# database), saving a query per page; from the database alone while Redis is down. Not from local memory: a sign-out in one process
 # would not reach another process's copy.
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
@@ -287,6 +329,10 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-sweep-morning": {
         "task": "cases.tasks.sweep_deadlines",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "audit-checkpoint": {
+        "task": "cases.tasks.checkpoint_audit",
+        "schedule": AUDIT_CHECKPOINT_SECONDS,
     },
 }
 

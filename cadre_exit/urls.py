@@ -12,3 +12,9 @@ urlpatterns = [
     path("api/v1/", include("cases.api.urls")),
     path("", include("cases.web.urls")),
 ]
+
+# The API's error format for every failure under /api/, Django's pages elsewhere.
+handler400 = "cases.api.exceptions.bad_request"
+handler403 = "cases.api.exceptions.permission_denied"
+handler404 = "cases.api.exceptions.page_not_found"
+handler500 = "cases.api.exceptions.server_error"

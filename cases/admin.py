@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin  # registers User first: replaced below
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +31,7 @@ from cases.models import (
     TOTPDevice,
 )
 from cases.security import lockout
+from cases.security.enrolment import issue_enrolment_code
 
 admin.site.site_header = _("cadre_exit administration")
 admin.site.site_title = _("cadre_exit")
@@ -255,3 +258,26 @@ class TOTPDeviceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+_User = get_user_model()
+if admin.site.is_registered(_User):
+    admin.site.unregister(_User)
+
+
+@admin.register(_User)
+class CadreUserAdmin(UserAdmin):
+    """Django's user admin, with the enrolment code an authenticator is set up with."""
+
+    actions = ["issue_enrolment_codes"]
+
+    @admin.action(description=_("Issue a one-time authenticator enrolment code"))
+    def issue_enrolment_codes(self, request: HttpRequest, queryset: Any) -> None:
+
+        for user in queryset:
+            code = issue_enrolment_code(user=user, by=request.user)  # type: ignore[arg-type]
+            self.message_user(
+                request,
+                _("Enrolment code for %(user)s (give it to them in person): %(code)s")
+                % {"user": user.get_username(), "code": code},
+            )

@@ -14,8 +14,10 @@ from __future__ import annotations
 import smtplib
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
+from cases.audit.checkpoints import take_checkpoint
 from cases.documents.issuing import issue_decision_document
 from cases.historic.imports import run_import_job
 from cases.notifications.notices import send_email
@@ -66,3 +68,21 @@ def worker_heartbeat() -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def verify_audit_chains() -> int:
     return verify_chains_and_alert()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def checkpoint_audit() -> int:
+    """Sign and publish a checkpoint of the global audit chain (safe to run twice)."""
+
+    checkpoint = take_checkpoint()
+    return checkpoint.seq if checkpoint is not None else 0
+
+
+@worker_ready.connect
+def _beat_when_ready(**kwargs: object) -> None:
+    """The first heartbeat as soon as the worker is up, not a minute later."""
+
+    try:
+        record_heartbeat()
+    except Exception:  # noqa: BLE001 - the minute task beats again
+        pass

@@ -254,6 +254,8 @@ class WorkerFactory:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "CELERY_REDIS_KEY_PREFIX": self.key_prefix,
+            # The worker's cache (its heartbeat) under the same prefix: purged with it.
+            "CACHE_KEY_PREFIX": self.key_prefix.rstrip(":"),
             "CELERY_VISIBILITY_TIMEOUT": "3600",
             "CELERY_UNACKED_RESTORE_INTERVAL": "1",
             "CELERY_UNACKED_RESTORE_THROTTLE": "1",

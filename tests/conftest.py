@@ -17,8 +17,24 @@ from cases.ops.demo import DemoWorld, build_demo_world
 from cases.workflow import engine as workflow
 from cases.workflow import filing as services
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def _blank_pdf() -> bytes:
+    """A small well-formed PDF (uploads are parsed, not judged by their first bytes)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(72, 72)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF_BYTES = _blank_pdf()
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+_SESSION_DIRS: list[str] = []
+_SESSION_REDIS_PREFIXES: list[str] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -27,6 +43,98 @@ def pytest_configure(config: pytest.Config) -> None:
     # Hashing speed is not under test; the real hasher stays in production settings.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _compile_catalogs(settings.BASE_DIR)
+    _session_audit_keys(settings)
+    _own_redis_keys_and_no_real_broker(settings)
+
+
+def _own_redis_keys_and_no_real_broker(settings: Any) -> None:
+    """Leave nothing behind: the cache uses a key prefix of this run on the test Redis
+    database (``CADRE_TEST_REDIS_DB``, 9 by default), and its ``clear()`` deletes those
+    keys only; tasks go to an in-memory broker unless a test asks for a worker
+    (``celery_support.use_broker``)."""
+    import os
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    from kombu import pools
+
+    from cadre_exit.celery import app
+
+    prefix = f"cadre-test-{uuid.uuid4().hex[:12]}"
+    _SESSION_REDIS_PREFIXES.append(prefix)
+    if settings.REDIS_URL:
+        parts = urlsplit(settings.REDIS_URL)
+        number = os.environ.get("CADRE_TEST_REDIS_DB", "9")
+        location = urlunsplit((parts.scheme, parts.netloc, f"/{number}", "", ""))
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "cases.security.cache.FailSoftRedisCache",
+                "LOCATION": location,
+                "KEY_PREFIX": prefix,
+            }
+        }
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {}
+
+
+def _session_audit_keys(settings: Any) -> None:
+    """Audit keys of this test run, never the developer's: in the environment as well, so
+    worker processes started by tests seal and verify with the same keys."""
+    import os
+    import secrets
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="cadre-test-keys-")
+    _SESSION_DIRS.append(directory)
+    values = {
+        "AUDIT_HMAC_KEYS": f"t1:{secrets.token_hex(32)}",
+        "AUDIT_HMAC_KEY_ID": "",
+        "AUDIT_HMAC_KEY_FILE": f"{directory}/audit-hmac.keys",
+        "AUDIT_CHECKPOINT_SIGNING_KEY_FILE": f"{directory}/audit-checkpoint-ed25519.pem",
+        "AUDIT_CHECKPOINT_FILE": f"{directory}/checkpoints.jsonl",
+    }
+    for name, value in values.items():
+        os.environ[name] = value
+        setattr(settings, name, value)
+    os.environ["AUDIT_AUTOGENERATE_KEYS"] = "1"
+    settings.AUDIT_AUTOGENERATE_KEYS = True
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres`` need PostgreSQL (roles, a shared server for several
+    processes); with SQLite they are deselected, and the run says so. CI runs them."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    from django.conf import settings
+
+    for directory in _SESSION_DIRS:
+        shutil.rmtree(directory, ignore_errors=True)
+    if settings.REDIS_URL:
+        from django.core.cache import caches
+
+        default = caches["default"]
+        if hasattr(default, "delete_prefix") and default.key_prefix in _SESSION_REDIS_PREFIXES:
+            default.clear()  # this run's keys only
+
+
+@pytest.fixture(autouse=True)
+def _own_checkpoint_file(settings: Any, tmp_path: Any) -> None:
+    """Each test appends its audit checkpoints to a file of its own."""
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.jsonl")
 
 
 def _compile_catalogs(base: object) -> None:

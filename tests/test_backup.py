@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,31 +22,46 @@ from tests.conftest import pass_exchange
 ROOT = Path(settings.BASE_DIR)
 
 
-def _database_url_for_copy(tmp_path: Path) -> str:
-    if connection.vendor == "postgresql":
-        name = f"{connection.settings_dict['NAME']}_restore"
-        base = {k: v for k, v in os.environ.items()}
-        for cmd in (["dropdb", "--if-exists"], ["createdb"]):
-            subprocess.run(
-                [
-                    *cmd,
-                    "-h",
-                    connection.settings_dict["HOST"] or "127.0.0.1",
-                    "-U",
-                    connection.settings_dict["USER"] or "postgres",
-                    name,
-                ],
-                check=True,
-                env=base,
-                capture_output=True,
-            )
-        user = connection.settings_dict["USER"] or "postgres"
-        return f"postgres://{user}@{connection.settings_dict['HOST'] or '127.0.0.1'}:{connection.settings_dict['PORT'] or 5432}/{name}"
-    return f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+def _pg_db_command(command: list[str], name: str) -> None:
+    subprocess.run(
+        [
+            *command,
+            "-h",
+            connection.settings_dict["HOST"] or "127.0.0.1",
+            "-p",
+            str(connection.settings_dict["PORT"] or 5432),
+            "-U",
+            connection.settings_dict["USER"] or "postgres",
+            name,
+        ],
+        check=True,
+        env=dict(os.environ),
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def restore_target(tmp_path: Path) -> Iterator[str]:
+    """A database URL to restore into; a PostgreSQL copy is dropped afterwards."""
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
+    name = f"{connection.settings_dict['NAME']}_restore"
+    _pg_db_command(["dropdb", "--if-exists"], name)
+    _pg_db_command(["createdb"], name)
+    user = connection.settings_dict["USER"] or "postgres"
+    host = connection.settings_dict["HOST"] or "127.0.0.1"
+    port = connection.settings_dict["PORT"] or 5432
+    try:
+        yield f"postgres://{user}@{host}:{port}/{name}"
+    finally:
+        _pg_db_command(["dropdb", "--if-exists", "--force"], name)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_backup_and_restore_round_trip_keeps_the_audit_chains(tmp_path: Path) -> None:
+def test_backup_and_restore_round_trip_keeps_the_audit_chains(
+    tmp_path: Path, restore_target: str
+) -> None:
     if not CatalogVersion.objects.filter(is_current=True).exists():
         load_catalog()
     world = build_demo_world(password="cadre-demo")
@@ -62,7 +78,7 @@ def test_backup_and_restore_round_trip_keeps_the_audit_chains(tmp_path: Path) ->
     dump = backup(tmp_path / "backup.dump")
     assert dump.stat().st_size > 0
 
-    target = _database_url_for_copy(tmp_path)
+    target = restore_target
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["DATABASE_URL"] = target
     restored = subprocess.run(

@@ -50,7 +50,7 @@ from rest_framework.test import APIClient
 
 from cases.models import Appointment, Case, Membership, Role
 from cases.ops.demo import DemoWorld
-from cases.security.totp import device_for
+from cases.security.enrolment import issue_enrolment_code, redeem_enrolment_code
 from cases.workflow import engine as workflow
 from tests.conftest import PDF_BYTES, pdf
 from tests.reports_support import DEFAULT_ROW, HEADER
@@ -566,7 +566,9 @@ def login_setup(env: Env) -> Target:
 def second_factor_setup(env: Env) -> Target:
     user = env.user("authority")
     client = web_client("authority")
-    device = device_for(user)  # the page's first visit creates it; a bad code creates nothing more
+    # Enrolled with the administrator's code; a bad code then creates nothing more.
+    device = redeem_enrolment_code(user=user, code=issue_enrolment_code(user=user, by=None))
+    assert device is not None
     return Target(
         client, reverse("second_factor"), lambda: {"code": pyotp.TOTP(device.secret).now()}
     )

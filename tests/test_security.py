@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import secrets
@@ -17,9 +18,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 
 from cases.core.errors import InvalidInput
-from cases.models import SignInThrottle
+from cases.models import SignInThrottle, TOTPDevice
 from cases.security import lockout, totp
+from cases.security.enrolment import issue_enrolment_code, redeem_enrolment_code
 from cases.workflow import engine as workflow
+from tests.conftest import PDF_BYTES
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -38,12 +41,51 @@ def test_a_user_is_locked_out_after_repeated_failures_even_with_the_right_passwo
     assert _login("auditor", "cadre-demo", "10.0.0.2") is not None
 
 
-def test_an_address_is_locked_out_after_failures_across_usernames(world, settings) -> None:
-    settings.LOCKOUT_MAX_FAILURES_PER_ADDRESS = 4
-    for name in ["a", "b", "c", "d"]:
-        _login(name, "wrong", "10.9.9.9")
-    assert _login("auditor", "cadre-demo", "10.9.9.9") is None
-    assert _login("auditor", "cadre-demo", "10.9.9.8") is not None
+def test_failures_for_other_users_from_one_address_do_not_lock_out_a_correct_sign_in(
+    world,
+) -> None:
+    for number in range(20):
+        assert _login(f"someone{number}", "wrong", "10.9.9.9") is None
+    assert _login("auditor", "cadre-demo", "10.9.9.9") is not None
+
+
+def test_an_address_is_slowed_not_locked_past_its_high_limit(world, settings) -> None:
+    import time_machine
+    from django.utils import timezone
+
+    settings.LOCKOUT_SLOW_AFTER_FAILURES_PER_ADDRESS = 4
+    settings.LOCKOUT_ADDRESS_DELAY_SECONDS = 5
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for name in ["a", "b", "c", "d"]:
+            _login(name, "wrong", "10.9.9.9")
+        assert _login("auditor", "cadre-demo", "10.9.9.9") is None  # within the delay
+        assert _login("auditor", "cadre-demo", "10.9.9.8") is not None
+    with time_machine.travel(start + datetime.timedelta(seconds=6), tick=False):
+        assert _login("auditor", "cadre-demo", "10.9.9.9") is not None
+
+
+def test_a_username_locks_sooner_from_one_address_than_from_many(world, settings) -> None:
+    for _ in range(settings.LOCKOUT_MAX_FAILURES_PER_USER_ADDRESS):
+        _login("clerk", "wrong", "10.1.1.1")
+    assert _login("clerk", "cadre-demo", "10.1.1.1") is None
+    assert _login("clerk", "cadre-demo", "10.1.1.2") is not None
+    for number in range(settings.LOCKOUT_MAX_FAILURES_PER_USER):
+        _login("auditor", "wrong", f"10.2.2.{number}")
+    assert _login("auditor", "cadre-demo", "10.3.3.3") is None  # the per-user limit holds
+
+
+def test_the_client_address_comes_from_a_trusted_proxy_only(settings) -> None:
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    factory = RequestFactory()
+    behind = factory.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")
+    assert lockout.client_address(behind) == "203.0.113.7"
+    direct = factory.get("/", REMOTE_ADDR="198.51.100.2", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert lockout.client_address(direct) == "198.51.100.2"
+    chained = factory.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.6")
+    assert lockout.client_address(chained) == "203.0.113.9"
+    settings.TRUSTED_PROXIES = []
+    assert lockout.client_address(behind) == "10.0.0.5"
 
 
 def test_the_administrator_unlocks(world) -> None:
@@ -65,7 +107,8 @@ def test_a_successful_sign_in_clears_the_user_counter(world) -> None:
 
 def test_totp_codes_are_verified_once_and_only_when_current(world) -> None:
     user = world.users["authority"]
-    device = totp.device_for(user)
+    device = redeem_enrolment_code(user=user, code=issue_enrolment_code(user=user, by=None))
+    assert device is not None
     code = pyotp.TOTP(device.secret).now()
     assert totp.verify(user, "000000") is False or code == "000000"
     assert totp.verify(user, code) is True
@@ -94,9 +137,11 @@ def test_an_authority_cannot_reach_a_sign_off_without_the_second_factor(
     assert page.status_code == 302 and page["Location"].startswith("/account/2fa/")
     api = client.post(f"/api/v1/cases/{case.pk}/actions/", {"action": "approve"})
     assert api.status_code == 403 and api.json()["code"] == "second_factor_required"
+    code = issue_enrolment_code(user=world.users["authority"], by=world.users["admin"])
+    assert client.post("/account/2fa/", {"enrolment_code": code}).status_code == 302
     setup = client.get("/account/2fa/")
     assert setup.status_code == 200
-    secret = world.users["authority"].totp_device.secret
+    secret = TOTPDevice.objects.get(user=world.users["authority"]).secret
     wrong = client.post(
         "/account/2fa/", {"code": "123456" if pyotp.TOTP(secret).now() != "123456" else "654321"}
     )
@@ -245,7 +290,7 @@ def test_uploads_are_stored_under_generated_names_outside_served_urls(file_case,
         user=world.users["clerk"],
         action=workflow.ATTACH_DOCUMENT,
         data={"kind": "evidence"},
-        upload=SimpleUploadedFile("../../etc/passwd.pdf", b"%PDF-1.4 x"),
+        upload=SimpleUploadedFile("../../etc/passwd.pdf", PDF_BYTES),
     )
     document = case.documents.get()
     assert document.filename == "passwd.pdf"

@@ -7,13 +7,19 @@ message in the caller's language (``Accept-Language``: Vietnamese by default, En
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.defaults import bad_request as html_bad_request
+from django.views.defaults import page_not_found as html_page_not_found
+from django.views.defaults import permission_denied as html_permission_denied
+from django.views.defaults import server_error as html_server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -159,3 +165,96 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         status=status.HTTP_404_NOT_FOUND,
         json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
     )
+
+
+DATABASE_RETRY_AFTER = 5  # seconds: long enough for a failover or a freed connection slot
+
+
+def _json(body: dict[str, Any], status_code: int) -> JsonResponse:
+    return JsonResponse(
+        body,
+        status=status_code,
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+def database_unavailable() -> JsonResponse:
+    response = _json(
+        error_body(
+            "database_unavailable",
+            _("The database is not available at the moment; try again in a few seconds."),
+        ),
+        503,
+    )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: the API's error format under /api/, Django's page elsewhere.
+
+    Called while the exception is being handled, so it can tell a database that is down
+    or out of connections (503 with ``Retry-After``) from any other failure.
+    """
+
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError):
+        if is_api_path(request.path):
+            return database_unavailable()
+        response = html_server_error(request)
+        response.status_code = 503
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
+    if is_api_path(request.path):
+        return _json(
+            error_body("server_error", _("Something went wrong on the server; try again.")), 500
+        )
+    return html_server_error(request)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: the API's 404 body for any address under /api/ the routes do not
+    match (a newline in the path included), Django's page elsewhere."""
+
+    if is_api_path(request.path):
+        return not_found(request)
+    return html_page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+
+    if is_api_path(request.path):
+        return _json(error_body("bad_request", _("The request is malformed.")), 400)
+    return html_bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+
+    if is_api_path(request.path):
+        return _json(error_body("forbidden", MESSAGES[exceptions.PermissionDenied]), 403)
+    return html_permission_denied(request, exception)
+
+
+class ApiResponseMiddleware:
+    """Every API response (documents included) is ``Cache-Control: no-store``, and a
+    database failure anywhere below this middleware answers 503 in the error format."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if is_api_path(request.path):
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+
+        if is_api_path(request.path) and isinstance(exception, OperationalError | InterfaceError):
+            return database_unavailable()
+        return None

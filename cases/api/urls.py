@@ -70,6 +70,7 @@ urlpatterns = [
         ),
         name="docs",
     ),
-    # Anything else under /api/v1/ answers in the API's error format.
+    # Anything else under /api/v1/ answers in the API's error format (a path with a
+    # newline, which "." does not match, reaches handler404: the same body).
     re_path(r"^.*$", not_found),
 ]

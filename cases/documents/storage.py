@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -11,6 +11,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Max
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from cases.core.errors import InvalidInput
 from cases.models import Case, CaseStep, Document
@@ -30,17 +33,100 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
+# Names whose presence in a PDF means active content: script, actions that run or open
+# something, attached files, forms that can submit or run script.
+ACTIVE_PDF_NAMES = frozenset(
+    {
+        "/JavaScript",
+        "/JS",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/FileAttachment",
+        "/RichMedia",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToE",
+        "/XFA",
+    }
+)
+_MAX_PDF_OBJECTS = 200_000
+
+
+def _active_key(key: object, value: object) -> bool:
+    if key in ACTIVE_PDF_NAMES:
+        return True
+    return (
+        key in ("/S", "/Subtype", "/Type")
+        and isinstance(value, NameObject)
+        and value in ACTIVE_PDF_NAMES
+    )
+
+
+def _walk_objects(root: object) -> str | None:
+    """Every object reachable from ``root``, once: "active_content" at the first active
+    name, "not_well_formed" past ``_MAX_PDF_OBJECTS``, else None."""
+    seen: set[tuple[int, int]] = set()
+    stack: list[object] = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            ref = (item.idnum, item.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            if len(seen) > _MAX_PDF_OBJECTS:
+                return "not_well_formed"
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):  # stream dictionaries included
+            for key, value in item.items():
+                if _active_key(key, value):
+                    return "active_content"
+                stack.append(value)
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    return None
+
+
+def pdf_problem(content: IO[bytes]) -> str | None:
+    """Why an uploaded PDF is refused (not well formed, or active content), or None.
+
+    The bytes are parsed with pypdf, not judged by their first bytes: ``%PDF-`` followed
+    by HTML is not a PDF, and a real PDF with an ``/OpenAction`` script is refused.
+    """
+    content.seek(0, 2)
+    size = content.tell()
+    content.seek(max(0, size - 1024))
+    if not content.read().rstrip().endswith(b"%%EOF"):
+        return "not_well_formed"  # something follows the PDF (or it was cut short)
+    content.seek(0)
+    try:
+        reader = PdfReader(content, strict=False)
+        if len(reader.pages) < 1 or "/Root" not in reader.trailer:
+            return "not_well_formed"
+        return _walk_objects(reader.trailer)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return "not_well_formed"
+    finally:
+        content.seek(0)
+    return None
+
+
 # The field messages of ``store_upload``'s refusals, by refusal code.
 FIELD_MESSAGES = {
     "empty": _("The file is empty."),
     "too_large": _("File too large."),
     "bad_type": _("Only PDF, JPEG and PNG files are accepted."),
+    "active_content": _("PDF with active content."),
+    "not_well_formed": _("Not a well-formed PDF."),
 }
 
 
 def upload_refusal(upload: UploadedFile[Any]) -> tuple[str, str | Promise] | None:
     """Why an upload is refused, as (code, sentence), or None for a PDF, JPEG or PNG
-    within ``UPLOAD_MAX_BYTES``; the code is ``empty``, ``too_large`` or ``bad_type``.
+    within ``UPLOAD_MAX_BYTES``; the code is ``empty``, ``too_large``, ``bad_type``, or for a
+    PDF that pypdf cannot parse or that carries active content ``not_well_formed`` or
+    ``active_content``.
     The sentence stays lazy where it can, so it is shown in the reader's language.
 
     The one upload rule: the web forms, the API's upload fields and ``store_upload``
@@ -57,10 +143,19 @@ def upload_refusal(upload: UploadedFile[Any]) -> tuple[str, str | Promise] | Non
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
-    if sniff_content_type(head) is None:
+    content_type = sniff_content_type(head)
+    if content_type is None:
         return "bad_type", _(
             "Only PDF, JPEG and PNG files are accepted; this file's content is of another type."
         )
+    if content_type == "application/pdf":
+        problem = pdf_problem(upload)
+        if problem == "active_content":
+            return problem, _(
+                "This PDF contains scripts, actions, attached files or forms that run; save it again as a plain PDF (print to PDF) and upload that."
+            )
+        if problem is not None:
+            return problem, _("This file starts like a PDF but is not a well-formed PDF document.")
     return None
 
 

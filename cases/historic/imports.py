@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.audit.events import EventType
 from cases.catalog import rules
+from cases.core.audit_keys import current_hmac_key
 from cases.core.enqueue import RUN_CASE_IMPORT, enqueue
 from cases.core.errors import ActionForbidden, CaseError, InvalidInput
 from cases.core.types import AnyUser, signed_in
@@ -744,6 +745,7 @@ def _create(
             "step_code": "",
             "reason": "",
             "prev_hash": GENESIS_HASH,
+            "key_id": current_hmac_key()[0],  # sealed with the audit HMAC key
         }
         event = CaseEvent(**fixed)
         done = 0

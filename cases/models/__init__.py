@@ -1,4 +1,4 @@
-from cases.models.audit import GENESIS_HASH, CaseEvent
+from cases.models.audit import GENESIS_HASH, AuditCheckpoint, CaseEvent
 from cases.models.calendar import HolidayOverride
 from cases.models.case import (
     Case,
@@ -32,13 +32,14 @@ from cases.models.org import (
     OrgUnit,
     Position,
 )
-from cases.models.security import SignInThrottle, TOTPDevice
+from cases.models.security import EnrolmentCode, SignInThrottle, TOTPDevice
 from cases.models.track import PostTrack, Track
 
 __all__ = [
     "GENESIS_HASH",
     "DISTRICT_LEVEL_ENDS",
     "Appointment",
+    "AuditCheckpoint",
     "Case",
     "CaseEvent",
     "CaseStep",
@@ -48,6 +49,7 @@ __all__ = [
     "DecisionRegister",
     "Delegation",
     "Document",
+    "EnrolmentCode",
     "Exclusion",
     "Ground",
     "HolidayOverride",

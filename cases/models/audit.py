@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -11,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cases.core.audit_keys import current_hmac_key, hmac_key
 
 GENESIS_HASH = "0" * 64
 
@@ -33,6 +36,9 @@ class CaseEvent(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The id of the HMAC key that sealed ``hash`` (cases.core.audit_keys); "" for events sealed
+    # with the plain SHA-256 of before keys (and the benchmark generator's bulk loads).
+    key_id = models.CharField(max_length=32, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("case event")
@@ -60,8 +66,48 @@ class CaseEvent(models.Model):
         }
         return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
-    def compute_hash(self) -> str:
-        digest = hashlib.sha256()
-        digest.update(self.prev_hash.encode("ascii"))
-        digest.update(self.canonical_content().encode("utf-8"))
-        return digest.hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """The event's seal: HMAC-SHA-256 with ``key``, or the plain SHA-256 without one.
+
+        Without ``key`` an event whose ``key_id`` is set is sealed with that key from the
+        keyring (outside the database), so a database owner cannot recompute it.
+        """
+        if key is None and self.key_id:
+            key = hmac_key(self.key_id)
+        message = self.prev_hash.encode("ascii") + self.canonical_content().encode("utf-8")
+        if key is None:
+            return hashlib.sha256(message).hexdigest()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+    def seal(self) -> None:
+        """Seal with the current HMAC key (sets ``key_id`` and ``hash``)."""
+        self.key_id, key = current_hmac_key()
+        self.hash = self.compute_hash(key)
+
+
+class AuditCheckpoint(models.Model):
+    """A signed checkpoint of the global chain over every case's head.
+
+    ``heads`` holds the heads ({case id: [event count, last hash]}) of the cases whose chain
+    moved since the previous checkpoint; ``head`` = SHA-256(previous head, digest of
+    ``heads``). The signed copy of each line lives outside the database (the append-only
+    file of ``AUDIT_CHECKPOINT_FILE``, and the auditors' mail): a database owner who edits
+    these rows, or the events they cover, no longer matches it.
+    """
+
+    seq = models.PositiveIntegerField(unique=True)
+    taken_at = models.DateTimeField(default=timezone.now)
+    prev_head = models.CharField(max_length=64)
+    head = models.CharField(max_length=64)
+    heads = models.JSONField(default=dict)
+    cases = models.PositiveIntegerField(default=0)
+    key_id = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.seq} {self.head[:12]}"

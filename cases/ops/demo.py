@@ -12,18 +12,25 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from cases.models import (
     Appointment,
+    Case,
     Level,
     Membership,
     Official,
     OrgUnit,
     Position,
+    PostTrack,
     Role,
+    TrackKind,
     UnitKind,
 )
+from cases.workflow import engine as workflow
+from cases.workflow import filing as services
 
 
 @dataclass
@@ -308,7 +315,6 @@ def build_two_track_world(world: DemoWorld, password: str | None = None) -> TwoT
     The People's Council sits above its People's Committee in the unit tree (the UBND is
     the HĐND's executive body), so its members see the cases of the committee's posts.
     """
-    from cases.models import PostTrack, TrackKind
 
     password = password or settings.DEMO_PASSWORD
     council = _unit(
@@ -418,12 +424,6 @@ MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def seed_two_track_case(two: TwoTrackWorld) -> Any:
     """The commune chair's resignation with both tracks moved: the Party committee has
     decided (R377) and the People's Council track is at its vote (LGL25). Idempotent."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.utils import timezone
-
-    from cases.models import Case
-    from cases.workflow import engine as workflow
-    from cases.workflow import filing as services
 
     existing = Case.objects.filter(official=two.official_chair).first()
     if existing is not None:

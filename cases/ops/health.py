@@ -19,6 +19,9 @@ from cases.models import Notification
 
 HEARTBEAT_KEY = "cadre_exit:worker-heartbeat"
 HEARTBEAT_MAX_AGE = 180  # seconds: three beats of the one-minute schedule
+# When this process started: a worker that has not beaten yet is "starting" for the first
+# HEARTBEAT_MAX_AGE seconds of a run, not "degraded".
+PROCESS_STARTED = time.time()
 
 
 def _heartbeat_file() -> Path:
@@ -26,7 +29,7 @@ def _heartbeat_file() -> Path:
 
 
 def record_heartbeat(now: float | None = None) -> None:
-    """Called by the worker (a beat task every minute)."""
+    """Called by the worker when it is ready, then by a beat task every minute."""
     stamp = now if now is not None else time.time()
     if settings.REDIS_URL:
         cache.set(HEARTBEAT_KEY, stamp, timeout=24 * 3600)  # shared by every machine
@@ -68,19 +71,27 @@ def check_broker() -> dict[str, Any]:
         }
 
 
-def check_worker() -> dict[str, Any]:
-    beat = last_heartbeat()
+def check_worker(now: float | None = None) -> dict[str, Any]:
+    now = now if now is not None else time.time()
+    try:
+        beat = last_heartbeat()
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return {"ok": False, "state": "unknown", "error": exc.__class__.__name__}
     if beat is None:
-        return {"ok": False, "last_heartbeat": None}
-    age = time.time() - beat
-    return {"ok": age <= HEARTBEAT_MAX_AGE, "age_seconds": round(age, 1)}
+        if now - PROCESS_STARTED <= HEARTBEAT_MAX_AGE:
+            return {"ok": True, "state": "starting", "last_heartbeat": None}
+        return {"ok": False, "state": "missing", "last_heartbeat": None}
+    age = now - beat
+    state = "ok" if age <= HEARTBEAT_MAX_AGE else "stale"
+    return {"ok": state == "ok", "state": state, "age_seconds": round(age, 1)}
 
 
 def health() -> tuple[bool, dict[str, Any]]:
     report = {"database": check_database(), "broker": check_broker(), "worker": check_worker()}
-    healthy = all(part["ok"] for part in report.values())
-    return healthy, {
-        "status": "ok" if healthy else "degraded",
+    failing = [name for name, part in report.items() if not part["ok"]]
+    return not failing, {
+        "status": "ok" if not failing else "degraded",
+        "failing": failing,
         "checks": report,
         "time": timezone.now().isoformat(),
     }

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -40,8 +41,12 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated:
-                user_id_var.set(str(user.pk))
+            try:
+                if user is not None and user.is_authenticated:
+                    user_id_var.set(str(user.pk))
+            except DatabaseError:
+                pass  # the session could not be read (database down): already answered
+
             logging.getLogger("cadre_exit.request").info(
                 "%s %s %s", request.method, request.path, response.status_code
             )
@@ -67,7 +72,13 @@ class SecurityHeadersMiddleware:
 
 
 class TOTPRequiredMiddleware:
-    """Authorities and auditors reach nothing but the second-factor page until verified."""
+    """Authorities and auditors reach nothing but the second-factor page until verified.
+
+    ``request.user`` here is the session's user: a request authenticated by an API token
+    alone is anonymous at this point (DRF authenticates it later, and tokens are issued
+    only after the second factor). No header exempts a session: an ``Authorization``
+    header added to a session's form POST used to skip this check.
+    """
 
     EXEMPT_PREFIXES = ("/account/2fa/", "/logout/", "/static/", "/i18n/", "/healthz", "/login/")
 
@@ -84,7 +95,6 @@ class TOTPRequiredMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and not request.headers.get("Authorization", "").startswith("Token ")
             and totp.required_for(user)
             and not totp.is_verified(request)
         ):

@@ -60,6 +60,6 @@ def issue_api_token(*, request: HttpRequest, username: str, password: str, otp: 
                     ]
                 },
             )
-    clear(user.get_username())
+    clear(user.get_username(), client_address(request))
     token, _created = Token.objects.get_or_create(user=user)
     return str(token.key)

@@ -17,6 +17,7 @@ from cases.models.security import TOTPDevice
 from cases.organisation.selectors import memberships
 
 SESSION_KEY = "otp_verified_for"
+ENROLMENT_SESSION_KEY = "otp_enrolment_for"
 ROLES_REQUIRING_TOTP = {Role.AUTHORITY, Role.AUDITOR}
 
 
@@ -31,10 +32,16 @@ def is_verified(request: HttpRequest) -> bool:
 
 
 def device_for(user: User) -> TOTPDevice:
+    """The user's authenticator record, created unconfirmed and not enrolled when missing
+    (it accepts no code until an enrolment code is redeemed: ``security.enrolment``)."""
     device, _ = TOTPDevice.objects.get_or_create(
         user=user, defaults={"secret": pyotp.random_base32()}
     )
     return device
+
+
+def confirmed_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
 
 
 def provisioning_uri(device: TOTPDevice) -> str:
@@ -51,7 +58,8 @@ def verify(user: User, code: str, *, at: float | None = None) -> bool:
     now = at if at is not None else time.time()
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user).first()
-        if device is None:
+        # An authenticator is set up only after an administrator's enrolment code.
+        if device is None or (device.confirmed_at is None and device.enrolled_at is None):
             return False
         totp = pyotp.TOTP(device.secret)
         current = int(now // totp.interval)

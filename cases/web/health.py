@@ -11,5 +11,8 @@ from cases.ops.health import health
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Database, broker and worker heartbeat; 503 when any of them fails. No personal data."""
-    healthy, report = health()
+    try:
+        healthy, report = health()
+    except Exception as exc:  # noqa: BLE001 - the health page itself never answers 500
+        healthy, report = False, {"status": "degraded", "error": exc.__class__.__name__}
     return JsonResponse(report, status=200 if healthy else 503)

@@ -63,9 +63,11 @@ def _user_can_act_on_step(user: AnyUser, case: Case, step: CaseStep, day: dateti
     # Nobody acts on a step of a case about themselves.
     if is_subject(user, case):
         return False
-    if step.assignee_id is not None:
-        return step.assignee_id == user.pk
-    return step.actor_unit_id in acting_units(user, step.actor_role, on=day)
+    # The role and unit are checked on the day for everyone, the assignee included: a
+    # reassignment names a person, it does not outlive their membership of the body.
+    if step.actor_unit_id not in acting_units(user, step.actor_role, on=day):
+        return False
+    return step.assignee_id is None or step.assignee_id == user.pk
 
 
 def _could_reassign(user: AnyUser, step: CaseStep, day: datetime.date) -> bool:
