@@ -9,6 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.api.enums import (
+    ACTION_FIELD_KINDS,
+    ACTION_NAMES,
+    ATTACHABLE_KINDS,
+    EVENT_ACTIONS,
+    REGIMES,
+    STEP_OUTCOMES,
+)
 from cases.api.fields import (
     MAX_ID,
     BooleanField,
@@ -35,7 +43,6 @@ from cases.models import (
     CaseStatus,
     CaseStep,
     Decision,
-    DocumentKind,
     Form,
     Ground,
     Level,
@@ -49,15 +56,6 @@ from cases.models import (
 )
 from cases.organisation import selectors
 from cases.workflow import engine as workflow
-
-ATTACHABLE_KINDS = [
-    (value, label)
-    for value, label in DocumentKind.choices
-    if value not in (DocumentKind.DECISION, DocumentKind.VOTE_TALLY, DocumentKind.REMINDER_NOTICE)
-]
-
-ACTION_NAMES = list(workflow.SPECS)
-ACTION_FIELD_KINDS = ["string", "text", "date", "integer", "file", "choice", "user"]
 
 # --- cases ----------------------------------------------------------------------------
 
@@ -92,6 +90,9 @@ class StepSerializer(serializers.ModelSerializer):
     completed_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField()
     days_left = serializers.IntegerField(allow_null=True)
+    outcome = serializers.ChoiceField(
+        choices=STEP_OUTCOMES, allow_blank=True, help_text="How the step ended; empty while open."
+    )
 
     class Meta:
         model = CaseStep
@@ -147,12 +148,17 @@ class CurrentStepSerializer(serializers.ModelSerializer):
         ]
 
 
+class ActionChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField(help_text="In the caller's language.")
+
+
 class ActionFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=ACTION_FIELD_KINDS)
     required = serializers.BooleanField()
     label = serializers.CharField()
-    choices = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    choices = ActionChoiceSerializer(many=True, help_text="Only for `type` `choice`.")
 
 
 # How each engine field is entered: (type, label, choices). Requiredness depends on the action.
@@ -402,9 +408,7 @@ class CaseFileSerializer(Serializer):
 
 class CaseFilterSerializer(Serializer):
     form = ChoiceField(choices=Form.choices, required=False)
-    regime = CharField(
-        max_length=8, required=False, help_text="Regulation code: R260, R41 or R377."
-    )
+    regime = ChoiceField(choices=REGIMES, required=False, help_text="Regulation code.")
     status = ChoiceField(choices=CaseStatus.choices, required=False)
     level = ChoiceField(choices=Level.choices, required=False)
     unit = ScopedIdField(
@@ -471,9 +475,23 @@ class ActionSerializer(Serializer):
         return {k: v for k, v in self.validated_data.items() if k in self.DATA_FIELDS}
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "What the action recorded, as hashed into the chain; its keys depend "
+        "on `action` (e.g. `kind` and `documents` for attach_document, the vote's counts for "
+        "record_vote).",
+    }
+)
+class EventDataField(serializers.JSONField):
+    pass
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    data = serializers.JSONField()
+    action = serializers.ChoiceField(choices=EVENT_ACTIONS)
+    data = EventDataField()
 
     class Meta:
         model = CaseEvent
