@@ -143,6 +143,15 @@ ERROR_HEADERS = {
 }
 
 
+DOWNLOAD_HEADERS = {
+    "Content-Disposition": {
+        "description": '`attachment; filename="…"`: the document\'s file name.',
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+
+
 def _plain(value: Any) -> Any:
     """Lazy translations evaluated (in the active language), so the output is plain data."""
     if isinstance(value, Promise):
@@ -152,6 +161,25 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def _nullable_as_31(node: Any) -> None:
+    """``nullable: true`` (OpenAPI 3.0, still written by REST framework's paginators) as
+    3.1 says it: ``null`` among the types; and their made-up examples dropped."""
+    if isinstance(node, dict):
+        if node.pop("nullable", False):
+            kind = node.get("type")
+            if isinstance(kind, str):
+                node["type"] = [kind, "null"]
+            elif isinstance(kind, list) and "null" not in kind:
+                kind.append("null")
+        if "api.example.org" in str(node.get("example", "")):
+            node.pop("example")
+        for value in node.values():
+            _nullable_as_31(value)
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_as_31(value)
 
 
 def _operations(result: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -278,6 +306,12 @@ def _declare_errors(result: dict[str, Any]) -> None:
             responses.setdefault("415", _error_response(415))
         if operation.get("security") not in (None, [], [{}]):
             responses.setdefault("401", _error_response(401))
+        for code, response in responses.items():
+            content = response.get("content") or {}
+            if code.startswith("2") and any(
+                (media.get("schema") or {}).get("format") == "binary" for media in content.values()
+            ):
+                response.setdefault("headers", {}).update(DOWNLOAD_HEADERS)
         for code, headers in ERROR_HEADERS.items():
             if code in responses:
                 responses[code].setdefault("headers", {}).update(headers)
@@ -302,6 +336,8 @@ def finish_schema(
 ) -> dict[str, Any]:
     """drf-spectacular POSTPROCESSING_HOOK: the rules of the module docstring."""
     result = _plain(result)
+    _nullable_as_31(result)
+    result["servers"] = [{"url": "/", "description": "This server (paths start with /api/v1/)."}]
     _share_language_parameter(result)
     _name_enums(result)
     _declare_errors(result)

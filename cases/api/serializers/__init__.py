@@ -8,6 +8,8 @@ the caller's language.
 from cases.api.serializers.cases import (
     ACTION_FIELD_KINDS,
     ACTION_FIELD_TYPES,
+    ACTION_JSON_REQUEST,
+    ACTION_MULTIPART_REQUEST,
     ACTION_NAMES,
     ATTACHABLE_KINDS,
     OPTIONAL_ACTION_FIELDS,
@@ -65,6 +67,8 @@ from cases.api.serializers.organisation import (
 )
 
 __all__ = [
+    "ACTION_JSON_REQUEST",
+    "ACTION_MULTIPART_REQUEST",
     "ACTION_FIELD_KINDS",
     "ACTION_FIELD_TYPES",
     "ACTION_NAMES",

@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from cases.api.enums import (
@@ -473,6 +473,85 @@ class ActionSerializer(Serializer):
 
     def engine_data(self) -> dict[str, Any]:
         return {k: v for k, v in self.validated_data.items() if k in self.DATA_FIELDS}
+
+
+# --- one request component per action (the schema's view of ActionSerializer) ---------
+
+
+def _data_field(name: str, *, required: bool) -> serializers.Field:
+    """The input field of one engine data field, as ``ActionSerializer`` declares it."""
+    field = ActionSerializer._declared_fields[name]
+    kwargs = dict(field._kwargs)
+    kwargs["required"] = required
+    kwargs.pop("allow_null", None)
+    return type(field)(*field._args, **kwargs)
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def action_request(spec: workflow.ActionSpec, *, multipart: bool) -> type[Serializer]:
+    """The request body of one action: ``action`` (the discriminator) and its own fields.
+
+    The multipart form carries the file and has no nullable field: a form field is sent
+    or left out (an absent optional field is ignored; a form cannot say null).
+    """
+
+    # ``const``, not a one-value ``enum``: drf-spectacular would name a component for each.
+    @extend_schema_field({"type": "string", "const": spec.name})
+    class ActionName(ChoiceField):
+        pass
+
+    attrs: dict[str, Any] = {
+        "action": ActionName(choices=[spec.name]),
+        "reason": CharField(
+            max_length=4000,
+            min_length=1 if spec.requires_reason else None,
+            allow_blank=not spec.requires_reason,
+            required=spec.requires_reason,
+            help_text="Why; kept in the audit trail."
+            + (" Required for this action." if spec.requires_reason else ""),
+        ),
+        "step": IntegerField(
+            min_value=1,
+            max_value=MAX_ID,
+            required=False,
+            allow_null=not multipart,
+            help_text="The current step's id as the caller saw it; 409 if the case has moved on.",
+        ),
+    }
+    for name in spec.fields:
+        if name == "file" and not multipart:
+            continue
+        attrs[name] = _data_field(name, required=(spec.name, name) not in OPTIONAL_ACTION_FIELDS)
+    suffix = "Multipart" if multipart else ""
+    return type(f"{_camel(spec.name)}Action{suffix}Serializer", (Serializer,), attrs)
+
+
+def _needs_file(spec: workflow.ActionSpec) -> bool:
+    return "file" in spec.fields and (spec.name, "file") not in OPTIONAL_ACTION_FIELDS
+
+
+# JSON: every action that does not need a file. Multipart: the actions that carry a file.
+ACTION_JSON_REQUEST = PolymorphicProxySerializer(
+    component_name="Action",
+    serializers={
+        spec.name: action_request(spec, multipart=False)
+        for spec in workflow.SPECS.values()
+        if not _needs_file(spec)
+    },
+    resource_type_field_name="action",
+)
+ACTION_MULTIPART_REQUEST = PolymorphicProxySerializer(
+    component_name="ActionMultipart",
+    serializers={
+        spec.name: action_request(spec, multipart=True)
+        for spec in workflow.SPECS.values()
+        if "file" in spec.fields
+    },
+    resource_type_field_name="action",
+)
 
 
 @extend_schema_field(
