@@ -9,6 +9,8 @@ import inspect
 import json
 import pkgutil
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -360,3 +362,40 @@ def test_every_error_code_the_server_raises_is_in_the_enum() -> None:
     assert found - set(ERROR_CODES) == set()
     enum = served_schema()["components"]["schemas"]["ErrorCodeEnum"]["enum"]
     assert enum == ERROR_CODES
+
+
+# --- TypeScript ------------------------------------------------------------------------
+
+
+def _typescript_check(schema: dict[str, Any], target: Path) -> subprocess.CompletedProcess[str]:
+    target.mkdir()
+    (target / "schema.json").write_text(json.dumps(schema))
+    shutil.copy(CONTRACT / "usage.ts", target / "usage.ts")
+    run(
+        [str(NODE_BIN / "openapi-typescript"), str(target / "schema.json"), "-o", "schema.d.ts"],
+        cwd=target,
+    )
+    return subprocess.run(
+        [str(NODE_BIN / "tsc"), *TSC_OPTIONS, "usage.ts"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+TSC_OPTIONS = ["--strict", "--noEmit", "--target", "es2022", "--module", "esnext"]
+TSC_OPTIONS += ["--moduleResolution", "bundler"]
+
+
+@pytest.mark.contract
+@pytest.mark.usefixtures("node_tools")
+def test_typescript_types_of_the_schema_compile_under_strict(tmp_path: Path) -> None:
+    schema = served_schema()
+    done = _typescript_check(schema, tmp_path / "served")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The check can fail: with `due_on` no longer required, reading it is an error.
+    schema["components"]["schemas"]["Step"]["required"].remove("due_on")
+    broken = _typescript_check(schema, tmp_path / "broken")
+    assert broken.returncode != 0 and "usage.ts" in broken.stdout, broken.stdout

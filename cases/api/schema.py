@@ -19,6 +19,7 @@ hold for every operation, so an endpoint added later follows them without annota
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -272,6 +273,48 @@ def _name_enums(result: dict[str, Any]) -> None:
                 parameter["description"] = description
 
 
+def _without_null(prop: dict[str, Any]) -> dict[str, Any]:
+    prop = copy.deepcopy(prop)
+    if isinstance(prop.get("type"), list):
+        kinds = [kind for kind in prop["type"] if kind != "null"]
+        prop["type"] = kinds[0] if len(kinds) == 1 else kinds
+    if "oneOf" in prop:
+        options = [option for option in prop["oneOf"] if option != {"type": "null"}]
+        prop.pop("oneOf")
+        prop.update(options[0] if len(options) == 1 else {"oneOf": options})
+    return prop
+
+
+def _split_bodies(result: dict[str, Any]) -> None:
+    """A body accepted as JSON and as multipart gets two components: JSON without the
+    file fields, the form with them and without null (a form field is sent or left out;
+    generated clients would send a null as the text "None")."""
+    schemas = result["components"]["schemas"]
+    for _path, _method, operation in _operations(result):
+        content = operation.get("requestBody", {}).get("content", {})
+        as_json = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+        as_form = content.get("multipart/form-data", {}).get("schema", {}).get("$ref", "")
+        if not as_json or as_json != as_form:
+            continue
+        name = as_json[len(REF) :]
+        source = schemas[name]
+        if "properties" not in source:
+            continue
+        base = name.removesuffix("Request")
+        form = copy.deepcopy(source)
+        form["properties"] = {k: _without_null(v) for k, v in form["properties"].items()}
+        files = {
+            k
+            for k, v in source["properties"].items()
+            if isinstance(v, dict) and v.get("format") == "binary"
+        }
+        source["properties"] = {k: v for k, v in source["properties"].items() if k not in files}
+        if "required" in source:
+            source["required"] = [k for k in source["required"] if k not in files]
+        schemas[f"{base}MultipartRequest"] = form
+        content["multipart/form-data"]["schema"] = {"$ref": f"{REF}{base}MultipartRequest"}
+
+
 def _share_language_parameter(result: dict[str, Any]) -> None:
     parameters = result["components"].setdefault("parameters", {})
     for _path, _method, operation in _operations(result):
@@ -339,6 +382,7 @@ def finish_schema(
     _nullable_as_31(result)
     result["servers"] = [{"url": "/", "description": "This server (paths start with /api/v1/)."}]
     _share_language_parameter(result)
+    _split_bodies(result)
     _name_enums(result)
     _declare_errors(result)
     _security(result)
