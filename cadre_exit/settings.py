@@ -355,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "DecisionDocumentStatusEnum": "cases.models.case.Decision.DocumentStatus",
         "AttachableKindEnum": "cases.api.enums.ATTACHABLE_KINDS",
         "ActionNameEnum": "cases.api.enums.ACTION_NAMES",
+        "FileActionEnum": "cases.api.enums.FILE_ACTIONS",
         "ActionFieldKindEnum": "cases.api.enums.ACTION_FIELD_KINDS",
         "RegimeEnum": "cases.api.enums.REGIMES",
         "StepOutcomeEnum": "cases.api.enums.STEP_OUTCOMES",

@@ -18,6 +18,8 @@ ATTACHABLE_KINDS = [
 ]
 
 ACTION_NAMES = list(workflow.SPECS)
+# The actions whose form carries a file (the multipart body of the actions endpoint).
+FILE_ACTIONS = [name for name, spec in workflow.SPECS.items() if "file" in spec.fields]
 ACTION_FIELD_KINDS = ["string", "text", "date", "integer", "file", "choice", "user"]
 
 # The stable codes of the regulations in the catalog (fixtures/catalog/).

@@ -381,9 +381,9 @@ def finish_schema(
     result = _plain(result)
     _nullable_as_31(result)
     result["servers"] = [{"url": "/", "description": "This server (paths start with /api/v1/)."}]
+    _name_enums(result)
     _share_language_parameter(result)
     _split_bodies(result)
-    _name_enums(result)
     _declare_errors(result)
     _security(result)
     _require_response_properties(result)

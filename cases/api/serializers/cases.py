@@ -14,6 +14,7 @@ from cases.api.enums import (
     ACTION_NAMES,
     ATTACHABLE_KINDS,
     EVENT_ACTIONS,
+    FILE_ACTIONS,
     REGIMES,
     STEP_OUTCOMES,
 )
@@ -491,12 +492,18 @@ def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-def action_request(spec: workflow.ActionSpec, *, multipart: bool) -> type[Serializer]:
-    """The request body of one action: ``action`` (the discriminator) and its own fields.
+def _step_field(*, nullable: bool) -> IntegerField:
+    return IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=nullable,
+        help_text="The current step's id as the caller saw it; 409 if the case has moved on.",
+    )
 
-    The multipart form carries the file and has no nullable field: a form field is sent
-    or left out (an absent optional field is ignored; a form cannot say null).
-    """
+
+def action_request(spec: workflow.ActionSpec) -> type[Serializer]:
+    """The JSON body of one action: ``action`` (the discriminator) and its own fields."""
 
     # ``const``, not a one-value ``enum``: drf-spectacular would name a component for each.
     @extend_schema_field({"type": "string", "const": spec.name})
@@ -513,45 +520,54 @@ def action_request(spec: workflow.ActionSpec, *, multipart: bool) -> type[Serial
             help_text="Why; kept in the audit trail."
             + (" Required for this action." if spec.requires_reason else ""),
         ),
-        "step": IntegerField(
-            min_value=1,
-            max_value=MAX_ID,
-            required=False,
-            allow_null=not multipart,
-            help_text="The current step's id as the caller saw it; 409 if the case has moved on.",
-        ),
+        "step": _step_field(nullable=True),
     }
     for name in spec.fields:
-        if name == "file" and not multipart:
-            continue
-        attrs[name] = _data_field(name, required=(spec.name, name) not in OPTIONAL_ACTION_FIELDS)
-    suffix = "Multipart" if multipart else ""
-    return type(f"{_camel(spec.name)}Action{suffix}Serializer", (Serializer,), attrs)
+        if name != "file":  # JSON cannot carry a file
+            attrs[name] = _data_field(
+                name, required=(spec.name, name) not in OPTIONAL_ACTION_FIELDS
+            )
+    return type(f"{_camel(spec.name)}ActionSerializer", (Serializer,), attrs)
 
 
 def _needs_file(spec: workflow.ActionSpec) -> bool:
     return "file" in spec.fields and (spec.name, "file") not in OPTIONAL_ACTION_FIELDS
 
 
-# JSON: every action that does not need a file. Multipart: the actions that carry a file.
+# JSON: one component per action that does not need a file, ``action`` the discriminator.
 ACTION_JSON_REQUEST = PolymorphicProxySerializer(
     component_name="Action",
     serializers={
-        spec.name: action_request(spec, multipart=False)
-        for spec in workflow.SPECS.values()
-        if not _needs_file(spec)
+        spec.name: action_request(spec) for spec in workflow.SPECS.values() if not _needs_file(spec)
     },
     resource_type_field_name="action",
 )
-ACTION_MULTIPART_REQUEST = PolymorphicProxySerializer(
-    component_name="ActionMultipart",
-    serializers={
-        spec.name: action_request(spec, multipart=True)
-        for spec in workflow.SPECS.values()
-        if "file" in spec.fields
-    },
-    resource_type_field_name="action",
-)
+
+
+# The form of the actions that carry a file (FILE_ACTIONS), as one object: not a
+# ``oneOf``, for which openapi-python-client sends an empty body. Nothing is nullable: a
+# form field is sent or left out (an absent optional field is ignored), and a generated
+# client would send a null as the text "None". (No docstring: it would be the schema's.)
+class ActionMultipartSerializer(Serializer):
+
+    action = ChoiceField(choices=FILE_ACTIONS)
+    reason = CharField(max_length=4000, allow_blank=True, required=False)
+    step = _step_field(nullable=False)
+    kind = ChoiceField(
+        choices=ATTACHABLE_KINDS, required=False, help_text="Required for attach_document."
+    )
+    file = UploadField(
+        required=False,
+        help_text="Required for attach_document (the document), optional for record_talk "
+        "(the signed minutes).",
+    )
+    held_on = DateField(required=False, help_text="Required for record_talk.")
+    summary = CharField(
+        max_length=10000, required=False, allow_blank=True, help_text="Required for record_talk."
+    )
+
+
+ACTION_MULTIPART_REQUEST = ActionMultipartSerializer
 
 
 @extend_schema_field(
