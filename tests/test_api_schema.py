@@ -15,16 +15,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 from rest_framework import exceptions as drf_exceptions
 
 import cases
 from cases.api.enums import ERROR_CODES, REGIMES
 from cases.api.exceptions import CODES
 from cases.core.errors import CaseError
+from cases.documents.issuing import issue_decision_document
+from cases.models import Decision
 from cases.ops.demo import DemoWorld
 from cases.workflow import engine as workflow
 from tests.api_helpers import API, as_user, error
+from tests.conftest import pass_exchange
 from tests.contract_support import (
     CONTRACT,
     NODE_BIN,
@@ -401,3 +407,63 @@ def test_typescript_types_of_the_schema_compile_under_strict(tmp_path: Path) -> 
     schema["components"]["schemas"]["Step"]["required"].remove("due_on")
     broken = _typescript_check(schema, tmp_path / "broken")
     assert broken.returncode != 0 and "usage.ts" in broken.stdout, broken.stdout
+
+
+# --- Event.data per action -------------------------------------------------------------
+
+
+def _validator(schema: dict[str, Any], component: str) -> Draft202012Validator:
+    registry = Registry().with_resource(
+        "urn:cadre-exit-api", Resource.from_contents(schema, default_specification=DRAFT202012)
+    )
+    return Draft202012Validator(
+        {"$ref": f"urn:cadre-exit-api#/components/schemas/{component}"}, registry=registry
+    )
+
+
+@pytest.mark.django_db
+def test_events_match_the_schema_of_their_action(world: DemoWorld, file_case: Any) -> None:
+    schema = served_schema()
+    events = _validator(schema, "Event")
+    clerk, authority = world.users["clerk"], world.users["authority"]
+    case = pass_exchange(file_case("dismissal"), clerk)
+    workflow.perform(
+        case_id=case.pk,
+        user=clerk,
+        action=workflow.EXTEND_DEADLINE,
+        reason="Chờ kết luận của cơ quan kiểm tra",
+        data={"extend_to": case.current_step.ceiling_on.isoformat()},
+    )
+    workflow.perform(
+        case_id=case.pk, user=authority, action=workflow.APPROVE, data={"signer_post": "Chủ tịch"}
+    )
+    decision = Decision.objects.get(case=case)
+    issue_decision_document(decision_id=decision.pk)
+    other = file_case(
+        "resignation", official=world.official_self, position=world.post_superior, by="official"
+    )
+    workflow.perform(
+        case_id=other.pk,
+        user=world.users["official"],
+        action=workflow.WITHDRAW,
+        reason="Đồng chí rút đơn.",
+    )
+
+    seen: dict[str, dict[str, Any]] = {}
+    for target in (case, other):
+        response = as_user(world, "auditor").get(f"{API}/cases/{target.pk}/events/")
+        assert response.status_code == 200
+        for event in response.json():
+            problems = [e.message for e in events.iter_errors(event)]
+            assert problems == [], (event["action"], problems)
+            seen[event["action"]] = event
+    typed = {"case_filed", "record_talk", "record_vote", "extend_deadline", "approve"}
+    assert typed | {"document_issued", "complete_step", "withdraw"} <= set(seen)
+    components = schema["components"]["schemas"]
+    for action in typed | {"document_issued"}:
+        name = "".join(part.capitalize() for part in action.split("_"))
+        data = components[f"{name}Event"]["properties"]["data"]
+        assert data == {"$ref": f"{REF}{name}Data"}, action
+    # A wrong shape is refused: the check is not vacuous.
+    vote = dict(seen["record_vote"], data={**seen["record_vote"]["data"], "for": "seven"})
+    assert list(events.iter_errors(vote))

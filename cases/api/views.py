@@ -503,7 +503,8 @@ class CaseEventsView(ApiView):
     @extend_schema(
         tags=["audit"],
         summary="The case's audit trail, oldest first",
-        responses={200: s.EventSerializer(many=True), **errors(401, 403, 404)},
+        description="Each event's `data` is what the action recorded, as hashed into the chain; its shape depends on `action` (the discriminator of `Event`).",
+        responses={200: s.EVENT_RESPONSE, **errors(401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         case = _case_for(request, pk)

@@ -12,6 +12,7 @@ from cases.api.serializers.cases import (
     ACTION_MULTIPART_REQUEST,
     ACTION_NAMES,
     ATTACHABLE_KINDS,
+    EVENT_RESPONSE,
     OPTIONAL_ACTION_FIELDS,
     ActionFieldSerializer,
     ActionSerializer,
@@ -68,6 +69,7 @@ from cases.api.serializers.organisation import (
 
 __all__ = [
     "ACTION_JSON_REQUEST",
+    "EVENT_RESPONSE",
     "ACTION_MULTIPART_REQUEST",
     "ACTION_FIELD_KINDS",
     "ACTION_FIELD_TYPES",

@@ -38,12 +38,14 @@ from cases.api.serializers.common import (
 )
 from cases.models import (
     ActorRole,
+    AuthorityScope,
     Case,
     CaseEvent,
     CaseOutcome,
     CaseStatus,
     CaseStep,
     Decision,
+    DocumentKind,
     Form,
     Ground,
     Level,
@@ -51,6 +53,7 @@ from cases.models import (
     ProcessTemplate,
     Regulation,
     StepKind,
+    StepStatus,
 )
 from cases.models import (
     Document as DocumentModel,
@@ -549,7 +552,6 @@ ACTION_JSON_REQUEST = PolymorphicProxySerializer(
 # form field is sent or left out (an absent optional field is ignored), and a generated
 # client would send a null as the text "None". (No docstring: it would be the schema's.)
 class ActionMultipartSerializer(Serializer):
-
     action = ChoiceField(choices=FILE_ACTIONS)
     reason = CharField(max_length=4000, allow_blank=True, required=False)
     step = _step_field(nullable=False)
@@ -605,6 +607,139 @@ class EventSerializer(serializers.ModelSerializer):
             "prev_hash",
             "hash",
         ]
+
+
+# --- Event.data, typed per action where its shape is fixed ------------------------------
+# Only the keys every such event carries are declared; a few events add optional keys
+# (``flagged_for_review``, ``warnings``), which the schema allows (additional properties).
+
+
+class FiledStepDataSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.ChoiceField(choices=StepStatus.choices)
+    due_on = serializers.DateField(allow_null=True)
+    due_rule = serializers.CharField(allow_blank=True)
+
+
+class CaseFiledDataSerializer(serializers.Serializer):
+    form = serializers.ChoiceField(choices=Form.choices)
+    regulation = serializers.ChoiceField(choices=REGIMES)
+    scope = serializers.ChoiceField(choices=AuthorityScope.choices)
+    grounds = serializers.ListField(child=serializers.CharField())
+    official = serializers.IntegerField()
+    position = serializers.IntegerField()
+    filed_on = serializers.DateField()
+    steps = FiledStepDataSerializer(many=True)
+
+
+class RecordTalkDataSerializer(serializers.Serializer):
+    held_on = serializers.DateField(allow_null=True)
+    summary = serializers.CharField(allow_blank=True)
+
+
+class RecordVoteDataSerializer(serializers.Serializer):
+    vote = serializers.IntegerField()
+    members = serializers.IntegerField()
+    present = serializers.IntegerField()
+    against = serializers.IntegerField()
+    threshold = serializers.CharField()
+    passed = serializers.BooleanField()
+
+    def get_fields(self) -> dict[str, Any]:
+        # The recorded key is ``for``, a Python keyword.
+        fields = super().get_fields()
+        fields["for"] = serializers.IntegerField()
+        return fields
+
+
+class ApproveDataSerializer(serializers.Serializer):
+    decision = serializers.IntegerField()
+    number = serializers.IntegerField(allow_null=True)
+    symbol = serializers.CharField()
+    effective_on = serializers.DateField(allow_null=True)
+    prefix = serializers.CharField(allow_blank=True)
+    on_behalf_of = serializers.IntegerField(allow_null=True)
+    late = serializers.BooleanField()
+
+
+class RejectDataSerializer(serializers.Serializer):
+    at_step = serializers.CharField()
+
+
+class ExtendDeadlineDataSerializer(serializers.Serializer):
+    from_due_on = serializers.DateField(allow_null=True)
+    to_due_on = serializers.DateField()
+    ceiling_on = serializers.DateField(allow_null=True)
+
+
+class ReassignDataSerializer(serializers.Serializer):
+    from_assignee = serializers.IntegerField(allow_null=True)
+    to_assignee = serializers.IntegerField()
+
+
+class DocumentIssuedDataSerializer(serializers.Serializer):
+    decision = serializers.IntegerField()
+    symbol = serializers.CharField()
+    kind = serializers.ChoiceField(choices=[DocumentKind.DECISION])
+    version = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    filename = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class StepEscalatedDataSerializer(serializers.Serializer):
+    step = serializers.IntegerField()
+    due_on = serializers.DateField(allow_null=True)
+    overdue_working_days = serializers.IntegerField()
+    escalated_to = serializers.IntegerField()
+
+
+class AuthorityDelegatedDataSerializer(serializers.Serializer):
+    delegation = serializers.IntegerField()
+    deputy = serializers.IntegerField()
+    # Keys named "from" and "to": declared in get_fields.
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(allow_null=True)
+        fields["to"] = serializers.DateField(allow_null=True)
+        return fields
+
+
+EVENT_DATA: dict[str, type[serializers.Serializer]] = {
+    "case_filed": CaseFiledDataSerializer,
+    workflow.RECORD_TALK: RecordTalkDataSerializer,
+    workflow.RECORD_VOTE: RecordVoteDataSerializer,
+    workflow.APPROVE: ApproveDataSerializer,
+    workflow.REJECT: RejectDataSerializer,
+    workflow.EXTEND_DEADLINE: ExtendDeadlineDataSerializer,
+    workflow.REASSIGN: ReassignDataSerializer,
+    "document_issued": DocumentIssuedDataSerializer,
+    "document_reissued": DocumentIssuedDataSerializer,
+    "step_escalated": StepEscalatedDataSerializer,
+    "authority_delegated": AuthorityDelegatedDataSerializer,
+}
+
+
+def _event_of(action: str) -> type[EventSerializer]:
+    """The schema of one action's events: ``action`` a ``const``, ``data`` its shape."""
+
+    @extend_schema_field({"type": "string", "const": action})
+    class ActionName(serializers.CharField):
+        pass
+
+    data = EVENT_DATA[action]() if action in EVENT_DATA else EventDataField()
+    name = f"{_camel(action)}EventSerializer"
+    return type(name, (EventSerializer,), {"action": ActionName(), "data": data})
+
+
+# The events of a case, one component per action (``action`` the discriminator).
+EVENT_RESPONSE = PolymorphicProxySerializer(
+    component_name="Event",
+    serializers={action: _event_of(action) for action in EVENT_ACTIONS},
+    resource_type_field_name="action",
+    many=True,
+)
 
 
 class ChainCheckSerializer(serializers.Serializer):
