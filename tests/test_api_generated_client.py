@@ -109,7 +109,8 @@ def test_a_generated_python_client_drives_a_resignation_to_its_decision_and_the_
     assert seen["decision"]["approved"] is True and seen["decision"]["number"] >= 1
     assert seen["closed"] == {"status": "closed", "outcome": "approved"}
     download = seen["download"]
-    assert download["pdf"] and download["size_matches"]
+    assert download["pdf"] and download["size_matches"] and download["sha256_matches"]
+    assert seen["vote"] == {"passed": True, "members": 9}
     assert download["content_type"] == "application/pdf"
     assert download["disposition"].startswith("attachment;")
     assert seen["events"][0] == "case_filed" and "document_issued" in seen["events"]

@@ -11,6 +11,7 @@ with what the run saw, for the test to check.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import sys
 import time
@@ -31,12 +32,14 @@ from cadre_exit_api_client.models import (
     CaseFileRequest,
     CompleteImplementationActionRequest,
     CompleteStepActionRequest,
+    DocumentIssuedEvent,
     DocumentKindEnum,
     Error,
     ErrorCodeEnum,
     FileActionEnum,
     FormEnum,
     RecordVoteActionRequest,
+    RecordVoteEvent,
     TokenRequestRequest,
 )
 from cadre_exit_api_client.types import File
@@ -200,7 +203,13 @@ seen["download"] = {
 # 6. The auditor reads the trail and verifies the chain.
 status, events, _ = call(cases_events_list, id=case_id, client=auditor)
 assert status == 200, (status, events)
-seen["events"] = [event.action.value for event in events]
+# Each event is typed by its action (Event is a oneOf discriminated by ``action``).
+seen["events"] = [event.action for event in events]
+vote = [event for event in events if isinstance(event, RecordVoteEvent)]
+issued = [event for event in events if isinstance(event, DocumentIssuedEvent)]
+assert len(vote) == 1 and len(issued) == 1, [type(event).__name__ for event in events]
+seen["vote"] = {"passed": vote[0].data.passed, "members": vote[0].data.members}
+seen["download"]["sha256_matches"] = hashlib.sha256(content).hexdigest() == issued[0].data.sha256
 status, check, _ = call(cases_events_verify_retrieve, id=case_id, client=auditor)
 assert status == 200, (status, check)
 seen["verify"] = {"valid": check.valid, "events": check.events, "broken": check.first_broken_event}
