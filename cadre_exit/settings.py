@@ -361,7 +361,6 @@ SPECTACULAR_SETTINGS = {
         "StepOutcomeEnum": "cases.api.enums.STEP_OUTCOMES",
         "EventActionEnum": "cases.api.enums.EVENT_ACTIONS",
         "ErrorCodeEnum": "cases.api.enums.ERROR_CODES",
-        "LanguageEnum": "cases.api.enums.LANGUAGES",
     },
 }
 

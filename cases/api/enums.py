@@ -39,8 +39,6 @@ SYSTEM_EVENT_ACTIONS = [
 ]
 EVENT_ACTIONS = [*ACTION_NAMES, *SYSTEM_EVENT_ACTIONS]
 
-LANGUAGES = ["vi", "en"]
-
 # Every ``Error.code`` the server sends (tests/test_api_schema.py collects them from the
 # code and checks this list holds them all).
 ERROR_CODES = [
