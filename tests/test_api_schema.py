@@ -110,7 +110,7 @@ def test_always_sent_response_fields_are_required() -> None:
         components["CaseDetail"]["required"]
     )
     assert "version" in components["Document"]["required"]
-    assert "at" in components["Event"]["required"]
+    assert "at" in components["CaseFiledEvent"]["required"]
     assert "due_on" in components["Step"]["required"]
     assert {"next", "previous", "results"} <= set(
         components["PaginatedCaseSummaryList"]["required"]
@@ -274,14 +274,17 @@ def test_parameters_point_at_named_enums_and_no_enum_is_inlined_in_a_parameter()
 
 def test_closed_sets_in_responses_are_named_enums() -> None:
     components = served_schema()["components"]["schemas"]
-    assert components["Event"]["properties"]["action"] == {"$ref": REF + "EventActionEnum"}
+    # Events: one component per EventActionEnum value, discriminated by action.
+    event = components["Event"]
+    assert event["discriminator"]["propertyName"] == "action"
+    assert set(event["discriminator"]["mapping"]) == set(components["EventActionEnum"]["enum"])
     code = components["Error"]["properties"]["code"]
     assert code.get("allOf", [code])[0] == {"$ref": REF + "ErrorCodeEnum"}
     outcome = components["Step"]["properties"]["outcome"]["oneOf"]
     assert {"$ref": REF + "StepOutcomeEnum"} in outcome
     row = components["StatisticsRow"]["properties"]
     assert {"$ref": REF + "LevelEnum"} in row["level"]["oneOf"]
-    assert components["Event"]["properties"]["data"]["type"] == "object"
+    assert components["CompleteStepEvent"]["properties"]["data"]["type"] == "object"
     choice = components["ActionField"]["properties"]["choices"]["items"]
     assert _resolve({"components": {"schemas": components}}, choice)["required"] == [
         "label",

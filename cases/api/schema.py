@@ -29,6 +29,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
+from cases.api.enums import EVENT_ACTIONS
 from cases.api.serializers import ErrorSerializer
 
 ERROR_DESCRIPTIONS = {
@@ -374,6 +375,18 @@ def _security(result: dict[str, Any]) -> None:
             operation["security"] = [{"tokenAuth": []}, {"cookieAuth": [], "csrfToken": []}]
 
 
+def _name_event_actions(result: dict[str, Any]) -> None:
+    """``Event`` is a ``oneOf`` whose branches each hold one ``action`` (a ``const``, so a
+    validator picks exactly one); the whole set is named too, for clients to switch on."""
+    schemas = result["components"]["schemas"]
+    if "Event" in schemas:
+        schemas["EventActionEnum"] = {
+            "type": "string",
+            "enum": list(EVENT_ACTIONS),
+            "description": "`Event.action`: the discriminator of `Event`.",
+        }
+
+
 def finish_schema(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
@@ -387,5 +400,6 @@ def finish_schema(
     _declare_errors(result)
     _security(result)
     _require_response_properties(result)
+    _name_event_actions(result)
     result["components"]["schemas"] = dict(sorted(result["components"]["schemas"].items()))
     return result
