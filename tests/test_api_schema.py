@@ -216,6 +216,11 @@ def test_each_action_has_its_own_request_component_with_action_as_discriminator(
     assert {"file", "kind", "held_on", "summary", "step"} <= set(multipart["properties"])
     assert multipart["required"] == ["action"]
     assert "null" not in json.dumps(multipart)
+    # Every form, whichever operation takes it.
+    for path, method, operation in _operations(schema):
+        form = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data")
+        if form:
+            assert '"null"' not in json.dumps(_resolve(schema, form["schema"])), (path, method)
     vote = _resolve(schema, {"$ref": as_json["discriminator"]["mapping"]["record_vote"]})
     assert {"members", "present", "votes_for", "votes_against"} <= set(vote["required"])
 

@@ -314,6 +314,17 @@ def _split_bodies(result: dict[str, Any]) -> None:
             source["required"] = [k for k in source["required"] if k not in files]
         schemas[f"{base}MultipartRequest"] = form
         content["multipart/form-data"]["schema"] = {"$ref": f"{REF}{base}MultipartRequest"}
+    # Forms that only multipart accepts: nothing nullable either.
+    as_json_names: set[str] = set()
+    as_form_names: set[str] = set()
+    for _path, _method, operation in _operations(result):
+        content = operation.get("requestBody", {}).get("content", {})
+        as_json_names |= _refs(content.get("application/json", {}))
+        as_form_names |= _refs(content.get("multipart/form-data", {}))
+    for name in sorted(as_form_names - as_json_names):
+        form = schemas[name]
+        if "properties" in form:
+            form["properties"] = {k: _without_null(v) for k, v in form["properties"].items()}
 
 
 def _share_language_parameter(result: dict[str, Any]) -> None:
