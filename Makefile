@@ -7,16 +7,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
-# Debian packages: WeasyPrint's Pango, gettext for the catalogs, Chromium for browser tests.
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext chromium fonts-dejavu-core postgresql-client
+# Debian packages: WeasyPrint's Pango, gettext for the catalogs, Chromium for browser tests,
+# Node.js for the API contract's tools (tests/contract: Redocly, openapi-typescript, tsc).
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext chromium fonts-dejavu-core postgresql-client nodejs
 
-.PHONY: install system-deps run test lint check bench clean
+.PHONY: install system-deps run test contract-tools lint check bench clean
 
 install: $(STAMP)
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	case "$$missing" in *postgresql-client*) command -v pg_dump >/dev/null && missing="$${missing/ postgresql-client/}";; esac; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
@@ -48,7 +50,7 @@ run: install
 	setsid $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload & pids="$$pids $$!"; \
 	wait
 
-test: install
+test: install contract-tools
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -57,6 +59,10 @@ test: install
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The Node.js tools of the API contract tests, from the committed lock file.
+contract-tools:
+	@test -x tests/contract/node_modules/.bin/tsc || npm ci --prefix tests/contract --no-audit --no-fund
 
 lint: install
 	$(BIN)/ruff check .

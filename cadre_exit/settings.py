@@ -372,24 +372,57 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "cadre_exit API",
-    "DESCRIPTION": "Leave-of-office cases under Regulations 260-QĐ/TW, 41-QĐ/TW and 377-QĐ/TW.",
+    "DESCRIPTION": "Leave-of-office cases under Regulations 260-QĐ/TW, 41-QĐ/TW and 377-QĐ/TW. "
+    "The rules of this contract are in docs/api-contract.md.",
+    # A plain semantic version, bumped with the API (docs/api-contract.md).
     "VERSION": "1.0.0",
+    # 3.1: nullable references are ``oneOf: [{$ref}, {type: null}]``, which 3.0.3 cannot say.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema is the same whatever the request's language (cases.api.schema).
+    "DEFAULT_GENERATOR_CLASS": "cases.api.schema.EnglishSchemaGenerator",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cases.api.schema.finish_schema",
+    ],
+    # Separate request and response components, so uploads and read-only fields are exact.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Ids travel as 64-bit integers (cases.api.fields.MAX_ID).
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807}
+    },
     # One named component per choice set, shared wherever the set appears.
     "ENUM_NAME_OVERRIDES": {
-        "AuthorityScopeEnum": "cases.models.choices.AuthorityScope",
         "FormEnum": "cases.models.choices.Form",
-        "DocumentKindEnum": "cases.models.choices.DocumentKind",
-        "AttachableDocumentKindEnum": "cases.api.serializers.cases.ATTACHABLE_KINDS",
-        "StepKindEnum": "cases.models.choices.StepKind",
-        "UnitKindEnum": "cases.models.choices.UnitKind",
         "CaseStatusEnum": "cases.models.choices.CaseStatus",
+        "CaseOutcomeEnum": "cases.models.choices.CaseOutcome",
         "StepStatusEnum": "cases.models.choices.StepStatus",
-        "ActionNameEnum": "cases.api.serializers.cases.ACTION_NAMES",
-        "ActionFieldTypeEnum": "cases.api.serializers.cases.ACTION_FIELD_KINDS",
+        "StepKindEnum": "cases.models.choices.StepKind",
+        "ActorRoleEnum": "cases.models.choices.ActorRole",
+        "ActorUnitEnum": "cases.models.choices.ActorUnit",
+        "AuthorityScopeEnum": "cases.models.choices.AuthorityScope",
+        "LevelEnum": "cases.models.choices.Level",
+        "UnitKindEnum": "cases.models.choices.UnitKind",
+        "VerificationEnum": "cases.models.choices.Verification",
+        "DocumentKindEnum": "cases.models.choices.DocumentKind",
+        "DayUnitEnum": "cases.models.choices.DayUnit",
+        "EvidenceEnum": "cases.models.choices.Evidence",
+        "ExclusionConditionEnum": "cases.models.choices.ExclusionCondition",
+        "ExclusionModeEnum": "cases.models.choices.ExclusionMode",
+        "HonorificEnum": "cases.models.org.Official.Honorific",
+        "DecisionDocumentStatusEnum": "cases.models.case.Decision.DocumentStatus",
+        "AttachableKindEnum": "cases.api.enums.ATTACHABLE_KINDS",
+        "ActionNameEnum": "cases.api.enums.ACTION_NAMES",
+        "FileActionEnum": "cases.api.enums.FILE_ACTIONS",
+        "ActionFieldKindEnum": "cases.api.enums.ACTION_FIELD_KINDS",
+        "RegimeEnum": "cases.api.enums.REGIMES",
+        "StepOutcomeEnum": "cases.api.enums.STEP_OUTCOMES",
+        "EventActionEnum": "cases.api.enums.EVENT_ACTIONS",
+        "ErrorCodeEnum": "cases.api.enums.ERROR_CODES",
         "TrackKindEnum": "cases.models.choices.TrackKind",
         "TrackStatusEnum": "cases.models.choices.TrackStatus",
     },

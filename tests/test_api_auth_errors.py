@@ -342,7 +342,7 @@ def test_schema_is_valid_openapi_3_with_every_endpoint(world: DemoWorld) -> None
         "/api/v1/calendar/due-date/",
     ]:
         assert path in paths
-    assert set(schema["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
+    assert set(schema["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth", "csrfToken"}
 
 
 def test_schema_documents_the_error_format_for_every_4xx(world: DemoWorld) -> None:
@@ -380,14 +380,29 @@ def test_schema_describes_the_action_and_filing_bodies_for_json_and_multipart(
     schema = _schema(APIClient())
     action = schema["paths"]["/api/v1/cases/{id}/actions/"]["post"]
     assert set(action["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
-    assert set(action["responses"]) == {"200", "400", "401", "403", "404", "409", "415"}
+    assert set(action["responses"]) == {
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "405",
+        "406",
+        "409",
+        "415",
+    }
     documents = schema["paths"]["/api/v1/cases/{id}/documents/"]["post"]
     assert set(documents["requestBody"]["content"]) == {"multipart/form-data"}
     download = schema["paths"]["/api/v1/documents/{id}/download/"]["get"]["responses"]["200"][
         "content"
     ]
-    assert set(download) == {"application/pdf", "image/png", "image/jpeg"}
-    filters = {p["name"] for p in schema["paths"]["/api/v1/cases/"]["get"]["parameters"]}
+    assert set(download) == {
+        "application/octet-stream",
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+    }
+    filters = {p.get("name") for p in schema["paths"]["/api/v1/cases/"]["get"]["parameters"]}
     assert {
         "form",
         "regime",
@@ -422,8 +437,12 @@ def test_schema_lists_languages_for_every_operation(world: DemoWorld) -> None:
     schema = _schema(APIClient())
     for operations in schema["paths"].values():
         for operation in operations.values():
-            header = [p for p in operation["parameters"] if p["name"] == "Accept-Language"]
-            assert header and header[0]["schema"]["enum"] == ["en", "vi"]
+            # One shared parameter, pointing at the named enum of languages.
+            assert {"$ref": "#/components/parameters/AcceptLanguage"} in operation["parameters"]
+    header = schema["components"]["parameters"]["AcceptLanguage"]
+    assert header["name"] == "Accept-Language" and header["in"] == "header"
+    language = header["schema"]["$ref"].rsplit("/", 1)[1]
+    assert sorted(schema["components"]["schemas"][language]["enum"]) == ["en", "vi"]
 
 
 def test_api_client_helper_sends_the_language(world: DemoWorld) -> None:

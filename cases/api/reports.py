@@ -19,13 +19,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cases.api.enums import REGIMES
 from cases.api.exceptions import error_body
 from cases.api.fields import MAX_ID, CharField, ChoiceField, DateField, IntegerField
 from cases.api.permissions import Importers, ReportReaders
 from cases.api.schema import errors
 from cases.api.views import ApiView
 from cases.historic.imports import ImportRejected, import_cases, read_limited
-from cases.models import Case, Form, Regulation, TrackKind
+from cases.models import Case, CaseOutcome, CaseStatus, Form, Level, Regulation, TrackKind
 from cases.organisation import selectors
 from cases.reports.statistics import (
     DIMENSIONS,
@@ -54,7 +55,7 @@ COUNTING = (
 class ReportQuerySerializer(serializers.Serializer):
     form = ChoiceField(choices=Form.choices, required=False, help_text="Only this form.")
     regulation = ChoiceField(
-        choices=["R260", "R41", "R377"],
+        choices=REGIMES,
         required=False,
         help_text="Only cases under this regulation (stable code).",
     )
@@ -138,7 +139,7 @@ class NationalTableQuerySerializer(ReportQuerySerializer):
         fields = super().get_fields()
         fields["form"] = ChoiceField(choices=Form.choices, help_text="The form of the table.")
         fields["regulation"] = ChoiceField(
-            choices=["R260", "R41", "R377"], help_text="The regulation of the table."
+            choices=REGIMES, help_text="The regulation of the table."
         )
         del fields["date"]
         return fields
@@ -174,22 +175,22 @@ class StatisticsRowSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Stable ID of the ground (when grouped by ground).",
     )
-    level = serializers.CharField(
-        required=False, allow_null=True, help_text="central, provincial, district or commune."
-    )
+    level = serializers.ChoiceField(choices=Level.choices, required=False, allow_null=True)
     year = serializers.IntegerField(
         required=False,
         allow_null=True,
         help_text="Null for a case without the date asked for (undecided, with date=decided).",
     )
-    form = serializers.CharField(required=False, allow_null=True)
-    regulation = serializers.CharField(required=False, allow_null=True)
-    outcome = serializers.CharField(
+    form = serializers.ChoiceField(choices=Form.choices, required=False, allow_null=True)
+    regulation = serializers.ChoiceField(choices=REGIMES, required=False, allow_null=True)
+    outcome = serializers.ChoiceField(
+        choices=CaseOutcome.choices,
         required=False,
         allow_null=True,
-        help_text="approved, rejected, withdrawn, or empty while pending.",
+        allow_blank=True,
+        help_text="Empty while pending.",
     )
-    status = serializers.CharField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False, allow_null=True)
     track = serializers.ChoiceField(
         choices=TrackKind.choices,
         required=False,
@@ -204,8 +205,8 @@ class StatisticsRowSerializer(serializers.Serializer):
 
 
 class OutcomeRowSerializer(serializers.Serializer):
-    outcome = serializers.CharField(
-        help_text="approved, rejected, withdrawn, or empty while pending."
+    outcome = serializers.ChoiceField(
+        choices=CaseOutcome.choices, allow_blank=True, help_text="Empty while pending."
     )
     count = serializers.IntegerField()
     percent = _decimal("Of `total`.")
@@ -220,8 +221,8 @@ class StatisticsSerializer(serializers.Serializer):
 
 
 class DecisionTimeSerializer(serializers.Serializer):
-    form = serializers.CharField()
-    regulation = serializers.CharField()
+    form = serializers.ChoiceField(choices=Form.choices)
+    regulation = serializers.ChoiceField(choices=REGIMES)
     cases = serializers.IntegerField(help_text="Decided cases (with a decision date).")
     median_days = serializers.DecimalField(max_digits=8, decimal_places=1, coerce_to_string=False)
     p90_days = serializers.DecimalField(max_digits=8, decimal_places=1, coerce_to_string=False)
@@ -239,7 +240,7 @@ class LateStepSerializer(serializers.Serializer):
 
 
 class NationalCellSerializer(serializers.Serializer):
-    level = serializers.CharField()
+    level = serializers.ChoiceField(choices=Level.choices)
     count = serializers.IntegerField()
     row_percent = _decimal("Of the row (ground) total.")
     column_percent = _decimal("Of the column (level) total.")
@@ -254,7 +255,7 @@ class NationalRowSerializer(serializers.Serializer):
 
 
 class LevelCountSerializer(serializers.Serializer):
-    level = serializers.CharField()
+    level = serializers.ChoiceField(choices=Level.choices)
     count = serializers.IntegerField()
 
 
@@ -263,9 +264,9 @@ class LevelTotalSerializer(LevelCountSerializer):
 
 
 class NationalTableSerializer(serializers.Serializer):
-    form = serializers.CharField()
-    regulation = serializers.CharField()
-    levels = serializers.ListField(child=serializers.CharField())
+    form = serializers.ChoiceField(choices=Form.choices)
+    regulation = serializers.ChoiceField(choices=REGIMES)
+    levels = serializers.ListField(child=serializers.ChoiceField(choices=Level.choices))
     rows = NationalRowSerializer(many=True)
     column_totals = LevelTotalSerializer(many=True, help_text="Ground mentions per level.")
     grand_total = serializers.IntegerField(help_text="Ground mentions in all.")

@@ -7,7 +7,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from cases.api import reports, views
 from cases.api.exceptions import not_found
-from cases.api.schema import SCHEMA_SETTINGS
 
 
 class IdConverter:
@@ -59,7 +58,7 @@ urlpatterns = [
     path("imports/cases/", reports.CaseImportView.as_view(), name="import-cases"),
     path(
         "schema/",
-        SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS, api_version="v1"),
+        SpectacularAPIView.as_view(),
         name="schema",
     ),
     # The split view serves its init script as a file, as the content-security policy requires.

@@ -474,8 +474,11 @@ class CaseActionView(ApiView):
     @extend_schema(
         tags=["cases"],
         summary="Perform an action on a case",
-        description="`action` is one of the case's `available_actions` for the caller, with the fields that action lists. Send `step` (the current step id as you saw it) to be told with 409 when someone else acted first. Use multipart/form-data to send a `file`.",
-        request={"application/json": s.ActionSerializer, "multipart/form-data": s.ActionSerializer},
+        description="`action` is one of the case's `available_actions` for the caller, with the fields that action lists; each action has its own request component, `action` is the discriminator. Send `step` (the current step id as you saw it) to be told with 409 when someone else acted first. Send JSON, or multipart/form-data for the actions that carry a `file` (attach_document, record_talk).",
+        request={
+            "application/json": s.ACTION_JSON_REQUEST,
+            "multipart/form-data": s.ACTION_MULTIPART_REQUEST,
+        },
         responses={200: s.CaseDetailSerializer, **errors(400, 401, 403, 404, 409, 415)},
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -500,7 +503,8 @@ class CaseEventsView(ApiView):
     @extend_schema(
         tags=["audit"],
         summary="The case's audit trail, oldest first",
-        responses={200: s.EventSerializer(many=True), **errors(401, 403, 404)},
+        description="Each event's `data` is what the action recorded, as hashed into the chain; its shape depends on `action` (the discriminator of `Event`).",
+        responses={200: s.EVENT_RESPONSE, **errors(401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         case = _case_for(request, pk)
@@ -569,6 +573,10 @@ class CaseDocumentsView(ApiView):
         return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
+# The types a stored file can have (cases.documents.storage), and the generic one first.
+DOWNLOAD_MEDIA_TYPES = ("application/octet-stream", "application/pdf", "image/png", "image/jpeg")
+
+
 class DocumentDownloadView(ApiView):
     serializer_class = s.DocumentSerializer
 
@@ -579,14 +587,15 @@ class DocumentDownloadView(ApiView):
     @extend_schema(
         tags=["documents"],
         summary="Download a document of a case in the caller's scope",
+        description="The stored file as it was uploaded or issued, with its own content type: "
+        "`application/pdf` (decisions and most attachments), `image/png` or `image/jpeg`. "
+        "`Content-Disposition` gives the file name. Clients that do not know these types can "
+        "read any binary 200 as `application/octet-stream`.",
         responses={
-            (200, "application/pdf"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The stored file."
-            ),
-            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
-            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY),
-            **errors(401, 403, 404),
-        },
+            (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The stored file.")
+            for media_type in DOWNLOAD_MEDIA_TYPES
+        }
+        | errors(401, 403, 404),
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         document = selectors.get_document_for_user(request.user, pk)

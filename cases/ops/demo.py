@@ -7,6 +7,7 @@ body, Party and State bodies, posts, officials and one user per role. Idempotent
 from __future__ import annotations
 
 import datetime
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from cases.models import (
     Appointment,
@@ -418,7 +420,13 @@ def build_two_track_world(world: DemoWorld, password: str | None = None) -> TwoT
     )
 
 
-MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def _blank_pdf() -> bytes:
+    """A one-page blank PDF for the demo's scanned papers (uploads are parsed as PDFs)."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def seed_two_track_case(two: TwoTrackWorld) -> Any:
@@ -431,7 +439,7 @@ def seed_two_track_case(two: TwoTrackWorld) -> Any:
     users = two.users
 
     def upload(name: str) -> SimpleUploadedFile:
-        return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")
+        return SimpleUploadedFile(name, _blank_pdf(), content_type="application/pdf")
 
     def act(username: str, action: str, **kwargs: Any) -> Any:
         return workflow.perform(case_id=case.pk, user=users[username], action=action, **kwargs)

@@ -8,8 +8,11 @@ the caller's language.
 from cases.api.serializers.cases import (
     ACTION_FIELD_KINDS,
     ACTION_FIELD_TYPES,
+    ACTION_JSON_REQUEST,
+    ACTION_MULTIPART_REQUEST,
     ACTION_NAMES,
     ATTACHABLE_KINDS,
+    EVENT_RESPONSE,
     OPTIONAL_ACTION_FIELDS,
     ActionFieldSerializer,
     ActionSerializer,
@@ -65,6 +68,9 @@ from cases.api.serializers.organisation import (
 )
 
 __all__ = [
+    "ACTION_JSON_REQUEST",
+    "EVENT_RESPONSE",
+    "ACTION_MULTIPART_REQUEST",
     "ACTION_FIELD_KINDS",
     "ACTION_FIELD_TYPES",
     "ACTION_NAMES",

@@ -7,9 +7,18 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from cases.api.enums import (
+    ACTION_FIELD_KINDS,
+    ACTION_NAMES,
+    ATTACHABLE_KINDS,
+    EVENT_ACTIONS,
+    FILE_ACTIONS,
+    REGIMES,
+    STEP_OUTCOMES,
+)
 from cases.api.fields import (
     MAX_ID,
     BooleanField,
@@ -30,12 +39,14 @@ from cases.api.serializers.common import (
 )
 from cases.models import (
     ActorRole,
+    AuthorityScope,
     Case,
     CaseEvent,
     CaseOutcome,
     CaseStatus,
     CaseStep,
     Decision,
+    DocumentKind,
     Form,
     Ground,
     Level,
@@ -43,6 +54,7 @@ from cases.models import (
     ProcessTemplate,
     Regulation,
     StepKind,
+    StepStatus,
     Track,
     TrackKind,
     TrackStatus,
@@ -52,11 +64,6 @@ from cases.models import (
 )
 from cases.organisation import selectors
 from cases.workflow import engine as workflow
-
-ATTACHABLE_KINDS = [(kind.value, kind.label) for kind in workflow.attachable_kinds()]
-
-ACTION_NAMES = list(workflow.SPECS)
-ACTION_FIELD_KINDS = ["string", "text", "date", "integer", "file", "choice", "user"]
 
 # --- cases ----------------------------------------------------------------------------
 
@@ -92,6 +99,9 @@ class StepSerializer(serializers.ModelSerializer):
     is_overdue = serializers.BooleanField()
     days_left = serializers.IntegerField(allow_null=True)
     track = serializers.ChoiceField(source="track_kind", choices=TrackKind.choices, read_only=True)
+    outcome = serializers.ChoiceField(
+        choices=STEP_OUTCOMES, allow_blank=True, help_text="How the step ended; empty while open."
+    )
 
     class Meta:
         model = CaseStep
@@ -148,12 +158,17 @@ class CurrentStepSerializer(serializers.ModelSerializer):
         ]
 
 
+class ActionChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField(help_text="In the caller's language.")
+
+
 class ActionFieldSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=ACTION_FIELD_KINDS)
     required = serializers.BooleanField()
     label = serializers.CharField()
-    choices = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    choices = ActionChoiceSerializer(many=True, help_text="Only for `type` `choice`.")
 
 
 # How each engine field is entered: (type, label, choices). Requiredness depends on the action.
@@ -494,9 +509,7 @@ class CaseFileSerializer(Serializer):
 
 class CaseFilterSerializer(Serializer):
     form = ChoiceField(choices=Form.choices, required=False)
-    regime = CharField(
-        max_length=8, required=False, help_text="Regulation code: R260, R41 or R377."
-    )
+    regime = ChoiceField(choices=REGIMES, required=False, help_text="Regulation code.")
     status = ChoiceField(choices=CaseStatus.choices, required=False)
     level = ChoiceField(choices=Level.choices, required=False)
     unit = ScopedIdField(
@@ -563,9 +576,116 @@ class ActionSerializer(Serializer):
         return {k: v for k, v in self.validated_data.items() if k in self.DATA_FIELDS}
 
 
+# --- one request component per action (the schema's view of ActionSerializer) ---------
+
+
+def _data_field(name: str, *, required: bool) -> serializers.Field:
+    """The input field of one engine data field, as ``ActionSerializer`` declares it."""
+    field = ActionSerializer._declared_fields[name]
+    kwargs = dict(field._kwargs)
+    kwargs["required"] = required
+    kwargs.pop("allow_null", None)
+    return type(field)(*field._args, **kwargs)
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _step_field(*, nullable: bool) -> IntegerField:
+    return IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=nullable,
+        help_text="The current step's id as the caller saw it; 409 if the case has moved on.",
+    )
+
+
+def action_request(spec: workflow.ActionSpec) -> type[Serializer]:
+    """The JSON body of one action: ``action`` (the discriminator) and its own fields."""
+
+    # ``const``, not a one-value ``enum``: drf-spectacular would name a component for each.
+    @extend_schema_field({"type": "string", "const": spec.name})
+    class ActionName(ChoiceField):
+        pass
+
+    attrs: dict[str, Any] = {
+        "action": ActionName(choices=[spec.name]),
+        "reason": CharField(
+            max_length=4000,
+            min_length=1 if spec.requires_reason else None,
+            allow_blank=not spec.requires_reason,
+            required=spec.requires_reason,
+            help_text="Why; kept in the audit trail."
+            + (" Required for this action." if spec.requires_reason else ""),
+        ),
+        "step": _step_field(nullable=True),
+    }
+    for name in spec.fields:
+        if name != "file":  # JSON cannot carry a file
+            attrs[name] = _data_field(
+                name, required=(spec.name, name) not in OPTIONAL_ACTION_FIELDS
+            )
+    return type(f"{_camel(spec.name)}ActionSerializer", (Serializer,), attrs)
+
+
+def _needs_file(spec: workflow.ActionSpec) -> bool:
+    return "file" in spec.fields and (spec.name, "file") not in OPTIONAL_ACTION_FIELDS
+
+
+# JSON: one component per action that does not need a file, ``action`` the discriminator.
+ACTION_JSON_REQUEST = PolymorphicProxySerializer(
+    component_name="Action",
+    serializers={
+        spec.name: action_request(spec) for spec in workflow.SPECS.values() if not _needs_file(spec)
+    },
+    resource_type_field_name="action",
+)
+
+
+# The form of the actions that carry a file (FILE_ACTIONS), as one object: not a
+# ``oneOf``, for which openapi-python-client sends an empty body. Nothing is nullable: a
+# form field is sent or left out (an absent optional field is ignored), and a generated
+# client would send a null as the text "None". (No docstring: it would be the schema's.)
+class ActionMultipartSerializer(Serializer):
+    action = ChoiceField(choices=FILE_ACTIONS)
+    reason = CharField(max_length=4000, allow_blank=True, required=False)
+    step = _step_field(nullable=False)
+    kind = ChoiceField(
+        choices=ATTACHABLE_KINDS, required=False, help_text="Required for attach_document."
+    )
+    file = UploadField(
+        required=False,
+        help_text="Required for attach_document (the document), optional for record_talk "
+        "(the signed minutes).",
+    )
+    held_on = DateField(required=False, help_text="Required for record_talk.")
+    summary = CharField(
+        max_length=10000, required=False, allow_blank=True, help_text="Required for record_talk."
+    )
+
+
+ACTION_MULTIPART_REQUEST = ActionMultipartSerializer
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "What the action recorded, as hashed into the chain; its keys depend "
+        "on `action` (e.g. `kind` and `documents` for attach_document, the vote's counts for "
+        "record_vote).",
+    }
+)
+class EventDataField(serializers.JSONField):
+    pass
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    data = serializers.JSONField()
+    action = serializers.ChoiceField(choices=EVENT_ACTIONS)
+    data = EventDataField()
 
     class Meta:
         model = CaseEvent
@@ -584,6 +704,139 @@ class EventSerializer(serializers.ModelSerializer):
             "prev_hash",
             "hash",
         ]
+
+
+# --- Event.data, typed per action where its shape is fixed ------------------------------
+# Only the keys every such event carries are declared; a few events add optional keys
+# (``flagged_for_review``, ``warnings``), which the schema allows (additional properties).
+
+
+class FiledStepDataSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.ChoiceField(choices=StepStatus.choices)
+    due_on = serializers.DateField(allow_null=True)
+    due_rule = serializers.CharField(allow_blank=True)
+
+
+class CaseFiledDataSerializer(serializers.Serializer):
+    form = serializers.ChoiceField(choices=Form.choices)
+    regulation = serializers.ChoiceField(choices=REGIMES)
+    scope = serializers.ChoiceField(choices=AuthorityScope.choices)
+    grounds = serializers.ListField(child=serializers.CharField())
+    official = serializers.IntegerField()
+    position = serializers.IntegerField()
+    filed_on = serializers.DateField()
+    steps = FiledStepDataSerializer(many=True)
+
+
+class RecordTalkDataSerializer(serializers.Serializer):
+    held_on = serializers.DateField(allow_null=True)
+    summary = serializers.CharField(allow_blank=True)
+
+
+class RecordVoteDataSerializer(serializers.Serializer):
+    vote = serializers.IntegerField()
+    members = serializers.IntegerField()
+    present = serializers.IntegerField()
+    against = serializers.IntegerField()
+    threshold = serializers.CharField()
+    passed = serializers.BooleanField()
+
+    def get_fields(self) -> dict[str, Any]:
+        # The recorded key is ``for``, a Python keyword.
+        fields = super().get_fields()
+        fields["for"] = serializers.IntegerField()
+        return fields
+
+
+class ApproveDataSerializer(serializers.Serializer):
+    decision = serializers.IntegerField()
+    number = serializers.IntegerField(allow_null=True)
+    symbol = serializers.CharField()
+    effective_on = serializers.DateField(allow_null=True)
+    prefix = serializers.CharField(allow_blank=True)
+    on_behalf_of = serializers.IntegerField(allow_null=True)
+    late = serializers.BooleanField()
+
+
+class RejectDataSerializer(serializers.Serializer):
+    at_step = serializers.CharField()
+
+
+class ExtendDeadlineDataSerializer(serializers.Serializer):
+    from_due_on = serializers.DateField(allow_null=True)
+    to_due_on = serializers.DateField()
+    ceiling_on = serializers.DateField(allow_null=True)
+
+
+class ReassignDataSerializer(serializers.Serializer):
+    from_assignee = serializers.IntegerField(allow_null=True)
+    to_assignee = serializers.IntegerField()
+
+
+class DocumentIssuedDataSerializer(serializers.Serializer):
+    decision = serializers.IntegerField()
+    symbol = serializers.CharField()
+    kind = serializers.ChoiceField(choices=[DocumentKind.DECISION])
+    version = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    filename = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class StepEscalatedDataSerializer(serializers.Serializer):
+    step = serializers.IntegerField()
+    due_on = serializers.DateField(allow_null=True)
+    overdue_working_days = serializers.IntegerField()
+    escalated_to = serializers.IntegerField()
+
+
+class AuthorityDelegatedDataSerializer(serializers.Serializer):
+    delegation = serializers.IntegerField()
+    deputy = serializers.IntegerField()
+    # Keys named "from" and "to": declared in get_fields.
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(allow_null=True)
+        fields["to"] = serializers.DateField(allow_null=True)
+        return fields
+
+
+EVENT_DATA: dict[str, type[serializers.Serializer]] = {
+    "case_filed": CaseFiledDataSerializer,
+    workflow.RECORD_TALK: RecordTalkDataSerializer,
+    workflow.RECORD_VOTE: RecordVoteDataSerializer,
+    workflow.APPROVE: ApproveDataSerializer,
+    workflow.REJECT: RejectDataSerializer,
+    workflow.EXTEND_DEADLINE: ExtendDeadlineDataSerializer,
+    workflow.REASSIGN: ReassignDataSerializer,
+    "document_issued": DocumentIssuedDataSerializer,
+    "document_reissued": DocumentIssuedDataSerializer,
+    "step_escalated": StepEscalatedDataSerializer,
+    "authority_delegated": AuthorityDelegatedDataSerializer,
+}
+
+
+def _event_of(action: str) -> type[EventSerializer]:
+    """The schema of one action's events: ``action`` a ``const``, ``data`` its shape."""
+
+    @extend_schema_field({"type": "string", "const": action})
+    class ActionName(serializers.CharField):
+        pass
+
+    data = EVENT_DATA[action]() if action in EVENT_DATA else EventDataField()
+    name = f"{_camel(action)}EventSerializer"
+    return type(name, (EventSerializer,), {"action": ActionName(), "data": data})
+
+
+# The events of a case, one component per action (``action`` the discriminator).
+EVENT_RESPONSE = PolymorphicProxySerializer(
+    component_name="Event",
+    serializers={action: _event_of(action) for action in EVENT_ACTIONS},
+    resource_type_field_name="action",
+    many=True,
+)
 
 
 class ChainCheckSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from cases.api.enums import ERROR_CODES
 from cases.api.fields import (
     CharField,
     DateField,
@@ -23,9 +24,15 @@ from cases.models import (
 # --- errors and authentication --------------------------------------------------------
 
 
+class ImportProblemSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="The file's line (the header is line 1).")
+    message = serializers.CharField()
+    column = serializers.CharField(required=False, help_text="When one column is at fault.")
+
+
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(
-        help_text="Machine-readable error code, e.g. `invalid`, `not_found`, `step_moved_on`."
+    code = serializers.ChoiceField(
+        choices=ERROR_CODES, help_text="Machine-readable error code: one of `ErrorCodeEnum`."
     )
     detail = serializers.CharField(
         help_text="What went wrong, in the caller's language (Accept-Language)."
@@ -35,11 +42,10 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Messages per input field (dotted paths for nested items); empty when no field is at fault.",
     )
     # Only a refused historic import (code ``import_rejected``) carries it.
-    errors = serializers.ListField(
-        child=serializers.DictField(),
+    errors = ImportProblemSerializer(
+        many=True,
         required=False,
-        help_text="Only with code `import_rejected`: every problem of the file, as "
-        '`{"line": n, "message": "...", "column": "..."}` (the header is line 1; `column` when one is at fault).',
+        help_text="Only with code `import_rejected`: every problem of the file.",
     )
 
 
