@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 # Debian packages: WeasyPrint's Pango, gettext for the catalogs, Chromium for browser tests.
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext chromium fonts-dejavu-core postgresql-client
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext chromium fonts-dejavu-core postgresql-client softhsm2
 
 .PHONY: install system-deps run test lint check bench clean
 

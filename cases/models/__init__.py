@@ -25,6 +25,7 @@ from cases.models.org import (
     Position,
 )
 from cases.models.security import SignInThrottle, TOTPDevice
+from cases.models.signing import SigningKey
 
 __all__ = [
     "GENESIS_HASH",
@@ -54,6 +55,7 @@ __all__ = [
     "Regulation",
     "Reminder",
     "SignInThrottle",
+    "SigningKey",
     "TOTPDevice",
     "StepTemplate",
     "TimeLimit",
