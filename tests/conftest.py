@@ -22,10 +22,17 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    import os
+
     from django.conf import settings
 
     # Hashing speed is not under test; the real hasher stays in production settings.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Decisions are signed only in the tests that ask for it (the ``signing_token`` fixture
+    # of tests/signing_support.py, with a temporary SoftHSM2 token); worker processes
+    # started by the tests inherit the switch through the environment.
+    os.environ["CADRE_SIGNING_BACKEND"] = "off"
+    settings.SIGNING_BACKEND = "off"
     _compile_catalogs(settings.BASE_DIR)
 
 

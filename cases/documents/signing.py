@@ -638,9 +638,9 @@ def validation_context() -> Any:
 def check_pdf(content: bytes) -> PdfCheck:
     """Who signed ``content``, when, whether each signature is intact and trusted."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.errors import SignatureValidationError
-    from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     sha256 = hashlib.sha256(content).hexdigest()

@@ -1,0 +1,66 @@
+"""The public verification page: anyone checks a decision's file or its QR code's code."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from cases.core.errors import CaseError
+from cases.documents import verification
+from cases.web.common import apply_case_error
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(label=_("Signed PDF file"), required=False)
+    code = forms.CharField(label=_("Verification code"), max_length=32, required=False)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        upload = data.get("file")
+        if not upload and not (data.get("code") or "").strip():
+            raise forms.ValidationError(_("Choose a PDF file or enter a verification code."))
+        if upload is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+            self.add_error("file", _("File too large."))
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """GET ?code=… (the QR code's address) or POST a file; no sign-in."""
+    result = None
+    status = 200
+    if request.method == "POST":
+        form = VerifyForm(request.POST, request.FILES)
+    elif request.GET.get("code"):
+        form = VerifyForm({"code": request.GET["code"]})
+    else:
+        form = VerifyForm()
+    if form.is_bound and form.is_valid():
+        try:
+            upload = form.cleaned_data.get("file")
+            if upload is not None:
+                result = verification.verify_file(content=upload.read())
+            else:
+                result = verification.verify_code(code=form.cleaned_data["code"])
+        except CaseError as exc:
+            apply_case_error(form, exc)
+            status = exc.http_status
+    elif form.is_bound:
+        status = 400
+    return render(request, "verify.html", {"form": form, "result": result}, status=status)
+
+
+def crl(request: HttpRequest) -> HttpResponse:
+    """The published certificate revocation list (DER), where the certificates point."""
+    from pathlib import Path
+
+    from django.http import Http404
+
+    path = Path(settings.SIGNING_CRL_PATH)
+    if not path.is_file():
+        raise Http404(_("No revocation list has been published yet."))
+    return HttpResponse(path.read_bytes(), content_type="application/pkix-crl")
