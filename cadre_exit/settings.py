@@ -294,10 +294,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cadre-exit@localhost")
 # Digital signatures (docs/signing.md): PAdES through PKCS#11 (SoftHSM2 under var/ by
 # default; a real HSM by its module path and token label), or PKCS#12 files for a small
 # installation, or off. PINs come from the environment; the demo PIN only in demo mode.
-SIGNING_BACKEND = env_str("CADRE_SIGNING_BACKEND", "pkcs11")
-if SIGNING_BACKEND not in {"pkcs11", "pkcs12", "off"}:
+DOCUMENT_SIGNING_BACKEND = env_str("CADRE_SIGNING_BACKEND", "pkcs11")
+if DOCUMENT_SIGNING_BACKEND not in {"pkcs11", "pkcs12", "off"}:
     raise ImproperlyConfigured(
-        f"CADRE_SIGNING_BACKEND must be pkcs11, pkcs12 or off, got {SIGNING_BACKEND!r}"
+        f"CADRE_SIGNING_BACKEND must be pkcs11, pkcs12 or off, got {DOCUMENT_SIGNING_BACKEND!r}"
     )
 SIGNING_PKCS11_MODULE = env_str("CADRE_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
 SIGNING_TOKEN_LABEL = env_str("CADRE_PKCS11_TOKEN", "cadre-exit")

@@ -17,6 +17,9 @@ from cases.ops.demo import DemoWorld, build_demo_world
 from cases.workflow import engine as workflow
 from cases.workflow import filing as services
 
+# Fixtures of the signed decisions (a temporary SoftHSM2 token and keys).
+pytest_plugins = ["tests.signing_support"]
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -32,7 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # of tests/signing_support.py, with a temporary SoftHSM2 token); worker processes
     # started by the tests inherit the switch through the environment.
     os.environ["CADRE_SIGNING_BACKEND"] = "off"
-    settings.SIGNING_BACKEND = "off"
+    settings.DOCUMENT_SIGNING_BACKEND = "off"
     _compile_catalogs(settings.BASE_DIR)
 
 

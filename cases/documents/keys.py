@@ -83,7 +83,9 @@ def _reinitialize_pkcs11() -> None:
     """Make this process's PKCS#11 library see tokens created by another process."""
     import pkcs11
 
-    if settings.SIGNING_BACKEND == "pkcs11" and os.path.exists(settings.SIGNING_PKCS11_MODULE):
+    if settings.DOCUMENT_SIGNING_BACKEND == "pkcs11" and os.path.exists(
+        settings.SIGNING_PKCS11_MODULE
+    ):
         pkcs11.lib(settings.SIGNING_PKCS11_MODULE).reinitialize()
 
 

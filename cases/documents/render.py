@@ -630,12 +630,11 @@ _TRAILING_SPACE: Final[re.Pattern[str]] = re.compile(
 )
 
 
-# Sizes of the signature boxes in document.css (.sig-slot-*), in millimetres.
+# The signature boxes of document.css (.sig-slot-*): width and height in millimetres.
 SLOT_SIZES_MM: Final[Mapping[str, tuple[float, float]]] = {
     "signer": (50.0, 22.0),
     "body": (36.0, 22.0),
 }
-_PX_PER_MM: Final[float] = 96 / 25.4
 _PT_PER_PX: Final[float] = 0.75
 
 
@@ -655,20 +654,22 @@ def _render_pdf_with_slots(
 ) -> tuple[bytes, dict[str, SignatureSlot]]:
     document = _layout(template, context, case_reference, created_on)
     found: dict[str, SignatureSlot] = {}
-    for name, (width_mm, height_mm) in slots.items():
+    for name in slots:
         for index, page in enumerate(document.pages):
             anchor = page.anchors.get(f"sig-{name}")
             if anchor is None:
                 continue
-            x, y = anchor  # CSS px from the page's top left
+            # The box in CSS px from the page's top left → PDF points from the bottom left.
+            x1, y1, x2, y2 = anchor
             page_height = page.height * _PT_PER_PX
-            left = x * _PT_PER_PX
-            top = page_height - y * _PT_PER_PX
-            width = width_mm * _PX_PER_MM * _PT_PER_PX
-            height = height_mm * _PX_PER_MM * _PT_PER_PX
             found[name] = SignatureSlot(
                 page=index,
-                box=(round(left), round(top - height), round(left + width), round(top)),
+                box=(
+                    round(x1 * _PT_PER_PX),
+                    round(page_height - y2 * _PT_PER_PX),
+                    round(x2 * _PT_PER_PX),
+                    round(page_height - y1 * _PT_PER_PX),
+                ),
             )
             break
         else:

@@ -253,8 +253,8 @@ class Pkcs12KeyStore:
 
 
 def key_store() -> KeyStore:
-    """The configured key store (``SIGNING_BACKEND``)."""
-    backend = settings.SIGNING_BACKEND
+    """The configured key store (``DOCUMENT_SIGNING_BACKEND``)."""
+    backend = settings.DOCUMENT_SIGNING_BACKEND
     if backend == "pkcs11":
         return Pkcs11KeyStore(
             module=settings.SIGNING_PKCS11_MODULE,
@@ -269,7 +269,7 @@ def key_store() -> KeyStore:
 
 
 def signing_enabled() -> bool:
-    return settings.SIGNING_BACKEND != "off"
+    return settings.DOCUMENT_SIGNING_BACKEND != "off"
 
 
 # --- certificates and CRLs ------------------------------------------------------------
@@ -488,20 +488,45 @@ class AppliedSignature:
         }
 
 
-def _font_path() -> str:
-    return str(Path(settings.BASE_DIR) / "static" / "fonts" / "Tinos-Regular.ttf")
+def _appearance_pdf(lines: Sequence[str], box: tuple[int, int, int, int]) -> bytes:
+    """The visible signature as a one-page PDF the size of its box (WeasyPrint, Tinos).
+
+    pyHanko's own text stamps measure TrueType glyphs as if they had 1000 units per em,
+    which spreads Tinos (2048) out of its box, so the appearance is laid out here.
+    """
+    from html import escape
+
+    from weasyprint import HTML
+
+    width, height = box[2] - box[0], box[3] - box[1]
+    font = (Path(settings.BASE_DIR) / "static" / "fonts" / "Tinos-Regular.ttf").resolve()
+    body = "".join(f"<div>{escape(line)}</div>" for line in lines)
+    html = f"""<html><head><style>
+      @font-face {{ font-family: Tinos; src: url("{font.as_uri()}"); }}
+      @page {{ size: {width}pt {height}pt; margin: 0; }}
+      html, body {{ margin: 0; }}
+      body {{ font-family: Tinos; font-size: 7.5pt; line-height: 1.15; color: #b00000;
+              border: 0.8pt solid #b00000; height: {height - 1.6}pt; padding: 2pt 3pt;
+              box-sizing: border-box; overflow: hidden; }}
+      div:first-child {{ font-weight: bold; }}
+    </style></head><body>{body}</body></html>"""
+    return bytes(HTML(string=html).write_pdf())
 
 
-def _stamp_style() -> Any:
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-    from pyhanko.pdf_utils.text import TextBoxStyle
-    from pyhanko.stamp import TextStampStyle
+@contextmanager
+def _stamp_style(lines: Sequence[str], placement: Placement | None) -> Iterator[Any]:
+    """A static stamp from the appearance PDF (none for an invisible signature)."""
+    import tempfile
 
-    return TextStampStyle(
-        stamp_text="%(text)s",
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(_font_path()), font_size=7),
-        border_width=1,
-    )
+    from pyhanko.stamp import StaticStampStyle
+
+    if placement is None:
+        yield None
+        return
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(_appearance_pdf(lines, placement.box))
+        handle.flush()
+        yield StaticStampStyle.from_pdf_file(handle.name, border_width=0)
 
 
 def certificate_name(certificate: asn1_x509.Certificate) -> str:
@@ -543,20 +568,18 @@ def sign_pdf(
             else fields.SigFieldSpec(sig_field_name=request.field_name)
         )
         output = io.BytesIO()
-        pdf_signer_style = _stamp_style()
-        with store.pdf_signer(request.key_label, request.certificate, chain) as signer:
+        with (
+            _stamp_style(request.lines, request.placement) as style,
+            store.pdf_signer(request.key_label, request.certificate, chain) as signer,
+        ):
             try:
                 signers.PdfSigner(
                     meta,
                     signer=signer,
                     timestamper=timestamper,
-                    stamp_style=pdf_signer_style,
+                    stamp_style=style,
                     new_field_spec=spec,
-                ).sign_pdf(
-                    writer,
-                    appearance_text_params={"text": "\n".join(request.lines)},
-                    output=output,
-                )
+                ).sign_pdf(writer, output=output)
             except SigningUnavailable:
                 raise
             except Exception as exc:  # noqa: BLE001 - a device error mid-signature

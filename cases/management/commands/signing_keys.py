@@ -61,7 +61,10 @@ class Command(BaseCommand):
             return
         from django.conf import settings
 
-        if settings.SIGNING_BACKEND == "pkcs11" and "softhsm" in settings.SIGNING_PKCS11_MODULE:
+        if (
+            settings.DOCUMENT_SIGNING_BACKEND == "pkcs11"
+            and "softhsm" in settings.SIGNING_PKCS11_MODULE
+        ):
             created = keys.init_softhsm_token()
             self.stdout.write(
                 f"SoftHSM2 token {settings.SIGNING_TOKEN_LABEL}: "
