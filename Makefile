@@ -7,7 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
-# Debian packages: WeasyPrint's Pango, gettext for the catalogs, Chromium for browser tests.
+# Debian packages: WeasyPrint's Pango, gettext for the catalogs, Chromium for browser tests,
+# SoftHSM2 for the signing keys (docs/signing.md).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext chromium fonts-dejavu-core postgresql-client softhsm2
 
 .PHONY: install system-deps run test lint check bench clean
@@ -36,6 +37,7 @@ run: install
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	$(BIN)/python manage.py load_catalog
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py signing_keys init
 	@echo "cadre_exit: http://127.0.0.1:$(PORT)/  (demo password: $${DEMO_PASSWORD:-cadre-demo})"
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/celery -A cadre_exit worker --loglevel=INFO --pool=solo & \
@@ -45,6 +47,7 @@ run: install
 test: install
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	$(BIN)/python manage.py check
+	$(BIN)/python manage.py signing_keys token
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -14,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.api.schema import ApiSchema, errors
 from cases.core.errors import InvalidInput
 from cases.documents import verification
 
@@ -68,7 +70,22 @@ class VerifyDocumentView(APIView):
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
     parser_classes = [MultiPartParser, JSONParser]
+    schema = ApiSchema()
 
+    @extend_schema(
+        tags=["documents"],
+        summary="Verify a signed decision",
+        description="Public, no sign-in. Send a PDF (`file`, multipart) or the code of its QR "
+        "code (`code`). The answer says whether the file is intact, who signed it and when, "
+        "whether the certificates chain to the trust roots or are revoked, and which decision "
+        "it is (number, date, issuing body, version only).",
+        request={
+            "multipart/form-data": VerifyRequestSerializer,
+            "application/json": VerifyRequestSerializer,
+        },
+        responses={200: VerifyResultSerializer, **errors(400, 404, 415)},
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         data = VerifyRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

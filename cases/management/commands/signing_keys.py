@@ -1,6 +1,7 @@
 """Signing keys and certificates: the token, the CA, a key per signer and per body.
 
     manage.py signing_keys init                 SoftHSM2 token (if SoftHSM2), CA, demo keys
+    manage.py signing_keys token                only the SoftHSM2 token (no database needed)
     manage.py signing_keys issue --user NAME    a key for a user (first one, or a rotation)
     manage.py signing_keys issue --unit ID      a key for an issuing body
     manage.py signing_keys rotate --user NAME   the same as issue: a new key, the old one superseded
@@ -27,7 +28,9 @@ class Command(BaseCommand):
     help = "Issue, rotate and revoke the signing keys held in the HSM; publish the CRL."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["init", "issue", "rotate", "revoke", "crl", "list"])
+        parser.add_argument(
+            "action", choices=["init", "token", "issue", "rotate", "revoke", "crl", "list"]
+        )
         parser.add_argument("serial", nargs="?", help="certificate serial (revoke)")
         parser.add_argument("--user", help="user name of the signer")
         parser.add_argument("--unit", type=int, help="primary key of the issuing body")
@@ -59,17 +62,7 @@ class Command(BaseCommand):
         if not signing.signing_enabled():
             self.stdout.write("Signing is off (CADRE_SIGNING_BACKEND=off): nothing to do.")
             return
-        from django.conf import settings
-
-        if (
-            settings.DOCUMENT_SIGNING_BACKEND == "pkcs11"
-            and "softhsm" in settings.SIGNING_PKCS11_MODULE
-        ):
-            created = keys.init_softhsm_token()
-            self.stdout.write(
-                f"SoftHSM2 token {settings.SIGNING_TOKEN_LABEL}: "
-                + ("created" if created else "present")
-            )
+        self._token(options)
         ca, created = keys.ensure_ca()
         self.stdout.write(f"CA {ca.serial}: {'created' if created else 'present'}")
         if not options.get("no_demo"):
@@ -77,6 +70,19 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(new)} signing keys issued")
         keys.publish_crl()
         self.stdout.write(self.style.SUCCESS("Signing keys ready."))
+
+    def _token(self, options: dict[str, Any]) -> None:
+        from django.conf import settings
+
+        if settings.DOCUMENT_SIGNING_BACKEND != "pkcs11" or (
+            "softhsm" not in settings.SIGNING_PKCS11_MODULE
+        ):
+            self.stdout.write("Not SoftHSM2: the HSM's own tools initialise its token.")
+            return
+        created = keys.init_softhsm_token()
+        self.stdout.write(
+            f"SoftHSM2 token {settings.SIGNING_TOKEN_LABEL}: {'created' if created else 'present'}"
+        )
 
     def _issue(self, options: dict[str, Any]) -> None:
         key = keys.issue_key(**self._owner(options))
