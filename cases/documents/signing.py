@@ -579,7 +579,12 @@ def sign_pdf(
                     timestamper=timestamper,
                     stamp_style=style,
                     new_field_spec=spec,
-                ).sign_pdf(writer, output=output)
+                ).sign_pdf(
+                    writer,
+                    # A fixed reservation spares pyHanko a dry-run signature to size it.
+                    bytes_reserved=32768 if timestamper else 16384,
+                    output=output,
+                )
             except SigningUnavailable:
                 raise
             except Exception as exc:  # noqa: BLE001 - a device error mid-signature
