@@ -557,3 +557,15 @@ def test_signing_off_issues_an_unsigned_document_not_marked_signed(
     assert not document.is_signed and document.signatures == [] and not document.verification_code
     assert verification.verify_file(content=read_document(document)).status == "unsigned"
     assert io.BytesIO(read_document(document)).read(5) == b"%PDF-"
+
+
+def test_bench_reports_the_render_and_sign_cost_per_decision(signing_token: Token) -> None:
+    from bench import signing_bench
+
+    rows = {row.figure: row for row in signing_bench.rows(signing_bench._sample_context(), 0, 2)}
+    signed = rows["PDF decision rendered + signed (2 PAdES signatures, SoftHSM2)"]
+    alone = rows["PDF decision: the two signatures alone"]
+    assert signed.unit == "ms" and 0 < alone.median < signed.median <= signed.p95
+    assert rows["Signed decisions per second per worker (render + sign)"].median > 0
+    # The session's own token is in use again afterwards.
+    assert signing.key_store().has_key("no-such-key") is False
