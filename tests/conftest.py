@@ -36,6 +36,14 @@ def pytest_configure(config: pytest.Config) -> None:
     # started by the tests inherit the switch through the environment.
     os.environ["CADRE_SIGNING_BACKEND"] = "off"
     settings.DOCUMENT_SIGNING_BACKEND = "off"
+    # Nor do the tests read the trust roots or the CRL of the developer's var/signing/.
+    import tempfile
+    from pathlib import Path
+
+    public = Path(tempfile.mkdtemp(prefix="cadre-signing-public-"))
+    settings.SIGNING_PUBLIC_DIR = public
+    settings.SIGNING_TRUST_ROOTS = [str(public / "ca.pem")]
+    settings.SIGNING_CRL_PATH = str(public / "ca.crl")
     _compile_catalogs(settings.BASE_DIR)
 
 

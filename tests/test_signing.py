@@ -321,7 +321,14 @@ def test_verification_refuses_bad_input_with_translated_errors(
     assert vietnamese.status_code == 404
     assert vietnamese.json()["detail"] == "Không có quyết định đã ký số nào mang mã kiểm tra này."
     not_pdf = api_verify(client, file=SimpleUploadedFile("a.pdf", b"hello", "application/pdf"))
-    assert not_pdf.status_code == 200 and not_pdf.json()["status"] == "unreadable"
+    assert not_pdf.status_code == 400 and "file" in not_pdf.json()["fields"]
+    broken = b"%PDF-1.7\n" + b"\x00" * 64
+    unreadable = api_verify(client, file=SimpleUploadedFile("b.pdf", broken, "application/pdf"))
+    assert unreadable.status_code == 200 and unreadable.json()["status"] == "unreadable"
+    both = api_verify(
+        client, code="A" * 16, file=SimpleUploadedFile("b.pdf", broken, "application/pdf")
+    )
+    assert both.status_code == 400 and "code" in both.json()["fields"]
     page = client.get(reverse("verify"), {"code": "bad"})
     assert page.status_code == 400 and "form-error" in page.content.decode()
     empty_form = client.post(reverse("verify"), {})

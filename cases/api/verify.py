@@ -30,6 +30,8 @@ class VerifyRequestSerializer(serializers.Serializer):
                 _("Send a PDF file (multipart, field “file”) or a verification code (“code”).")
             )
         upload = attrs.get("file")
+        if upload and (attrs.get("code") or "").strip():
+            raise serializers.ValidationError({"code": [verification.BOTH]})
         if upload is not None and upload.size > settings.UPLOAD_MAX_BYTES:
             raise serializers.ValidationError({"file": [_("File too large.")]})
         return attrs

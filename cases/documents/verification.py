@@ -18,6 +18,7 @@ from cases.documents.signing import PdfCheck, check_pdf
 from cases.models import Decision, Document, DocumentKind
 
 CODE_PATTERN = re.compile(r"^[A-Z2-7]{16}$")
+BOTH = _("Send either a file or a verification code, not both.")
 
 STATUS_MESSAGES = {
     "valid": _("The file is intact and every signature chains to a trusted root."),
@@ -69,6 +70,12 @@ def verify_file(*, content: bytes) -> Verification:
     """Check an uploaded file; name the decision when the file is one this system issued."""
     if not content:
         raise InvalidInput(_("The file is empty."), fields={"file": [_("The file is empty.")]})
+    if not content.startswith(b"%PDF-"):
+        # The type is decided by the bytes, as for uploads (documents.storage).
+        raise InvalidInput(
+            _("Only PDF files can be verified; this file's content is of another type."),
+            fields={"file": [_("Only PDF files can be verified.")]},
+        )
     check = check_pdf(content)
     document = (
         Document.objects.filter(

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.core.errors import CaseError
 from cases.documents import verification
@@ -21,8 +21,11 @@ class VerifyForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         upload = data.get("file")
-        if not upload and not (data.get("code") or "").strip():
+        code = (data.get("code") or "").strip()
+        if not upload and not code and "code" not in self.errors:
             raise forms.ValidationError(_("Choose a PDF file or enter a verification code."))
+        if upload and (code or "code" in self.errors):
+            self.add_error("code", verification.BOTH)
         if upload is not None and upload.size > settings.UPLOAD_MAX_BYTES:
             self.add_error("file", _("File too large."))
         return data
@@ -54,6 +57,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "verify.html", {"form": form, "result": result}, status=status)
 
 
+@require_GET
 def crl(request: HttpRequest) -> HttpResponse:
     """The published certificate revocation list (DER), where the certificates point."""
     from pathlib import Path
