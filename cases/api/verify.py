@@ -22,12 +22,26 @@ from cases.documents import verification
 
 class VerifyRequestSerializer(serializers.Serializer):
     file = serializers.FileField(required=False)
-    code = serializers.CharField(required=False, max_length=32)
+    code = serializers.CharField(
+        required=False,
+        max_length=32,
+        error_messages={
+            "max_length": _("A verification code has 16 letters and digits."),
+            "invalid": _("A verification code has 16 letters and digits."),
+            "null_characters_not_allowed": _("A verification code has 16 letters and digits."),
+        },
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("file") and not (attrs.get("code") or "").strip():
             raise serializers.ValidationError(
-                _("Send a PDF file (multipart, field “file”) or a verification code (“code”).")
+                {
+                    "file": [
+                        _(
+                            "Send a PDF file (multipart, field “file”) or a verification code (“code”)."
+                        )
+                    ]
+                }
             )
         upload = attrs.get("file")
         if upload and (attrs.get("code") or "").strip():

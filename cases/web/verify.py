@@ -23,7 +23,7 @@ class VerifyForm(forms.Form):
         upload = data.get("file")
         code = (data.get("code") or "").strip()
         if not upload and not code and "code" not in self.errors:
-            raise forms.ValidationError(_("Choose a PDF file or enter a verification code."))
+            self.add_error("file", _("Choose a PDF file or enter a verification code."))
         if upload and (code or "code" in self.errors):
             self.add_error("code", verification.BOTH)
         if upload is not None and upload.size > settings.UPLOAD_MAX_BYTES:
