@@ -52,7 +52,8 @@ def bench_token() -> Iterator[Any]:
             os.environ.pop("SOFTHSM2_CONF", None)
         else:
             os.environ["SOFTHSM2_CONF"] = saved
-        pkcs11.lib(MODULE).reinitialize()  # back to the process's own token
+        if saved and os.path.exists(saved):
+            pkcs11.lib(MODULE).reinitialize()  # back to the process's own token
         shutil.rmtree(directory, ignore_errors=True)
 
 
