@@ -7,6 +7,7 @@ Every PDF is rendered for real, signed through PKCS#11 and validated with pyHank
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import re
 from collections.abc import Callable
@@ -145,7 +146,7 @@ def test_issued_decision_carries_the_signers_and_the_bodys_valid_pades_signature
     # Each signature is its own incremental update: the first covers a revision only.
     assert content.count(b"%%EOF") >= 3
     document.refresh_from_db()
-    assert document.sha256 == __import__("hashlib").sha256(content).hexdigest()
+    assert document.sha256 == hashlib.sha256(content).hexdigest()
     assert [s["role"] for s in document.signatures] == ["signer", "body"]
     assert all("BEGIN CERTIFICATE" in s["certificate"] for s in document.signatures)
     assert document.signed_at is not None and document.verification_code
@@ -195,13 +196,14 @@ def test_visible_signatures_are_drawn_inside_the_signature_block(decision: Decis
 def test_qr_code_decodes_to_the_verification_address_of_the_document(
     decision: Decision, client: Client
 ) -> None:
+    import pypdfium2 as pdfium
     import zxingcpp
 
     document = issued(decision)
     content = read_document(document)
-    pages = len(embedded_signatures(content)) and __import__("pypdfium2").PdfDocument(content)
+    page_count = len(pdfium.PdfDocument(content))
     texts = []
-    for index in range(len(pages)):
+    for index in range(page_count):
         texts += [r.text for r in zxingcpp.read_barcodes(render_page(content, index, scale=3))]
     expected = f"https://cadre.example.vn/verify/?code={document.verification_code}"
     assert texts == [expected]
