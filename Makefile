@@ -8,8 +8,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 # Debian packages: WeasyPrint's Pango, gettext for the catalogs, Chromium for browser tests,
-# Node.js for the API contract's tools (tests/contract: Redocly, openapi-typescript, tsc).
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext chromium fonts-dejavu-core postgresql-client nodejs
+# Node.js for the API contract's tools (tests/contract: Redocly, openapi-typescript, tsc),
+# SoftHSM2 for the signing keys (docs/signing.md).
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext chromium fonts-dejavu-core postgresql-client nodejs softhsm2
 
 .PHONY: install system-deps run test contract-tools lint check bench clean
 
@@ -38,6 +39,7 @@ run: install
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	$(BIN)/python manage.py load_catalog
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py signing_keys init
 	@echo "cadre_exit: http://127.0.0.1:$(PORT)/  (demo password: $${DEMO_PASSWORD:-cadre-demo})"
 	@# Each server runs in a session of its own (setsid), so Ctrl-C reaches this shell only;
 	@# the trap then stops each of them once (one shutdown line each) and waits for them.
@@ -53,6 +55,7 @@ run: install
 test: install contract-tools
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	$(BIN)/python manage.py check
+	$(BIN)/python manage.py signing_keys token
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

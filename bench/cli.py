@@ -263,7 +263,7 @@ def figures_at(
 ) -> list[Any]:
     """Every figure at one size; a figure that fails becomes a failed row, the others still run."""
     from bench import figures as f
-    from bench import http
+    from bench import http, signing_bench
 
     def guarded(name: str, fn: Any) -> list[Any]:
         try:
@@ -288,6 +288,7 @@ def figures_at(
     rows += guarded("overdue sweep", lambda: f.overdue_sweep(size, 20 if quick else 30, today))
     rows += guarded("statistics", lambda: f.statistics_report(size, 3 if quick else 5))
     rows += guarded("PDF", lambda: f.pdf(size, 10 if quick else 20))
+    rows += guarded("signed PDF", lambda: signing_bench.bench_rows(size, 10 if quick else 20))
     log("  transitions")
     rows += guarded("transitions", lambda: f.transitions(subjects, size, 3 if quick else 8, today))
     if http_too:

@@ -347,6 +347,35 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 ADMINS = [("admin", a) for a in env_list("ADMINS", [])]
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cadre-exit@localhost")
 
+# Digital signatures (docs/signing.md): PAdES through PKCS#11 (SoftHSM2 under var/ by
+# default; a real HSM by its module path and token label), or PKCS#12 files for a small
+# installation, or off. PINs come from the environment; the demo PIN only in demo mode.
+DOCUMENT_SIGNING_BACKEND = env_str("CADRE_SIGNING_BACKEND", "pkcs11")
+if DOCUMENT_SIGNING_BACKEND not in {"pkcs11", "pkcs12", "off"}:
+    raise ImproperlyConfigured(
+        f"CADRE_SIGNING_BACKEND must be pkcs11, pkcs12 or off, got {DOCUMENT_SIGNING_BACKEND!r}"
+    )
+SIGNING_PKCS11_MODULE = env_str("CADRE_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
+SIGNING_TOKEN_LABEL = env_str("CADRE_PKCS11_TOKEN", "cadre-exit")
+SIGNING_PIN = env_str("CADRE_PKCS11_PIN", "cadre-demo-pin" if DEMO_MODE else "")
+SIGNING_SO_PIN = env_str("CADRE_PKCS11_SO_PIN", "cadre-demo-so-pin" if DEMO_MODE else "")
+# SoftHSM2's own store (its configuration and token files); only `signing_keys token` writes it.
+SIGNING_SOFTHSM_DIR = Path(env_str("CADRE_SOFTHSM_DIR", str(VAR_DIR / "softhsm")))
+if "softhsm" in SIGNING_PKCS11_MODULE and not os.environ.get("SOFTHSM2_CONF"):
+    os.environ["SOFTHSM2_CONF"] = str(SIGNING_SOFTHSM_DIR / "softhsm2.conf")
+# The PKCS#12 fallback: one <key label>.p12 per key, outside var/, with its passphrase.
+SIGNING_PKCS12_DIR = env_str("CADRE_PKCS12_DIR", "")
+SIGNING_PKCS12_PASSPHRASE = env_str("CADRE_PKCS12_PASSPHRASE", "")
+# Public material only: the CA certificate (the default trust root) and the published CRL.
+SIGNING_PUBLIC_DIR = Path(env_str("CADRE_SIGNING_PUBLIC_DIR", str(VAR_DIR / "signing")))
+SIGNING_TRUST_ROOTS = env_list("CADRE_SIGNING_TRUST_ROOTS", [str(SIGNING_PUBLIC_DIR / "ca.pem")])
+SIGNING_CRL_PATH = env_str("CADRE_SIGNING_CRL", str(SIGNING_PUBLIC_DIR / "ca.crl"))
+# An RFC 3161 time-stamping authority makes the signatures PAdES B-T; empty: B-B.
+SIGNING_TSA_URL = env_str("CADRE_SIGNING_TSA_URL", "")
+SIGNING_CERT_DAYS = env_int("CADRE_SIGNING_CERT_DAYS", 730)
+# The public address printed in the QR code of each decision (the /verify/ page).
+PUBLIC_BASE_URL = env_str("CADRE_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Deadline reminders: working days before the due date, and escalation threshold.
 REMINDER_DAYS_BEFORE = [int(x) for x in env_list("REMINDER_DAYS_BEFORE", ["3", "1"])]
 ESCALATE_AFTER_OVERDUE_DAYS = env_int("ESCALATE_AFTER_OVERDUE_DAYS", 3)

@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin  # registers User first: replace
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from cases.documents import keys
 from cases.models import (
     Appointment,
     CaseEvent,
@@ -25,6 +26,7 @@ from cases.models import (
     ProcessTemplate,
     Provision,
     Regulation,
+    SigningKey,
     SignInThrottle,
     StepTemplate,
     TimeLimit,
@@ -281,3 +283,34 @@ class CadreUserAdmin(UserAdmin):
                 _("Enrolment code for %(user)s (give it to them in person): %(code)s")
                 % {"user": user.get_username(), "code": code},
             )
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    """Keys are issued by ``manage.py signing_keys``; here the administrator revokes them
+    and publishes the revocation list that verifiers read."""
+
+    list_display = ("subject", "purpose", "serial", "not_after", "superseded_at", "revoked_at")
+    list_filter = ("purpose",)
+    search_fields = ("subject", "serial")
+    actions = ["revoke_and_publish", "publish_crl"]
+    readonly_fields = [f.name for f in SigningKey._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected certificates and publish the CRL"))
+    def revoke_and_publish(self, request: HttpRequest, queryset: Any) -> None:
+        reason = _("Revoked by the administrator %(name)s") % {"name": request.user.get_username()}
+        for key in queryset.exclude(purpose=SigningKey.Purpose.CA):
+            keys.revoke_key(serial=key.serial, reason=str(reason))
+        keys.publish_crl()
+        self.message_user(request, _("Certificates revoked; the CRL is published."))
+
+    @admin.action(description=_("Publish the certificate revocation list (CRL)"))
+    def publish_crl(self, request: HttpRequest, queryset: Any) -> None:
+        keys.publish_crl()
+        self.message_user(request, _("The CRL is published."))

@@ -17,6 +17,9 @@ from cases.ops.demo import DemoWorld, build_demo_world
 from cases.workflow import engine as workflow
 from cases.workflow import filing as services
 
+# Fixtures of the signed decisions (a temporary SoftHSM2 token and keys).
+pytest_plugins = ["tests.signing_support"]
+
 
 def _blank_pdf() -> bytes:
     """A small well-formed PDF (uploads are parsed, not judged by their first bytes)."""
@@ -38,10 +41,25 @@ _SESSION_REDIS_PREFIXES: list[str] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    import os
+
     from django.conf import settings
 
     # Hashing speed is not under test; the real hasher stays in production settings.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Decisions are signed only in the tests that ask for it (the ``signing_token`` fixture
+    # of tests/signing_support.py, with a temporary SoftHSM2 token); worker processes
+    # started by the tests inherit the switch through the environment.
+    os.environ["CADRE_SIGNING_BACKEND"] = "off"
+    settings.DOCUMENT_SIGNING_BACKEND = "off"
+    # Nor do the tests read the trust roots or the CRL of the developer's var/signing/.
+    import tempfile
+    from pathlib import Path
+
+    public = Path(tempfile.mkdtemp(prefix="cadre-signing-public-"))
+    settings.SIGNING_PUBLIC_DIR = public
+    settings.SIGNING_TRUST_ROOTS = [str(public / "ca.pem")]
+    settings.SIGNING_CRL_PATH = str(public / "ca.crl")
     _compile_catalogs(settings.BASE_DIR)
     _session_audit_keys(settings)
     _own_redis_keys_and_no_real_broker(settings)

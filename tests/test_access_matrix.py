@@ -108,6 +108,10 @@ TABLE: dict[str, Row] = {
     "set_language": Row(expect={GET: each(302), POST: each(302)}, data={POST: {"language": "en"}}),
     "second_factor": Row(expect={GET: signed_in(200)}),
     "healthz": Row(expect={GET: each(200)}),
+    # --- public: verification of signed decisions (empty form: 400) and the CRL (none
+    # published in the tests: 404) ------------------------------------------------------
+    "verify": Row(expect={GET: each(200), POST: each(400)}),
+    "verify_crl": Row(expect={GET: each(404)}),
     ADMIN_INCLUDE: Row(
         paths=("/admin/cases/orgunit/{org_unit}/change/", "/admin/cases/caseevent/add/"),
         expect={
@@ -400,6 +404,7 @@ TABLE: dict[str, Row] = {
     # --- API v1 --------------------------------------------------------------------------
     # Each role asks for a token with its own password; the anonymous caller with a wrong one.
     "api:token": Row(api=True, expect={GET: each(405), POST: {**each(200), ANONYMOUS: 400}}),
+    "api:document-verify": Row(api=True, expect={GET: each(405), POST: each(400)}),
     "api:regulations": Row(api=True, expect={GET: signed_in(200, anonymous=401)}),
     "api:org-units": Row(
         api=True,

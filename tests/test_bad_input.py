@@ -630,6 +630,21 @@ def import_page_setup(env: Env) -> Target:
     )
 
 
+def verify_page_setup(env: Env) -> Target:
+    """The public check of a signed decision: anyone, any PDF (here an unsigned one)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="vi")
+    client.cookies["django_language"] = "vi"
+    return Target(client, reverse("verify"), lambda: {"file": pdf("quyet-dinh.pdf")})
+
+
+def verify_api_setup(env: Env) -> Target:
+    return Target(
+        APIClient(HTTP_ACCEPT_LANGUAGE="vi"),
+        "/api/v1/documents/verify/",
+        lambda: {"file": pdf("quyet-dinh.pdf")},
+    )
+
+
 WEB: list[Surface] = [
     Surface(
         "web_login",
@@ -681,6 +696,13 @@ WEB: list[Surface] = [
         urls=("delegations",),
     ),
     Surface("web_import", import_page_setup, (Field("file", "csv"),), urls=("import_cases",)),
+    Surface(
+        "web_verify",
+        verify_page_setup,
+        (Field("file", "file"), Field("code", "code", required=False, max_length=32)),
+        urls=("verify",),
+        success=(200,),
+    ),
     *(web_action(name) for name in workflow.SPECS),
 ]
 
@@ -1009,6 +1031,14 @@ API: list[Surface] = [
         web=False,
         urls=("api:import-cases",),
         success=(201,),
+    ),
+    Surface(
+        "api_verify",
+        verify_api_setup,
+        (Field("file", "file"), Field("code", "code", required=False, max_length=32)),
+        web=False,
+        urls=("api:document-verify",),
+        success=(200,),
     ),
     *(api_action(name) for name in workflow.SPECS),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from cases.api import reports, views
+from cases.api import reports, verify, views
 from cases.api.exceptions import not_found
 
 
@@ -27,6 +27,7 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("documents/verify/", verify.VerifyDocumentView.as_view(), name="document-verify"),
     path("catalog/regulations/", views.RegulationListView.as_view(), name="regulations"),
     path("org-units/", views.OrgUnitListView.as_view(), name="org-units"),
     path("org-units/<id:pk>/", views.OrgUnitDetailView.as_view(), name="org-unit"),

@@ -30,6 +30,10 @@ class EventType(models.TextChoices):
     AUTHORITY_DELEGATED = "authority_delegated", _("Decisions delegated to a deputy")
     DOCUMENT_ISSUED = "document_issued", _("Decision document issued")
     DOCUMENT_REISSUED = "document_reissued", _("Decision document issued again")
+    DOCUMENT_SIGNATURE_PENDING = (
+        "document_signature_pending",
+        _("Decision document waiting for its signature"),
+    )
     STEP_ESCALATED = "step_escalated", _("Overdue step escalated")
 
 

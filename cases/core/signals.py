@@ -19,3 +19,7 @@ case_decided = Signal()
 
 # A decision's document was issued (or re-issued). Sent with ``document_id``.
 decision_issued = Signal()
+
+# A decision's document could not be signed yet (the HSM is down, a key is missing); the
+# sweep retries. Sent with ``decision_id``.
+decision_signature_pending = Signal()

@@ -19,14 +19,19 @@ not sleep. Neither variable is ever set outside the test suite.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import datetime
 import hashlib
+import hmac
 import logging
 import os
 import time
 from typing import Any, cast, get_args
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +39,8 @@ from django.utils.translation import gettext_lazy as _
 from cases.audit.chain import record_event
 from cases.audit.events import EventType
 from cases.core import signals
-from cases.core.errors import ActionForbidden, InvalidInput, NotFound
+from cases.core.errors import ActionForbidden, InvalidInput, NotFound, TransitionNotAllowed
+from cases.documents import keys, signing
 from cases.documents import render as documents
 from cases.documents.render import (
     DecisionContext,
@@ -429,10 +435,103 @@ def _load_decision(decision_id: int) -> Decision:
         raise NotFound(_("Decision not found.")) from None
 
 
-def render_decision_pdf(decision: Decision) -> bytes:
+def verification_code(decision: Decision, version: int) -> str:
+    """The code of one version of the decision, printed in its QR code.
+
+    Derived with a keyed hash, so the rendering stays a pure function of the decision and
+    the version, and nobody can guess the code of another decision.
+    """
+    mac = hmac.new(
+        settings.SECRET_KEY.encode(), f"decision:{decision.pk}:v{version}".encode(), "sha256"
+    )
+    return base64.b32encode(mac.digest()[:10]).decode()
+
+
+def verification_url(code: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{reverse('verify')}?code={code}"
+
+
+def render_decision_pdf(decision: Decision, *, version: int | None = None) -> bytes:
     """The decision's PDF. Deterministic: the same decision gives the same bytes."""
+    return _render_decision(decision, version=version or _next_version(decision)).content
+
+
+def _next_version(decision: Decision) -> int:
+    return (
+        Document.objects.filter(case_id=decision.case_id, kind=DocumentKind.DECISION)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+        or 0
+    ) + 1
+
+
+def _render_decision(decision: Decision, *, version: int) -> documents.RenderedDecision:
+    """Render one version; with signing on, with its QR code and the signature boxes."""
     _render_delay_hook()
-    return documents.render_decision(decision_context(decision))
+    context = decision_context(decision)
+    if signing.signing_enabled():
+        context = dataclasses.replace(
+            context,
+            verification_url=verification_url(verification_code(decision, version)),
+            signature_slots=True,
+        )
+    return documents.render_decision_for_signing(context)
+
+
+def _local_time(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def _signature_requests(
+    decision: Decision, rendered: documents.RenderedDecision
+) -> tuple[list[signing.SignatureRequest], list[Any]]:
+    """The signer's signature, then the issuing body's (raises SigningUnavailable)."""
+
+    signer_key = keys.current_key(user=decision.signer)
+    body_key = keys.current_key(unit=decision.issuing_unit)
+    ca = keys.current_ca()
+    if signer_key is None or body_key is None or ca is None:
+        missing = decision.signer_name if signer_key is None else decision.issuing_unit.name
+        raise signing.SigningUnavailable(
+            _("No signing key is issued for %(who)s (manage.py signing_keys issue).")
+            % {"who": missing}
+        )
+    signer = signer_of(decision)
+    now = _local_time(timezone.now())
+    placements = {
+        name: signing.Placement(page=slot.page, box=slot.box)
+        for name, slot in rendered.slots.items()
+    }
+    requests = [
+        signing.SignatureRequest(
+            field_name="signer",
+            role="signer",
+            key_label=signer_key.key_label,
+            certificate=keys.load_certificate(signer_key),
+            lines=(
+                "Ký số bởi:",
+                decision.signer_name,
+                " ".join(signer.post.split()).capitalize(),
+                f"Thời gian: {now}",
+            ),
+            placement=placements.get("signer"),
+        ),
+        signing.SignatureRequest(
+            field_name="body",
+            role="body",
+            key_label=body_key.key_label,
+            certificate=keys.load_certificate(body_key),
+            lines=("Cơ quan ban hành:", decision.issuing_unit.name, f"Thời gian: {now}"),
+            placement=placements.get("body"),
+        ),
+    ]
+    return requests, [keys.load_certificate(ca)]
+
+
+def _sign(decision: Decision, rendered: documents.RenderedDecision) -> tuple[bytes, list[Any]]:
+    requests, chain = _signature_requests(decision, rendered)
+    return signing.sign_pdf(rendered.content, requests, chain=chain)
 
 
 def decision_filename(decision: Decision, version: int) -> str:
@@ -442,7 +541,14 @@ def decision_filename(decision: Decision, version: int) -> str:
 
 
 def _store_decision_pdf(
-    *, case: Case, decision: Decision, content: bytes, action: str, actor: Any, reason: str = ""
+    *,
+    case: Case,
+    decision: Decision,
+    content: bytes,
+    action: str,
+    actor: Any,
+    reason: str = "",
+    signatures: list[signing.AppliedSignature] | None = None,
 ) -> Document:
     """Store the PDF as the next version of the case's decision, with its audit event.
 
@@ -471,10 +577,20 @@ def _store_decision_pdf(
             "sha256": sha256,
             "filename": filename,
             "size": len(content),
+            "signatures": [
+                {"role": s.role, "name": s.name, "serial": s.serial} for s in signatures or []
+            ],
         },
     )
     document = store_generated(
-        case=case, kind=DocumentKind.DECISION, content=content, filename=filename, event=event
+        case=case,
+        kind=DocumentKind.DECISION,
+        content=content,
+        filename=filename,
+        event=event,
+        signatures=[s.as_json() for s in signatures or []],
+        signed_at=max((s.signed_at for s in signatures or []), default=None),
+        verification_code=verification_code(decision, version) if signatures else "",
     )
     assert document.version == version and document.sha256 == sha256
     if decision.track_id is not None:
@@ -500,30 +616,73 @@ def issue_decision_document(*, decision_id: int) -> Document | None:
     decision = _load_decision(decision_id)
     if decision.document_status == Decision.DocumentStatus.ISSUED or not decision.approved:
         return None
-    content = render_decision_pdf(decision)
+    version = _next_version(decision)
+    rendered = _render_decision(decision, version=version)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=decision.case_id)
         locked = Decision.objects.select_for_update().get(pk=decision_id)
         if locked.document_status == Decision.DocumentStatus.ISSUED:
             return None
+        if _next_version(decision) != version:
+            return None  # a re-issue stored this version meanwhile: nothing left to do
+        content, signatures = rendered.content, []
+        if signing.signing_enabled():
+            # Under the locks, so each version is signed exactly once.
+            try:
+                content, signatures = _sign(decision, rendered)
+            except signing.SigningUnavailable as exc:
+                _signature_pending(case=case, decision=locked, error=str(exc))
+                return None
         document = _store_decision_pdf(
             case=case,
             decision=decision,
             content=content,
             action=EventType.DOCUMENT_ISSUED,
             actor=None,
+            signatures=signatures,
         )
         Decision.objects.filter(pk=decision_id).update(
-            document_status=Decision.DocumentStatus.ISSUED
+            document_status=Decision.DocumentStatus.ISSUED, signing_error=""
         )
         document_id = document.pk
         transaction.on_commit(
             lambda: signals.decision_issued.send(sender=Document, document_id=document_id)
         )
     logger.info(
-        "decision %s: document %s issued (%s bytes)", decision_id, document_id, len(content)
+        "decision %s: document %s issued (%s bytes, %s signatures)",
+        decision_id,
+        document_id,
+        len(content),
+        len(signatures),
     )
     return document
+
+
+def _signature_pending(*, case: Case, decision: Decision, error: str) -> None:
+    """Signing failed: nothing is stored; the decision waits for the sweep's retry.
+
+    The first failure is recorded in the audit trail and told to the case's clerks; the
+    retries that fail again only refresh the message kept on the decision.
+    """
+    logger.warning("decision %s: signature pending: %s", decision.pk, error)
+    first = decision.document_status != Decision.DocumentStatus.SIGNATURE_PENDING
+    Decision.objects.filter(pk=decision.pk).update(
+        document_status=Decision.DocumentStatus.SIGNATURE_PENDING, signing_error=error[:300]
+    )
+    if first:
+        record_event(
+            case=case,
+            actor=None,
+            action=EventType.DOCUMENT_SIGNATURE_PENDING,
+            step_code="",
+            data={"decision": decision.pk, "symbol": decision.symbol, "error": error[:300]},
+        )
+        decision_id = decision.pk
+        transaction.on_commit(
+            lambda: signals.decision_signature_pending.send(
+                sender=Decision, decision_id=decision_id
+            )
+        )
 
 
 def reissue_decision_document(*, decision_id: int, by: Any, reason: str) -> Document:
@@ -546,11 +705,21 @@ def reissue_decision_document(*, decision_id: int, by: Any, reason: str) -> Docu
         )
     if not decision.approved:
         raise InvalidInput(_("A rejection has no decision document to re-issue."))
-    content = render_decision_pdf(decision)
+    version = _next_version(decision)
+    rendered = _render_decision(decision, version=version)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=decision.case_id)
         Decision.objects.select_for_update().get(pk=decision_id)
-        first = not Document.objects.filter(case=case, kind=DocumentKind.DECISION).exists()
+        if _next_version(decision) != version:
+            # Another re-issue stored this version while ours was rendering.
+            raise TransitionNotAllowed(
+                _("The decision was re-issued at the same moment; reload and try again.")
+            )
+        first = version == 1
+        content, signatures = rendered.content, []
+        if signing.signing_enabled():
+            # A failure is the user's answer (503): the earlier versions stay as they were.
+            content, signatures = _sign(decision, rendered)
         document = _store_decision_pdf(
             case=case,
             decision=decision,
@@ -558,9 +727,10 @@ def reissue_decision_document(*, decision_id: int, by: Any, reason: str) -> Docu
             action=EventType.DOCUMENT_ISSUED if first else EventType.DOCUMENT_REISSUED,
             actor=by,
             reason=reason,
+            signatures=signatures,
         )
         Decision.objects.filter(pk=decision_id).update(
-            document_status=Decision.DocumentStatus.ISSUED
+            document_status=Decision.DocumentStatus.ISSUED, signing_error=""
         )
         document_id = document.pk
         transaction.on_commit(

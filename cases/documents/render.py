@@ -30,6 +30,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
+import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -155,6 +156,25 @@ class DecisionContext:
     authority_line: str | None = None
     # "resolution": a People's Council's Nghị quyết (FMT30, type code NQ) on a State track.
     instrument: Literal["decision", "resolution"] = "decision"
+    # Digital signing: the address the footer's QR code carries, and whether to leave the
+    # boxes of the two visible signatures in the signature block.
+    verification_url: str | None = None
+    signature_slots: bool = False
+
+
+@dataclass(frozen=True)
+class SignatureSlot:
+    """A box left for a visible signature: page index and PDF points (x1, y1, x2, y2)."""
+
+    page: int
+    box: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class RenderedDecision:
+    content: bytes
+    # "signer" and "body" when ``signature_slots`` was set.
+    slots: Mapping[str, SignatureSlot]
 
 
 @dataclass(frozen=True)
@@ -362,6 +382,11 @@ def format_number_symbol(
 
 def render_decision(ctx: DecisionContext) -> bytes:
     """The decision (quyết định) on termination, dismissal or resignation."""
+    return render_decision_for_signing(ctx).content
+
+
+def render_decision_for_signing(ctx: DecisionContext) -> RenderedDecision:
+    """The decision and, with ``ctx.signature_slots``, where its visible signatures go."""
     _check_form(ctx.form)
     _check_number(ctx.number, ctx.year, ctx.issued_on)
     body = ctx.body
@@ -397,8 +422,15 @@ def render_decision(ctx: DecisionContext) -> bytes:
         "implementers": ", ".join(ctx.implementers) if ctx.implementers else None,
         "signature": _signature(ctx.signer, body),
         "recipients": _recipient_lines(ctx.recipients),
+        "signature_slots": ctx.signature_slots,
+        "verification_url": ctx.verification_url,
+        "verification_qr": qr_data_uri(ctx.verification_url) if ctx.verification_url else "",
     }
-    return _render_pdf("documents/decision.html", context, ctx.case_reference, ctx.issued_on)
+    anchors = SLOT_SIZES_MM if ctx.signature_slots else {}
+    content, slots = _render_pdf_with_slots(
+        "documents/decision.html", context, ctx.case_reference, ctx.issued_on, anchors
+    )
+    return RenderedDecision(content=content, slots=slots)
 
 
 def render_proposal(ctx: ProposalContext) -> bytes:
@@ -624,9 +656,60 @@ _TRAILING_SPACE: Final[re.Pattern[str]] = re.compile(
 )
 
 
+# The signature boxes of document.css (.sig-slot-*): width and height in millimetres.
+SLOT_SIZES_MM: Final[Mapping[str, tuple[float, float]]] = {
+    "signer": (50.0, 22.0),
+    "body": (36.0, 22.0),
+}
+_PT_PER_PX: Final[float] = 0.75
+
+
+def qr_data_uri(text: str) -> str:
+    """An SVG QR code (error correction M) as a data URI for the templates."""
+
+    return str(segno.make(text, error="m").svg_data_uri(scale=4, border=2))
+
+
+def _render_pdf_with_slots(
+    template: str,
+    context: dict[str, Any],
+    case_reference: str,
+    created_on: date,
+    slots: Mapping[str, tuple[float, float]],
+) -> tuple[bytes, dict[str, SignatureSlot]]:
+    document = _layout(template, context, case_reference, created_on)
+    found: dict[str, SignatureSlot] = {}
+    for name in slots:
+        for index, page in enumerate(document.pages):
+            anchor = page.anchors.get(f"sig-{name}")
+            if anchor is None:
+                continue
+            # The box in CSS px from the page's top left → PDF points from the bottom left.
+            x1, y1, x2, y2 = anchor
+            page_height = page.height * _PT_PER_PX
+            found[name] = SignatureSlot(
+                page=index,
+                box=(
+                    round(x1 * _PT_PER_PX),
+                    round(page_height - y2 * _PT_PER_PX),
+                    round(x2 * _PT_PER_PX),
+                    round(page_height - y1 * _PT_PER_PX),
+                ),
+            )
+            break
+        else:
+            raise ValueError(f"signature box {name!r} not found in the rendered {template}")
+    return document.write_pdf(), found
+
+
 def _render_pdf(
     template: str, context: dict[str, Any], case_reference: str, created_on: date
 ) -> bytes:
+    pdf: bytes = _layout(template, context, case_reference, created_on).write_pdf()
+    return pdf
+
+
+def _layout(template: str, context: dict[str, Any], case_reference: str, created_on: date) -> Any:
     html: str = render_to_string(
         template,
         {
@@ -640,8 +723,7 @@ def _render_pdf(
     html = _TRAILING_SPACE.sub(r"\1", unicodedata.normalize("NFC", html))
     base_url = Path(settings.BASE_DIR).resolve().as_uri() + "/"
     font_config = FontConfiguration()
-    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf(font_config=font_config)
-    return pdf
+    return HTML(string=html, base_url=base_url).render(font_config=font_config)
 
 
 def _heading(

@@ -203,6 +203,9 @@ def store_generated(
     filename: str,
     event: Any = None,
     step: CaseStep | None = None,
+    signatures: list[dict[str, str]] | None = None,
+    signed_at: Any = None,
+    verification_code: str = "",
 ) -> Document:
     """A system-generated PDF, as a new version of its kind (issued documents never change)."""
     document = Document(
@@ -216,6 +219,9 @@ def store_generated(
         sha256=hashlib.sha256(content).hexdigest(),
         generated=True,
         event=event,
+        signatures=signatures or [],
+        signed_at=signed_at,
+        verification_code=verification_code,
     )
     document.file.save(filename, ContentFile(content), save=False)
     document.save(force_insert=True)

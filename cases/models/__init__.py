@@ -33,6 +33,7 @@ from cases.models.org import (
     Position,
 )
 from cases.models.security import EnrolmentCode, SignInThrottle, TOTPDevice
+from cases.models.signing import SigningKey
 from cases.models.track import PostTrack, Track
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "Regulation",
     "Reminder",
     "SignInThrottle",
+    "SigningKey",
     "TOTPDevice",
     "StepTemplate",
     "TimeLimit",

@@ -254,6 +254,18 @@ class Document(models.Model):
         "CaseEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Digital signatures (PAdES, cases.documents.signing): who signed this version and
+    # when, with the signers' certificates (public: PEM); the file is the signed one.
+    signatures = models.JSONField(_("signatures"), default=list, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    # The code printed in the QR of the footer; /verify/?code=… finds this version.
+    verification_code = models.CharField(
+        _("verification code"), max_length=32, blank=True, db_index=True
+    )
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
 
     class Meta:
         verbose_name = _("document")
@@ -290,6 +302,8 @@ class DecisionRegister(models.Model):
 class Decision(models.Model):
     class DocumentStatus(models.TextChoices):
         PENDING = "pending", _("Document pending")
+        # Rendered, but the signing device failed: nothing stored yet; the sweep retries.
+        SIGNATURE_PENDING = "signing", _("Issued, signature pending")
         ISSUED = "issued", _("Document issued")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
@@ -320,6 +334,7 @@ class Decision(models.Model):
     document_status = models.CharField(
         max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PENDING
     )
+    signing_error = models.CharField(_("signing error"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -67,6 +67,7 @@ class Kind:
     CASE_PROGRESS = "case_progress"
     CASE_DECIDED = "case_decided"
     DECISION_ISSUED = "decision_issued"
+    SIGNATURE_PENDING = "signature_pending"
     REMINDER = "reminder"
     ESCALATION = "escalation"
 
@@ -449,6 +450,23 @@ def decision_issued(document_id: int) -> None:
         )
     except Exception:  # noqa: BLE001 - the document is issued whatever happens here
         logger.exception("notifications for document %s failed", document_id)
+
+
+def decision_signature_pending(decision_id: int) -> None:
+    """Signing the decision failed: the case's clerks are told it waits for a retry."""
+    try:
+        decision = Decision.objects.select_related("case", "case__official").get(pk=decision_id)
+        case = decision.case
+        notify(
+            users=_case_staff(case, timezone.localdate()),
+            case=case,
+            kind=Kind.SIGNATURE_PENDING,
+            template="decision_signature_pending",
+            context={"case": case, "decision": decision, "official": case.official},
+            dedupe_key=f"decision:{decision.pk}:signature_pending",
+        )
+    except Exception:  # noqa: BLE001 - the retry happens whatever happens here
+        logger.exception("notifications for decision %s (signature pending) failed", decision_id)
 
 
 def reminder_sent(reminder: Reminder, *, step: CaseStep, working_days: int) -> list[Notification]:

@@ -27,3 +27,8 @@ def on_case_decided(sender: Any, *, case_id: int, **kwargs: Any) -> None:
 @receiver(signals.decision_issued, dispatch_uid="notifications.decision_issued")
 def on_decision_issued(sender: Any, *, document_id: int, **kwargs: Any) -> None:
     notices.decision_issued(document_id)
+
+
+@receiver(signals.decision_signature_pending, dispatch_uid="notifications.signature_pending")
+def on_decision_signature_pending(sender: Any, *, decision_id: int, **kwargs: Any) -> None:
+    notices.decision_signature_pending(decision_id)

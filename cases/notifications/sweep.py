@@ -14,7 +14,8 @@ On a working day, from ``REMINDER_SEND_FROM_HOUR``, it
    twice, and a crash before the commit leaves it for the next sweep.
 
 Every time, working day or not, it also drains the outboxes of work whose task never
-reached the broker: decisions whose document is still pending, and unsent e-mails.
+reached the broker: decisions whose document is still pending, decisions whose signing
+failed ("issued, signature pending"), and unsent e-mails.
 
 A due date on a non-working day is treated as the next working day (Civil Code 2015,
 Art. 148(5): a time limit ending on a day off ends on the next working day).
@@ -59,6 +60,7 @@ class SweepReport:
     escalated: list[int] = field(default_factory=list)  # step ids
     dropped: int = 0
     documents_requested: list[int] = field(default_factory=list)  # decision ids
+    signatures_retried: list[int] = field(default_factory=list)  # decision ids
     emails_sent: int = 0
 
 
@@ -209,6 +211,30 @@ def request_pending_documents() -> list[int]:
     return pending
 
 
+def retry_pending_signatures() -> list[int]:
+    """Sign again every decision left "issued, signature pending" by a signing failure.
+
+    Through the document task (the same locked, idempotent issue path), or here when the
+    broker is down; a decision whose signing fails again stays pending for the next sweep.
+    """
+    pending = list(
+        Decision.objects.filter(
+            document_status=Decision.DocumentStatus.SIGNATURE_PENDING, approved=True
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:200]
+    )
+    for decision_id in pending:
+        try:
+            enqueue(RENDER_DECISION_DOCUMENT, decision_id)
+        except Exception:  # noqa: BLE001 - no broker: sign it here instead
+            try:
+                issue_decision_document(decision_id=decision_id)
+            except Exception:  # noqa: BLE001 - the next sweep tries again
+                logger.exception("decision %s: signature retry failed", decision_id)
+    return pending
+
+
 def sweep(*, now: datetime.datetime | None = None) -> SweepReport:
     """One pass of the deadline sweep (see the module docstring)."""
     now = now or timezone.now()
@@ -233,6 +259,7 @@ def sweep(*, now: datetime.datetime | None = None) -> SweepReport:
             elif outcome == Outcome.DROPPED:
                 report.dropped += 1
     report.documents_requested = request_pending_documents()
+    report.signatures_retried = retry_pending_signatures()
     report.emails_sent = notifications.send_pending_emails(now=now)
     if report.sent or report.documents_requested or report.emails_sent:
         logger.info(

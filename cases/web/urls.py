@@ -2,12 +2,26 @@
 
 from django.urls import path
 
-from cases.web import auditor, auth, authority, cases, clerk, delegation, inbox, official, reports
+from cases.web import (
+    auditor,
+    auth,
+    authority,
+    cases,
+    clerk,
+    delegation,
+    inbox,
+    official,
+    reports,
+    verify,
+)
 
 urlpatterns = [
     path("", inbox.inbox, name="inbox"),
     path("login/", auth.SignInView.as_view(), name="login"),
     path("logout/", auth.SignOutView.as_view(), name="logout"),
+    # Public: verification of signed decisions (no sign-in) and the signing CA's CRL
+    path("verify/", verify.verify, name="verify"),
+    path("verify/crl/", verify.crl, name="verify_crl"),
     # Everyone who may see a case
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/act/<slug:action>/", cases.case_action, name="case_action"),
