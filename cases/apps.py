@@ -8,4 +8,10 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from cases.catalog import cache as catalog_cache
+        from cases.organisation import cache as org_cache
         from cases.security import lockout  # noqa: F401 - connects the sign-in signals
+
+        # Every process's copies of catalog rows and units are dropped when one changes.
+        catalog_cache.connect()
+        org_cache.connect()

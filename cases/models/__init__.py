@@ -1,4 +1,5 @@
 from cases.models.audit import GENESIS_HASH, CaseEvent
+from cases.models.cache import CacheGeneration
 from cases.models.calendar import HolidayOverride
 from cases.models.case import Case, CaseStep, Decision, DecisionRegister, Document, Vote
 from cases.models.catalog import (
@@ -30,6 +31,7 @@ __all__ = [
     "GENESIS_HASH",
     "DISTRICT_LEVEL_ENDS",
     "Appointment",
+    "CacheGeneration",
     "Case",
     "CaseEvent",
     "CaseStep",

@@ -76,17 +76,32 @@ def official_of(user: AnyUser):  # type: ignore[no-untyped-def]
         return None
 
 
-def delegated_units(user: AnyUser, *, on: datetime.date | None = None) -> list[OrgUnit]:
-    """Units whose decisions were delegated to this user for ``on`` (today by default)."""
+def delegations(user: AnyUser, *, on: datetime.date | None = None) -> list[Delegation]:
+    """The delegations to this user current on ``on`` (today by default), cached per request.
+
+    Like the memberships, they are read once per request (the user object lives as long
+    as the request), however many questions a page or a transition asks about them.
+    """
     if not user.is_authenticated:
         return []
     day = on or timezone.localdate()
-    return [
-        d.unit
-        for d in Delegation.objects.filter(
-            deputy=user, valid_from__lte=day, valid_to__gte=day, revoked_at__isnull=True
-        ).select_related("unit")
-    ]
+    cache_key = f"_delegations_{day.isoformat()}"
+    cached = getattr(user, cache_key, None)
+    if cached is None:
+        cached = list(
+            Delegation.objects.filter(
+                deputy=user, valid_from__lte=day, valid_to__gte=day, revoked_at__isnull=True
+            )
+            .select_related("unit")
+            .order_by()
+        )
+        setattr(user, cache_key, cached)
+    return cached
+
+
+def delegated_units(user: AnyUser, *, on: datetime.date | None = None) -> list[OrgUnit]:
+    """Units whose decisions were delegated to this user for ``on`` (today by default)."""
+    return [d.unit for d in delegations(user, on=on)]
 
 
 def scope_units(user: AnyUser, roles: set[str] | None = None) -> list[OrgUnit]:
@@ -217,12 +232,8 @@ def acting_units(user: AnyUser, role: str, *, on: datetime.date | None = None) -
     """Units in which the user may act in ``role`` on ``on``: their own, and delegated ones."""
     day = on or timezone.localdate()
     units = [m.unit_id for m in memberships(user, on=day) if m.role == role]
-    if role == Role.AUTHORITY and user.is_authenticated:
-        units += list(
-            Delegation.objects.filter(
-                deputy=user, valid_from__lte=day, valid_to__gte=day, revoked_at__isnull=True
-            ).values_list("unit_id", flat=True)
-        )
+    if role == Role.AUTHORITY:
+        units += [d.unit_id for d in delegations(user, on=day)]
     return units
 
 

@@ -52,11 +52,11 @@ from cases.workflow.handlers import HANDLERS, _request_decision_document, flag_t
 from cases.workflow.lifecycle import (
     case_state,
     current_step,
-    load_steps,
     local_day,
     read_steps,
     start_case,
 )
+from cases.workflow.locking import load_locked_steps, lock_case
 from cases.workflow.numbering import format_symbol
 from cases.workflow.permissions import available_actions, could_ever, is_subject
 
@@ -116,15 +116,11 @@ def perform(
     with transaction.atomic(durable=True):
         # Lock the case row (only the case's, not the joined rows'), then check the scope
         # on the units read with it; out of scope looks exactly like a missing case.
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("regulation", "employing_unit", "deciding_unit", "official")
-            .filter(pk=case_id)
-            .first()
-        )
+        # The regulation, units and step templates come from this process's caches.
+        case = lock_case(case_id)
         if case is None or not can_see_case(user, case):
             raise NotFound(_("Case not found."))
-        case._steps_cache = load_steps(case)  # type: ignore[attr-defined]
+        case._steps_cache = load_locked_steps(case)  # type: ignore[attr-defined]
         step = current_step(case)
         if step_id is not None and (step is None or step.pk != int(step_id)):
             raise StepMovedOn(
