@@ -239,6 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{'audit chains of 50 sampled cases':<38} {'':>9} {'':>9} {'':>8} {'':>9} {'':>8}  {'yes' if chains_ok else 'NO'}"
     )
+    import resource
+
+    # Peak resident set of this process (generation, import and re-import): bench.memory reads it.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {peak_mb:.1f} MB; first import {rows / runs[0][1]:.0f} rows/s")
     if args.keep:
         print(f"\nfiles kept under {folder}")
     else:
