@@ -431,8 +431,8 @@ def table(result: dict[str, Any]) -> str:
         verdict = "" if r["passed"] is None else ("PASS" if r["passed"] else "FAIL")
         m = r.get("machine") or {}
         machine = (
-            f"{m['slowdown']:.2f}× load {m['load_average']:.1f}"
-            + (" SLOWED" if m["slowdown"] > 1.3 else "")
+            f"probe {m['probe_ms']:.1f} ms ({m['slowdown']:.2f}×), load {m['load_average']:.1f}"
+            + (" SLOWED" if m.get("slowed") else "")
             if m
             else ""
         )
@@ -468,8 +468,9 @@ def table(result: dict[str, Any]) -> str:
         f"load average at the end {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])}; "
         f"sessions in {result['machine'].get('sessions', 'the database')}; "
         f"commit {result['commit']}.",
-        "machine: the CPU probe's time after each figure ÷ its time at the start of the run, "
-        "and the 1-minute load average (bench.machine); SLOWED above 1.3 ×.",
+        "machine: the CPU probe's time after each figure (about 6 ms on an idle core), ÷ its "
+        "time at the start of the run, and the 1-minute load average (bench.machine); "
+        "SLOWED above 1.3 × or a load above the CPUs.",
         "",
         "Notes:",
         *notes,

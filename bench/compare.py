@@ -24,7 +24,7 @@ def _rows(path: str) -> tuple[dict[str, Any], dict[tuple[str, int], dict[str, An
 
 def _machine(row: dict[str, Any] | None) -> str:
     m = (row or {}).get("machine") or {}
-    return f"{m['slowdown']:.2f}×" + ("!" if m["slowdown"] > 1.3 else "") if m else ""
+    return f"{m['probe_ms']:.1f}ms" + ("!" if m.get("slowed") else "") if m else ""
 
 
 def compare(a_path: str, b_path: str) -> str:

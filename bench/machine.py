@@ -3,7 +3,8 @@
 The machine is shared: a rate measured while another job held the CPUs is not the code's
 rate. ``MachineReference`` times a fixed CPU-bound probe at the start of the run and again
 around each figure; a figure measured while the probe ran more than ``SLOWED`` × slower
-than at the start is marked as measured on a slowed machine.
+than at the start, or while the load average exceeded the number of CPUs, is marked as
+measured on a slowed machine.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ class MachineReference:
         if row.machine:
             return row  # marked already, by the figure itself
         row.machine = state
-        if state["slowdown"] > SLOWED:
+        state["slowed"] = state["slowdown"] > SLOWED or state["load_average"] > (
+            os.cpu_count() or 1
+        )
+        if state["slowed"]:
             row.note = (
                 f"SLOWED MACHINE (probe {state['slowdown']:.2f} × the start, "
                 f"load {state['load_average']:.1f}); " + row.note

@@ -155,7 +155,11 @@ class _Snapshot:
     def restore(self) -> None:
         from cases.models import Case, CaseStep
 
-        CaseStep.objects.bulk_update(self.steps, STEP_FIELDS, batch_size=500)
+        # Steps that leave "active" first: one active step per case is a unique constraint.
+        inactive = [s for s in self.steps if s.status != "active"]
+        CaseStep.objects.bulk_update(inactive, STEP_FIELDS, batch_size=500)
+        active = [s for s in self.steps if s.status == "active"]
+        CaseStep.objects.bulk_update(active, STEP_FIELDS, batch_size=500)
         Case.objects.bulk_update(self.cases, ["current_step", "status"], batch_size=500)
 
 
@@ -203,21 +207,36 @@ def _counts(case_ids: list[int]) -> tuple[int, int]:
     )
 
 
-def _complete_pool(subjects: Subjects, today: datetime.date) -> list[tuple[int, int]]:
-    """Cases on a vote step that needs no document, each given a passing vote (not timed)."""
-    from cases.models import Case
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-    ids = [c for c, _u in subjects.vote_cases]
-    no_documents = set(
-        Case.objects.filter(pk__in=ids, current_step__template__requires_documents=[]).values_list(
-            "pk", flat=True
-        )
-    )
-    pool = [(c, u) for c, u in subjects.vote_cases if c in no_documents]
-    users = _users(pool)
+
+def _complete_pool(subjects: Subjects, today: datetime.date) -> list[tuple[int, int]]:
+    """Cases on a vote step, each given its minutes and a passing vote (setup, not timed)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.models import Document
     from cases.workflow import engine as workflow
 
-    return [(c, u) for c, u in pool if _act(workflow.RECORD_VOTE, c, users[u], today)]
+    users = _users(subjects.vote_cases)
+    with_minutes = set(
+        Document.objects.filter(
+            case_id__in=[c for c, _u in subjects.vote_cases], kind="minutes"
+        ).values_list("case_id", flat=True)
+    )
+    pool = []
+    for case_id, user_id in subjects.vote_cases:
+        if case_id not in with_minutes:
+            workflow.perform(
+                case_id=case_id,
+                user=_fresh(users[user_id]),
+                action=workflow.ATTACH_DOCUMENT,
+                data={"kind": "minutes"},
+                upload=SimpleUploadedFile("minutes.pdf", PDF_BYTES, "application/pdf"),
+                today=today,
+            )
+        if _act(workflow.RECORD_VOTE, case_id, users[user_id], today):
+            pool.append((case_id, user_id))
+    return pool
 
 
 def transitions(
