@@ -184,17 +184,21 @@ def _run_rounds(
     for w in workers:
         w.start()
     elapsed = 0.0
-    for _ in range(rounds):
-        snapshot.restore()
-        connections.close_all()
-        t0 = time.perf_counter()
-        barrier.wait()
-        barrier.wait()
-        elapsed += time.perf_counter() - t0
-    results = [out.get() for _ in workers]
-    for w in workers:
-        w.join()
-    snapshot.restore()
+    try:
+        for _ in range(rounds):
+            snapshot.restore()
+            connections.close_all()
+            t0 = time.perf_counter()
+            barrier.wait(timeout=120)
+            barrier.wait(timeout=120)
+            elapsed += time.perf_counter() - t0
+        results = [out.get(timeout=60) for _ in workers]
+    finally:
+        for w in workers:
+            w.join(timeout=10)
+            if w.is_alive():
+                w.terminate()
+        snapshot.restore()  # the data set as it was, for the next figure and the next run
     return sum(r[0] for r in results), sum(r[1] for r in results), elapsed
 
 

@@ -133,7 +133,7 @@ def test_a_used_catalog_version_cannot_change_under_the_cache(
 
 @pytest.mark.django_db
 def test_a_warm_process_reads_no_catalog_or_unit_row_in_a_transition(
-    world: DemoWorld, file_case: Any, django_assert_max_num_queries: Any
+    world: DemoWorld, file_case: Any
 ) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

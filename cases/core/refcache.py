@@ -2,7 +2,7 @@
 
 Catalog rows and org units are read on every transition but change a few times a year.
 Each process keeps the rows it has read in a ``GenerationCache``; every change to such a
-row adds one to the row of ``CacheGeneration`` named after the cache, in the changing
+row gives a new value to the row of ``CacheGeneration`` named after the cache, in the changing
 transaction (``bump``, called from model signals). A user of the cache first ``sync``s it
 with the generation read in its own transaction (the engine reads it inside its lock
 query, so the check costs no extra statement); when the generation moved on, the process
@@ -12,10 +12,11 @@ transition of every process, however many there are.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
-from django.db.models import F, Subquery
+from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 
 from cases.models import CacheGeneration
@@ -24,10 +25,17 @@ T = TypeVar("T")
 
 
 def bump(name: str) -> None:
-    """Move the generation ``name`` on; every process drops its copies at its next sync."""
-    if not CacheGeneration.objects.filter(name=name).update(value=F("value") + 1):
+    """Move the generation ``name`` on; every process drops its copies at its next sync.
+
+    The new value is random, not the old one plus one: a transaction that is rolled back
+    puts the old value back, and a later change must never land on a value some process
+    read rows under inside the rolled-back transaction (a counter would, and those rows
+    may have been the rolled-back ones).
+    """
+    value = secrets.randbits(62)
+    if not CacheGeneration.objects.filter(name=name).update(value=value):
         # The row is created by the migration; a flushed test database has none.
-        CacheGeneration.objects.get_or_create(name=name, defaults={"value": 1})
+        CacheGeneration.objects.update_or_create(name=name, defaults={"value": value})
 
 
 def generation_expression(name: str) -> Coalesce:

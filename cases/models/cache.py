@@ -1,7 +1,7 @@
 """Generations of the per-process caches of reference data (catalog rows, org units).
 
 Each process keeps the catalog rows and org units it has read; a change to one of them
-(by an administrator, or a catalog load) adds one to its generation here, in the same
+(by an administrator, or a catalog load) gives its generation here a new value, in the same
 transaction. A process compares the generation it read its copies under with this row at
 the start of every transition and drops them when it moved on.
 """

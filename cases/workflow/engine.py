@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from cases.audit.chain import record_event
+from cases.catalog import cache as catalog_cache
 from cases.core.errors import (
     ActionForbidden,
     InvalidInput,
@@ -149,7 +150,7 @@ def perform(
             data=dict(data or {}),
             upload=upload,
             day=day,
-            calendar=WorkingCalendar(),
+            calendar=WorkingCalendar(catalog_cache.holidays()),
         )
         from_state = case_state(case)
         flag_transitional(ctx)
