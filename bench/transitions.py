@@ -6,9 +6,10 @@ checks that no transition was lost (events and votes counted against the success
 that every touched case's audit chain verifies.
 
 ``complete_step`` moves a case on, so it is measured in rounds: before each round (not
-timed) the pool's steps and cases are put back as they were, and every process completes
-the vote step of every case of the pool it finds still there. The second process to
-reach a case is refused (the step moved on); refusals are counted, not transitions.
+timed) the pool's steps and cases are put back as they were. One process completes the
+vote step of every case of the pool; two sweep the same pool from its two ends and meet
+in the middle, where one waits for the other's lock and is refused (the step moved on):
+refusals are counted, not transitions.
 """
 
 from __future__ import annotations
@@ -105,14 +106,18 @@ def _round_worker(
     connections.close_all()
     users = _users(cases)
     done = refused = 0
+    # With two processes, the second sweeps the pool from its end backwards: they meet on
+    # the same cases in the middle (lock waits, one refusal each), and a process stops its
+    # round at its first refusal, as the rest of its way is the other's work done.
+    order = cases if offset == 0 else cases[::-1]
     for _ in range(rounds):
         barrier.wait()
-        for k in range(len(cases)):
-            case_id, user_id = cases[(offset + k) % len(cases)]
+        for case_id, user_id in order:
             if _act(action, case_id, users[user_id], today):
                 done += 1
             else:
                 refused += 1
+                break
         barrier.wait()
     connections.close_all()
     out.put((done, refused))
@@ -177,7 +182,7 @@ def _run_rounds(
     workers = [
         ctx.Process(
             target=_round_worker,
-            args=(action, cases, k * len(cases) // procs, rounds, today, barrier, out),
+            args=(action, cases, k, rounds, today, barrier, out),
         )
         for k in range(procs)
     ]
