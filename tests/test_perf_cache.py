@@ -12,6 +12,7 @@ import multiprocessing
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connections, transaction
 from django.test import Client
 
@@ -19,6 +20,7 @@ from cases.catalog import cache as catalog_cache
 from cases.models import CacheGeneration, Case, CatalogFrozen, StepTemplate, TimeLimit
 from cases.ops.demo import DemoWorld
 from cases.organisation import cache as org_cache
+from cases.organisation.selectors import get_case_for_user
 from cases.workflow import engine as workflow
 from cases.workflow.locking import load_locked_steps, lock_case
 from tests.api_helpers import API, as_user
@@ -27,13 +29,16 @@ VOTE = {"members": 9, "present": 9, "votes_for": 7, "votes_against": 2}
 
 
 def _look(case_id: int) -> dict[str, Any]:
-    """What a transition of this process reads under its lock: the units' and limits' state."""
+    """What a transition and a page of this process read: the units' and limits' state."""
     with transaction.atomic():
         case = lock_case(case_id)
         assert case is not None
         steps = load_locked_steps(case)
+    auditor = get_user_model().objects.get(username="auditor")
+    page = get_case_for_user(auditor, case_id)  # as the case detail reads it
     return {
         "deciding_unit": case.deciding_unit.name,
+        "page_deciding_unit": page.deciding_unit.name,
         "limits": {
             s.template.code: s.template.time_limit.enabled
             for s in steps
@@ -62,7 +67,7 @@ def _limited_step(case: Case) -> StepTemplate:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_admin_change_to_a_unit_or_a_time_limit_is_seen_by_the_next_transition_of_every_process(
+def test_an_admin_change_to_a_unit_or_a_time_limit_is_seen_by_the_next_request_of_every_process(
     world: DemoWorld, file_case: Any
 ) -> None:
     case = file_case("dismissal")
@@ -101,6 +106,7 @@ def test_an_admin_change_to_a_unit_or_a_time_limit_is_seen_by_the_next_transitio
     finally:
         other.join(timeout=30)
     assert after["deciding_unit"] == "Ủy ban nhân dân tỉnh (tên mới)"
+    assert after["page_deciding_unit"] == "Ủy ban nhân dân tỉnh (tên mới)"
     assert after["limits"][_limited_step(case).code] is False
     assert after["catalog_loads"] > warm["catalog_loads"]
     # And this process too, at its next transition.

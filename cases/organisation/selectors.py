@@ -183,13 +183,22 @@ def is_official_of(user: AnyUser, case: Case) -> bool:
 
 
 def attach_units(cases: Sequence[Case], steps: Sequence[CaseStep] = ()) -> None:
-    """Give a page of cases (and steps) their units from one query, instead of one each.
+    """Give a page of cases (and steps) their units, regulations and step templates.
 
-    A case names up to three units (employing, deciding, its current step's actor) and a
-    step one; Django's ``prefetch_related`` would read the same small table three or four
-    times. A current step is given its unit only when it is already loaded
-    (``select_related``); this never reads one.
+    They come from this process's caches (``cases.organisation.cache``,
+    ``cases.catalog.cache``), checked against the generations read in one query: the
+    page's one statement for all of them, instead of one per table, and no row objects
+    built again on every request. A case names up to three units (employing, deciding,
+    its current step's actor) and a step one. A current step is given its unit and
+    template only when it is already loaded (``select_related``); this never reads one.
     """
+    from cases.catalog import cache as catalog_cache
+    from cases.core.refcache import read_generations
+    from cases.organisation import cache as org_cache
+
+    generations = read_generations()
+    catalog_cache.sync(generations.get(catalog_cache.NAME, 0))
+    org_cache.sync(generations.get(org_cache.NAME, 0))
     current = [
         case.current_step
         for case in cases
@@ -200,12 +209,18 @@ def attach_units(cases: Sequence[Case], steps: Sequence[CaseStep] = ()) -> None:
         unit_id for case in cases for unit_id in (case.employing_unit_id, case.deciding_unit_id)
     }
     wanted |= {step.actor_unit_id for step in all_steps}
-    units = OrgUnit.objects.in_bulk(wanted)
+    units = org_cache.units.get_many(wanted)
+    regulations = catalog_cache.regulations.get_many({case.regulation_id for case in cases})
+    templates = catalog_cache.step_templates.get_many({step.template_id for step in all_steps})
     for case in cases:
         case.employing_unit = units[case.employing_unit_id]
         case.deciding_unit = units[case.deciding_unit_id]
+        if not Case.regulation.is_cached(case):
+            case.regulation = regulations[case.regulation_id]
     for step in all_steps:
         step.actor_unit = units[step.actor_unit_id]
+        if not CaseStep.template.is_cached(step):
+            step.template = templates[step.template_id]
 
 
 def get_case_for_user(user: AnyUser, pk: int | str) -> Case:
