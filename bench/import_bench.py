@@ -127,6 +127,11 @@ def _setup_django(database_url: str | None) -> Path:
         os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cadre_exit.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # As production runs it: with DEBUG on, Django keeps the text of the last 9,000
+    # queries, and an import's are long (2,000 references each): that log, not the
+    # import, would grow with the file.
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", "import-bench-only")
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import django
 
