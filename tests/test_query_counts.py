@@ -224,7 +224,7 @@ def test_record_vote_runs_six_statements_on_a_warm_process(
     assert lock.count(" JOIN ") == 1  # the official only: regulation and units are cached
 
 
-def test_complete_step_runs_ten_statements_on_a_warm_process(
+def test_complete_step_runs_nine_statements_on_a_warm_process(
     world: DemoWorld, file_case: Any, tmp_storage: Any
 ) -> None:
     case = file_case("dismissal")
