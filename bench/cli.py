@@ -19,6 +19,7 @@ from bench import db
 DEFAULT_SIZES = [10_000, 100_000, 1_000_000]
 QUICK_SIZES = [2_000, 20_000]
 GENERATOR_VERSION = "1"
+GROUPS = ("pages", "sweep", "statistics", "pdf", "transitions", "http", "memory")
 MARKER_TABLE = "bench_dataset"
 
 
@@ -48,8 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--json",
         dest="json_path",
-        default="bench/results/latest.json",
-        help="where to write the results (default bench/results/latest.json)",
+        default=None,
+        help="where to write the results (default bench/results/<commit>.json, and a copy "
+        "in bench/results/latest.json)",
     )
     parser.add_argument(
         "--database-url",
@@ -65,6 +67,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--skip-http", action="store_true", help="leave out the gunicorn + wrk figures"
+    )
+    parser.add_argument(
+        "--only",
+        type=lambda text: set(text.split(",")),
+        default=None,
+        help="run only these groups of figures, comma-separated: " + ", ".join(GROUPS),
     )
     parser.add_argument("--seed", type=int, default=2009)
     args = parser.parse_args(argv)
@@ -180,6 +188,10 @@ def run(args: argparse.Namespace, partial: Any = None) -> dict[str, Any]:
     today = timezone.localdate()
     quick = args.quick
     repeat = 30 if quick else 100
+    from bench.machine import MachineReference
+
+    machine = MachineReference()
+    log(f"machine reference at the start: probe {machine.start_ms:.1f} ms")
     rows: list[f.Row] = []
     loads: dict[int, dict[str, Any]] = {}
     latency: dict[tuple[str, int], dict[str, float]] = {}
@@ -213,6 +225,8 @@ def run(args: argparse.Namespace, partial: Any = None) -> dict[str, Any]:
             http_too=not args.skip_http,
             latency=latency,
             log=log,
+            only=args.only,
+            reference=machine,
         )
         if partial is not None:
             partial(_result(args, bench_db, loads, rows))
@@ -260,14 +274,26 @@ def figures_at(
     http_too: bool,
     latency: dict[tuple[str, int], dict[str, float]],
     log: Any,
+    only: set[str] | None = None,
+    reference: Any = None,
 ) -> list[Any]:
-    """Every figure at one size; a figure that fails becomes a failed row, the others still run."""
+    """Every figure at one size; a figure that fails becomes a failed row, the others still run.
+
+    Each group's rows carry the machine's state measured right after it (``bench.machine``).
+    """
     from bench import figures as f
-    from bench import http, signing_bench
+    from bench import http, memory, pages, signing_bench
+    from bench import transitions as t
+    from bench.machine import MachineReference
+
+    machine = reference or MachineReference()
+
+    def wanted(group: str) -> bool:
+        return only is None or group in only
 
     def guarded(name: str, fn: Any) -> list[Any]:
         try:
-            return list(fn())
+            return machine.mark_all(list(fn()))
         except Exception as exc:  # noqa: BLE001
             log(f"  {name} failed: {exc!r}")
             return [f.Row(name, size, None, None, "", "runs", False, f"failed: {exc!r}"[:300])]
@@ -280,19 +306,31 @@ def figures_at(
         return run
 
     rows: list[Any] = []
-    log("  case list, inbox, case detail")
-    rows += guarded("case list", latency_figure("case list", f.case_list))
-    rows += guarded("inbox", latency_figure("inbox", f.inbox))
-    rows += guarded("case detail", latency_figure("case detail", f.case_detail))
-    log("  overdue sweep, statistics, PDF")
-    rows += guarded("overdue sweep", lambda: f.overdue_sweep(size, 20 if quick else 30, today))
-    rows += guarded("statistics", lambda: f.statistics_report(size, 3 if quick else 5))
-    rows += guarded("PDF", lambda: f.pdf(size, 10 if quick else 20))
-    rows += guarded("signed PDF", lambda: signing_bench.bench_rows(size, 10 if quick else 20))
-    log("  transitions")
-    rows += guarded("transitions", lambda: f.transitions(subjects, size, 3 if quick else 8, today))
-    if http_too:
-        log("  HTTP throughput (gunicorn + wrk)")
+    if wanted("pages"):
+        log("  case list, inbox, case detail (with their reference queries)")
+        rows += guarded("case list", latency_figure("case list", f.case_list))
+        rows += guarded("inbox", latency_figure("inbox", f.inbox))
+        rows += guarded("case detail", latency_figure("case detail", f.case_detail))
+        rows += guarded("reference queries", lambda: pages.reference_ratios(subjects, size, repeat))
+    if wanted("sweep"):
+        log("  overdue sweep")
+        rows += guarded("overdue sweep", lambda: f.overdue_sweep(size, 20 if quick else 30, today))
+    if wanted("statistics"):
+        log("  statistics")
+        rows += guarded("statistics", lambda: f.statistics_report(size, 3 if quick else 5))
+    if wanted("pdf"):
+        log("  PDF")
+        rows += guarded("PDF", lambda: f.pdf(size, 10 if quick else 20))
+        rows += guarded("signed PDF", lambda: signing_bench.bench_rows(size, 10 if quick else 20))
+    if wanted("transitions"):
+        log("  transitions (record_vote, complete_step; 1 and 2 processes on the same cases)")
+        rows += guarded(
+            "transitions",
+            lambda: t.transitions(subjects, size, 3 if quick else 8, today, machine),
+        )
+        rows += guarded("commit floor", lambda: [f.commit_floor(size)])
+    if http_too and wanted("http"):
+        log("  HTTP throughput (gunicorn + wrk), beside a bare view")
         rows += guarded(
             "HTTP throughput",
             lambda: http.throughput(
@@ -303,6 +341,9 @@ def figures_at(
                 seconds=5 if quick else 10,
             ),
         )
+    if wanted("memory"):
+        log("  peak RSS: historic import at two sizes, a Celery worker rendering decisions")
+        rows += guarded("memory", lambda: memory.rows(size, quick=quick))
     return rows
 
 
@@ -385,10 +426,17 @@ def _num(value: Any, unit: str) -> str:
 
 
 def table(result: dict[str, Any]) -> str:
-    header = ("figure", "size", "median", "p95", "unit", "target", "result")
+    header = ("figure", "size", "median", "p95", "unit", "target", "result", "machine")
     lines = []
     for r in result["rows"]:
         verdict = "" if r["passed"] is None else ("PASS" if r["passed"] else "FAIL")
+        m = r.get("machine") or {}
+        machine = (
+            f"probe {m['probe_ms']:.1f} ms ({m['slowdown']:.2f}×), load {m['load_average']:.1f}"
+            + (" SLOWED" if m.get("slowed") else "")
+            if m
+            else ""
+        )
         lines.append(
             (
                 r["figure"],
@@ -398,13 +446,14 @@ def table(result: dict[str, Any]) -> str:
                 r["unit"],
                 r["target"],
                 verdict,
+                machine,
             )
         )
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
 
     def fmt(cells: tuple[str, ...]) -> str:
         return "  ".join(
-            c.ljust(widths[i]) if i in (0, 4, 5, 6) else c.rjust(widths[i])
+            c.ljust(widths[i]) if i in (0, 4, 5, 6, 7) else c.rjust(widths[i])
             for i, c in enumerate(cells)
         ).rstrip()
 
@@ -420,6 +469,9 @@ def table(result: dict[str, Any]) -> str:
         f"load average at the end {', '.join(f'{x:.1f}' for x in result['machine']['load_average'])}; "
         f"sessions in {result['machine'].get('sessions', 'the database')}; "
         f"commit {result['commit']}.",
+        "machine: the CPU probe's time after each figure (about 6 ms on an idle core), ÷ its "
+        "time at the start of the run, and the 1-minute load average (bench.machine); "
+        "SLOWED above 1.3 × or a load above the CPUs.",
         "",
         "Notes:",
         *notes,
@@ -427,13 +479,35 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def results_path(commit: str) -> Path:
+    """bench/results/<commit>.json, "-dirty" when the work tree has uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                capture_output=True,
+                text=True,
+                cwd=root,
+                check=True,
+            ).stdout.strip()
+        )
+    except (OSError, subprocess.CalledProcessError):
+        dirty = False
+    return root / "bench" / "results" / f"{commit}{'-dirty' if dirty else ''}.json"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    path = Path(args.json_path)
+    path = Path(args.json_path) if args.json_path else results_path(_commit())
     path.parent.mkdir(parents=True, exist_ok=True)
+    latest = path.parent / "latest.json"
 
     def write(result: dict[str, Any]) -> None:
-        path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+        text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
+        path.write_text(text)
+        if path.resolve() != latest.resolve():
+            latest.write_text(text)
 
     result = run(args, partial=write)
     print(table(result))

@@ -13,7 +13,7 @@ import statistics as stats
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -34,6 +34,8 @@ class Row:
     target: str
     passed: bool | None
     note: str = ""
+    # The machine's state measured right after the figure (bench.machine); {} when none.
+    machine: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -31,7 +31,7 @@ local paths = {%(paths)s}
 local i = 0
 request = function()
   i = (i %% #paths) + 1
-  return wrk.format("GET", paths[i], {["Cookie"] = "%(cookie)s", ["X-Forwarded-Proto"] = "https"})
+  return wrk.format("GET", paths[i], {["Authorization"] = "%(cookie)s", ["X-Forwarded-Proto"] = "https"})
 end
 done = function(summary, latency, requests)
   local f = io.open("%(out)s", "w")
@@ -73,6 +73,7 @@ def gunicorn(workers: int = 2) -> Iterator[str]:
         cmd, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
+    _PIDS[base] = proc.pid
     try:
         for _ in range(100):
             try:
@@ -149,7 +150,9 @@ def _python_load(
             path = paths[i % len(paths)]
             i += 1
             t0 = time.perf_counter()
-            conn.request("GET", path, headers={"Cookie": cookie, "X-Forwarded-Proto": "https"})
+            conn.request(
+                "GET", path, headers={"Authorization": cookie, "X-Forwarded-Proto": "https"}
+            )
             response = conn.getresponse()
             response.read()
             ms = (time.perf_counter() - t0) * 1000
@@ -177,13 +180,33 @@ def _python_load(
     }
 
 
-def session_cookie(user: Any) -> str:
-    from django.conf import settings
-    from django.test import Client
+def token_header(user: Any) -> str:
+    """The ``Authorization`` value of the user's API token (DRF TokenAuthentication)."""
+    from rest_framework.authtoken.models import Token
 
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    token, _created = Token.objects.get_or_create(user=user)
+    return f"Token {token.key}"
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def throughput(
@@ -195,22 +218,29 @@ def throughput(
     seconds: int = 10,
     connections: int = 8,
 ) -> list[Row]:
+    """Requests/s of the inbox and the case detail, and of a bare view in the same run.
+
+    The bare view (``bench.urls``: /bench/bare/) is a DRF view behind the same middleware,
+    the same token authentication and permission, returning a small JSON: what the stack
+    costs before the page does any work. The pages are reported as a share of it.
+    """
     load = _wrk if shutil.which("wrk") else _python_load
     rows = []
+    results: dict[str, dict[str, Any]] = {}
     with gunicorn(workers=2) as base:
+        master = None
         for name, user, paths in (
+            ("bare view", inbox_user, ["/bench/bare/"]),
             ("inbox", inbox_user, ["/api/v1/inbox/"]),
             ("case detail", detail_user, [f"/api/v1/cases/{pk}/" for pk in detail_ids]),
         ):
-            cookie = session_cookie(user)
-            load(
-                base, paths, cookie, 2, connections
-            )  # warm-up: workers import, connect, fill caches
-            r = load(base, paths, cookie, seconds, connections)
+            header = token_header(user)
+            load(base, paths, header, 2, connections)  # warm-up: import, connect, fill caches
+            r = results[name] = load(base, paths, header, seconds, connections)
             note = f"{r['tool']}, {connections} connections, {r['requests']} requests, {r['errors']} errors"
             rows.append(
                 Row(
-                    f"HTTP {name}: requests per second (gunicorn, 2 workers)",
+                    f"HTTP {name}: requests per second (gunicorn, 2 workers, token auth)",
                     size,
                     r["rps"],
                     None,
@@ -221,15 +251,44 @@ def throughput(
                 )
             )
             rows.append(
-                Row(
-                    f"HTTP {name}: latency under load",
-                    size,
-                    r["p50"],
-                    r["p95"],
-                    "ms",
-                    "",
-                    None,
-                    note,
-                )
+                Row(f"HTTP {name}: latency under load", size, r["p50"], r["p95"], "ms", "", None)
             )
+            if name != "bare view":
+                share = r["rps"] / results["bare view"]["rps"]
+                rows.append(
+                    Row(
+                        f"HTTP {name}: share of the bare view's requests/s",
+                        size,
+                        share * 100,
+                        None,
+                        "%",
+                        "≥ 50 %",
+                        share >= 0.5 and not r["errors"],
+                        f"{r['rps']:,.0f} of {results['bare view']['rps']:,.0f} req/s",
+                    )
+                )
+        master = _gunicorn_pid(base)
+        if master is not None:
+            workers = _children(master)
+            peaks = [peak_rss_mb(pid) for pid in workers]
+            if peaks:
+                rows.append(
+                    Row(
+                        "memory: peak RSS of a gunicorn web worker after the HTTP figures",
+                        size,
+                        max(peaks),
+                        None,
+                        "MB",
+                        "",
+                        None,
+                        "workers: " + ", ".join(f"{p:.0f}" for p in peaks) + " MB (VmHWM)",
+                    )
+                )
     return rows
+
+
+_PIDS: dict[str, int] = {}
+
+
+def _gunicorn_pid(base: str) -> int | None:
+    return _PIDS.get(base)

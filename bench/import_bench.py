@@ -127,6 +127,11 @@ def _setup_django(database_url: str | None) -> Path:
         os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cadre_exit.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # As production runs it: with DEBUG on, Django keeps the text of the last 9,000
+    # queries, and an import's are long (2,000 references each): that log, not the
+    # import, would grow with the file.
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", "import-bench-only")
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import django
 
@@ -239,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{'audit chains of 50 sampled cases':<38} {'':>9} {'':>9} {'':>8} {'':>9} {'':>8}  {'yes' if chains_ok else 'NO'}"
     )
+    import resource
+
+    # Peak resident set of this process (generation, import and re-import): bench.memory reads it.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {peak_mb:.1f} MB; first import {rows / runs[0][1]:.0f} rows/s")
     if args.keep:
         print(f"\nfiles kept under {folder}")
     else:

@@ -165,6 +165,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif env_bool("DB_PREPARED_STATEMENTS", False):
+    # psycopg binds parameters on the server and prepares a statement once a connection has
+    # run it DB_PREPARE_THRESHOLD times: the engine's few statements are then planned once
+    # per connection (docs/perf.md). Behind PgBouncer in transaction mode this needs
+    # max_prepared_statements > 0 (PgBouncer >= 1.21); otherwise leave it off.
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 2),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

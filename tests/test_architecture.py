@@ -26,6 +26,7 @@ DEFERRED_IMPORTS = {
     ("cases/apps.py", "cases"),
     ("cases/apps.py", "cases.notifications"),
     ("cases/apps.py", "cases.security"),
+    ("cases/apps.py", "cases.refdata"),  # connects the reference caches' invalidation
     # LOGGING imports the middleware module for its log filter before the apps load.
     ("cases/security/middleware.py", "cases.security"),
 }

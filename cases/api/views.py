@@ -367,9 +367,10 @@ class OfficialDetailView(ApiView):
 # A case row's own people and post are joined; the small shared tables (regulations,
 # processes, units, users, step templates) are prefetched in one query each. Joining all
 # ten made PostgreSQL spend 20–35 ms planning the join order of every page (bench/).
-# The units come from one query per page (``selectors.attach_units``).
+# The units, regulations and step templates come from the per-process caches, with one
+# query per page for their generations (``selectors.attach_units``).
 CASE_JOINED = ("official", "position", "current_step")
-CASE_PREFETCHED = ("regulation", "current_step__template")
+CASE_PREFETCHED: tuple[str, ...] = ()
 
 
 def _case_for(request: Request, pk: int) -> Case:
@@ -622,12 +623,13 @@ class InboxView(ApiListView):
     pagination_class = CountedPagination
 
     def get_queryset(self) -> QuerySet[CaseStep]:
-        # The units are attached per page below instead of prefetched one relation each.
+        # The units, regulations and templates are attached per page below (from the
+        # per-process caches) instead of prefetched one relation each.
+        # The step's track kind is on every row: its tracks in one query per page.
         return (
             selectors.waiting_steps_for(self.request.user)
             .prefetch_related(None)
-            # The step's track kind is on every row: its tracks in one query per page.
-            .prefetch_related("case__regulation", "template", "track")
+            .prefetch_related("track")
         )
 
     def paginate_queryset(self, queryset: QuerySet[CaseStep]) -> list[CaseStep] | None:
@@ -642,7 +644,7 @@ class InboxView(ApiListView):
                     step.case.current_step = step
                 else:
                     others.append(step.case)
-            prefetch_related_objects(others, "current_step__template")
+            prefetch_related_objects(others, "current_step")
             selectors.attach_units([step.case for step in steps], steps)
         return steps
 

@@ -8,13 +8,22 @@ grounds, and an audit chain of one ``case_imported`` event holding the source ro
 file's SHA-256. A ``case_ref`` already imported is skipped, so importing the same file
 twice creates nothing new.
 
-Speed: rows are checked in memory against catalog, unit, post and official maps read in
-a few queries; cases, grounds, events, posts and officials are written with
-``bulk_create`` in batches, and the event hashes are computed in Python.
+Memory: the file is streamed, never held. Rows are read and checked ``BATCH`` at a time
+(the units and existing references of a batch in two queries) and each checked row goes
+into a temporary staging table (``_Staging``); duplicates across the whole file are found
+there with one query. Only then, when no row is at fault, one transaction moves the
+staged rows into cases, grounds, events, posts and officials, again ``BATCH`` at a time.
+The peak memory is therefore that of a batch, whatever the file's size; the errors are
+kept, all of them, as before.
+
+Speed: cases, grounds, events, posts and officials are written through ``fast_insert``
+(ids reserved up front, ``COPY`` or one ``executemany`` per batch), and the event
+hashes are computed in Python.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import datetime
@@ -146,6 +155,8 @@ class _Row:
     filed_on: datetime.date | None = None
     decided_on: datetime.date | None = None
     skip: bool = False
+    ref_ok: bool = False
+    ok: bool = False
 
 
 def _date_text(day: datetime.date) -> str:
@@ -155,132 +166,169 @@ def _date_text(day: datetime.date) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def _decode(data: bytes) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportRejected(
-            [
-                RowError(
-                    line,
-                    gettext("The file is not UTF-8 text: save it as “CSV UTF-8” and try again."),
-                )
-            ]
-        ) from exc
-    if "\x00" in text:
-        # PostgreSQL stores no NUL in text: refuse it here rather than fail on insert.
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise ImportRejected(
-            [
-                RowError(
-                    line,
-                    gettext(
-                        "This line contains a null character (NUL); save the file again as “CSV UTF-8”."
-                    ),
-                )
-            ]
-        )
-    return text
-
-
-def _header_problems(names: list[str]) -> list[RowError]:
-    """What is wrong with the header's column names (line 1)."""
-    errors: list[RowError] = []
-    unknown = [n for n in names if n not in COLUMNS]
-    missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL_COLUMNS]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if unknown:
-        errors.append(
+def _not_utf8(line: int) -> ImportRejected:
+    return ImportRejected(
+        [
             RowError(
-                1,
-                gettext("Unknown columns: %(columns)s. The columns are: %(expected)s.")
-                % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
+                line,
+                gettext("The file is not UTF-8 text: save it as “CSV UTF-8” and try again."),
             )
-        )
-    if missing:
-        errors.append(
-            RowError(1, gettext("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
-        )
-    if duplicated:
-        errors.append(
-            RowError(
-                1, gettext("Columns named twice: %(columns)s.") % {"columns": ", ".join(duplicated)}
-            )
-        )
-    return errors
-
-
-def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
-    """The data rows with their first line number (the header is line 1)."""
-    stream = io.StringIO(text, newline="")
-    reader = csv.reader(stream)
-    errors: list[RowError] = []
-    try:
-        header = next(reader)
-    except StopIteration:
-        return [], [
-            RowError(1, gettext("The file is empty: the first line must name the columns."))
         ]
-    except csv.Error:
-        # The csv module's own text is English and technical; say what to check instead.
-        return [], [
+    )
+
+
+def _has_nul(line: int) -> ImportRejected:
+    # PostgreSQL stores no NUL in text: refuse it here rather than fail on insert.
+    return ImportRejected(
+        [
             RowError(
-                1,
+                line,
                 gettext(
-                    "The header line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters."
+                    "This line contains a null character (NUL); save the file again as “CSV UTF-8”."
                 ),
             )
         ]
-    names = [h.strip().lower() for h in header]
-    errors = _header_problems(names)
-    if errors:
-        return [], errors
-    rows: list[_Row] = []
-    line = reader.line_num + 1
-    while True:
+    )
+
+
+class _Reader:
+    """The rows of a CSV byte stream, read one physical line at a time, never all at once.
+
+    Each line is decoded on its own (a newline byte is never part of a UTF-8 sequence),
+    so a bad byte or a NUL is reported with its line number, as for a file read whole.
+    ``errors`` collects the header's and the rows' shape errors; ``sha256`` is the digest
+    of every byte of the stream once ``finish`` has been called.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._hasher = hashlib.sha256()
+        self.errors: list[RowError] = []
+        self.count = 0
+
+    def _lines(self) -> Iterator[str]:
+        for number, raw in enumerate(self._stream, start=1):
+            self._hasher.update(raw)
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(number) from exc
+            if "\x00" in text:
+                raise _has_nul(number)
+            yield text
+
+    def finish(self) -> str:
+        """Read what is left of the stream (after a CSV error) and give the file's SHA-256."""
+        for raw in iter(lambda: self._stream.read(1 << 20), b""):
+            self._hasher.update(raw)
+        return self._hasher.hexdigest()
+
+    def header(self, reader: Any) -> list[str] | None:
+        errors = self.errors
         try:
-            values = next(reader)
+            header = next(reader)
         except StopIteration:
-            break
+            errors.append(
+                RowError(1, gettext("The file is empty: the first line must name the columns."))
+            )
+            return None
         except csv.Error:
+            # The csv module's own text is English and technical; say what to check instead.
             errors.append(
                 RowError(
-                    line,
+                    1,
                     gettext(
-                        "This line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters."
+                        "The header line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters."
                     ),
                 )
             )
-            break
-        start, line = line, reader.line_num + 1
-        if not values or all(not v.strip() for v in values):
-            continue  # blank lines (often at the end of a file) are not rows
-        if len(values) != len(names):
+            return None
+        names = [h.strip().lower() for h in header]
+        unknown = [n for n in names if n not in COLUMNS]
+        missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL_COLUMNS]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if unknown:
             errors.append(
                 RowError(
-                    start,
-                    gettext("Expected %(expected)s values, found %(found)s.")
-                    % {"expected": len(names), "found": len(values)},
+                    1,
+                    gettext("Unknown columns: %(columns)s. The columns are: %(expected)s.")
+                    % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
                 )
             )
-            continue
-        raw = {name: value.strip() for name, value in zip(names, values, strict=True)}
-        raw.setdefault("org_unit_code", "")
-        rows.append(_Row(line=start, raw=raw))
-    if not rows and not errors:
-        errors.append(RowError(1, gettext("The file has no data rows under the header.")))
-    return rows, errors
+        if missing:
+            errors.append(
+                RowError(
+                    1, gettext("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}
+                )
+            )
+        if duplicated:
+            errors.append(
+                RowError(
+                    1,
+                    gettext("Columns named twice: %(columns)s.")
+                    % {"columns": ", ".join(duplicated)},
+                )
+            )
+        return None if errors else names
+
+    def rows(self) -> Iterator[_Row]:
+        """The data rows with their first line number (the header is line 1)."""
+        reader = csv.reader(self._lines())
+        names = self.header(reader)
+        if names is None:
+            return
+        line = reader.line_num + 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                self.errors.append(
+                    RowError(
+                        line,
+                        gettext(
+                            "This line cannot be read as CSV: check the quotes, and that no value is longer than 100,000 characters."
+                        ),
+                    )
+                )
+                break
+            start, line = line, reader.line_num + 1
+            if not values or all(not v.strip() for v in values):
+                continue  # blank lines (often at the end of a file) are not rows
+            if len(values) != len(names):
+                self.errors.append(
+                    RowError(
+                        start,
+                        gettext("Expected %(expected)s values, found %(found)s.")
+                        % {"expected": len(names), "found": len(values)},
+                    )
+                )
+                continue
+            raw = {name: value.strip() for name, value in zip(names, values, strict=True)}
+            for name in OPTIONAL_COLUMNS:
+                raw.setdefault(name, "")
+            self.count += 1
+            yield _Row(line=start, raw=raw)
+        if not self.count and not self.errors:
+            self.errors.append(RowError(1, gettext("The file has no data rows under the header.")))
 
 
 # --------------------------------------------------------------------------- checking
 
 
 class _Checker:
-    """Checks every row against the catalog, the organisation and the importer's scope."""
+    """Checks rows against the catalog, the organisation and the importer's scope.
 
-    def __init__(self, rows: list[_Row], *, by: AnyUser | None) -> None:
-        self.rows = rows
+    Rows come in batches (``check_batch``): the units and the existing cases a batch
+    names are read for that batch only. A duplicate ``case_ref`` across batches is found
+    afterwards in the staging table (``_Staging.duplicates``); ``ref_ok`` marks the rows
+    whose reference takes part in that check.
+    """
+
+    def __init__(self, *, by: AnyUser | None) -> None:
         self.by = by
         self.errors: list[RowError] = []
         self.today = timezone.localdate()
@@ -291,13 +339,17 @@ class _Checker:
                 "regulation"
             )
         }
-        codes = {r.raw["org_unit_code"] for r in rows if r.raw["org_unit_code"]}
         self.units: dict[str, OrgUnit] = {}
+        self.scope_paths = _import_scope_paths(by)
+        self.existing: dict[str, tuple[bool, int]] = {}
+        self.visible_existing: set[int] = set()
+
+    def _prepare(self, rows: list[_Row]) -> None:
+        codes = {r.raw["org_unit_code"] for r in rows if r.raw["org_unit_code"]} - set(self.units)
         for chunk in _chunks(sorted(codes), query_chunk()):
             self.units.update({u.code: u for u in OrgUnit.objects.filter(code__in=chunk)})
-        self.scope_paths = _import_scope_paths(by)
         refs = {r.raw["case_ref"] for r in rows if r.raw["case_ref"]}
-        self.existing: dict[str, tuple[bool, int]] = {}
+        self.existing = {}
         for chunk in _chunks(sorted(refs), query_chunk()):
             self.existing.update(
                 (ref, (imported, pk))
@@ -305,7 +357,16 @@ class _Checker:
                     "reference", "imported", "pk"
                 )
             )
-        self.visible_existing = _visible_case_ids(by, [pk for _i, pk in self.existing.values()])
+        self.visible_existing = _visible_case_ids(
+            self.by, [pk for _i, pk in self.existing.values()]
+        )
+
+    def check_batch(self, rows: list[_Row]) -> None:
+        self._prepare(rows)
+        for row in rows:
+            before = len(self.errors)
+            self.check(row)
+            row.ok = len(self.errors) == before
 
     def add(self, row: _Row, column: str, message: Any) -> None:
         self.errors.append(RowError(row.line, str(message), column))
@@ -313,16 +374,7 @@ class _Checker:
     def in_scope(self, unit: OrgUnit) -> bool:
         return self.scope_paths is None or any(unit.path.startswith(p) for p in self.scope_paths)
 
-    def run(self, progress: Progress | None) -> list[RowError]:
-        seen: dict[str, int] = {}
-        total = len(self.rows)
-        for index, row in enumerate(self.rows, start=1):
-            self.check(row, seen)
-            if progress is not None and (index % BATCH == 0 or index == total):
-                progress(ImportJob.Phase.CHECKING, index, total)
-        return self.errors
-
-    def check(self, row: _Row, seen: dict[str, int]) -> None:  # noqa: C901 - one rule per branch
+    def check(self, row: _Row) -> None:  # noqa: C901 - one rule per branch
         raw = row.raw
         ref = raw["case_ref"]
         if not ref:
@@ -340,15 +392,8 @@ class _Checker:
                 )
                 % {"ref": ref},
             )
-        elif ref in seen:
-            self.add(
-                row,
-                "case_ref",
-                gettext("case_ref %(ref)s is already used on line %(line)s.")
-                % {"ref": ref, "line": seen[ref]},
-            )
         else:
-            seen[ref] = row.line
+            row.ref_ok = True  # a duplicate of an earlier line is found in the staging table
             existing = self.existing.get(ref)
             if existing is not None:
                 imported, pk = existing
@@ -472,7 +517,7 @@ class _Checker:
             and row.filed_on is not None
             and row.filed_on > DISTRICT_LEVEL_ENDS
         ):
-            # The district level is valid only up to 30/06/2025 (docs/domain.md, levels).
+            # REGULATIONS.md 10.3: district level is valid only up to 30/06/2025.
             self.add(
                 row,
                 "level",
@@ -714,25 +759,147 @@ def _large_page_cache() -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
+class _Staging:
+    """The checked rows of one import, in a temporary table of this connection.
+
+    Rows whose ``case_ref`` is well formed are staged (with ``ok`` telling whether the row
+    passed every check), so that a reference used twice anywhere in the file is found
+    with one query; the move into cases then reads the good rows back ``BATCH`` at a time.
+    The column list is ``COLUMNS``: the source row is kept whole, as JSON.
+    """
+
+    TABLE = "cases_import_staging"
+
+    def __enter__(self) -> _Staging:
+        table = self.TABLE
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {table} (line integer PRIMARY KEY, ref varchar(40) NOT NULL, "
+                "ok integer NOT NULL, skip integer NOT NULL, raw text NOT NULL, regulation_id bigint, "
+                "ground_ids text NOT NULL, unit_id bigint, filed_on varchar(10), decided_on varchar(10))"
+            )
+            cursor.execute(f"CREATE INDEX {table}_ref ON {table} (ref)")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+
+    def add(self, rows: list[_Row]) -> None:
+        staged = [
+            (
+                r.line,
+                r.raw["case_ref"],
+                int(r.ok),
+                int(r.skip),
+                json.dumps(r.raw, ensure_ascii=False),
+                r.regulation.pk if r.regulation is not None else None,
+                ";".join(str(g.pk) for g in r.grounds),
+                r.unit.pk if r.unit is not None else None,
+                r.filed_on.isoformat() if r.filed_on else None,
+                r.decided_on.isoformat() if r.decided_on else None,
+            )
+            for r in rows
+            if r.ref_ok
+        ]
+        if staged:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {self.TABLE} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+                    staged,
+                )
+
+    def duplicates(self) -> list[RowError]:
+        """Every line whose ``case_ref`` an earlier line of the file already used."""
+        table = self.TABLE
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.line, s.ref, f.first FROM {table} s JOIN ("  # noqa: S608
+                f"SELECT ref, MIN(line) AS first FROM {table} GROUP BY ref HAVING COUNT(*) > 1"
+                ") f ON f.ref = s.ref WHERE s.line > f.first ORDER BY s.line"
+            )
+            return [
+                RowError(
+                    line,
+                    gettext("case_ref %(ref)s is already used on line %(line)s.")
+                    % {"ref": ref, "line": first},
+                    "case_ref",
+                )
+                for line, ref, first in cursor.fetchall()
+            ]
+
+    def count_new(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {self.TABLE} WHERE ok = 1 AND skip = 0")  # noqa: S608
+            return int(cursor.fetchone()[0])
+
+    def any_without_unit(self) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {self.TABLE} WHERE ok = 1 AND skip = 0 AND unit_id IS NULL LIMIT 1"  # noqa: S608
+            )
+            return cursor.fetchone() is not None
+
+    def new_rows(self, container: OrgUnit | None) -> Iterator[list[_Row]]:
+        """The rows to create, ``BATCH`` at a time, in file order (keyset on the line)."""
+        last = 0
+        units: dict[int, OrgUnit] = {}
+        grounds: dict[int, Ground] = {}
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT line, raw, regulation_id, ground_ids, unit_id, filed_on, decided_on "  # noqa: S608
+                    f"FROM {self.TABLE} WHERE ok = 1 AND skip = 0 AND line > %s "
+                    "ORDER BY line LIMIT %s",
+                    [last, BATCH],
+                )
+                fetched = cursor.fetchall()
+            if not fetched:
+                return
+            last = fetched[-1][0]
+            wanted = {r[4] for r in fetched if r[4] is not None} - set(units)
+            units.update(OrgUnit.objects.in_bulk(wanted))
+            batch = []
+            for line, raw, regulation_id, ground_ids, unit_id, filed_on, decided_on in fetched:
+                ids = [int(x) for x in ground_ids.split(";") if x]
+                missing = set(ids) - set(grounds)
+                if missing:
+                    grounds.update(Ground.objects.in_bulk(missing))
+                batch.append(
+                    _Row(
+                        line=line,
+                        raw=json.loads(raw),
+                        regulation=Regulation(pk=regulation_id),
+                        grounds=[grounds[i] for i in ids],
+                        unit=units[unit_id] if unit_id is not None else container,
+                        filed_on=datetime.date.fromisoformat(filed_on),
+                        decided_on=datetime.date.fromisoformat(decided_on),
+                    )
+                )
+            yield batch
+
+
 def _create(
-    rows: list[_Row], *, by: AnyUser | None, sha256: str, filename: str, progress: Progress | None
+    staging: _Staging,
+    *,
+    by: AnyUser | None,
+    sha256: str,
+    filename: str,
+    progress: Progress | None,
 ) -> int:
-    new = [r for r in rows if not r.skip]
-    if not new:
+    total = staging.count_new()
+    if not total:
         return 0
     actor = by if by is not None and by.is_authenticated else None
     actor_id = actor.pk if actor is not None else None
-    actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"
+    actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
     now = timezone.now()
     to_state = f"{CaseStatus.CLOSED}:"
     with _large_page_cache(), transaction.atomic(durable=True):
-        if any(r.unit is None for r in new):
-            container = _container_unit(new, by=by, sha256=sha256)
-            for r in new:
-                if r.unit is None:
-                    r.unit = container
-        posts = _positions({(r.unit.pk, r.raw["position_title"]) for r in new})  # type: ignore[union-attr]  # every row in ``new`` passed the check that sets its unit
-        people = _officials({(r.unit.pk, r.raw["official_name"]) for r in new}, sha256)  # type: ignore[union-attr]  # every row in ``new`` passed the check that sets its unit
+        container = (
+            _container_unit([], by=by, sha256=sha256) if staging.any_without_unit() else None
+        )
         # One event instance computes every hash: the chain of each case is this one event.
         fixed = {
             "seq": 1,
@@ -749,13 +916,15 @@ def _create(
         }
         event = CaseEvent(**fixed)
         done = 0
-        for batch in _chunks(new, BATCH):
+        for batch in staging.new_rows(container):
+            # Posts and officials of this batch; those an earlier batch created are found
+            # like the existing ones (through its cases, written in this transaction).
+            posts = _positions({(r.unit.pk, r.raw["position_title"]) for r in batch})  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
+            people = _officials({(r.unit.pk, r.raw["official_name"]) for r in batch}, sha256)  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
             ids = reserve_ids(Case, len(batch))
-            cases: list[dict[str, Any]] = []
-            grounds: list[Any] = []
-            events: list[dict[str, Any]] = []
+            cases, grounds, events = [], [], []
             for case_id, r in zip(ids, batch, strict=True):
-                post_id, unit_id, appointing_id = posts[(r.unit.pk, r.raw["position_title"])]
+                post_id, unit_id, appointing_id = posts[(r.unit.pk, r.raw["position_title"])]  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
                 event.case_id = case_id
                 event.data = {
                     "row": r.raw,
@@ -770,10 +939,11 @@ def _create(
                         "id": case_id,
                         "reference": r.raw["case_ref"],
                         "form": r.raw["form"],
-                        "official_id": people[(r.unit.pk, r.raw["official_name"])],
+                        "official_id": people[(r.unit.pk, r.raw["official_name"])],  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
                         "position_id": post_id,
-                        "regulation_id": r.regulation.pk,
+                        "regulation_id": r.regulation.pk,  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
                         "process_id": None,
+                        # R41-A-1/2, as services.authority_scope_for.
                         "scope": rules.authority_scope(
                             unit_id=unit_id, appointing_unit_id=appointing_id
                         ),
@@ -801,16 +971,28 @@ def _create(
             insert_rows(CaseEvent, events, batch=BATCH)
             done += len(batch)
             if progress is not None:
-                progress(ImportJob.Phase.SAVING, done, len(new))
-    return len(new)
+                progress(ImportJob.Phase.SAVING, done, total)
+    return total
 
 
 # --------------------------------------------------------------------------- the service
 
 
+def _count_lines(stream: IO[bytes]) -> int:
+    """The file's data lines (for the progress bar), then back to its start; 0 if unknown."""
+    try:
+        start = stream.tell()
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
+        stream.seek(start)
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return 0
+    return max(lines - 1, 0)
+
+
 def import_cases(
     *,
-    data: bytes,
+    data: bytes | None = None,
+    stream: IO[bytes] | None = None,
     by: AnyUser | None,
     filename: str = "",
     progress: Progress | None = None,
@@ -818,23 +1000,52 @@ def import_cases(
     """Import the closed cases of a CSV file, or raise ``ImportRejected`` with every
     row's problems (line numbers count the header as line 1) and create nothing.
 
-    ``by`` is the importer: a clerk imports only into units of their scope; ``None``
-    (the management command) imports anywhere, as "system".
+    The file is ``data`` or, to keep memory flat for a large file, a binary ``stream``
+    read once. ``by`` is the importer: a clerk imports only into units of their scope;
+    ``None`` (the management command) imports anywhere, as "system".
     """
     if by is not None and not may_import(by):
         raise ActionForbidden(_("Only clerks and administrators import historic cases."))
-    sha256 = hashlib.sha256(data).hexdigest()
+    if stream is None:
+        stream = io.BytesIO(data or b"")
+    total = _count_lines(stream) if progress is not None else 0
     if progress is not None:
         progress(ImportJob.Phase.READING, 0, 0)
-    rows, errors = _read_rows(_decode(data))
-    if errors and not rows:
-        raise ImportRejected(errors)
-    errors += _Checker(rows, by=by).run(progress)
-    if errors:
-        errors.sort(key=lambda e: e.line)
-        raise ImportRejected(errors)
-    created = _create(rows, by=by, sha256=sha256, filename=filename, progress=progress)
-    return ImportResult(created=created, skipped=len(rows) - created, rows=len(rows), sha256=sha256)
+    reader = _Reader(stream)
+    checker = _Checker(by=by)
+    with _Staging() as staging:
+        batch: list[_Row] = []
+        checked = 0
+        for row in reader.rows():
+            batch.append(row)
+            if len(batch) == BATCH:
+                checker.check_batch(batch)
+                staging.add(batch)
+                checked += len(batch)
+                batch = []
+                if progress is not None:
+                    progress(ImportJob.Phase.CHECKING, checked, max(total, checked + 1))
+        if batch:
+            checker.check_batch(batch)
+            staging.add(batch)
+            checked += len(batch)
+        if progress is not None and checked:
+            progress(ImportJob.Phase.CHECKING, checked, checked)
+        sha256 = reader.finish()
+        errors = reader.errors + checker.errors
+        duplicates = staging.duplicates() if checked else []
+        if duplicates:
+            # A repeated reference is that row's one case_ref problem, as it is checked first.
+            lines = {e.line for e in duplicates}
+            errors = [e for e in errors if not (e.line in lines and e.column == "case_ref")]
+        if errors or duplicates:
+            first = set(duplicates)
+            errors = sorted([*duplicates, *errors], key=lambda e: (e.line, e not in first))
+            raise ImportRejected(errors)
+        created = _create(staging, by=by, sha256=sha256, filename=filename, progress=progress)
+    return ImportResult(
+        created=created, skipped=reader.count - created, rows=reader.count, sha256=sha256
+    )
 
 
 def read_limited(stream: IO[bytes] | Iterable[bytes], limit: int) -> bytes:
@@ -865,12 +1076,13 @@ def file_problems(data: bytes) -> list[RowError]:
     Checked while the user waits, so a file that cannot be an import is refused on the
     form and no job is queued for it; the rows themselves are checked by the job.
     """
+    reader = _Reader(io.BytesIO(data))
     try:
-        text = _decode(data)
+        for _row in reader.rows():
+            pass
     except ImportRejected as exc:
         return list(exc.errors)
-    _rows, errors = _read_rows(text)
-    return [e for e in errors if e.line == 1]
+    return [e for e in reader.errors if e.line == 1]
 
 
 def start_import_job(*, upload: Any, by: AnyUser, language: str = "") -> ImportJob:
@@ -932,11 +1144,9 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
 
     language = job.language or settings.LANGUAGE_CODE
     try:
-        with job.file.open("rb") as handle:
-            data = handle.read()
-        with translation.override(language):
+        with job.file.open("rb") as handle, translation.override(language):
             result = import_cases(
-                data=data, by=job.created_by, filename=job.filename, progress=progress
+                stream=handle, by=job.created_by, filename=job.filename, progress=progress
             )
     except ImportRejected as exc:
         ImportJob.objects.filter(pk=job_id).update(

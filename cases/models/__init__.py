@@ -1,4 +1,5 @@
 from cases.models.audit import GENESIS_HASH, AuditCheckpoint, CaseEvent
+from cases.models.cache import CacheGeneration
 from cases.models.calendar import HolidayOverride
 from cases.models.case import (
     Case,
@@ -41,6 +42,7 @@ __all__ = [
     "DISTRICT_LEVEL_ENDS",
     "Appointment",
     "AuditCheckpoint",
+    "CacheGeneration",
     "Case",
     "CaseEvent",
     "CaseStep",

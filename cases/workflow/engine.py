@@ -29,6 +29,7 @@ from cases.models import (
     Document,
 )
 from cases.organisation.selectors import can_see_case
+from cases.refdata import catalog as catalog_cache
 
 # The engine is the front door of the workflow: callers take the action names, the
 # actions offered to a user and the steps of a case from here (re-exported below).
@@ -52,11 +53,11 @@ from cases.workflow.handlers import HANDLERS, _request_decision_document, flag_t
 from cases.workflow.lifecycle import (
     case_state,
     current_step,
-    load_steps,
     local_day,
     read_steps,
     start_case,
 )
+from cases.workflow.locking import load_locked_steps, lock_case
 from cases.workflow.numbering import format_symbol
 from cases.workflow.permissions import attachable_kinds, available_actions, could_ever, is_subject
 
@@ -117,15 +118,11 @@ def perform(
     with transaction.atomic(durable=True):
         # Lock the case row (only the case's, not the joined rows'), then check the scope
         # on the units read with it; out of scope looks exactly like a missing case.
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("regulation", "employing_unit", "deciding_unit", "official")
-            .filter(pk=case_id)
-            .first()
-        )
+        # The regulation, units and step templates come from this process's caches.
+        case = lock_case(case_id)
         if case is None or not can_see_case(user, case):
             raise NotFound(_("Case not found."))
-        case._steps_cache = load_steps(case)  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
+        case._steps_cache = load_locked_steps(case)  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
         step = current_step(case)
         if step_id is not None and (step is None or step.pk != int(step_id)):
             raise StepMovedOn(
@@ -154,7 +151,7 @@ def perform(
             data=dict(data or {}),
             upload=upload,
             day=day,
-            calendar=WorkingCalendar(),
+            calendar=WorkingCalendar(catalog_cache.holidays()),
         )
         from_state = case_state(case)
         flag_transitional(ctx)

@@ -40,7 +40,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No such user: {options['user']}") from exc
         started = time.perf_counter()
         try:
-            result = import_cases(data=path.read_bytes(), by=by, filename=path.name)
+            with path.open("rb") as stream:  # streamed: memory stays flat for any size
+                result = import_cases(stream=stream, by=by, filename=path.name)
         except ImportRejected as exc:
             for error in exc.errors:
                 column = f" [{error.column}]" if error.column else ""

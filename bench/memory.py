@@ -1,0 +1,112 @@
+"""Peak memory: the historic import at two file sizes, a process rendering 200 decisions.
+
+Each runs in a child process of its own (``ru_maxrss`` of that child, its peak resident
+set): the import through ``python -m bench.import_bench`` on a fresh SQLite database, the
+rendering through ``render_decision`` on the bench database, 200 times, as a document
+worker does. The web worker's peak comes with the HTTP figures (``bench.http``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.figures import Row
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORT_SIZES = (100_000, 1_000_000)
+QUICK_IMPORT_SIZES = (10_000, 50_000)
+
+
+def _child(args: list[str], env: dict[str, str] | None = None) -> tuple[str, float]:
+    """(stdout, peak RSS in MB) of a child process."""
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env or dict(os.environ),
+    )
+    out = proc.stdout.read() if proc.stdout else ""
+    _pid, _status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = _status
+    return out, usage.ru_maxrss / 1024
+
+
+def import_rows(sizes: tuple[int, ...]) -> list[Row]:
+    rows = []
+    peaks = {}
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    for n in sizes:
+        out, peak = _child(["-m", "bench.import_bench", "--rows", str(n)], env)
+        rate = re.search(r"first import (\d+) rows/s", out)
+        peaks[n] = peak
+        rows.append(
+            Row(
+                f"memory: peak RSS of the historic import, {n:,} rows (SQLite)",
+                n,
+                peak,
+                None,
+                "MB",
+                "< 300 MB",
+                peak < 300,
+                f"first import {int(rate.group(1)):,} rows/s" if rate else out[-300:],
+            )
+        )
+    small, big = sizes[0], sizes[-1]
+    ratio = peaks[big] / peaks[small]
+    rows.append(
+        Row(
+            f"memory: import peak RSS at {big:,} ÷ at {small:,} rows",
+            big,
+            ratio,
+            None,
+            "×",
+            "< 1.3 ×",
+            ratio < 1.3,
+        )
+    )
+    return rows
+
+
+RENDER_SCRIPT = """
+import sys
+sys.path.insert(0, %(root)r)
+from bench import db
+db.configure_environment(%(url)r)
+db.setup_django()
+from bench.figures import decision_context
+from cases.documents.render import render_decision
+from cases.models import Case
+ids = list(Case.objects.filter(status="closed", outcome="approved").order_by("id")
+           .values_list("id", flat=True)[:200])
+for k in range(200):
+    render_decision(decision_context(ids[k %% len(ids)]))
+print("rendered 200")
+"""
+
+
+def render_rows(size: int) -> list[Row]:
+    url = os.environ["DATABASE_URL"]
+    out, peak = _child(["-c", RENDER_SCRIPT % {"root": str(ROOT), "url": url}])
+    return [
+        Row(
+            "memory: peak RSS of a process after rendering 200 decisions",
+            size,
+            peak,
+            None,
+            "MB",
+            "",
+            None if "rendered 200" in out else False,
+            "render_decision in a child process, as the document task runs it "
+            "(not through a Celery worker)",
+        )
+    ]
+
+
+def rows(size: int, *, quick: bool) -> list[Row]:
+    return import_rows(QUICK_IMPORT_SIZES if quick else IMPORT_SIZES) + render_rows(size)
