@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.calendar import next_working_day_on_or_after
 from cases.models.catalog import Ground, ProcessTemplate, Regulation, StepTemplate
 from cases.models.choices import (
     ActorRole,
@@ -144,7 +145,18 @@ class CaseStep(models.Model):
 
     @property
     def effective_due_on(self) -> datetime.date | None:
-        return self.due_on
+        """The due date moved to the next working day when it falls on a day off.
+
+        The deadline sweep reminds and escalates against this date; the badge, the days
+        left and the overdue filters use it too, so they never disagree with the sweep.
+        """
+        if self.due_on is None:
+            return None
+        cached = getattr(self, "_effective_due", None)
+        if cached is None or cached[0] != self.due_on:
+            cached = (self.due_on, next_working_day_on_or_after(self.due_on))
+            self._effective_due = cached
+        return cached[1]
 
     @property
     def is_extended(self) -> bool:

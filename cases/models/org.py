@@ -155,9 +155,11 @@ class Appointment(models.Model):
         return f"{self.official} — {self.position}"
 
     def is_current_on(self, day: datetime.date) -> bool:
+        # ``ended_on`` is the decision's effective date: from that day the post is no
+        # longer held, so nobody may resign from it (or be dismissed from it) that day.
         if day < self.term_start:
             return False
-        return self.ended_on is None or day <= self.ended_on
+        return self.ended_on is None or day < self.ended_on
 
 
 class Membership(models.Model):

@@ -29,6 +29,7 @@ from cases.models import (
     Role,
     StepStatus,
 )
+from cases.models.calendar import overdue_cutoff
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -330,7 +331,9 @@ def filter_cases(
         )
     if overdue is not None:
         late = CaseStep.objects.filter(
-            case=OuterRef("pk"), status=StepStatus.ACTIVE, due_on__lt=today or timezone.localdate()
+            case=OuterRef("pk"),
+            status=StepStatus.ACTIVE,
+            due_on__lte=overdue_cutoff(today or timezone.localdate()),
         )
         cases = cases.filter(Exists(late)) if overdue else cases.exclude(Exists(late))
     if ground_code:

@@ -32,6 +32,7 @@ from cases.models import (
     OrgUnit,
     StepStatus,
 )
+from cases.models.calendar import overdue_cutoff
 from cases.organisation import selectors
 from cases.web.common import (
     STAFF,
@@ -294,7 +295,7 @@ def search_cases(user: Any, form: CaseSearchForm, today: datetime.date) -> Any:
         cases = cases.filter(filed_on__lte=data["filed_to"])
     if data.get("overdue"):
         late = CaseStep.objects.filter(
-            case=OuterRef("pk"), status=StepStatus.ACTIVE, due_on__lt=today
+            case=OuterRef("pk"), status=StepStatus.ACTIVE, due_on__lte=overdue_cutoff(today)
         )
         cases = cases.filter(Exists(late))
     return cases.distinct().order_by("-filed_on", "-pk")
@@ -321,7 +322,9 @@ def overdue(request: HttpRequest) -> HttpResponse:
     today = local_today()
     visible = selectors.cases_visible_to(request.user).values("pk")
     steps = (
-        CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lt=today, case__in=visible)
+        CaseStep.objects.filter(
+            status=StepStatus.ACTIVE, due_on__lte=overdue_cutoff(today), case__in=visible
+        )
         .select_related(
             "case", "case__official", "case__position", "template", "actor_unit", "assignee"
         )

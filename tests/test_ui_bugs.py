@@ -1,0 +1,144 @@
+"""The bugs a first real use of the interface found (issue #15, point 6)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from cases.core.errors import CaseError
+from cases.models import Appointment, CaseStep, HolidayOverride, HolidayOverrideKind
+from cases.models.calendar import overdue_cutoff
+from cases.notifications.sweep import effective_due_on as sweep_effective_due_on
+from cases.workflow import engine as workflow
+from cases.workflow import filing as services
+from cases.workflow.deadlines import WorkingCalendar
+from tests.conftest import pass_exchange, pdf
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+def at(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    return datetime.datetime(
+        day.year, day.month, day.day, hour, tzinfo=timezone.get_current_timezone()
+    )
+
+
+def _resign(world: Any, *, today: datetime.date | None = None) -> Any:
+    return services.submit_resignation(
+        official=world.official_self,
+        position=world.post_superior,
+        ground_codes=["R377-R-4"],
+        statement="Tôi xin từ chức vì lý do gia đình.",
+        by=world.users["official"],
+        today=today,
+    )
+
+
+# --- Appointment.is_current_on ---------------------------------------------------------
+
+
+def test_a_post_is_no_longer_held_on_the_day_its_appointment_ended() -> None:
+    appointment = Appointment(term_start=D(2025, 7, 1), ended_on=D(2026, 12, 1))
+    assert appointment.is_current_on(D(2026, 11, 30))
+    assert not appointment.is_current_on(D(2026, 12, 1))
+    assert not appointment.is_current_on(D(2026, 12, 2))
+    assert Appointment(term_start=D(2025, 7, 1)).is_current_on(D(2030, 1, 1))
+
+
+def test_no_second_resignation_from_a_post_on_the_day_it_ended(world: Any) -> None:
+    day = D(2026, 12, 1)
+    with time_machine.travel(at(day), tick=False):
+        case = _resign(world)
+        pass_exchange(case, world.users["clerk_commune"], members=5, votes_for=4)
+        workflow.perform(
+            case_id=case.pk,
+            user=world.users["clerk"],
+            action=workflow.ATTACH_DOCUMENT,
+            data={"kind": "proposal"},
+            upload=pdf("to-trinh.pdf"),
+        )
+        workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.COMPLETE_STEP)
+        case = workflow.perform(
+            case_id=case.pk,
+            user=world.users["authority"],
+            action=workflow.APPROVE,
+            data={"effective_on": day.isoformat()},
+        )
+        if case.status == "implementation":
+            workflow.perform(
+                case_id=case.pk,
+                user=world.users["clerk"],
+                action=workflow.COMPLETE_IMPLEMENTATION,
+            )
+        assert (
+            Appointment.objects.get(
+                official=world.official_self, position=world.post_superior
+            ).ended_on
+            == day
+        )
+        with pytest.raises(CaseError) as refused:
+            _resign(world)
+        assert "does not hold the post" in str(refused.value.message)
+    assert world.official_self.cases.filter(form="resignation").count() == 1
+
+
+def test_the_ended_post_is_not_offered_for_a_resignation(world: Any, client: Any) -> None:
+    today = timezone.localdate()
+    Appointment.objects.filter(official=world.official_self).update(ended_on=today)
+    client.force_login(world.users["official"])
+    page = client.get("/my-posts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "/resign/" not in page
+
+
+# --- the overdue badge and filters agree with the sweep ----------------------------------
+
+
+def _step_due(file_case: Any, due: datetime.date) -> CaseStep:
+    case = file_case("dismissal")
+    step = case.steps.get(status="active")
+    CaseStep.objects.filter(pk=step.pk).update(due_on=due)
+    return CaseStep.objects.get(pk=step.pk)
+
+
+def test_a_due_date_on_a_saturday_moves_to_monday_like_the_sweep(file_case: Any) -> None:
+    saturday = D(2026, 12, 5)
+    step = _step_due(file_case, saturday)
+    assert step.effective_due_on == D(2026, 12, 7)
+    assert step.effective_due_on == sweep_effective_due_on(saturday, WorkingCalendar())
+    with time_machine.travel(at(D(2026, 12, 6)), tick=False):
+        assert not step.is_overdue and step.days_left == 1
+    with time_machine.travel(at(D(2026, 12, 8)), tick=False):
+        assert step.is_overdue
+
+
+def test_a_compensatory_day_off_moves_the_due_date_too(file_case: Any) -> None:
+    friday = D(2026, 12, 4)
+    HolidayOverride.objects.create(date=friday, kind=HolidayOverrideKind.DAY_OFF, name="Nghỉ bù")
+    step = _step_due(file_case, friday)
+    assert step.effective_due_on == D(2026, 12, 7)
+    assert step.effective_due_on == sweep_effective_due_on(friday, WorkingCalendar())
+
+
+def test_the_overdue_filters_do_not_list_a_step_the_sweep_does_not_see_as_late(
+    world: Any, file_case: Any, client: Any
+) -> None:
+    step = _step_due(file_case, D(2026, 12, 5))
+    assert overdue_cutoff(D(2026, 12, 6)) == D(2026, 12, 4)
+    assert overdue_cutoff(D(2026, 12, 8)) == D(2026, 12, 7)
+    with time_machine.travel(at(D(2026, 12, 6)), tick=True):
+        client.force_login(world.users["clerk"])
+        page = client.get("/overdue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert step.case.reference not in page
+        search = client.get("/cases/", {"overdue": "on"}).content.decode()
+        assert step.case.reference not in search
+    with time_machine.travel(at(D(2026, 12, 8)), tick=True):
+        client.force_login(world.users["clerk"])
+        page = client.get("/overdue/").content.decode()
+        assert step.case.reference in page
+        assert step.case.reference in client.get("/cases/", {"overdue": "on"}).content.decode()
