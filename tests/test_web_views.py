@@ -346,7 +346,8 @@ def test_clerk_records_talk_and_vote_then_submits(world: Any, file_case: Any) ->
     response = client.post(url("complete_step"), {"complete_step-step_id": step})
     assert response.status_code == 409
     body = html(response)
-    assert re.search(r'id="action-complete_step"[^>]*open', body)
+    # The submission is the step's primary action: shown open, with the refusal on it.
+    assert re.search(r'class="action primary-action" id="action-complete_step"', body)
     assert "needs these documents first" in body
     response = client.post(
         url("record_talk"),

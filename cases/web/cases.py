@@ -34,6 +34,7 @@ from cases.models import (
 )
 from cases.models.calendar import overdue_cutoff
 from cases.organisation import selectors
+from cases.web import panel
 from cases.web.common import (
     STAFF,
     apply_case_error,
@@ -178,7 +179,24 @@ def case_context(
         (d for d in reversed(documents) if d.kind == DocumentKind.DECISION), None
     )
     events = list(selectors.timeline(case))
+    is_subject = workflow.is_subject(user, case)
+    checklist = None if is_subject else panel.step_checklist(case, step)
+    primary, secondary = panel.split_actions(blocks, checklist)
+    draft = None
+    if (
+        primary is not None
+        and primary.spec.name == workflow.APPROVE
+        and step is not None
+        and checklist is not None
+        and checklist.complete
+    ):
+        draft = panel.draft_decision(case, step, user, local_today())
     return {
+        "checklist": checklist,
+        "primary": primary,
+        "secondary": secondary,
+        "draft": draft,
+        "official_status": panel.official_status(case, step) if is_subject else "",
         "case": case,
         "grounds": list(case.grounds.all().order_by("code")),
         "step_rows": step_rows(case),
@@ -194,7 +212,7 @@ def case_context(
         "decision": decision,
         "decision_document": decision_document,
         "events": [(e, event_label(e.action)) for e in events],
-        "is_subject": workflow.is_subject(user, case),
+        "is_subject": is_subject,
         "today": local_today(),
     }
 
@@ -239,6 +257,22 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return render(
         request, "cases/case_detail.html", case_context(request, case, bound=form), status=status
     )
+
+
+@require_GET
+@signed_in
+def draft_decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The decision as it would be issued now, for the authority who may sign it."""
+    case = case_or_404(request, pk)
+    step = current_step(case)
+    offered = {spec.name for spec in workflow.available_actions(case, request.user)}
+    if step is None or workflow.APPROVE not in offered:
+        raise Http404(_("There is no decision for you to sign on this case now."))
+    body = panel.draft_decision_pdf(case, step, request.user, local_today())
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="du-thao-{case.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET
