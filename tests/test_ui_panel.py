@@ -163,3 +163,44 @@ def test_the_official_sees_plain_words_and_no_staff_instructions(world: Any, lan
         assert text not in page, text
     assert "What this step needs" not in page and "Bước này cần có" not in page
     assert re.findall(r'action="/cases/\d+/act/([a-z_]+)/', page) == ["withdraw"]
+
+
+# --- waiting elsewhere, language ------------------------------------------------------------
+
+
+def test_the_provincial_clerk_sees_the_communes_case_waiting_elsewhere(world: Any) -> None:
+    case = services.submit_resignation(
+        official=world.official_self,
+        position=world.post_superior,
+        ground_codes=["R377-R-4"],
+        statement="Tôi xin từ chức vì lý do gia đình.",
+        by=world.users["official"],
+    )
+    step = case.steps.get(status="active")
+    assert step.actor_unit == world.commune
+    inbox = signed_in("clerk", "en").get(reverse("inbox")).content.decode()
+    section = inbox[inbox.index('data-testid="waiting-elsewhere"') :]
+    assert case.reference in section and "Ủy ban nhân dân xã Cốc San" in section
+    assert step.effective_due_on.strftime("%d/%m/%Y") in section
+    # Not in the provincial clerk's own inbox: the step is the commune's.
+    mine = inbox[: inbox.index('data-testid="waiting-elsewhere"')]
+    assert case.reference not in mine
+    for username in ("clerk_other", "clerk_commune"):
+        page = signed_in(username, "en").get(reverse("inbox")).content.decode()
+        assert 'data-testid="waiting-elsewhere"' not in page, username
+
+
+def test_a_browser_asking_for_english_gets_vietnamese_until_the_user_switches(
+    world: Any, client: Any
+) -> None:
+    from django.test import Client
+
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    page = browser.get(reverse("login"))
+    assert '<html lang="vi"' in page.content.decode()
+    assert page["Content-Language"] == "vi"
+    browser.post(reverse("set_language"), {"language": "en", "next": "/login/"})
+    assert '<html lang="en"' in browser.get(reverse("login")).content.decode()
+    # A program using the API still gets its Accept-Language.
+    api = Client(HTTP_ACCEPT_LANGUAGE="en-US").get("/api/v1/cases/")
+    assert api["Content-Language"] == "en"

@@ -72,6 +72,13 @@ class OrgUnit(models.Model):
             return False
         return True
 
+    @property
+    def is_current(self) -> bool:
+        """Whether the unit exists today (district units ended on 30/06/2025)."""
+        from django.utils import timezone
+
+        return self.is_valid_on(timezone.localdate())
+
     def ancestors(self) -> list[OrgUnit]:
         ids = [int(x) for x in self.path.strip("/").split("/") if x][:-1]
         by_id = OrgUnit.objects.in_bulk(ids)

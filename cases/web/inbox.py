@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from cases.models import Case, CaseStep, OrgUnit, Regulation
 from cases.models.calendar import overdue_cutoff
 from cases.organisation import selectors
+from cases.web import panel
 from cases.web.common import local_today, signed_in
 from cases.web.forms import InboxFilterForm
 
@@ -84,10 +85,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         if official is not None
         else Case.objects.none()
     )
+    elsewhere = list(panel.waiting_elsewhere(request.user, today)[:50])
     return render(
         request,
         "cases/inbox.html",
         {
+            "elsewhere": elsewhere,
             "steps": list(steps),
             "filter_form": form,
             "show_unit_filter": bool(units),
