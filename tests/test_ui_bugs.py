@@ -142,3 +142,71 @@ def test_the_overdue_filters_do_not_list_a_step_the_sweep_does_not_see_as_late(
         page = client.get("/overdue/").content.decode()
         assert step.case.reference in page
         assert step.case.reference in client.get("/cases/", {"overdue": "on"}).content.decode()
+
+
+# --- the case on a date -------------------------------------------------------------------
+
+
+def test_a_case_filed_with_an_earlier_date_exists_on_the_dates_after_it(
+    world: Any, file_case: Any
+) -> None:
+    from django.urls import reverse
+
+    from tests.web_support import signed_in
+
+    filed = timezone.localdate() - datetime.timedelta(days=10)
+    case = file_case("dismissal", filed_on=filed)
+    client = signed_in("auditor", "en")
+    url = reverse("case_as_of", args=[case.pk])
+    between = client.get(url, {"on": (filed + datetime.timedelta(days=3)).isoformat()})
+    body = between.content.decode()
+    assert between.status_code == 200
+    assert "The case had not been filed yet." not in body
+    assert "In progress" in body and body.count("state-current") == 1
+    before = client.get(url, {"on": (filed - datetime.timedelta(days=1)).isoformat()})
+    assert "The case had not been filed yet." in before.content.decode()
+
+
+# --- words on the case page ---------------------------------------------------------------
+
+
+def test_the_signer_line_puts_the_collective_after_tm_and_the_name_last(
+    world: Any, file_case: Any
+) -> None:
+    from django.urls import reverse
+
+    from tests.web_support import signed_in
+
+    case = file_case("dismissal")
+    pass_exchange(case, world.users["clerk"])
+    workflow.perform(case_id=case.pk, user=world.users["authority"], action=workflow.APPROVE)
+    page = signed_in("clerk", "en").get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert 'data-testid="signer">TM. ỦY BAN NHÂN DÂN · CHỦ TỊCH · Đặng Quốc Khánh<' in page
+    assert "TM. Đặng Quốc Khánh" not in page
+
+
+def test_a_clerks_scan_of_the_application_is_not_a_new_version_by_the_official(
+    world: Any,
+) -> None:
+    from django.urls import reverse
+
+    from tests.web_support import signed_in
+
+    case = services.submit_resignation(
+        official=world.official_self,
+        position=world.post_superior,
+        ground_codes=["R377-R-4"],
+        statement="Tôi xin từ chức vì lý do gia đình.",
+        by=world.users["official"],
+        application=pdf("don.pdf"),
+    )
+    workflow.perform(
+        case_id=case.pk,
+        user=world.users["clerk_commune"],
+        action=workflow.ATTACH_DOCUMENT,
+        data={"kind": "application"},
+        upload=pdf("ban-quet.pdf"),
+    )
+    page = signed_in("clerk", "vi").get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert "Bản quét đơn, do Đỗ Văn Bình tiếp nhận" in page
+    assert "v2" not in page and "phiên bản 2" not in page

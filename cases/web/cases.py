@@ -203,7 +203,8 @@ def case_context(
         "current": step,
         "actions": blocks,
         "orphan_form": orphan,
-        "documents": documents,
+        "documents": panel.document_rows(case, documents),
+        "signer_line": panel.signer_line(decision) if decision is not None else "",
         "votes": list(
             case.votes.select_related("step", "step__template", "recorded_by").order_by(
                 "recorded_at"

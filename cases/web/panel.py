@@ -265,3 +265,56 @@ def waiting_elsewhere(user: Any, today: datetime.date) -> QuerySet[CaseStep]:
         .select_related("case", "case__official", "case__position", "template", "actor_unit")
         .order_by("due_on", "case__filed_on", "pk")
     )
+
+
+# --- words on the case page ---------------------------------------------------------------
+
+
+@dataclass
+class DocumentRow:
+    document: Document
+    label: str
+
+
+def document_rows(case: Case, documents: list[Document]) -> list[DocumentRow]:
+    """Each document's label: a clerk's scan of the application is not the official's
+    new version, and a version number is shown only for a real re-upload or reissue."""
+    rows = []
+    seen: dict[tuple[str, int | None, bool], int] = {}
+    subject_user = case.official.user_id
+    for document in documents:
+        label = str(document.get_kind_display())
+        if (
+            document.kind == DocumentKind.APPLICATION
+            and document.uploaded_by_id is not None
+            and document.uploaded_by_id != subject_user
+        ):
+            label = _("Scan of the application, received by %(name)s") % {
+                "name": document.uploaded_by.get_full_name() or document.uploaded_by.get_username()
+            }
+        key = (document.kind, document.uploaded_by_id, document.generated)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            label = _("%(label)s, version %(n)s") % {"label": label, "n": seen[key]}
+        rows.append(DocumentRow(document=document, label=label))
+    return rows
+
+
+def signer_line(decision: Decision) -> str:
+    """Who signed, in the order of the signature block: "TM. ỦY BAN NHÂN DÂN · CHỦ TỊCH
+    · name", "KT. CHỦ TỊCH · PHÓ CHỦ TỊCH · name", or "CHỦ TỊCH · name" (FMT30-7)."""
+    unit = decision.issuing_unit
+    head = (unit.head_title or "").strip().upper()
+    post = (decision.signer_post or head).strip().upper()
+    prefix = decision.prefix.strip()
+    parts: list[str] = []
+    if prefix in ("TM.", "T/M"):
+        parts.append(f"{prefix} {unit.collective_name or unit.name}".strip())
+    elif prefix in ("KT.", "K/T"):
+        parts.append(f"{prefix} {head}".strip())
+        if post == head:
+            post = f"PHÓ {head}"
+    if post:
+        parts.append(post)
+    parts.append(decision.signer_name)
+    return " · ".join(parts)
