@@ -117,3 +117,13 @@ def due_rule_text(value: str) -> str:
             if match:
                 return _(shape) % match.groupdict()
     return text
+
+
+@register.filter
+def iso_time(value: datetime.datetime | None) -> str:
+    """A ``<time datetime>`` value: local time to the second, with its offset."""
+    if value is None:
+        return ""
+    from django.utils import timezone
+
+    return timezone.localtime(value).replace(microsecond=0).isoformat()
