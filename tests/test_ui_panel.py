@@ -204,3 +204,54 @@ def test_a_browser_asking_for_english_gets_vietnamese_until_the_user_switches(
     # A program using the API still gets its Accept-Language.
     api = Client(HTTP_ACCEPT_LANGUAGE="en-US").get("/api/v1/cases/")
     assert api["Content-Language"] == "en"
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+def test_search_ignores_diacritics_and_case(world: Any) -> None:
+    case = services.submit_resignation(
+        official=world.official_self,
+        position=world.post_superior,
+        ground_codes=["R377-R-4"],
+        statement="Tôi xin từ chức vì lý do gia đình.",
+        by=world.users["official"],
+    )
+    client = signed_in("clerk", "en")
+    for query in ("Quynh", "quỳnh", "DIEM QUYNH", "nguyen thi diem"):
+        page = client.get(reverse("case_search"), {"q": query}).content.decode()
+        assert case.reference in page, query
+    assert case.reference not in client.get(reverse("case_search"), {"q": "Quang"}).content.decode()
+    from cases.models import Official
+
+    assert Official.objects.get(pk=world.official_same.pk).search_name == "tran van duc"
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "cases_official")
+    assert "official_search_name" in indexes
+    if connection.vendor == "postgresql":
+        # Part-of-a-name searches are trigram index scans on PostgreSQL.
+        assert "official_search_name_trgm" in indexes
+
+
+def test_an_inverted_date_range_is_a_form_error_not_an_empty_result(
+    world: Any, file_case: Any
+) -> None:
+    file_case("dismissal")
+    page = (
+        signed_in("clerk", "en")
+        .get(reverse("case_search"), {"filed_from": "10/12/2026", "filed_to": "01/12/2026"})
+        .content.decode()
+    )
+    assert "The end date (01/12/2026) is before the start date (10/12/2026)." in page
+    assert "cases found" not in page and "case found" not in page
+
+
+def test_date_inputs_show_dd_mm_yyyy_whatever_the_browser(world: Any) -> None:
+    page = signed_in("clerk", "en").get(reverse("case_search"), {"filed_from": "2026-12-01"})
+    body = page.content.decode()
+    assert 'type="date"' not in body
+    field = re.search(r'<input[^>]*name="filed_from"[^>]*>', body)
+    assert field and 'value="01/12/2026"' in field.group(0), field
+    assert 'placeholder="dd/mm/yyyy"' in body

@@ -519,8 +519,10 @@ def test_an_approval_refused_by_the_engine_keeps_what_was_typed(world: Any, file
     )
     assert response.status_code == 400
     body = html(response)
-    assert "The effective date is too far in the past." in body
-    assert 'value="PHÓ CHỦ TỊCH"' in body and 'value="2020-01-01"' in body
+    earliest = (timezone.localdate() - datetime.timedelta(days=366)).strftime("%d/%m/%Y")
+    assert f"The effective date may not be before {earliest}." in body
+    # What was typed is kept, the date shown dd/mm/yyyy like every date of the interface.
+    assert 'value="PHÓ CHỦ TỊCH"' in body and 'value="01/01/2020"' in body
     assert not Decision.objects.exists()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -89,6 +90,13 @@ class OrgUnit(models.Model):
         return self.path.startswith(other.path)
 
 
+def fold(text: str) -> str:
+    """Text for searching: lower case, without diacritics ("Quỳnh" → "quynh", "Đức" → "duc")."""
+    decomposed = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.lower().split())
+
+
 class Official(models.Model):
     class Honorific(models.TextChoices):
         MR = "ông", _("Mr")
@@ -106,14 +114,26 @@ class Official(models.Model):
         related_name="official",
         verbose_name=_("user account"),
     )
+    # The name folded for search (``fold``): "Quynh" finds "Quỳnh" on every database.
+    search_name = models.CharField(
+        max_length=120, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("official")
         verbose_name_plural = _("officials")
         ordering = ["full_name"]
+        indexes = [models.Index(fields=["search_name"], name="official_search_name")]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_name = fold(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:  # type: ignore[operator]
+            kwargs["update_fields"] = {*update_fields, "search_name"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class Position(models.Model):

@@ -33,6 +33,7 @@ from cases.models import (
     StepStatus,
 )
 from cases.models.calendar import overdue_cutoff
+from cases.models.org import fold
 from cases.organisation import selectors
 from cases.web import panel
 from cases.web.common import (
@@ -309,7 +310,12 @@ def search_cases(user: Any, form: CaseSearchForm, today: datetime.date) -> Any:
     data = form.cleaned_data
     if data.get("q"):
         q = data["q"].strip()
-        cases = cases.filter(Q(reference__icontains=q) | Q(official__full_name__icontains=q))
+        # Diacritics and case are ignored: "Quynh" finds "Quỳnh" (the folded name column).
+        cases = cases.filter(
+            Q(reference__icontains=q)
+            | Q(official__search_name__contains=fold(q))
+            | Q(official__full_name__icontains=q)
+        )
     if data.get("form"):
         cases = cases.filter(form=data["form"])
     if data.get("regime"):

@@ -122,6 +122,39 @@
     });
   }
 
+  // Text for matching: lower case, without diacritics ("Quỳnh" → "quynh", "Đức" → "duc").
+  function fold(text) {
+    return (text || "").replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\s+/g, " ").trim();
+  }
+
+  // Filing form: a search box narrows the list of officials and posts.
+  function pickerFilter() {
+    document.querySelectorAll("[data-picker-filter]").forEach(function (box) {
+      var select = document.getElementById(box.getAttribute("data-picker-filter"));
+      var input = box.querySelector("input");
+      var count = box.querySelector("[data-count-template]");
+      if (!select || !input) { return; }
+      box.hidden = false;
+      var options = Array.prototype.slice.call(select.options).map(function (option) {
+        return { option: option, text: fold(option.textContent) };
+      });
+      input.addEventListener("input", function () {
+        var wanted = fold(input.value);
+        var shown = 0;
+        options.forEach(function (entry) {
+          var keep = !entry.option.value || !wanted || entry.text.indexOf(wanted) !== -1;
+          entry.option.hidden = !keep;
+          entry.option.disabled = !keep;
+          if (keep && entry.option.value) { shown += 1; }
+        });
+        if (count) {
+          count.textContent = count.getAttribute("data-count-template") + " " + String(shown);
+        }
+      });
+    });
+  }
+
   // Put the focus on the first error message after a refused action or form.
   function focusErrors() {
     var error = document.querySelector("details[open] .form-error, main .form-error");
@@ -135,6 +168,7 @@
     languageSwitch();
     navToggle();
     groundsFilter();
+    pickerFilter();
     votePreview();
     focusErrors();
   });
