@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases.models import Notification
-from cases.web.common import roles_for, state_label
+from cases.web.common import actor_label, roles_for, state_label
 
 register = template.Library()
 
@@ -127,3 +127,8 @@ def iso_time(value: datetime.datetime | None) -> str:
     from django.utils import timezone
 
     return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+@register.filter
+def actor(name: str) -> str:
+    return actor_label(name)

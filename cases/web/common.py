@@ -148,6 +148,8 @@ EVENT_LABELS: dict[str, Any] = {
     "reassign": _("Step reassigned"),
     "authority_delegated": _("Decisions delegated to a deputy"),
     "decision_document_issued": _("Decision document issued"),
+    "document_issued": _("Decision document issued"),
+    "document_reissued": _("Decision document reissued"),
     "document_generated": _("Document generated"),
     "reminder_sent": _("Reminder sent"),
     "step_escalated": _("Overdue step escalated"),
@@ -156,4 +158,10 @@ EVENT_LABELS: dict[str, Any] = {
 
 def event_label(action: str) -> str:
     label = EVENT_LABELS.get(action)
-    return str(label) if label is not None else action
+    # Never a raw code on a page: an action without a label yet reads as a generic event.
+    return str(label) if label is not None else str(_("Other event"))
+
+
+def actor_label(name: str) -> str:
+    """The audit trail's actor name; events of the system itself say so in words."""
+    return str(_("the system")) if name in ("", "system") else name
