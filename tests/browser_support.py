@@ -43,8 +43,8 @@ WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 RAW_CODE = re.compile(r"(?<![\w./@-])[a-z]{3,}(?:_[a-z]+)+(?![\w./@-])")
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
+@pytest.fixture(scope="module", name="chromium")
+def chromium_fixture() -> Iterator[Browser]:
     assert AXE_JS.exists() and VNU_JAR.exists(), "run `make a11y-deps` (npm) first"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -180,7 +180,7 @@ __all__ = [
     "ARTIFACTS",
     "Journey",
     "checklist_state",
-    "chromium",
+    "chromium_fixture",
     "pdf_file",
     "primary_enabled",
 ]

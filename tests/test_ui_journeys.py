@@ -17,7 +17,7 @@ from cases.models import Appointment, Case
 from tests.browser_support import (  # noqa: F401
     Journey,
     checklist_state,
-    chromium,
+    chromium_fixture,
     pdf_file,
     primary_enabled,
 )
