@@ -210,3 +210,60 @@ def test_a_clerks_scan_of_the_application_is_not_a_new_version_by_the_official(
     page = signed_in("clerk", "vi").get(reverse("case_detail", args=[case.pk])).content.decode()
     assert "Bản quét đơn, do Đỗ Văn Bình tiếp nhận" in page
     assert "v2" not in page and "phiên bản 2" not in page
+
+
+# --- the decision document (FMT30 subject line, Article 1, "Lý do") ------------------------
+
+
+def _decision_text(case: Any) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    from cases.documents.issuing import decision_context
+    from cases.documents.render import render_decision
+
+    pdf_bytes = render_decision(decision_context(case.decision))
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    return "\n".join(page.extract_text() or "" for page in reader.pages).replace("\u00a0", " ")
+
+
+def _approved_resignation(world: Any, statement: str) -> Any:
+    case = services.submit_resignation(
+        official=world.official_self,
+        position=world.post_superior,
+        ground_codes=["R377-R-4"],
+        statement=statement,
+        by=world.users["official"],
+    )
+    pass_exchange(case, world.users["clerk_commune"], members=5, votes_for=4)
+    workflow.perform(
+        case_id=case.pk,
+        user=world.users["clerk"],
+        action=workflow.ATTACH_DOCUMENT,
+        data={"kind": "proposal"},
+        upload=pdf("to-trinh.pdf"),
+    )
+    workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.COMPLETE_STEP)
+    return workflow.perform(case_id=case.pk, user=world.users["authority"], action=workflow.APPROVE)
+
+
+def test_the_decision_keeps_the_title_whole_names_once_and_gives_the_officials_reason(
+    world: Any,
+) -> None:
+    reason = "Tôi xin từ chức để chăm sóc cha mẹ già yếu."
+    case = _approved_resignation(world, reason)
+    text = _decision_text(case)
+    lines = [line.strip() for line in text.splitlines()]
+    # The subject line never breaks the title "Chủ tịch" (nor the name) across lines.
+    for first, second in zip(lines, lines[1:], strict=False):
+        assert not (first.endswith("Chủ") and second.startswith("tịch")), (first, second)
+    article = text[text.index("Điều 1.") : text.index("Điều 2.")]
+    assert article.count("Nguyễn Thị Diễm Quỳnh") == 1, article
+    # "Lý do": the official's own reason from the application, not the catalog's ground.
+    assert "Lý do từ chức" in article
+    assert "chăm sóc cha mẹ già yếu" in " ".join(article.split())
+    from cases.models import Ground
+
+    ground_text = Ground.objects.get(code="R377-R-4", regulation=case.regulation).text_vi
+    assert ground_text[:30] not in " ".join(article.split())
