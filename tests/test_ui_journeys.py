@@ -112,7 +112,7 @@ def test_the_resignation_from_application_to_decision(
     assert not primary_enabled(page)
     block = j.open_action("attach_document")
     page.select_option(f"{block} select[name='attach_document-kind']", "proposal")
-    page.set_input_files(f"{block} input[name='attach_document-file']", pdf_file("to-trinh.pdf"))
+    page.set_input_files(f"{block} input[name='attach_document-file']", pdf_file("totrinh.pdf"))
     j.submit(block, "proposal-attached")
     assert checklist_state(page) == ["done"] and primary_enabled(page)
     j.submit("#action-complete_step", "appraisal-submitted")
