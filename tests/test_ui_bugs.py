@@ -267,3 +267,22 @@ def test_the_decision_keeps_the_title_whole_names_once_and_gives_the_officials_r
 
     ground_text = Ground.objects.get(code="R377-R-4", regulation=case.regulation).text_vi
     assert ground_text[:30] not in " ".join(article.split())
+
+
+# --- the reports' charts --------------------------------------------------------------------
+
+
+def test_the_report_charts_name_grounds_and_steps_instead_of_codes(
+    world: Any, file_case: Any
+) -> None:
+    from cases.models import Case
+    from cases.reports.statistics import ReportFilters, dashboard_tables
+
+    case = file_case("dismissal")
+    pass_exchange(case, world.users["clerk"])
+    workflow.perform(case_id=case.pk, user=world.users["authority"], action=workflow.APPROVE)
+    tables = {t.key: t for t in dashboard_tables(Case.objects.all(), ReportFilters())}
+    grounds = tables["grounds-levels"].chart["labels"]
+    assert grounds and not any(label.startswith("R377-") for label in grounds), grounds
+    steps = tables["late-steps"].chart["labels"]
+    assert steps and not any(label.startswith("R377-") for label in steps), steps

@@ -669,7 +669,15 @@ def _grounds_levels_table(
             "stacked": True,
             "unit": str(_("cases")),
             "integer": True,
-            **_pivot(by_ground.rows, "ground", "level", levels, Level),
+            # The chart names each ground by its text, not its code (the table has both).
+            **_pivot(
+                by_ground.rows,
+                "ground",
+                "level",
+                levels,
+                Level,
+                label_text=lambda code: ground_texts.get(code) or code,
+            ),
         },
         note=str(COUNTING_NOTE),
     )
@@ -794,7 +802,7 @@ def _late_steps_table(
             "stacked": False,
             "unit": "%",
             "max": 100,
-            "labels": [s.code for s in steps],
+            "labels": [s.name or s.code for s in steps],
             "series": [
                 {"name": str(_("Late (%)")), "values": [float(s.late_percent) for s in steps]}
             ],
