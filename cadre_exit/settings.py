@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "cases.security.middleware.TOTPRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cases.web.errors.StyledErrorPagesMiddleware",
 ]
 
 # Security headers: a CSP with no inline script, no framing, a strict referrer policy.

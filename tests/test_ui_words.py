@@ -57,3 +57,46 @@ def test_the_due_date_rule_is_shown_in_the_readers_language(world: Any, file_cas
     page = signed_in("clerk", "vi").get(reverse("case_detail", args=[case.pk])).content.decode()
     assert "ngày làm việc kể từ ngày" in page
     assert "working days after" not in page
+
+
+# --- styled error pages, also with DEBUG on (make run) ------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_error_pages_are_styled_and_translated_even_with_debug_on(
+    world: Any, settings: Any, lang: str
+) -> None:
+    from django.test import Client
+
+    settings.DEBUG = True
+    client = Client()
+    client.cookies["django_language"] = lang
+    missing = client.get("/no-such-page/")
+    body = missing.content.decode()
+    assert missing.status_code == 404
+    assert 'data-testid="error-404"' in body and f'<html lang="{lang}"' in body
+    assert "Using the URLconf" not in body
+    assert ("Không tìm thấy" if lang == "vi" else "Not found") in body
+    auditor = signed_in("auditor", lang)
+    case_url = reverse("case_search")
+    refused = auditor.post(case_url)
+    assert refused.status_code in (403, 405)
+    clerk_only = auditor.get(reverse("case_new"))
+    assert clerk_only.status_code == 403
+    assert 'data-testid="error-403"' in clerk_only.content.decode()
+
+
+def test_a_crash_with_debug_on_shows_the_styled_server_error_page(settings: Any) -> None:
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from cases.web.errors import StyledErrorPagesMiddleware
+
+    settings.DEBUG = True
+    technical = HttpResponse("<h1>Traceback</h1>", status=500, content_type="text/html")
+    middleware = StyledErrorPagesMiddleware(lambda request: technical)
+    response = middleware(RequestFactory().get("/cases/1/"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "Traceback" not in body
+    assert "Lỗi máy chủ" in body and "Server error" in body
