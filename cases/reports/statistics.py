@@ -576,6 +576,12 @@ class ReportTable:
         flags = [c.numeric for c in self.columns]
         return [list(zip(row, flags, strict=True)) for row in self.rows]
 
+    @property
+    def count_index(self) -> int:
+        """The column of the counts, kept in view on a phone (-1 when there is none)."""
+        numeric = [i for i, c in enumerate(self.columns) if c.numeric]
+        return numeric[0] if numeric else -1
+
 
 TABLE_KEYS: tuple[str, ...] = (
     "grounds-levels",

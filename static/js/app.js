@@ -155,6 +155,12 @@
     });
   }
 
+  // Filters fold on phones; on wider screens they are shown unfolded.
+  function unfoldWide() {
+    if (!window.matchMedia("(min-width: 48em)").matches) { return; }
+    document.querySelectorAll("details[data-unfold-wide]").forEach(function (d) { d.open = true; });
+  }
+
   // Put the focus on the first error message after a refused action or form.
   function focusErrors() {
     var error = document.querySelector("details[open] .form-error, main .form-error");
@@ -169,6 +175,7 @@
     navToggle();
     groundsFilter();
     pickerFilter();
+    unfoldWide();
     votePreview();
     focusErrors();
   });
