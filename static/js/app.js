@@ -161,6 +161,20 @@
     document.querySelectorAll("details[data-unfold-wide]").forEach(function (d) { d.open = true; });
   }
 
+  // A checklist's "Do it" link opens the folded action it points at.
+  function checklistLinks() {
+    document.querySelectorAll("a.check-go").forEach(function (link) {
+      link.addEventListener("click", function () {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (target && target.tagName === "DETAILS") {
+          target.open = true;
+          var summary = target.querySelector("summary");
+          if (summary) { summary.focus(); }
+        }
+      });
+    });
+  }
+
   // Put the focus on the first error message after a refused action or form.
   function focusErrors() {
     var error = document.querySelector("details[open] .form-error, main .form-error");
@@ -176,6 +190,7 @@
     groundsFilter();
     pickerFilter();
     unfoldWide();
+    checklistLinks();
     votePreview();
     focusErrors();
   });
