@@ -8,11 +8,12 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 # Debian packages: WeasyPrint's Pango, gettext for the catalogs, Chromium for browser tests,
-# Node.js for the API contract's tools (tests/contract: Redocly, openapi-typescript, tsc),
+# Node.js for the API contract's tools (tests/contract: Redocly, openapi-typescript, tsc)
+# and the accessibility checks (tests/a11y: axe-core, vnu.jar, with a Java runtime),
 # SoftHSM2 for the signing keys (docs/signing.md).
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext chromium fonts-dejavu-core postgresql-client nodejs softhsm2
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext chromium fonts-dejavu-core postgresql-client nodejs softhsm2 openjdk-17-jre-headless
 
-.PHONY: install system-deps run test contract-tools lint check bench clean
+.PHONY: install system-deps a11y-deps run test contract-tools lint check bench clean
 
 install: $(STAMP)
 
@@ -33,6 +34,15 @@ $(STAMP): pyproject.toml | system-deps
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# axe-core and the Nu HTML checker (vnu-jar) for the interface journeys, from npm.
+a11y-deps: tests/a11y/node_modules/.installed
+
+tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json | system-deps
+	@command -v npm >/dev/null || { SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
+	cd tests/a11y && npm ci --no-audit --no-fund
+	touch $@
+
 run: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
@@ -52,7 +62,7 @@ run: install
 	setsid $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload & pids="$$pids $$!"; \
 	wait
 
-test: install contract-tools
+test: install contract-tools a11y-deps
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py signing_keys token

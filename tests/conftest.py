@@ -172,6 +172,16 @@ def _compile_catalogs(base: object) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_holiday_overrides() -> Any:
+    """Rolled-back overrides send no signal: forget the cached calendar around each test."""
+    from cases.models.calendar import forget_overrides
+
+    forget_overrides()
+    yield
+    forget_overrides()
+
+
+@pytest.fixture(autouse=True)
 def _english_messages() -> Any:
     """Assertions read English messages; tests of the Vietnamese text override it."""
     from django.utils import translation

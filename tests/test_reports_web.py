@@ -68,7 +68,13 @@ def test_the_dashboard_shows_the_figures_of_the_users_scope(world, known) -> Non
         )[0]
     )
     levels = charts["grounds-levels"]
-    assert levels["labels"] == ["R260-R-1", "R260-R-2"]
+    # The chart names the grounds by their text (issue #15); the table keeps the codes.
+    from cases.models import Ground
+
+    assert levels["labels"] == [
+        Ground.objects.get(code=code, regulation__version__is_current=True).text
+        for code in ("R260-R-1", "R260-R-2")
+    ]
     assert {s["name"]: s["values"] for s in levels["series"]} == {
         "Central": [0, 0],
         "Provincial": [1, 0],

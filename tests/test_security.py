@@ -304,15 +304,13 @@ def test_the_sign_in_page_says_the_account_is_locked(client, world) -> None:
     for _ in range(settings.LOCKOUT_MAX_FAILURES_PER_USER):
         response = client.post("/login/", {"username": "clerk", "password": "wrong"})
         assert response.status_code == 200
-    locked = client.post(
-        "/login/", {"username": "clerk", "password": "cadre-demo"}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    client.cookies["django_language"] = "en"  # pages follow the user's choice, not the browser
+    locked = client.post("/login/", {"username": "clerk", "password": "cadre-demo"})
     assert locked.status_code == 200
     assert "locked until" in locked.content.decode()
     assert "_auth_user_id" not in client.session
-    vi = client.post(
-        "/login/", {"username": "clerk", "password": "cadre-demo"}, HTTP_ACCEPT_LANGUAGE="vi"
-    )
+    client.cookies["django_language"] = "vi"
+    vi = client.post("/login/", {"username": "clerk", "password": "cadre-demo"})
     assert "bị khóa đến" in vi.content.decode()
 
 

@@ -133,7 +133,8 @@ class Visit:
 
     def open_action(self, name: str) -> str:
         block = f"#action-{name}"
-        if self.page.get_attribute(block, "open") is None:
+        # The step's primary action is always shown; only secondary actions fold.
+        if self.page.locator(f"details{block}:not([open]) > summary").count():
             self.page.click(f"{block} > summary")
         return block
 
@@ -269,13 +270,14 @@ def test_clerk_files_a_dismissal_records_talk_and_vote_and_submits(
     case = Case.objects.get(official=world.official_same)
     assert page.url.endswith(f"/cases/{case.pk}/")
 
-    # Submitting before the talk and vote: the engine's refusal appears next to the action.
-    v.submit(v.open_action("complete_step"))
-    expect(page.locator("#action-complete_step .form-error")).to_be_visible()
-    expect(page.locator("#action-complete_step .form-error")).to_contain_text("R377-S-1")
+    # Before the talk and vote the submission is not offered: the checklist says why.
+    expect(page.locator("[data-testid=primary-button]")).to_be_disabled()
+    expect(page.locator("[data-testid=check-item].todo")).to_have_count(3)
 
     block = v.open_action("record_talk")
-    page.fill(f"{block} input[name='record_talk-held_on']", timezone.localdate().isoformat())
+    page.fill(
+        f"{block} input[name='record_talk-held_on']", timezone.localdate().strftime("%d/%m/%Y")
+    )
     page.fill(
         f"{block} textarea[name='record_talk-summary']",
         "Đồng chí Đức đã được thông báo và trình bày ý kiến.",

@@ -70,9 +70,9 @@ def test_sign_in_lands_on_the_inbox(world: Any) -> None:
 
 
 def test_a_wrong_password_is_refused_with_a_message(world: Any) -> None:
-    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
-        reverse("login"), {"username": "clerk", "password": "nope"}
-    )
+    client = Client()
+    client.cookies["django_language"] = "en"  # the browser's language alone does not switch
+    response = client.post(reverse("login"), {"username": "clerk", "password": "nope"})
     assert response.status_code == 200
     assert "The user name or password is not correct" in html(response)
 
@@ -354,7 +354,8 @@ def test_clerk_records_talk_and_vote_then_submits(world: Any, file_case: Any) ->
     response = client.post(url("complete_step"), {"complete_step-step_id": step})
     assert response.status_code == 409
     body = html(response)
-    assert re.search(r'id="action-complete_step"[^>]*open', body)
+    # The submission is the step's primary action: shown open, with the refusal on it.
+    assert re.search(r'class="action primary-action" id="action-complete_step"', body)
     assert "needs these documents first" in body
     response = client.post(
         url("record_talk"),
@@ -526,8 +527,10 @@ def test_an_approval_refused_by_the_engine_keeps_what_was_typed(world: Any, file
     )
     assert response.status_code == 400
     body = html(response)
-    assert "The effective date is too far in the past." in body
-    assert 'value="PHÓ CHỦ TỊCH"' in body and 'value="2020-01-01"' in body
+    earliest = (timezone.localdate() - datetime.timedelta(days=366)).strftime("%d/%m/%Y")
+    assert f"The effective date may not be before {earliest}." in body
+    # What was typed is kept, the date shown dd/mm/yyyy like every date of the interface.
+    assert 'value="PHÓ CHỦ TỊCH"' in body and 'value="01/01/2020"' in body
     assert not Decision.objects.exists()
 
 

@@ -62,6 +62,7 @@ from cases.models import (
     Decision,
     Document,
     DocumentKind,
+    Form,
     Level,
     Official,
     OrgUnit,
@@ -199,6 +200,14 @@ def _grounds(case: Case) -> list[tuple[str, str]]:
     return [(g.code, g.text_vi) for g in case.grounds.order_by("code")]
 
 
+def _decision_reasons(case: Case) -> list[tuple[str, str]]:
+    """ "Lý do" of the decision: for a resignation, the official's own reason as written in
+    the application (the case's statement) when there is one, else the grounds' texts."""
+    if case.form == Form.RESIGNATION and case.statement.strip():
+        return [("", case.statement.strip())]
+    return _grounds(case)
+
+
 # --- contexts -------------------------------------------------------------------------
 
 
@@ -229,7 +238,11 @@ def decision_context(decision: Decision) -> DecisionContext:
         official=person(case.official),
         post_title=post_title,
         unit_name=unit_name,
-        grounds=_track_grounds(track) if track is not None and track.is_state else _grounds(case),
+        grounds=(
+            _track_grounds(track)
+            if track is not None and track.is_state
+            else _decision_reasons(case)
+        ),
         bases=legal_bases(unit, decision.decided_on),
         proposal_by=proposer(unit),
         signer=signer_of(decision),

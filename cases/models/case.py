@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.calendar import next_working_day_on_or_after
 from cases.models.catalog import Ground, ProcessTemplate, Regulation, StepTemplate
 from cases.models.choices import (
     ActorRole,
@@ -156,9 +157,24 @@ class CaseStep(models.Model):
         return f"{self.case.reference} #{self.order} {self.template.code}"
 
     @property
+    def effective_due_on(self) -> datetime.date | None:
+        """The due date moved to the next working day when it falls on a day off.
+
+        The deadline sweep reminds and escalates against this date; the badge, the days
+        left and the overdue filters use it too, so they never disagree with the sweep.
+        """
+        if self.due_on is None:
+            return None
+        cached = getattr(self, "_effective_due", None)
+        if cached is None or cached[0] != self.due_on:
+            cached = (self.due_on, next_working_day_on_or_after(self.due_on))
+            self._effective_due = cached
+        return cached[1]
+
+    @property
     def track_kind(self) -> str:
         """The kind of the step's track; a step from before tracks is on the Party track."""
-        return self.track.kind if self.track_id is not None else "party"  # type: ignore[union-attr]
+        return self.track.kind if self.track_id is not None else "party"  # type: ignore[union-attr]  # track_id is set
 
     @property
     def is_extended(self) -> bool:

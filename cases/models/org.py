@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.choices import CircumstanceKind, Level, Role, UnitKind
@@ -72,6 +74,12 @@ class OrgUnit(models.Model):
             return False
         return True
 
+    @property
+    def is_current(self) -> bool:
+        """Whether the unit exists today (district units ended on 30/06/2025)."""
+
+        return self.is_valid_on(timezone.localdate())
+
     def ancestors(self) -> list[OrgUnit]:
         ids = [int(x) for x in self.path.strip("/").split("/") if x][:-1]
         by_id = OrgUnit.objects.in_bulk(ids)
@@ -80,6 +88,13 @@ class OrgUnit(models.Model):
     def is_within(self, other: OrgUnit) -> bool:
         """True when this unit is ``other`` or lies below it."""
         return self.path.startswith(other.path)
+
+
+def fold(text: str) -> str:
+    """Text for searching: lower case, without diacritics ("Quỳnh" → "quynh", "Đức" → "duc")."""
+    decomposed = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.lower().split())
 
 
 class Official(models.Model):
@@ -99,14 +114,26 @@ class Official(models.Model):
         related_name="official",
         verbose_name=_("user account"),
     )
+    # The name folded for search (``fold``): "Quynh" finds "Quỳnh" on every database.
+    search_name = models.CharField(
+        max_length=120, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("official")
         verbose_name_plural = _("officials")
         ordering = ["full_name"]
+        indexes = [models.Index(fields=["search_name"], name="official_search_name")]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_name = fold(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:  # type: ignore[operator]
+            kwargs["update_fields"] = {*update_fields, "search_name"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class Position(models.Model):
@@ -155,9 +182,11 @@ class Appointment(models.Model):
         return f"{self.official} — {self.position}"
 
     def is_current_on(self, day: datetime.date) -> bool:
+        # ``ended_on`` is the decision's effective date: from that day the post is no
+        # longer held, so nobody may resign from it (or be dismissed from it) that day.
         if day < self.term_start:
             return False
-        return self.ended_on is None or day <= self.ended_on
+        return self.ended_on is None or day < self.ended_on
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):

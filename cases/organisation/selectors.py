@@ -28,6 +28,8 @@ from cases.models import (
     Role,
     StepStatus,
 )
+from cases.models.calendar import overdue_cutoff
+from cases.models.org import fold
 from cases.refdata import catalog as catalog_cache
 from cases.refdata import units as org_cache
 from cases.refdata.refcache import read_generations
@@ -333,7 +335,12 @@ def filter_cases(
     """
     text = (text or "").strip()
     if text:
-        cases = cases.filter(Q(reference__icontains=text) | Q(official__full_name__icontains=text))
+        # Diacritics and case are ignored: "Quynh" finds "Quỳnh" (the folded name column).
+        cases = cases.filter(
+            Q(reference__icontains=text)
+            | Q(official__search_name__contains=fold(text))
+            | Q(official__full_name__icontains=text)
+        )
     if form:
         cases = cases.filter(form=form)
     if regulation_code:
@@ -349,7 +356,9 @@ def filter_cases(
         )
     if overdue is not None:
         late = CaseStep.objects.filter(
-            case=OuterRef("pk"), status=StepStatus.ACTIVE, due_on__lt=today or timezone.localdate()
+            case=OuterRef("pk"),
+            status=StepStatus.ACTIVE,
+            due_on__lte=overdue_cutoff(today or timezone.localdate()),
         )
         cases = cases.filter(Exists(late)) if overdue else cases.exclude(Exists(late))
     ground_code = (ground_code or "").strip()

@@ -594,6 +594,12 @@ class ReportTable:
         flags = [c.numeric for c in self.columns]
         return [list(zip(row, flags, strict=True)) for row in self.rows]
 
+    @property
+    def count_index(self) -> int:
+        """The column of the counts, kept in view on a phone (-1 when there is none)."""
+        numeric = [i for i, c in enumerate(self.columns) if c.numeric]
+        return numeric[0] if numeric else -1
+
 
 TABLE_KEYS: tuple[str, ...] = (
     "grounds-levels",
@@ -687,7 +693,15 @@ def _grounds_levels_table(
             "stacked": True,
             "unit": str(_("cases")),
             "integer": True,
-            **_pivot(by_ground.rows, "ground", "level", levels, Level),
+            # The chart names each ground by its text, not its code (the table has both).
+            **_pivot(
+                by_ground.rows,
+                "ground",
+                "level",
+                levels,
+                Level,
+                label_text=lambda code: ground_texts.get(code) or code,
+            ),
         },
         note=str(COUNTING_NOTE),
     )
@@ -812,7 +826,7 @@ def _late_steps_table(
             "stacked": False,
             "unit": "%",
             "max": 100,
-            "labels": [s.code for s in steps],
+            "labels": [s.name or s.code for s in steps],
             "series": [
                 {"name": str(_("Late (%)")), "values": [float(s.late_percent) for s in steps]}
             ],

@@ -74,6 +74,10 @@ def replay(case: Case, day: datetime.date) -> dict[str, Any]:
     """
     cutoff = end_of_day(day)
     events = list(selectors.timeline(case, until=cutoff))
+    if not events and case.filed_on <= day:
+        # A case may be filed with an earlier filing date than the moment it was entered:
+        # from its filing date on it exists, in the state its filing event recorded.
+        events = list(selectors.timeline(case)[:1])
     last = events[-1] if events else None
     state = last.to_state if last is not None else ""
     status, _sep, rest = state.partition(":")
@@ -85,7 +89,9 @@ def replay(case: Case, day: datetime.date) -> dict[str, Any]:
             then = "done"
         elif closed:
             then = "cancelled"
-        elif step.started_at is not None and step.started_at <= cutoff:
+        elif (step.started_at is not None and step.started_at <= cutoff) or (
+            step.started_on is not None and step.started_on <= day and last is not None
+        ):
             then = "current"
             current_code = step.template.code
         else:

@@ -31,8 +31,10 @@ from cases.models import (
     StepStatus,
     Track,
 )
+from cases.models.calendar import overdue_cutoff
 from cases.notifications import notices
 from cases.organisation import selectors
+from cases.web import panel
 from cases.web.common import (
     STAFF,
     apply_case_error,
@@ -216,7 +218,24 @@ def case_context(
         (d for d in reversed(documents) if d.kind == DocumentKind.DECISION), None
     )
     events = list(selectors.timeline(case))
+    is_subject = workflow.is_subject(user, case)
+    checklist = None if is_subject else panel.step_checklist(case, step)
+    primary, secondary = panel.split_actions(blocks, checklist)
+    draft = None
+    if (
+        primary is not None
+        and primary.spec.name == workflow.APPROVE
+        and step is not None
+        and checklist is not None
+        and checklist.complete
+    ):
+        draft = panel.draft_decision(case, step, user, local_today())
     return {
+        "checklist": checklist,
+        "primary": primary,
+        "secondary": secondary,
+        "draft": draft,
+        "official_status": panel.official_status(case, step) if is_subject else "",
         "case": case,
         "grounds": list(case.grounds.all().order_by("code")),
         "step_rows": rows,
@@ -225,7 +244,8 @@ def case_context(
         "current": step,
         "actions": blocks,
         "orphan_form": orphan,
-        "documents": documents,
+        "documents": panel.document_rows(case, documents),
+        "signer_line": panel.signer_line(decision) if decision is not None else "",
         "votes": list(
             case.votes.select_related("step", "step__template", "recorded_by").order_by(
                 "recorded_at"
@@ -234,7 +254,7 @@ def case_context(
         "decision": decision,
         "decision_document": decision_document,
         "events": [(e, event_label(e.action)) for e in events],
-        "is_subject": workflow.is_subject(user, case),
+        "is_subject": is_subject,
         "today": local_today(),
     }
 
@@ -279,6 +299,22 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return render(
         request, "cases/case_detail.html", case_context(request, case, bound=form), status=status
     )
+
+
+@require_GET
+@signed_in
+def draft_decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The decision as it would be issued now, for the authority who may sign it."""
+    case = case_or_404(request, pk)
+    step = current_step(case)
+    offered = {spec.name for spec in workflow.available_actions(case, request.user)}
+    if step is None or workflow.APPROVE not in offered:
+        raise Http404(_("There is no decision for you to sign on this case now."))
+    body = panel.draft_decision_pdf(case, step, request.user, local_today())
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="du-thao-{case.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET
@@ -351,7 +387,9 @@ def overdue(request: HttpRequest) -> HttpResponse:
     today = local_today()
     visible = selectors.cases_visible_to(request.user).values("pk")
     steps = (
-        CaseStep.objects.filter(status=StepStatus.ACTIVE, due_on__lt=today, case__in=visible)
+        CaseStep.objects.filter(
+            status=StepStatus.ACTIVE, due_on__lte=overdue_cutoff(today), case__in=visible
+        )
         .select_related(
             "case", "case__official", "case__position", "template", "actor_unit", "assignee"
         )

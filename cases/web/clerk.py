@@ -24,7 +24,7 @@ def appointments_in_scope(user: Any) -> list[Appointment]:
     today = local_today()
     qs = (
         Appointment.objects.filter(term_start__lte=today)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
         .select_related("official", "position", "position__unit")
         .order_by("position__unit__path", "official__full_name")
     )

@@ -129,3 +129,8 @@ def state_label(state: str) -> str:
         except ValueError:
             pass
     return f"{status_text} · {rest}" if rest else status_text
+
+
+def actor_label(name: str) -> str:
+    """The audit trail's actor name; events of the system itself say so in words."""
+    return str(_("the system")) if name in ("", "system") else name

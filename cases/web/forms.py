@@ -27,10 +27,33 @@ MAX_GROUNDS = 20  # as the API (CaseFileSerializer.grounds)
 
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """A date typed as dd/mm/yyyy, whatever the browser's locale.
+
+    Not ``type="date"``: its display follows the browser's locale (mm/dd/yyyy on an
+    English browser), while every date of the interface is dd/mm/yyyy. ISO dates
+    (yyyy-mm-dd) are still accepted (DATE_INPUT_FORMATS).
+    """
+
+    input_type = "text"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        base = {
+            "placeholder": "dd/mm/yyyy",
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "pattern": r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}",
+            "size": "10",
+        }
+        super().__init__(attrs={**base, **(attrs or {})}, format="%d/%m/%Y")
+
+    def format_value(self, value: Any) -> str | None:
+        # A typed or linked ISO date (yyyy-mm-dd) is shown back as dd/mm/yyyy too.
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                return value
+        return super().format_value(value)
 
 
 def check_upload(upload: UploadedFile | None) -> UploadedFile | None:
@@ -412,6 +435,18 @@ class CaseSearchForm(InboxFilterForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = _choices(list(CaseStatus.choices))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("filed_from"), data.get("filed_to")
+        if start and end and start > end:
+            # An inverted range would list nothing; say so instead of an empty result.
+            self.add_error(
+                "filed_to",
+                _("The end date (%(end)s) is before the start date (%(start)s).")
+                % {"end": end.strftime("%d/%m/%Y"), "start": start.strftime("%d/%m/%Y")},
+            )
+        return data
 
 
 class AsOfForm(forms.Form):

@@ -10,7 +10,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cases.models import Case, CaseStep, OrgUnit, Regulation
+from cases.models.calendar import overdue_cutoff
 from cases.organisation import selectors
+from cases.web import panel
 from cases.web.common import local_today, signed_in
 from cases.web.forms import InboxFilterForm
 
@@ -50,7 +52,7 @@ def filter_steps(
         steps = steps.filter(case__regulation__code=data["regime"])
     status = data.get("status")
     if status == "overdue":
-        steps = steps.filter(due_on__lt=today)
+        steps = steps.filter(due_on__lte=overdue_cutoff(today))
     elif status == "due_soon":
         steps = steps.filter(
             due_on__gte=today, due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS)
@@ -83,10 +85,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         if official is not None
         else Case.objects.none()
     )
+    elsewhere = list(panel.waiting_elsewhere(request.user, today)[:50])
     return render(
         request,
         "cases/inbox.html",
         {
+            "elsewhere": elsewhere,
             "steps": list(steps),
             "filter_form": form,
             "show_unit_filter": bool(units),

@@ -22,7 +22,7 @@ def current_appointments(official: object) -> list[Appointment]:
     today = local_today()
     return list(
         Appointment.objects.filter(official=official, term_start__lte=today)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
         .select_related("position", "position__unit", "position__appointing_unit")
         .order_by("term_start")
     )

@@ -30,6 +30,7 @@ urlpatterns = [
         cases.document_download,
         name="document_download",
     ),
+    path("cases/<int:pk>/draft-decision.pdf", cases.draft_decision_pdf, name="draft_decision"),
     path("notifications/", cases.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", cases.notification_read, name="notification_read"),
     path("notifications/read-all/", cases.notifications_read_all, name="notifications_read_all"),

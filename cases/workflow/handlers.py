@@ -290,8 +290,13 @@ def _handle_approve(ctx: ActionContext) -> None:
     _separation_of_duties(ctx)
     errors: dict[str, list[Any]] = {}
     effective_on = _date_field(ctx.data, "effective_on", errors, required=False)
-    if effective_on is not None and effective_on < ctx.day - datetime.timedelta(days=366):
-        errors["effective_on"] = [_("The effective date is too far in the past.")]
+    earliest = ctx.day - datetime.timedelta(days=366)
+    if effective_on is not None and effective_on < earliest:
+        # Say the limit, so the clerk knows what to type.
+        errors["effective_on"] = [
+            _("The effective date may not be before %(limit)s.")
+            % {"limit": earliest.strftime("%d/%m/%Y")}
+        ]
     signer_post = str(ctx.data.get("signer_post") or "").strip()[:120]
     if errors:
         raise InvalidInput(

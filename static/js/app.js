@@ -11,33 +11,38 @@
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       var form = select.form;
       form.querySelectorAll(".js-hide").forEach(function (el) { el.hidden = true; });
-      select.addEventListener("change", function () { form.submit(); });
+      // Arrow keys only move through the options (WCAG 3.2.2): the change is applied on
+      // Enter, on leaving the select, or at once when chosen with the mouse or touch.
+      var byKeyboard = false;
+      var initial = select.value;
+      select.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          if (select.value !== initial) { form.submit(); }
+          return;
+        }
+        byKeyboard = event.key !== "Tab";
+      });
+      select.addEventListener("pointerdown", function () { byKeyboard = false; });
+      select.addEventListener("change", function () {
+        if (!byKeyboard) { form.submit(); }
+      });
+      select.addEventListener("blur", function () {
+        if (select.value !== initial) { form.submit(); }
+      });
     });
   }
 
-  // On narrow screens the navigation folds behind a "Menu" button.
   function navToggle() {
+    // The style sheet folds the menu on phones before the first paint; this only opens it.
     var button = document.querySelector(".nav-toggle");
     var nav = document.getElementById("site-nav");
     if (!button || !nav) { return; }
-    var narrow = window.matchMedia("(max-width: 47.99em)");
-    function apply() {
-      if (narrow.matches) {
-        button.hidden = false;
-        var open = button.getAttribute("aria-expanded") === "true";
-        nav.classList.toggle("collapsed", !open);
-      } else {
-        button.hidden = true;
-        nav.classList.remove("collapsed");
-      }
-    }
     button.addEventListener("click", function () {
       var open = button.getAttribute("aria-expanded") === "true";
       button.setAttribute("aria-expanded", open ? "false" : "true");
-      apply();
+      nav.classList.toggle("open", !open);
     });
-    narrow.addEventListener("change", apply);
-    apply();
   }
 
   // Filing form: show only the grounds of the chosen form under the regime of the date.
@@ -94,8 +99,19 @@
         var members = value("members");
         var present = value("present");
         var votesFor = value("votes_for");
+        var against = value("votes_against");
         var whole = basis === "members" ? members : present;
         if (whole === null || votesFor === null || !den) { out.hidden = true; return; }
+        // Impossible numbers are neither passed nor failed: say what is wrong.
+        var impossible = (present !== null && members !== null && present > members) ||
+          (present !== null && votesFor + (against || 0) > present) ||
+          (members !== null && votesFor > members) || members === 0;
+        if (impossible) {
+          out.textContent = out.getAttribute("data-impossible");
+          out.className = "vote-preview impossible";
+          out.hidden = false;
+          return;
+        }
         var passes = votesFor * den > num * whole;
         out.textContent = passes ? out.getAttribute("data-pass") : out.getAttribute("data-fail");
         out.className = "vote-preview " + (passes ? "pass" : "fail");
@@ -103,6 +119,59 @@
       }
       form.addEventListener("input", apply);
       apply();
+    });
+  }
+
+  // Text for matching: lower case, without diacritics ("Quỳnh" → "quynh", "Đức" → "duc").
+  function fold(text) {
+    return (text || "").replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\s+/g, " ").trim();
+  }
+
+  // Filing form: a search box narrows the list of officials and posts.
+  function pickerFilter() {
+    document.querySelectorAll("[data-picker-filter]").forEach(function (box) {
+      var select = document.getElementById(box.getAttribute("data-picker-filter"));
+      var input = box.querySelector("input");
+      var count = box.querySelector("[data-count-template]");
+      if (!select || !input) { return; }
+      box.hidden = false;
+      var options = Array.prototype.slice.call(select.options).map(function (option) {
+        return { option: option, text: fold(option.textContent) };
+      });
+      input.addEventListener("input", function () {
+        var wanted = fold(input.value);
+        var shown = 0;
+        options.forEach(function (entry) {
+          var keep = !entry.option.value || !wanted || entry.text.indexOf(wanted) !== -1;
+          entry.option.hidden = !keep;
+          entry.option.disabled = !keep;
+          if (keep && entry.option.value) { shown += 1; }
+        });
+        if (count) {
+          count.textContent = count.getAttribute("data-count-template") + " " + String(shown);
+        }
+      });
+    });
+  }
+
+  // Filters fold on phones; on wider screens they are shown unfolded.
+  function unfoldWide() {
+    if (!window.matchMedia("(min-width: 48em)").matches) { return; }
+    document.querySelectorAll("details[data-unfold-wide]").forEach(function (d) { d.open = true; });
+  }
+
+  // A checklist's "Do it" link opens the folded action it points at.
+  function checklistLinks() {
+    document.querySelectorAll("a.check-go").forEach(function (link) {
+      link.addEventListener("click", function () {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (target && target.tagName === "DETAILS") {
+          target.open = true;
+          var summary = target.querySelector("summary");
+          if (summary) { summary.focus(); }
+        }
+      });
     });
   }
 
@@ -119,6 +188,9 @@
     languageSwitch();
     navToggle();
     groundsFilter();
+    pickerFilter();
+    unfoldWide();
+    checklistLinks();
     votePreview();
     focusErrors();
   });
