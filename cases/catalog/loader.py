@@ -16,6 +16,8 @@ from cases.models import (
     ActorRole,
     ActorUnit,
     AuthorityScope,
+    BallotType,
+    BodyType,
     CatalogFrozen,
     CatalogVersion,
     DayUnit,
@@ -31,8 +33,11 @@ from cases.models import (
     Regulation,
     StepKind,
     StepTemplate,
+    TieRule,
     TimeLimit,
     Verification,
+    VoteCollective,
+    VoteRequiredWhen,
 )
 
 CATALOG_DIR = Path(settings.BASE_DIR) / "fixtures" / "catalog"
@@ -79,9 +84,24 @@ def _bilingual(value: Any, where: str, problems: list[str]) -> None:
         problems.append(f"{where}: needs non-empty 'vi' and 'en' text")
 
 
+def _review_notes(reg: dict[str, Any], problems: list[str]) -> None:
+    items = [
+        *reg.get("provisions", []),
+        *reg.get("grounds", []),
+        *reg.get("exclusions", []),
+        *reg.get("time_limits", []),
+        *(s for p in reg.get("processes", []) for s in p.get("steps", [])),
+    ]
+    for item in items:
+        if not isinstance(item.get("review_note", ""), str):
+            problems.append(f"{item.get('id', '?')}: review_note must be a string")
+
+
 def validate(regulations: list[dict[str, Any]]) -> list[str]:
     """Every problem in the catalog, as sentences naming the stable ID."""
     problems: list[str] = []
+    for reg in regulations:
+        _review_notes(reg, problems)
     verifications = set(Verification.values)
     codes = set()
     for reg in regulations:
@@ -186,6 +206,20 @@ def validate(regulations: list[dict[str, Any]]) -> list[str]:
                     problems.append(f"{sid}: a vote step needs a vote_threshold")
                 if step.get("verification") not in verifications:
                     problems.append(f"{sid}: verification must be V, P or U")
+                # MDL-COL-7 / MDL-COL-5: which collective votes, when, and the tie rule.
+                if (step.get("vote_collective") or "") not in VoteCollective.values:
+                    problems.append(
+                        f"{sid}: unknown vote_collective {step.get('vote_collective')!r}"
+                    )
+                if (step.get("vote_required_when") or "always") not in VoteRequiredWhen.values:
+                    problems.append(f"{sid}: unknown vote_required_when")
+                if (step.get("tie_rule") or "") not in TieRule.values:
+                    problems.append(f"{sid}: unknown tie_rule {step.get('tie_rule')!r}")
+                if (step.get("ballot") or "") not in ("", *BallotType.values):
+                    problems.append(f"{sid}: unknown ballot {step.get('ballot')!r}")
+                for body_type in step.get("vote_body_types") or []:
+                    if body_type not in BodyType.values:
+                        problems.append(f"{sid}: unknown body type {body_type!r}")
                 _bilingual(step.get("name"), f"{sid} name", problems)
                 _bilingual(step.get("description"), f"{sid} description", problems)
     return problems
@@ -215,6 +249,7 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             text_en=p["text"]["en"],
             verification=p["verification"],
             needs_legal_review=_needs_review(p["verification"]),
+            review_note=p.get("review_note") or "",
         )
         for p in reg.get("provisions", [])
     )
@@ -231,6 +266,7 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             verification=g["verification"],
             needs_legal_review=_needs_review(g["verification"])
             or bool(g.get("provisional_copy_of")),
+            review_note=g.get("review_note") or "",
         )
         for g in reg.get("grounds", [])
     )
@@ -246,6 +282,7 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             text_en=e["text"]["en"],
             verification=e["verification"],
             needs_legal_review=_needs_review(e["verification"]),
+            review_note=e.get("review_note") or "",
         )
         for e in reg.get("exclusions", [])
     )
@@ -264,6 +301,7 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             text_en=t["text"]["en"],
             verification=t["verification"],
             needs_legal_review=_needs_review(t["verification"]),
+            review_note=t.get("review_note") or "",
         )
     steps = 0
     for p in reg.get("processes", []):
@@ -292,11 +330,17 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
                 vote_numerator=threshold.get("numerator", 1),
                 vote_denominator=threshold.get("denominator", 2),
                 vote_basis=threshold.get("basis", "members"),
+                vote_collective=s.get("vote_collective") or "",
+                vote_required_when=s.get("vote_required_when") or "always",
+                vote_body_types=s.get("vote_body_types") or [],
+                tie_rule=s.get("tie_rule") or "",
+                ballot=s.get("ballot") or "",
                 time_limit=limits.get(s["time_limit"]) if s.get("time_limit") else None,
                 internal_target_days=s.get("internal_target_days"),
                 completed_by_filing=bool(s.get("completed_by_filing")),
                 verification=s["verification"],
                 needs_legal_review=_needs_review(s["verification"]),
+                review_note=s.get("review_note") or "",
             )
             steps += 1
     return {

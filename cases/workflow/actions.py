@@ -84,9 +84,9 @@ SPECS: dict[str, ActionSpec] = {
             RECORD_VOTE,
             _("Record the collective vote"),
             _(
-                "Enter the members of the leadership collective, those present, and the votes for and against. It passes only when the votes for exceed the threshold share of all members (more than half by default; exactly half fails)."
+                "Choose the collective and the meeting date; the number of members is read from its roster on that date. Enter those present, the votes for and against and the blank or invalid ballots. It passes only when the votes for exceed the threshold share of all members (more than half by default; exactly half fails unless the regime gives a tie rule)."
             ),
-            fields=("members", "present", "votes_for", "votes_against"),
+            fields=("collective", "meeting_on", "present", "votes_for", "votes_against", "invalid"),
         ),
         ActionSpec(
             COMPLETE_STEP,

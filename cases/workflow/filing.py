@@ -196,6 +196,9 @@ def file_case(
                 regulation=regulation, form=form, official=official, position=position, on=filed_on
             )
         rules.check_ground_evidence(grounds=grounds, official=official, on=filed_on)
+        rules.check_ground_conditions(
+            grounds=grounds, official=official, position=position, on=filed_on
+        )
 
         case = Case(
             reference=f"tmp-{timezone.now().timestamp()}-{official.pk}",

@@ -14,6 +14,7 @@ from cases.models import (
     StepKind,
     StepStatus,
 )
+from cases.organisation.collectives import step_needs_vote
 from cases.organisation.selectors import acting_units, is_admin, is_official_of
 from cases.workflow.actions import (
     APPROVE,
@@ -69,6 +70,8 @@ def available_actions(
     if step is not None and _user_can_act_on_step(user, case, step, day):
         kind = step.template.kind
         if kind == StepKind.DECISION:
+            if step_needs_vote(step.template, case.deciding_unit):
+                names.append(RECORD_VOTE)
             names += [APPROVE, REJECT]
             if is_extendable(step):
                 names.append(EXTEND_DEADLINE)
@@ -79,11 +82,21 @@ def available_actions(
             names.append(ATTACH_DOCUMENT)
             if kind in (StepKind.EXCHANGE, StepKind.CONSULTATION):
                 names.append(RECORD_TALK)
-            if step.template.requires_vote:
+            if step_needs_vote(step.template, step.actor_unit):
                 names.append(RECORD_VOTE)
             names.append(COMPLETE_STEP)
             if step.actor_role != ActorRole.OFFICIAL:
                 names.append(REJECT)
+    # The clerks of the deciding body record its collective's vote (MDL-COL-7).
+    if (
+        step is not None
+        and step.template.kind == StepKind.DECISION
+        and RECORD_VOTE not in names
+        and not is_subject(user, case)
+        and step_needs_vote(step.template, case.deciding_unit)
+        and step.actor_unit_id in acting_units(user, Role.CLERK, on=day)
+    ):
+        names.append(RECORD_VOTE)
     # The clerks of the deciding body may ask for the extension of the decision step.
     if (
         step is not None
