@@ -491,7 +491,14 @@ class CaseActionView(ApiView):
             data=data.engine_data(),
             upload=data.validated_data.get("file"),
         )
-        return Response(_detail(request, case))
+        detail = _detail(request, case)
+        if data.validated_data["action"] == "record_vote":
+            # MDL-COL-2: the member count is computed from the roster and returned.
+            from cases.api.serializers.collectives import VoteSerializer
+
+            vote = case.votes.order_by("-recorded_at", "-pk").first()
+            detail = {**detail, "vote": VoteSerializer(vote).data}
+        return Response(detail)
 
 
 class CaseEventsView(ApiView):

@@ -50,6 +50,7 @@ SUCCESS: dict[str, Any] = {
     workflow.ATTACH_DOCUMENT: gettext_lazy("The document was attached to the dossier."),
     workflow.RECORD_TALK: gettext_lazy("The talk with the official was recorded."),
     workflow.RECORD_VOTE: gettext_lazy("The vote was recorded."),
+    workflow.TAKE_OVER: gettext_lazy("The step was taken over from the abolished unit."),
     workflow.COMPLETE_STEP: gettext_lazy("The step was completed; the next step has started."),
     workflow.APPROVE: gettext_lazy(
         "The decision was recorded. The decision document is being prepared."
@@ -130,6 +131,24 @@ def eligible_assignees(case: Case, step: CaseStep) -> list[tuple[int, str]]:
     )
 
 
+def vote_collective_choices(case: Case, step: CaseStep) -> list[tuple[int, str]]:
+    """The bodies that may vote at the step today, each with its roster size (shown, not typed)."""
+    from cases.organisation.collectives import voting_candidates
+
+    today = timezone.localdate()
+    unit = case.deciding_unit if step.template.vote_collective == "deciding" else step.actor_unit
+    return [
+        (
+            body.pk,
+            str(
+                _("%(name)s — %(n)s members on %(date)s")
+                % {"name": body.name, "n": body.size_on(today), "date": today.strftime("%d/%m/%Y")}
+            ),
+        )
+        for body in voting_candidates(step.template, unit, today)
+    ]
+
+
 def make_action_form(
     name: str, case: Case, user: Any, step: CaseStep | None, data: Any = None, files: Any = None
 ) -> ActionForm:
@@ -142,6 +161,15 @@ def make_action_form(
         ]
     if name == workflow.REASSIGN:
         kwargs["members"] = eligible_assignees(case, step) if step is not None else []
+    if name == workflow.RECORD_VOTE and step is not None:
+        kwargs["collectives"] = vote_collective_choices(case, step)
+    if name == workflow.TAKE_OVER and step is not None:
+        from cases.organisation.successors import units_user_may_take_over_to
+
+        kwargs["units"] = [
+            (u.pk, u.name)
+            for u in units_user_may_take_over_to(user, step.actor_unit, timezone.localdate())
+        ]
     initial = {"step_id": step.pk if step is not None else None}
     form = cls(data, files, initial=initial, prefix=name, **kwargs)
     return form

@@ -146,6 +146,7 @@ EVENT_LABELS: dict[str, Any] = {
     "withdraw": _("Application withdrawn"),
     "complete_implementation": _("Implementation recorded, case closed"),
     "reassign": _("Step reassigned"),
+    "take_over": _("Step taken over from an abolished unit"),
     "authority_delegated": _("Decisions delegated to a deputy"),
     "decision_document_issued": _("Decision document issued"),
     "document_generated": _("Document generated"),

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from cases.web import auditor, auth, authority, cases, clerk, delegation, inbox, official, reports
+from cases.web import (
+    auditor,
+    auth,
+    authority,
+    cases,
+    clerk,
+    delegation,
+    facts,
+    inbox,
+    official,
+    reports,
+)
 
 urlpatterns = [
     path("", inbox.inbox, name="inbox"),
@@ -27,6 +38,9 @@ urlpatterns = [
     path("my-posts/<int:appointment_pk>/resign/", official.resignation_new, name="resignation_new"),
     # Clerk
     path("cases/new/", clerk.file_case, name="case_new"),
+    path("officials/<int:pk>/facts/", facts.official_facts, name="official_facts"),
+    path("collectives/", facts.collectives, name="collectives"),
+    path("collectives/<int:pk>/", facts.collective_detail, name="collective_detail"),
     # Authority
     path("decisions/", authority.decisions, name="decisions"),
     path("delegations/", delegation.delegations, name="delegations"),

@@ -51,6 +51,9 @@ COMPLETE_IMPLEMENTATION = "complete_implementation"
 REASSIGN = "reassign"
 
 
+TAKE_OVER = "take_over"
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
@@ -145,6 +148,15 @@ SPECS: dict[str, ActionSpec] = {
             ),
             requires_reason=True,
             fields=("assignee",),
+        ),
+        ActionSpec(
+            TAKE_OVER,
+            _("Take over from the abolished unit"),
+            _(
+                "The unit at which this step waits no longer exists. Its successor's clerks (or the superior level's) take the step, and the later steps at that unit, over. A reason is required and is kept in the audit trail."
+            ),
+            requires_reason=True,
+            fields=("unit",),
         ),
     ]
 }

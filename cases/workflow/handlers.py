@@ -35,6 +35,7 @@ from cases.models import (
 )
 from cases.organisation.collectives import step_needs_vote, voting_candidates
 from cases.organisation.selectors import acting_units
+from cases.organisation.successors import units_user_may_take_over_to
 from cases.workflow.actions import (
     APPROVE,
     ATTACH_DOCUMENT,
@@ -45,6 +46,7 @@ from cases.workflow.actions import (
     RECORD_TALK,
     RECORD_VOTE,
     REJECT,
+    TAKE_OVER,
     WITHDRAW,
     ActionContext,
 )
@@ -610,6 +612,41 @@ def _handle_reassign(ctx: ActionContext) -> None:
     step.save(update_fields=["assignee"])
 
 
+def _handle_take_over(ctx: ActionContext) -> None:
+    """An audited reassignment of the work waiting at an abolished unit (REGULATIONS.md 10.3)."""
+    step = ctx.step
+    assert step is not None
+    abolished = step.actor_unit
+    allowed = units_user_may_take_over_to(ctx.user, abolished, ctx.day)
+    raw = ctx.data.get("unit")
+    target = next((u for u in allowed if str(u.pk) == str(raw)), None) if raw else None
+    if target is None and raw not in (None, ""):
+        raise InvalidInput(
+            _("Choose the successor unit or the superior unit you are a clerk of."),
+            fields={"unit": [_("Not a unit that may take over this step.")]},
+        )
+    target = target or allowed[0]
+    moved = [
+        s
+        for s in steps_of(ctx.case)
+        if s.status in (StepStatus.ACTIVE, StepStatus.PENDING) and s.actor_unit_id == abolished.pk
+    ]
+    for s in moved:
+        s.actor_unit = target
+        s.assignee = None
+    CaseStep.objects.filter(pk__in=[s.pk for s in moved]).update(actor_unit=target, assignee=None)
+    ctx.event_data.update(
+        {
+            "from_unit": abolished.pk,
+            "from_unit_name": abolished.name,
+            "abolished_after": abolished.valid_to,
+            "to_unit": target.pk,
+            "to_unit_name": target.name,
+            "steps": [s.template.code for s in moved],
+        }
+    )
+
+
 HANDLERS: dict[str, Callable[[ActionContext], None]] = {
     ATTACH_DOCUMENT: _handle_attach,
     RECORD_TALK: _handle_talk,
@@ -621,6 +658,7 @@ HANDLERS: dict[str, Callable[[ActionContext], None]] = {
     WITHDRAW: _handle_withdraw,
     COMPLETE_IMPLEMENTATION: _handle_implementation,
     REASSIGN: _handle_reassign,
+    TAKE_OVER: _handle_take_over,
 }
 
 

@@ -16,6 +16,7 @@ from cases.models import (
 )
 from cases.organisation.collectives import step_needs_vote
 from cases.organisation.selectors import acting_units, is_admin, is_official_of
+from cases.organisation.successors import is_abolished, units_user_may_take_over_to
 from cases.workflow.actions import (
     APPROVE,
     ATTACH_DOCUMENT,
@@ -27,6 +28,7 @@ from cases.workflow.actions import (
     RECORD_VOTE,
     REJECT,
     SPECS,
+    TAKE_OVER,
     WITHDRAW,
     ActionSpec,
     AnyUser,
@@ -116,6 +118,13 @@ def available_actions(
         names.append(REASSIGN)
     if _may_withdraw(case, user):
         names.append(WITHDRAW)
+    if (
+        step is not None
+        and not is_subject(user, case)
+        and is_abolished(step.actor_unit, day)
+        and units_user_may_take_over_to(user, step.actor_unit, day)
+    ):
+        names.append(TAKE_OVER)
     return [SPECS[n] for n in dict.fromkeys(names)]
 
 
@@ -138,6 +147,9 @@ def could_ever(user: AnyUser, case: Case, action: str, day: datetime.date) -> bo
     if is_subject(user, case):
         return action == ATTACH_DOCUMENT
     units = {case.employing_unit_id, case.deciding_unit_id}
+    if action == TAKE_OVER:
+        step = current_step(case)
+        return step is not None and bool(units_user_may_take_over_to(user, step.actor_unit, day))
     if action in (APPROVE,):
         return case.deciding_unit_id in acting_units(user, Role.AUTHORITY, on=day)
     roles_units = set(acting_units(user, Role.CLERK, on=day)) | set(
