@@ -109,13 +109,14 @@ def act(
 
 def roster_size(case: Case, *, day: datetime.date | None = None) -> int:
     """The size of the roster that votes at the case's current step on ``day``."""
-    from cases.organisation.collectives import voting_candidates
+    from cases.organisation.collectives import default_collective
 
     case.refresh_from_db()
     step = case.current_step
     assert step is not None
     unit = case.deciding_unit if step.template.vote_collective == "deciding" else step.actor_unit
-    body = voting_candidates(step.template, unit, day or timezone.localdate())[0]
+    body = default_collective(step.template, unit, day or timezone.localdate())
+    assert body is not None
     return body.size_on(day or timezone.localdate())
 
 

@@ -318,6 +318,9 @@ def vote_tally_context(vote: Vote, *, number: int) -> VoteTallyContext:
         if collective and not unit.name.upper().startswith(collective.upper())
         else unit.name
     )
+    if vote.collective_id is not None:
+        # MDL-COL-9: the tally names the body whose roster it was counted against.
+        meeting_body = vote.collective.name  # type: ignore[union-attr]
     return VoteTallyContext(
         form=case.form,  # type: ignore[arg-type]
         body=issuing_body(unit),

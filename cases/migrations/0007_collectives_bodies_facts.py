@@ -481,42 +481,9 @@ APPEND_ONLY_TABLES = ("cases_officialfact", "cases_collectiveevent")
 
 
 def _trigger_sql(vendor: str, table: str, *, drop: bool) -> list[str]:
-    message = f"{table} is append-only"
-    if vendor == "sqlite":
-        if drop:
-            return [
-                f"DROP TRIGGER IF EXISTS {table}_no_update;",
-                f"DROP TRIGGER IF EXISTS {table}_no_delete;",
-            ]
-        return [
-            f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{message}'); END;",
-            f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{message}'); END;",
-        ]
-    if vendor == "postgresql":
-        if drop:
-            return [
-                f"DROP TRIGGER IF EXISTS {table}_no_change ON {table};",
-                f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};",
-                f"DROP FUNCTION IF EXISTS {table}_append_only();",
-            ]
-        return [
-            f"""
-            CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
-            BEGIN
-                RAISE EXCEPTION '{message}' USING ERRCODE = 'insufficient_privilege';
-            END;
-            $$ LANGUAGE plpgsql;
-            """,
-            f"DROP TRIGGER IF EXISTS {table}_no_change ON {table};",
-            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only();",
-            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};",
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only();",
-        ]
-    return []
+    from cases.audit import sql as audit_sql
+
+    return audit_sql.table_statements(vendor, table, drop=drop)
 
 
 def install_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]

@@ -84,6 +84,21 @@ def voting_candidates(
     return bodies
 
 
+def default_collective(
+    template: StepTemplate, unit: OrgUnit, on: datetime.date
+) -> CollectiveBody | None:
+    """The body that votes when the clerk names none: the only candidate, or the only one
+    of the first body type the step lists (the step names its collective, MDL-COL-7)."""
+    candidates = voting_candidates(template, unit, on)
+    if len(candidates) == 1:
+        return candidates[0]
+    for body_type in template.vote_body_types or []:
+        of_type = [b for b in candidates if b.body_type == body_type]
+        if of_type:
+            return of_type[0] if len(of_type) == 1 else None
+    return None
+
+
 # --- keeping the rosters ----------------------------------------------------------------------
 
 

@@ -33,7 +33,11 @@ from cases.models import (
     Vote,
     VoteCollective,
 )
-from cases.organisation.collectives import step_needs_vote, voting_candidates
+from cases.organisation.collectives import (
+    default_collective,
+    step_needs_vote,
+    voting_candidates,
+)
 from cases.organisation.selectors import acting_units
 from cases.organisation.successors import units_user_may_take_over_to
 from cases.workflow.actions import (
@@ -184,8 +188,9 @@ def _pick_collective(
                 % {"unit": unit.name, "date": meeting_on.strftime("%d/%m/%Y")}
             ]
         return chosen
-    if len(candidates) == 1:
-        return candidates[0]
+    chosen = default_collective(step.template, unit, meeting_on)
+    if chosen is not None:
+        return chosen
     errors["collective"] = [
         _("No collective of %(unit)s is recorded for %(date)s; a clerk of the unit adds it first.")
         % {"unit": unit.name, "date": meeting_on.strftime("%d/%m/%Y")}
