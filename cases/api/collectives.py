@@ -45,7 +45,7 @@ class CollectiveListView(ApiView):
                 "on", str, description="Date (YYYY-MM-DD) of the roster; today by default."
             ),
         ],
-        responses={200: c.CollectiveSerializer(many=True), **errors(400, 401)},
+        responses={200: c.CollectiveSerializer(many=True), **errors(400, 401, 403)},
     )
     def get(self, request: Request) -> Response:
         on, unit = _on(request)
@@ -85,7 +85,7 @@ class CollectiveDetailView(ApiView):
         parameters=[
             OpenApiParameter("on", str, description="Date (YYYY-MM-DD); today by default.")
         ],
-        responses={200: c.CollectiveDetailSerializer, **errors(400, 401, 404)},
+        responses={200: c.CollectiveDetailSerializer, **errors(400, 401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         on, _unit = _on(request)
@@ -150,7 +150,7 @@ class OfficialFactsView(ApiView):
     @extend_schema(
         tags=["organisation"],
         summary="The official's fact history (append-only, hash-chained) and the re-appointment wait",
-        responses={200: c.OfficialFactsSerializer, **errors(401, 404)},
+        responses={200: c.OfficialFactsSerializer, **errors(401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         official = fact_service.get_official_for_user(request.user, pk)
