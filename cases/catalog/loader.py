@@ -129,6 +129,8 @@ def validate(regulations: list[dict[str, Any]]) -> list[str]:
             if pid in seen["provision"]:
                 problems.append(f"{pid}: duplicate provision")
             seen["provision"].add(pid)
+            if not set(item.get("after_forms") or []) <= set(forms):
+                problems.append(f"{pid}: after_forms names a form {code} does not have")
             if item.get("kind") not in Provision.Kind.values:
                 problems.append(f"{pid}: unknown provision kind {item.get('kind')!r}")
             if item.get("verification") not in verifications:
@@ -250,6 +252,7 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             verification=p["verification"],
             needs_legal_review=_needs_review(p["verification"]),
             review_note=p.get("review_note") or "",
+            after_forms=p.get("after_forms") or [],
         )
         for p in reg.get("provisions", [])
     )

@@ -562,6 +562,11 @@ def copy_circumstances(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 Migration.operations += [
+    migrations.AddField(
+        model_name="provision",
+        name="after_forms",
+        field=models.JSONField(blank=True, default=list, verbose_name="applies after"),
+    ),
     migrations.AlterField(
         model_name="timelimit",
         name="unit",

@@ -178,6 +178,8 @@ class Provision(FrozenWhenUsed, Bilingual, Verified):
     code = models.CharField(_("stable ID"), max_length=32)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     article = models.CharField(_("article"), max_length=120, blank=True)
+    # A policy after leaving the post: the forms of leaving it follows (issue #14, point 4).
+    after_forms = models.JSONField(_("applies after"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("provision")

@@ -419,3 +419,48 @@ def fact_summary(fact: OfficialFact) -> str:
     if fact.ended_on:
         parts.append(str(_("until %(date)s") % {"date": fact.ended_on.strftime("%d/%m/%Y")}))
     return " — ".join(p for p in parts if p)
+
+
+# --- consequences after leaving (issue #14, point 4) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Consequence:
+    rule: str
+    text: str
+    needs_legal_review: bool
+
+
+def consequences_after_leaving(case: Any) -> list[Consequence]:
+    """The regime's policies for the form of leaving (catalog data), and the wait the
+    discipline on record sets (TL-377-4..6), once the decision approved the case."""
+    from cases.models import CaseOutcome, Provision
+
+    if case.outcome != CaseOutcome.APPROVED:
+        return []
+    items = [
+        Consequence(p.code, p.text, p.needs_legal_review)
+        for p in case.regulation.provisions.filter(
+            kind=Provision.Kind.POLICY, deprecated=False
+        ).order_by("code")
+        if case.form in (p.after_forms or [])
+    ]
+    wait = reappointment_wait(case.official)
+    if wait is not None:
+        items.append(
+            Consequence(
+                wait.rule,
+                str(
+                    _(
+                        "May be re-appointed or nominated to a higher post from %(date)s (%(months)s months from the discipline of %(since)s)."
+                    )
+                    % {
+                        "date": wait.from_date.strftime("%d/%m/%Y"),
+                        "months": wait.months,
+                        "since": wait.anchor.strftime("%d/%m/%Y"),
+                    }
+                ),
+                True,
+            )
+        )
+    return items

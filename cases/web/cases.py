@@ -33,6 +33,7 @@ from cases.models import (
     StepStatus,
 )
 from cases.organisation import selectors
+from cases.organisation.facts import consequences_after_leaving
 from cases.web.common import (
     STAFF,
     apply_case_error,
@@ -223,6 +224,14 @@ def case_context(
         "events": [(e, event_label(e.action)) for e in events],
         "is_subject": workflow.is_subject(user, case),
         "today": local_today(),
+        # Issue #14: review notes for administrators only; abolished units; consequences.
+        "is_admin": selectors.is_admin(user),
+        "abolished_unit": (
+            step.actor_unit
+            if step is not None and not step.actor_unit.is_valid_on(local_today())
+            else None
+        ),
+        "consequences": consequences_after_leaving(case),
     }
 
 
