@@ -263,7 +263,12 @@ def collective_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("Collective body not found.")) from exc
     on = _day(request.GET.get("on"))
     may_keep = collective_service.may_keep_roster(request.user, body.unit)
-    which = request.POST.get("form") if request.method == "POST" else None
+    which = None
+    if request.method == "POST":
+        # The two forms are told apart by their marker field or by their prefix.
+        which = request.POST.get("form") or next(
+            (p for p in ("add", "end") if any(k.startswith(f"{p}-") for k in request.POST)), None
+        )
     if request.method == "POST" and not may_keep:
         raise PermissionDenied(_("Only the unit's clerks keep the roster of its bodies."))
     add = MemberForm(request.POST if which == "add" else None, prefix="add")
@@ -308,6 +313,7 @@ def collective_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_keep": may_keep,
             "add": add,
             "end": end,
+            "form": end if which == "end" else add,
         },
         status=status,
     )

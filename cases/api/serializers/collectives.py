@@ -8,6 +8,14 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.api.fields import (
+    BooleanField,
+    CharField,
+    ChoiceField,
+    DateField,
+    IntegerField,
+    Serializer,
+)
 from cases.models import (
     AnnualRating,
     BodyType,
@@ -85,41 +93,35 @@ class CollectiveDetailSerializer(CollectiveSerializer):
         return RosterMemberSerializer(body.roster_on(self._on()), many=True).data  # type: ignore[return-value]
 
 
-class CollectiveQuerySerializer(serializers.Serializer):
-    unit = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
-    on = serializers.DateField(required=False)
+class CollectiveQuerySerializer(Serializer):
+    unit = IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    on = DateField(required=False)
 
 
-class CollectiveCreateSerializer(serializers.Serializer):
-    unit = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=True)
-    body_type = serializers.ChoiceField(choices=BodyType.choices, required=True)
-    name = serializers.CharField(max_length=200, required=True)
-    term = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    valid_from = serializers.DateField(required=True)
-    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
-    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+class CollectiveCreateSerializer(Serializer):
+    unit = IntegerField(min_value=1, max_value=MAX_ID, required=True)
+    body_type = ChoiceField(choices=BodyType.choices, required=True)
+    name = CharField(max_length=200, required=True)
+    term = CharField(max_length=40, required=False, allow_blank=True, default="")
+    valid_from = DateField(required=True)
+    valid_to = DateField(required=False, allow_null=True, default=None)
+    reason = CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
-class RosterMemberCreateSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=120, required=True)
-    official = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, allow_null=True
-    )
-    role_in_body = serializers.CharField(
-        max_length=80, required=False, allow_blank=True, default=""
-    )
-    valid_from = serializers.DateField(required=True)
-    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
-    decision = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+class RosterMemberCreateSerializer(Serializer):
+    full_name = CharField(max_length=120, required=True)
+    official = IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+    role_in_body = CharField(max_length=80, required=False, allow_blank=True, default="")
+    valid_from = DateField(required=True)
+    valid_to = DateField(required=False, allow_null=True, default=None)
+    decision = CharField(max_length=120, required=False, allow_blank=True, default="")
+    reason = CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
-class RosterMemberEndSerializer(serializers.Serializer):
-    valid_to = serializers.DateField(required=True)
-    end_decision = serializers.CharField(
-        max_length=120, required=False, allow_blank=True, default=""
-    )
-    reason = serializers.CharField(max_length=4000, required=True)
+class RosterMemberEndSerializer(Serializer):
+    valid_to = DateField(required=True)
+    end_decision = CharField(max_length=120, required=False, allow_blank=True, default="")
+    reason = CharField(max_length=4000, required=True)
 
 
 class VoteSerializer(serializers.ModelSerializer):
@@ -148,34 +150,32 @@ class VoteSerializer(serializers.ModelSerializer):
         ]
 
 
-class FactInputSerializer(serializers.Serializer):
+class FactInputSerializer(Serializer):
     """One fact, or the correction (``corrects``) or withdrawal of an earlier one."""
 
-    kind = serializers.ChoiceField(choices=FactKind.choices, required=True)
-    started_on = serializers.DateField(required=False, allow_null=True)
-    ended_on = serializers.DateField(required=False, allow_null=True)
-    corrects = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, allow_null=True
-    )
-    withdraw = serializers.BooleanField(required=False, default=False)
-    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    body = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    document = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    form = serializers.ChoiceField(choices=DisciplineForm.choices, required=False)
-    effective_on = serializers.DateField(required=False, allow_null=True)
-    task = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    regime = serializers.ChoiceField(choices=PollRegime.choices, required=False)
-    ballots_issued = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-    ballots_valid = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-    high = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-    confidence = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-    low = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-    no_confidence = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-    roster_total = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-    rating = serializers.ChoiceField(choices=AnnualRating.choices, required=False)
-    year = serializers.IntegerField(min_value=1990, max_value=2100, required=False)
-    ground_code = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    kind = ChoiceField(choices=FactKind.choices, required=True)
+    started_on = DateField(required=False, allow_null=True)
+    ended_on = DateField(required=False, allow_null=True)
+    corrects = IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+    withdraw = BooleanField(required=False, default=False)
+    reason = CharField(max_length=4000, required=False, allow_blank=True, default="")
+    note = CharField(max_length=2000, required=False, allow_blank=True)
+    body = CharField(max_length=300, required=False, allow_blank=True)
+    document = CharField(max_length=300, required=False, allow_blank=True)
+    form = ChoiceField(choices=DisciplineForm.choices, required=False)
+    effective_on = DateField(required=False, allow_null=True)
+    task = CharField(max_length=1000, required=False, allow_blank=True)
+    regime = ChoiceField(choices=PollRegime.choices, required=False)
+    ballots_issued = IntegerField(min_value=0, max_value=100000, required=False)
+    ballots_valid = IntegerField(min_value=0, max_value=100000, required=False)
+    high = IntegerField(min_value=0, max_value=100000, required=False)
+    confidence = IntegerField(min_value=0, max_value=100000, required=False)
+    low = IntegerField(min_value=0, max_value=100000, required=False)
+    no_confidence = IntegerField(min_value=0, max_value=100000, required=False)
+    roster_total = IntegerField(min_value=0, max_value=100000, required=False)
+    rating = ChoiceField(choices=AnnualRating.choices, required=False)
+    year = IntegerField(min_value=1990, max_value=2100, required=False)
+    ground_code = CharField(max_length=32, required=False, allow_blank=True)
 
 
 class FactSerializer(serializers.ModelSerializer):
