@@ -285,7 +285,8 @@ def test_clerk_files_a_dismissal_records_talk_and_vote_and_submits(
     expect(page.locator(".message-success")).to_be_visible()
 
     block = v.open_action("record_vote")
-    page.fill(f"{block} input[name='record_vote-members']", "9")
+    # The members come from the roster (9 in the province's People's Committee).
+    expect(page.locator(f"{block} [data-testid=roster-size]")).to_contain_text("9")
     page.fill(f"{block} input[name='record_vote-present']", "9")
     page.fill(f"{block} input[name='record_vote-votes_for']", "4")
     page.fill(f"{block} input[name='record_vote-votes_against']", "5")

@@ -362,7 +362,6 @@ def test_clerk_records_talk_and_vote_then_submits(world: Any, file_case: Any) ->
         url("record_vote"),
         {
             "record_vote-step_id": step,
-            "record_vote-members": 9,
             "record_vote-present": 8,
             "record_vote-votes_for": 6,
             "record_vote-votes_against": 2,
@@ -385,7 +384,6 @@ def test_a_vote_with_more_votes_than_present_is_refused_and_keeps_the_numbers(
         reverse("case_action", args=[case.pk, "record_vote"]),
         {
             "record_vote-step_id": case.current_step_id,
-            "record_vote-members": 9,
             "record_vote-present": 5,
             "record_vote-votes_for": 5,
             "record_vote-votes_against": 3,

@@ -132,6 +132,18 @@ def eligible_assignees(case: Case, step: CaseStep) -> list[tuple[int, str]]:
     )
 
 
+def _vote_members(case: Case, step: CaseStep | None) -> int | None:
+    """The roster size of the body that votes at the step today (MDL-COL-2)."""
+    from cases.organisation.collectives import default_collective
+
+    if step is None or not step.template.requires_vote:
+        return None
+    today = timezone.localdate()
+    unit = case.deciding_unit if step.template.vote_collective == "deciding" else step.actor_unit
+    body = default_collective(step.template, unit, today)
+    return body.size_on(today) if body is not None else None
+
+
 def vote_collective_choices(case: Case, step: CaseStep) -> list[tuple[int, str]]:
     """The bodies that may vote at the step today, each with its roster size (shown, not typed)."""
     from cases.organisation.collectives import voting_candidates
@@ -232,6 +244,7 @@ def case_context(
             else None
         ),
         "consequences": consequences_after_leaving(case),
+        "vote_members": _vote_members(case, step),
     }
 
 

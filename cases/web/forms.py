@@ -158,7 +158,8 @@ class RecordVoteForm(ActionForm):
     """MDL-COL-2/3: the collective and the date are chosen; the roster gives the members."""
 
     action_name = workflow.RECORD_VOTE
-    collective = forms.ChoiceField(label=_("Collective"))
+    # Optional when the step names its collective (one candidate body, MDL-COL-7).
+    collective = forms.ChoiceField(label=_("Collective"), required=False)
     meeting_on = forms.DateField(
         label=_("Meeting date"),
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
@@ -186,7 +187,8 @@ class RecordVoteForm(ActionForm):
 
     def engine_data(self) -> dict[str, Any]:
         data = {k: self.cleaned_data[k] for k in ("present", "votes_for", "votes_against")}
-        data["collective"] = self.cleaned_data["collective"]
+        if self.cleaned_data.get("collective"):
+            data["collective"] = self.cleaned_data["collective"]
         data["invalid"] = self.cleaned_data.get("invalid") or 0
         if self.cleaned_data.get("meeting_on"):
             data["meeting_on"] = self.cleaned_data["meeting_on"]
