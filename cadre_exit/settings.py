@@ -328,6 +328,7 @@ SPECTACULAR_SETTINGS = {
         "StepStatusEnum": "cases.models.choices.StepStatus",
         "ActionNameEnum": "cases.api.serializers.cases.ACTION_NAMES",
         "ActionFieldTypeEnum": "cases.api.serializers.cases.ACTION_FIELD_KINDS",
+        "FactKindEnum": "cases.models.facts.FactKind",
     },
 }
 

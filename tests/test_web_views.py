@@ -100,7 +100,11 @@ def test_inbox_filters_by_form_status_regime_and_unit(world: Any, file_case: Any
         position=world.post_deputy,
         grounds=["R377-T-3"],
     )
-    pass_exchange(termination, world.users["clerk_commune"])  # now at the province's appraisal
+    # Since R377-S-1a is gone, a superior case goes from the commune's proposal straight to
+    # the province's authority: the province clerk here also clerks for the commune.
+    from cases.models import Membership, Role
+
+    Membership.objects.create(user=world.users["clerk"], unit=world.commune, role=Role.CLERK)
     client = signed_in("clerk", "en")
     everything = html(client.get(reverse("inbox")))
     assert overdue.reference in everything and termination.reference in everything
