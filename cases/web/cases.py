@@ -227,9 +227,9 @@ def case_context(
         "orphan_form": orphan,
         "documents": documents,
         "votes": list(
-            case.votes.select_related("step", "step__template", "recorded_by").order_by(
-                "recorded_at"
-            )
+            case.votes.select_related(
+                "step", "step__template", "recorded_by", "collective"
+            ).order_by("recorded_at")
         ),
         "decision": decision,
         "decision_document": decision_document,
