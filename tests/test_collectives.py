@@ -586,3 +586,25 @@ def test_the_wait_can_be_counted_from_the_effective_date(world: Any, settings: A
         world.official_same, "discipline", D(2026, 1, 15), form="warning", effective_on="2026-02-01"
     )
     assert reappointment_wait(world.official_same).from_date == D(2029, 2, 1)  # type: ignore[union-attr]
+
+
+def test_the_approved_case_shows_the_consequences_after_leaving(world: Any, file_case: Any) -> None:
+    """R377-PO-1 (placement one level lower) and the wait of the discipline on record."""
+    from django.test import Client
+
+    from tests.facts_support import record as record_fact_of
+
+    record_fact_of(world.official_same, "discipline", D(2026, 1, 15), form="warning")
+    case = pass_exchange(
+        file_case("termination", grounds=["R377-T-3"], filed_on=DAY, today=DAY),
+        world.users["clerk"],
+        day=DAY,
+    )
+    workflow.perform(
+        case_id=case.pk, user=world.users["authority"], action=workflow.APPROVE, today=DAY
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.users["clerk"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-testid="consequences"' in page
+    assert "R377-PO-1" in page and "TL-377-5" in page and "15/01/2029" in page
