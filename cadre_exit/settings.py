@@ -464,10 +464,32 @@ SPECTACULAR_SETTINGS = {
         "ErrorCodeEnum": "cases.api.enums.ERROR_CODES",
         "TrackKindEnum": "cases.models.choices.TrackKind",
         "TrackStatusEnum": "cases.models.choices.TrackStatus",
+        "FactKindEnum": "cases.models.facts.FactKind",
     },
 }
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "cadre-demo")
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default).strip() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+# TL-377-4..6: the waits after discipline are counted from the disciplinary decision's
+# date by default; REGULATIONS.md §11 leaves the anchor open ("decision" or "effective").
+REAPPOINTMENT_WAIT_ANCHOR = env_choice(
+    "REAPPOINTMENT_WAIT_ANCHOR", "decision", ("decision", "effective")
+)
+# R377-T-1b: the assessment reference date for "less than a year in the post":
+# "year_end" (the last day of the year before the filing) or "filing" (the filing date).
+R377_T1_REFERENCE = env_choice("R377_T1_REFERENCE", "year_end", ("year_end", "filing"))
+# NQ96-DEF-1: which ballots a poll's share is counted against ("issued" or "valid").
+CONFIDENCE_POLL_DENOMINATOR = env_choice(
+    "CONFIDENCE_POLL_DENOMINATOR", "issued", ("issued", "valid")
+)
 
 # Structured logs: one line of key=value pairs, with the request id and user id only.
 LOGGING = {

@@ -15,12 +15,13 @@ from cases.models import (
     Appointment,
     CaseEvent,
     CatalogVersion,
+    CollectiveBody,
     Exclusion,
     Ground,
     HolidayOverride,
     Membership,
     Official,
-    OfficialCircumstance,
+    OfficialFact,
     OrgUnit,
     Position,
     ProcessTemplate,
@@ -207,11 +208,29 @@ class MembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "unit"]
 
 
-@admin.register(OfficialCircumstance)
-class OfficialCircumstanceAdmin(admin.ModelAdmin):
-    list_display = ["official", "kind", "started_on", "ended_on", "ground_code"]
+@admin.register(OfficialFact)
+class OfficialFactAdmin(admin.ModelAdmin):
+    """Read-only: facts are recorded by clerks (cases.organisation.facts), never edited."""
+
+    list_display = ["official", "seq", "kind", "started_on", "ended_on", "actor_name", "at"]
     list_filter = ["kind"]
     raw_id_fields = ["official"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CollectiveBody)
+class CollectiveBodyAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit", "body_type", "valid_from", "valid_to"]
+    list_filter = ["body_type"]
+    raw_id_fields = ["unit", "successor"]
 
 
 @admin.register(HolidayOverride)

@@ -30,6 +30,7 @@ from cases.models import (
     Official,
     OrgUnit,
     Position,
+    RosterMember,
 )
 from cases.ops.demo import DemoWorld
 from cases.workflow import engine as workflow
@@ -124,6 +125,9 @@ class MatrixObjects:
         if kind == "case_document":
             document = Document.objects.get(pk=pk)
             return {"pk": document.case_id, "document_pk": document.pk}
+        if kind == "collective_member":
+            member = RosterMember.objects.get(pk=pk)
+            return {"pk": member.body_id, "member": member.pk}
         return {names[0]: pk}
 
 
@@ -137,6 +141,8 @@ KIND_KWARGS: dict[str, tuple[str, ...]] = {
     "org_unit": ("pk",),
     "official": ("pk",),
     "position": ("pk",),
+    "collective": ("pk",),
+    "collective_member": ("pk", "member"),
 }
 
 CSV = (
@@ -230,6 +236,11 @@ def build_matrix_objects(world: DemoWorld) -> MatrixObjects:
         official=world.official_same, position=world.post_same
     ).pk
 
+    lao_cai_body = world.province.collectives.get()
+    nghe_an_body = world.other_province.collectives.get()
+    lao_cai_member = lao_cai_body.members.first().pk  # type: ignore[union-attr]
+    nghe_an_member = nghe_an_body.members.first().pk  # type: ignore[union-attr]
+
     objects = MatrixObjects(world=world)
     objects.kinds = {
         "case": _per_role(lao_cai.pk, nghe_an.pk, official=(own.pk, lao_cai.pk)),
@@ -272,6 +283,13 @@ def build_matrix_objects(world: DemoWorld) -> MatrixObjects:
             world.post_same.pk,
             world.post_other.pk,
             official=(world.post_superior.pk, world.post_same.pk),
+        ),
+        # Collectives follow the unit scope; officials have none (404 for both).
+        "collective": _per_role(
+            lao_cai_body.pk, nghe_an_body.pk, official=(lao_cai_body.pk, nghe_an_body.pk)
+        ),
+        "collective_member": _per_role(
+            lao_cai_member, nghe_an_member, official=(lao_cai_member, nghe_an_member)
         ),
     }
     return objects

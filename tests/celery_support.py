@@ -31,7 +31,7 @@ from cadre_exit.celery import app as celery_app
 from cases.models import Appointment, Case, Decision, Official, OrgUnit, Position
 from cases.ops.demo import DemoWorld
 from cases.workflow import engine as workflow
-from tests.conftest import pass_exchange, pdf
+from tests.conftest import pass_exchange, pdf, roster_size
 
 
 def new_post(
@@ -89,7 +89,32 @@ def to_decision(case: Case, world: DemoWorld, *, day: datetime.date | None = Non
         )
         case.refresh_from_db()
     assert case.current_step is not None and case.current_step.template.kind == "decision"
+    # MDL-COL-7: a Party body's decision needs its standing committee's vote first.
+    vote_of_deciding_collective(case, world, day=day)
     return case
+
+
+def vote_of_deciding_collective(
+    case: Case, world: DemoWorld, *, day: datetime.date | None = None
+) -> None:
+    from cases.organisation.collectives import step_needs_vote
+
+    step = case.current_step
+    assert step is not None
+    if not step_needs_vote(step.template, case.deciding_unit):
+        return
+    clerk = (
+        world.users["clerk_party"] if case.deciding_unit.kind == "party" else world.users["clerk"]
+    )
+    members = roster_size(case, day=day)
+    workflow.perform(
+        case_id=case.pk,
+        user=clerk,
+        action=workflow.RECORD_VOTE,
+        data={"present": members, "votes_for": members, "votes_against": 0},
+        today=day,
+    )
+    case.refresh_from_db()
 
 
 def approve(case: Case, user: Any, *, day: datetime.date | None = None, **data: Any) -> Decision:

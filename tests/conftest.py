@@ -243,10 +243,27 @@ def act(
     return workflow.perform(case_id=case.pk, user=user, action=action, **kwargs)
 
 
+def roster_size(case: Case, *, day: datetime.date | None = None) -> int:
+    """The size of the roster that votes at the case's current step on ``day``."""
+    from cases.organisation.collectives import default_collective
+
+    case.refresh_from_db()
+    step = case.current_step
+    assert step is not None
+    unit = case.deciding_unit if step.template.vote_collective == "deciding" else step.actor_unit
+    body = default_collective(step.template, unit, day or timezone.localdate())
+    assert body is not None
+    return body.size_on(day or timezone.localdate())
+
+
 def pass_exchange(
-    case: Case, user: Any, *, day: datetime.date | None = None, members: int = 9, votes_for: int = 7
+    case: Case, user: Any, *, day: datetime.date | None = None, votes_for: int | None = None
 ) -> Case:
-    """Record the talk with minutes and a passing vote, then submit the step."""
+    """Record the talk with minutes and a vote of the step's collective, then submit the step.
+
+    The number of members comes from the roster on the meeting date (MDL-COL-2); all
+    members attend, and all vote for unless ``votes_for`` says otherwise.
+    """
     workflow.perform(
         case_id=case.pk,
         user=user,
@@ -258,15 +275,16 @@ def pass_exchange(
         },
         today=day,
     )
+    members = roster_size(case, day=day)
+    chosen = members if votes_for is None else votes_for
     workflow.perform(
         case_id=case.pk,
         user=user,
         action=workflow.RECORD_VOTE,
         data={
-            "members": members,
             "present": members,
-            "votes_for": votes_for,
-            "votes_against": members - votes_for,
+            "votes_for": chosen,
+            "votes_against": members - chosen,
         },
         today=day,
     )

@@ -313,6 +313,63 @@ TABLE: dict[str, Row] = {
             },
         }
     ),
+    # --- web: facts about an official, collective bodies (issue #14) ----------------------
+    "official_facts": Row(
+        obj="official",
+        expect={
+            GET: {
+                ADMIN: (200, 200),
+                CLERK: IN_OUT,
+                AUTHORITY: IN_OUT,
+                OFFICIAL: IN_OUT,
+                AUDITOR: IN_OUT,
+                ANONYMOUS: WEB_ANON,
+            },
+            POST: {
+                ADMIN: (400, 400),
+                CLERK: (400, 404),
+                AUTHORITY: (403, 404),
+                OFFICIAL: (403, 404),
+                AUDITOR: ROLE_403,
+                ANONYMOUS: WEB_ANON,
+            },
+        },
+    ),
+    "collectives": Row(
+        expect={
+            GET: signed_in(200),
+            POST: {
+                ADMIN: 400,
+                CLERK: 400,
+                AUTHORITY: 403,
+                OFFICIAL: 403,
+                AUDITOR: 403,
+                ANONYMOUS: LOGIN,
+            },
+        }
+    ),
+    "collective_detail": Row(
+        obj="collective",
+        expect={
+            GET: {
+                ADMIN: (200, 200),
+                CLERK: IN_OUT,
+                AUTHORITY: IN_OUT,
+                OFFICIAL: (404, 404),
+                AUDITOR: IN_OUT,
+                ANONYMOUS: WEB_ANON,
+            },
+            POST: {
+                ADMIN: (400, 400),
+                CLERK: (400, 404),
+                AUTHORITY: (403, 404),
+                OFFICIAL: (404, 404),
+                AUDITOR: ROLE_403,
+                ANONYMOUS: WEB_ANON,
+            },
+        },
+        data={POST: {"form": "add"}},
+    ),
     # --- web: auditor --------------------------------------------------------------------
     **{
         name: Row(
@@ -499,6 +556,66 @@ TABLE: dict[str, Row] = {
             },
         )
         for detail in ("api:official", "api:position")
+    },
+    "api:official-circumstances": Row(
+        api=True,
+        obj="official",
+        expect={
+            GET: {
+                ADMIN: (200, 200),
+                CLERK: IN_OUT,
+                AUTHORITY: IN_OUT,
+                OFFICIAL: IN_OUT,
+                AUDITOR: IN_OUT,
+                ANONYMOUS: API_ANON,
+            },
+            POST: {
+                ADMIN: (400, 400),
+                CLERK: (400, 404),
+                AUTHORITY: (403, 404),
+                OFFICIAL: (403, 404),
+                AUDITOR: (403, 404),
+                ANONYMOUS: API_ANON,
+            },
+        },
+    ),
+    "api:collectives": Row(
+        api=True, expect={GET: signed_in(200, anonymous=401), POST: signed_in(400, anonymous=401)}
+    ),
+    "api:collective": Row(
+        api=True,
+        obj="collective",
+        expect={
+            GET: {
+                ADMIN: (200, 200),
+                CLERK: IN_OUT,
+                AUTHORITY: IN_OUT,
+                OFFICIAL: (404, 404),
+                AUDITOR: IN_OUT,
+                ANONYMOUS: API_ANON,
+            },
+        },
+    ),
+    **{
+        name: Row(
+            api=True,
+            obj=kind,
+            expect={
+                GET: {role: (405, 405) if role != ANONYMOUS else API_ANON for role in ROLES},
+                POST: {
+                    ADMIN: (400, 400),
+                    CLERK: (400, 404),
+                    AUTHORITY: (403, 404),
+                    OFFICIAL: (404, 404),
+                    AUDITOR: (403, 404),
+                    ANONYMOUS: API_ANON,
+                },
+            },
+        )
+        for name, kind in (
+            ("api:collective-members", "collective"),
+            ("api:collective-member-end", "collective_member"),
+        )
     },
     "api:cases": Row(
         api=True, expect={GET: signed_in(200, anonymous=401), POST: signed_in(400, anonymous=401)}

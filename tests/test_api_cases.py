@@ -64,8 +64,8 @@ def test_official_files_their_resignation_and_gets_the_case_with_steps_and_due_d
     assert case["filed_on"] == today.isoformat()
     assert [g["code"] for g in case["grounds"]] == ["R377-R-1"]
     steps = case["steps"]
-    assert [s["code"] for s in steps] == ["R377-S-1", "R377-S-1a", "R377-S-2", "R377-S-3"]
-    assert [s["status"] for s in steps] == ["active", "pending", "pending", "pending"]
+    assert [s["code"] for s in steps] == ["R377-S-1", "R377-S-2", "R377-S-3"]
+    assert [s["status"] for s in steps] == ["active", "pending", "pending"]
     first = steps[0]
     assert first["actor_role"] == "clerk" and first["actor_unit"]["id"] == world.commune.pk
     assert first["started_on"] == today.isoformat()
@@ -102,13 +102,15 @@ def test_clerk_files_a_dismissal_with_a_past_filing_date(world: DemoWorld) -> No
     names = [a["name"] for a in case["available_actions"]]
     assert names[:4] == ["attach_document", "record_talk", "record_vote", "complete_step"]
     vote = next(a for a in case["available_actions"] if a["name"] == "record_vote")
-    assert [f["name"] for f in vote["fields"]] == [
-        "members",
-        "present",
-        "votes_for",
-        "votes_against",
-    ]
-    assert all(f["type"] == "integer" and f["required"] for f in vote["fields"])
+    # MDL-COL-2: no "members" field; the roster on the meeting date gives the number.
+    assert {f["name"]: (f["type"], f["required"]) for f in vote["fields"]} == {
+        "collective": ("integer", False),
+        "meeting_on": ("date", False),
+        "present": ("integer", True),
+        "votes_for": ("integer", True),
+        "votes_against": ("integer", True),
+        "invalid": ("integer", False),
+    }
     talk = next(a for a in case["available_actions"] if a["name"] == "record_talk")
     assert {f["name"]: f["required"] for f in talk["fields"]} == {
         "held_on": True,

@@ -77,7 +77,6 @@ def test_verify_audit_finds_a_deleted_event_in_the_middle_and_at_the_end(
             by="clerk_commune",
         ),
         world.users["clerk_commune"],
-        members=5,
         votes_for=3,
     )
     _behind_the_triggers_back(

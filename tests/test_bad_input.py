@@ -391,6 +391,18 @@ def at_implementation(env: Env) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
+def at_abolished_district(env: Env) -> Case:
+    """A step still waiting at the district that ended on 30/06/2025 (issue #14)."""
+    return env.file_case(
+        "resignation",
+        official=env.world.official_district,
+        position=env.world.post_district,
+        grounds=["R41-R-1"],
+        filed_on=datetime.date(2024, 3, 1),
+        today=datetime.date(2024, 3, 1),
+    )
+
+
 def own_resignation(env: Env) -> Case:
     return env.file_case(
         "resignation",
@@ -440,12 +452,22 @@ ACTIONS: dict[
     workflow.RECORD_VOTE: (
         at_exchange,
         "clerk",
-        lambda env, case: {"members": 9, "present": 8, "votes_for": 6, "votes_against": 2},
+        # MDL-COL-2: the roster gives the members; the tally is checked against it.
+        lambda env, case: {
+            "collective": env.world.province.collectives.get().pk,
+            "meeting_on": today().isoformat(),
+            "present": 8,
+            "votes_for": 6,
+            "votes_against": 1,
+            "invalid": 1,
+        },
         (
-            Field("members", "int"),
+            Field("collective", "id", required=False),
+            Field("meeting_on", "date", required=False),
             Field("present", "int"),
             Field("votes_for", "int"),
             Field("votes_against", "int"),
+            Field("invalid", "int", required=False),
         ),
     ),
     workflow.COMPLETE_STEP: (exchange_done, "clerk", lambda env, case: {}, ()),
@@ -490,6 +512,12 @@ ACTIONS: dict[
         "clerk",
         lambda env, case: {"assignee": second_clerk(env).pk, "reason": "Cân đối công việc."},
         (Field("assignee", "id"), text("reason", 4000)),
+    ),
+    workflow.TAKE_OVER: (
+        at_abolished_district,
+        "clerk",
+        lambda env, case: {"unit": env.world.province.pk, "reason": "Huyện đã kết thúc hoạt động."},
+        (Field("unit", "id", required=False), text("reason", 4000)),
     ),
 }
 
@@ -621,6 +649,48 @@ def delegation_setup(env: Env) -> Target:
     )
 
 
+def official_facts_setup(env: Env) -> Target:
+    return Target(
+        web_client("clerk"),
+        reverse("official_facts", args=[env.world.official_same.pk]),
+        lambda: {
+            "kind": "inspection",
+            "started_on": today().isoformat(),
+            "body": "Thanh tra tỉnh",
+            "reason": "Theo quyết định thanh tra.",
+        },
+    )
+
+
+def collectives_setup(env: Env) -> Target:
+    return Target(
+        web_client("clerk"),
+        reverse("collectives"),
+        lambda: {
+            "unit": env.world.province.pk,
+            "body_type": "leadership",
+            "name": "Tập thể lãnh đạo Văn phòng",
+            "term": "2021-2026",
+            "valid_from": "2021-06-01",
+        },
+    )
+
+
+def collective_member_setup(env: Env) -> Target:
+    body = env.world.province.collectives.get()
+    return Target(
+        web_client("clerk"),
+        reverse("collective_detail", args=[body.pk]),
+        lambda: {
+            "full_name": "Sùng A Lử",
+            "role_in_body": "Ủy viên",
+            "valid_from": today().isoformat(),
+            "decision": "QĐ 12/QĐ-TTg",
+        },
+        prefix="add-",
+    )
+
+
 def import_page_setup(env: Env) -> Target:
     content = (IMPORT_HEADER + import_row()).encode()
     return Target(
@@ -702,6 +772,42 @@ WEB: list[Surface] = [
         (Field("file", "file"), Field("code", "code", required=False, max_length=32)),
         urls=("verify",),
         success=(200,),
+    ),
+    Surface(
+        "web_official_facts",
+        official_facts_setup,
+        (
+            Field("kind", "choice"),
+            Field("started_on", "date"),
+            Field("ended_on", "date", required=False),
+            text("body", 300),
+            text("reason", 4000, required=False),
+        ),
+        urls=("official_facts",),
+    ),
+    Surface(
+        "web_collectives",
+        collectives_setup,
+        (
+            Field("unit", "id"),
+            Field("body_type", "choice"),
+            text("name", 200),
+            text("term", 40, required=False),
+            Field("valid_from", "date"),
+        ),
+        urls=("collectives",),
+    ),
+    Surface(
+        "web_collective_member",
+        collective_member_setup,
+        (
+            text("full_name", 120),
+            text("role_in_body", 80, required=False),
+            Field("valid_from", "date"),
+            Field("valid_to", "date", required=False),
+            text("decision", 120, required=False),
+        ),
+        urls=("collective_detail",),
     ),
     *(web_action(name) for name in workflow.SPECS),
 ]
@@ -868,6 +974,80 @@ def official_update_setup(env: Env) -> Target:
     )
 
 
+def fact_api_setup(env: Env) -> Target:
+    return Target(
+        api(env.user("clerk")),
+        f"/api/v1/officials/{env.world.official_same.pk}/circumstances/",
+        lambda: {
+            "kind": "inspection",
+            "started_on": today().isoformat(),
+            "body": "Thanh tra tỉnh",
+            "reason": "Theo quyết định thanh tra.",
+        },
+        fmt="json",
+    )
+
+
+def poll_api_setup(env: Env) -> Target:
+    return Target(
+        api(env.user("clerk")),
+        f"/api/v1/officials/{env.world.official_same.pk}/circumstances/",
+        lambda: {
+            "kind": "confidence_poll",
+            "started_on": today().isoformat(),
+            "regime": "QD96",
+            "body": "Hội nghị Ban Chấp hành",
+            "ballots_issued": 50,
+            "ballots_valid": 48,
+            "high": 20,
+            "confidence": 20,
+            "low": 8,
+        },
+        fmt="json",
+    )
+
+
+def collective_api_setup(env: Env) -> Target:
+    return Target(
+        api(env.user("clerk")),
+        "/api/v1/collectives/",
+        lambda: {
+            "unit": env.world.province.pk,
+            "body_type": "leadership",
+            "name": "Tập thể lãnh đạo Văn phòng",
+            "valid_from": "2021-06-01",
+        },
+        fmt="json",
+    )
+
+
+def member_api_setup(env: Env) -> Target:
+    body = env.world.province.collectives.get()
+    return Target(
+        api(env.user("clerk")),
+        f"/api/v1/collectives/{body.pk}/members/",
+        lambda: {
+            "full_name": "Sùng A Lử",
+            "valid_from": today().isoformat(),
+            "role_in_body": "Ủy viên",
+            "decision": "QĐ 12",
+        },
+        fmt="json",
+    )
+
+
+def member_end_api_setup(env: Env) -> Target:
+    body = env.world.province.collectives.get()
+    member = body.members.order_by("pk").first()
+    assert member is not None
+    return Target(
+        api(env.user("clerk")),
+        f"/api/v1/collectives/{body.pk}/members/{member.pk}/end/",
+        lambda: {"valid_to": today().isoformat(), "reason": "Nghỉ hưu.", "end_decision": "QĐ 13"},
+        fmt="json",
+    )
+
+
 def import_api_setup(env: Env) -> Target:
     content = (IMPORT_HEADER + import_row()).encode()
     return Target(
@@ -893,6 +1073,80 @@ UNIT_FIELDS = (
 )
 
 API: list[Surface] = [
+    Surface(
+        "api_official_fact",
+        fact_api_setup,
+        (
+            Field("kind", "choice"),
+            Field("started_on", "date"),
+            Field("ended_on", "date", required=False),
+            text("body", 300),
+            text("reason", 4000, required=False),
+            Field("corrects", "id", required=False),
+        ),
+        web=False,
+        urls=("api:official-circumstances",),
+        success=(201,),
+    ),
+    Surface(
+        "api_official_poll",
+        poll_api_setup,
+        (
+            Field("regime", "choice"),
+            Field("ballots_issued", "int"),
+            Field("ballots_valid", "int"),
+            Field("high", "int"),
+            Field("confidence", "int"),
+            Field("low", "int"),
+        ),
+        web=False,
+        urls=("api:official-circumstances",),
+        success=(201,),
+    ),
+    Surface(
+        "api_collective_create",
+        collective_api_setup,
+        (
+            Field("unit", "id"),
+            Field("body_type", "choice"),
+            text("name", 200),
+            text("term", 40, required=False),
+            Field("valid_from", "date"),
+            Field("valid_to", "date", required=False),
+            text("reason", 4000, required=False),
+        ),
+        web=False,
+        urls=("api:collectives",),
+        success=(201,),
+    ),
+    Surface(
+        "api_collective_member",
+        member_api_setup,
+        (
+            text("full_name", 120),
+            Field("valid_from", "date"),
+            Field("valid_to", "date", required=False),
+            text("role_in_body", 80, required=False),
+            text("decision", 120, required=False),
+            text("reason", 4000, required=False),
+            Field("official", "id", required=False),
+        ),
+        web=False,
+        urls=("api:collective-members",),
+        success=(201,),
+    ),
+    Surface(
+        "api_collective_member_end",
+        member_end_api_setup,
+        (
+            Field("valid_to", "date"),
+            text("reason", 4000),
+            text("end_decision", 120, required=False),
+        ),
+        web=False,
+        urls=("api:collective-member-end",),
+        success=(200,),
+    ),
     Surface(
         "api_token",
         token_setup,

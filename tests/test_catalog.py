@@ -168,12 +168,11 @@ def test_verification_labels_drive_needs_legal_review(catalog: CatalogVersion) -
     # [U] items are configurable and off by default (docs/rules.md, status labels).
     assert Exclusion.objects.get(code="R41-NR-2").enabled is False
     assert Exclusion.objects.get(code="R41-NR-3").mode == "warning"
-    assert (
-        ProcessTemplate.objects.get(
-            regulation__code="R260", form="termination", scope="same_level"
-        ).enabled
-        is False
+    # R260 termination is fileable with the best-known process, flagged [P] (issue #14).
+    r260_termination = ProcessTemplate.objects.get(
+        regulation__code="R260", form="termination", scope="same_level"
     )
+    assert r260_termination.enabled is True and r260_termination.needs_legal_review is True
 
 
 def test_regimes_have_their_periods_and_forms(catalog: CatalogVersion) -> None:

@@ -37,6 +37,7 @@ from tests.celery_support import (
     read_file,
     to_decision,
 )
+from tests.conftest import pass_exchange
 
 DAY = datetime.date(2026, 5, 5)
 NAME = "Nguyễn Thị Hồng Đường"  # ễ ị ồ ư Đ: every one must survive into the PDF
@@ -260,6 +261,8 @@ def case_at_decision(world: DemoWorld, file_case: Callable[..., Case]) -> Case:
         filed_on=DAY,
         today=DAY,
     )
+    # 4 of the 5 members of the commune's People's Committee on its roster that day.
+    pass_exchange(case, world.users["clerk_commune"], day=DAY, votes_for=4)
     return to_decision(case, world, day=DAY)
 
 
@@ -276,7 +279,7 @@ def test_proposal_from_the_case(case_at_decision: Case, world: DemoWorld) -> Non
     assert "bà Nguyễn Thị Diễm Quỳnh" in text
     assert "Chủ tịch Ủy ban nhân dân xã Cốc San" in text
     assert "Đã trao đổi với cán bộ." in text
-    assert "7/9 thành viên tán thành" in text
+    assert "4/5 thành viên tán thành" in text
     assert "Đỗ Văn Bình" in text
 
 
@@ -298,7 +301,7 @@ def test_vote_tally_from_the_recorded_vote(case_at_decision: Case) -> None:
     )
     assert "BIÊN BẢN KIỂM PHIẾU" in text
     assert "Quá 1/2 tổng số thành viên" in text
-    assert "77,78%" in text  # 7 of 9 members
+    assert "80,00%" in text  # 4 of the 5 members on the roster
     assert "Nguyễn Thị Diễm Quỳnh" in text
 
 

@@ -62,11 +62,7 @@ def test_every_step_tells_its_actors_and_the_official_and_so_does_the_decision(
     with django_capture_on_commit_callbacks(execute=True):
         pass_exchange(superior_case, users["clerk_commune"], day=DAY)
     superior_case.refresh_from_db()
-    appraisal = superior_case.current_step
-    assert appraisal is not None and appraisal.template.kind == "appraisal"
-    assert ("step_started", f"step:{appraisal.pk}:started") in kinds_for(users["clerk"])
-    assert ("case_progress", f"step:{appraisal.pk}:official") in kinds_for(official)
-
+    # R377-S-2 follows the proposal directly (no untimed step in between).
     with django_capture_on_commit_callbacks(execute=True):
         to_decision(superior_case, world, day=DAY)
     superior_case.refresh_from_db()

@@ -70,7 +70,9 @@ def test_r260_resignation_same_level_has_3_steps_and_superior_has_4(file_case, w
 
 
 @pytest.mark.parametrize("form", ["dismissal", "resignation"])
-def test_r41_same_level_has_3_steps_and_superior_has_4(file_case, world, form: str) -> None:
+def test_r41_superior_level_has_the_three_steps_of_art_8_decided_above(
+    file_case, world, form: str
+) -> None:
     ground = {"dismissal": "R41-D-4", "resignation": "R41-R-4"}[form]
     same = file_case(form, grounds=[ground], filed_on=D(2024, 5, 6))
     assert _shape(same) == ["R41-S-1", "R41-S-2", "R41-S-3"]
@@ -81,23 +83,24 @@ def test_r41_same_level_has_3_steps_and_superior_has_4(file_case, world, form: s
         grounds=[ground],
         filed_on=D(2024, 5, 6),
     )
-    assert _shape(superior) == ["R41-S-1", "R41-S-1a", "R41-S-2", "R41-S-3"]
+    # No untimed bookkeeping step between the proposal and the decision (issue #14).
+    assert _shape(superior) == ["R41-S-1", "R41-S-2", "R41-S-3"]
     step = superior.steps.get(order=2)
-    assert (
-        step.actor_unit == world.province and step.actor_role == "clerk"
-    )  # the superior's advisory body
+    assert step.actor_unit == world.province and step.actor_role == "authority"
 
 
 @pytest.mark.parametrize("form", ["termination", "dismissal", "resignation"])
-def test_r377_same_level_has_3_steps_and_superior_has_4(file_case, world, form: str) -> None:
+def test_r377_superior_level_has_the_same_three_steps_decided_above(
+    file_case, world, form: str
+) -> None:
     same = file_case(form)
     assert _shape(same) == ["R377-S-1", "R377-S-2", "R377-S-3"]
     superior = file_case(form, official=world.official_self, position=world.post_superior)
-    assert _shape(superior) == ["R377-S-1", "R377-S-1a", "R377-S-2", "R377-S-3"]
+    assert _shape(superior) == ["R377-S-1", "R377-S-2", "R377-S-3"]
     first = superior.steps.get(order=1)
     assert first.actor_unit == world.commune  # the employing unit talks and proposes (R41-A-2)
     assert (
-        superior.steps.get(order=3).actor_unit == world.province
+        superior.steps.get(order=2).actor_unit == world.province
     )  # the appointing level decides (R41-A-1)
 
 
@@ -117,9 +120,12 @@ def test_grounds_must_belong_to_the_regime_and_form(file_case) -> None:
         file_case("resignation", grounds=[])
 
 
-def test_unverified_processes_stay_disabled_until_enabled(file_case) -> None:
+def test_disabled_processes_cannot_be_filed_until_enabled(file_case) -> None:
     from cases.models import ProcessTemplate
 
+    ProcessTemplate.objects.filter(regulation__code="R260", form="termination").update(
+        enabled=False
+    )
     with pytest.raises(RuleViolation) as info:
         file_case("termination", grounds=["R260-T-2"], filed_on=D(2021, 10, 4))
     assert "legal review" in str(info.value)

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cases.models import Appointment, Case, Decision
 from cases.workflow import engine as workflow
-from tests.conftest import PDF_BYTES, pass_exchange, pdf
+from tests.conftest import PDF_BYTES, pass_exchange
 from tests.web_support import (  # noqa: F401
     ROOT,
     VISIBLE_TEXT_JS,
@@ -145,7 +145,8 @@ def visit(page: Page, live_server: Any) -> Any:
 
 
 def late_termination(world: Any, file_case: Any) -> Case:
-    """A commune post's termination that reached the province's decision 38 days ago."""
+    """A commune post's termination that reached the province's decision 40 days ago
+    (R377-S-2 follows the proposal directly since issue #14)."""
     past = timezone.localdate() - datetime.timedelta(days=40)
     case = file_case(
         "termination",
@@ -154,18 +155,7 @@ def late_termination(world: Any, file_case: Any) -> Case:
         grounds=["R377-T-3"],
         filed_on=past,
     )
-    pass_exchange(case, world.users["clerk_commune"], day=past)
-    clerk = world.users["clerk"]
-    later = past + datetime.timedelta(days=2)
-    workflow.perform(
-        case_id=case.pk,
-        user=clerk,
-        action=workflow.ATTACH_DOCUMENT,
-        data={"kind": "proposal"},
-        upload=pdf("to-trinh.pdf"),
-        today=later,
-    )
-    return workflow.perform(case_id=case.pk, user=clerk, action=workflow.COMPLETE_STEP, today=later)
+    return pass_exchange(case, world.users["clerk_commune"], day=past)
 
 
 def pdf_file(name: str) -> dict[str, Any]:
@@ -246,7 +236,10 @@ def test_clerk_files_a_dismissal_records_talk_and_vote_and_submits(
         position=world.post_deputy,
         grounds=["R377-T-3"],
     )
-    pass_exchange(appraisal, world.users["clerk_commune"])  # waits for the province's clerk now
+    # The province clerk also clerks for the commune, so the commune's proposal waits for them.
+    from cases.models import Membership, Role
+
+    Membership.objects.create(user=world.users["clerk"], unit=world.commune, role=Role.CLERK)
     v = visit(lang)
     v.sign_in("clerk")
     expect(page.locator("[data-testid=inbox-table]")).to_contain_text(appraisal.reference)
@@ -287,7 +280,8 @@ def test_clerk_files_a_dismissal_records_talk_and_vote_and_submits(
     expect(page.locator(".message-success")).to_be_visible()
 
     block = v.open_action("record_vote")
-    page.fill(f"{block} input[name='record_vote-members']", "9")
+    # The members come from the roster (9 in the province's People's Committee).
+    expect(page.locator(f"{block} [data-testid=roster-size]")).to_contain_text("9")
     page.fill(f"{block} input[name='record_vote-present']", "9")
     page.fill(f"{block} input[name='record_vote-votes_for']", "4")
     page.fill(f"{block} input[name='record_vote-votes_against']", "5")

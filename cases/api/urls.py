@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from cases.api import reports, verify, views
+from cases.api import collectives, reports, verify, views
 from cases.api.exceptions import not_found
 
 
@@ -33,6 +33,23 @@ urlpatterns = [
     path("org-units/<id:pk>/", views.OrgUnitDetailView.as_view(), name="org-unit"),
     path("officials/", views.OfficialListView.as_view(), name="officials"),
     path("officials/<id:pk>/", views.OfficialDetailView.as_view(), name="official"),
+    path(
+        "officials/<id:pk>/circumstances/",
+        collectives.OfficialFactsView.as_view(),
+        name="official-circumstances",
+    ),
+    path("collectives/", collectives.CollectiveListView.as_view(), name="collectives"),
+    path("collectives/<id:pk>/", collectives.CollectiveDetailView.as_view(), name="collective"),
+    path(
+        "collectives/<id:pk>/members/",
+        collectives.RosterMemberListView.as_view(),
+        name="collective-members",
+    ),
+    path(
+        "collectives/<id:pk>/members/<id:member>/end/",
+        collectives.RosterMemberEndView.as_view(),
+        name="collective-member-end",
+    ),
     path("positions/", views.PositionListView.as_view(), name="positions"),
     path("positions/<id:pk>/", views.PositionDetailView.as_view(), name="position"),
     path("cases/", views.CaseListView.as_view(), name="cases"),

@@ -30,6 +30,7 @@ from cases.api import serializers as s
 from cases.api.pagination import CasePagination, CountedPagination, Pagination
 from cases.api.permissions import AdminWrites, RegisterWrites
 from cases.api.schema import ApiSchema, errors
+from cases.api.serializers.collectives import VoteSerializer
 from cases.api.throttling import TokenRateThrottle
 from cases.audit import chain as audit
 from cases.core.errors import NotFound
@@ -495,7 +496,13 @@ class CaseActionView(ApiView):
             data=data.engine_data(),
             upload=data.validated_data.get("file"),
         )
-        return Response(_detail(request, case))
+        detail = _detail(request, case)
+        if data.validated_data["action"] == "record_vote":
+            # MDL-COL-2: the member count is computed from the roster and returned.
+
+            vote = case.votes.order_by("-recorded_at", "-pk").first()
+            detail = {**detail, "vote": VoteSerializer(vote).data}
+        return Response(detail)
 
 
 class CaseEventsView(ApiView):

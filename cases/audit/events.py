@@ -26,6 +26,7 @@ class EventType(models.TextChoices):
     WITHDRAW = "withdraw", _("Application withdrawn")
     COMPLETE_IMPLEMENTATION = "complete_implementation", _("Implementation recorded, case closed")
     REASSIGN = "reassign", _("Step reassigned")
+    TAKE_OVER = "take_over", _("Step taken over from an abolished unit")
     # Recorded beside the engine: delegation at filing, documents, the deadline sweep.
     AUTHORITY_DELEGATED = "authority_delegated", _("Decisions delegated to a deputy")
     DOCUMENT_ISSUED = "document_issued", _("Decision document issued")

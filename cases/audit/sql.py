@@ -50,13 +50,39 @@ def drop_statements(vendor: str) -> list[str]:
     return POSTGRES_DROP if vendor == "postgresql" else SQLITE_DROP if vendor == "sqlite" else []
 
 
+# The other append-only histories: the facts about an official and the rosters' changes.
+OTHER_TABLES = ("cases_officialfact", "cases_collectiveevent")
+
+
+def _for_table(statements: list[str], table: str) -> list[str]:
+    return [
+        sql.replace(TABLE, table).replace(MESSAGE, f"{table} is append-only") for sql in statements
+    ]
+
+
+def table_statements(vendor: str, table: str, *, drop: bool) -> list[str]:
+    """The same triggers for another table of the app."""
+    return _for_table(drop_statements(vendor) if drop else create_statements(vendor), table)
+
+
+def _existing(connection: BaseDatabaseWrapper) -> list[str]:
+    names = set(connection.introspection.table_names())
+    return [t for t in OTHER_TABLES if t in names]
+
+
 def install(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         for sql in create_statements(connection.vendor):
             cursor.execute(sql)
+        for table in _existing(connection):
+            for sql in table_statements(connection.vendor, table, drop=False):
+                cursor.execute(sql)
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         for sql in drop_statements(connection.vendor):
             cursor.execute(sql)
+        for table in _existing(connection):
+            for sql in table_statements(connection.vendor, table, drop=True):
+                cursor.execute(sql)

@@ -16,6 +16,8 @@ from cases.models import (
     ActorRole,
     ActorUnit,
     AuthorityScope,
+    BallotType,
+    BodyType,
     CatalogFrozen,
     CatalogVersion,
     DayUnit,
@@ -31,9 +33,12 @@ from cases.models import (
     Regulation,
     StepKind,
     StepTemplate,
+    TieRule,
     TimeLimit,
     TrackKind,
     Verification,
+    VoteCollective,
+    VoteRequiredWhen,
 )
 
 CATALOG_DIR = Path(settings.BASE_DIR) / "fixtures" / "catalog"
@@ -80,9 +85,24 @@ def _bilingual(value: Any, where: str, problems: list[str]) -> None:
         problems.append(f"{where}: needs non-empty 'vi' and 'en' text")
 
 
+def _review_notes(reg: dict[str, Any], problems: list[str]) -> None:
+    items = [
+        *reg.get("provisions", []),
+        *reg.get("grounds", []),
+        *reg.get("exclusions", []),
+        *reg.get("time_limits", []),
+        *(s for p in reg.get("processes", []) for s in p.get("steps", [])),
+    ]
+    for item in items:
+        if not isinstance(item.get("review_note", ""), str):
+            problems.append(f"{item.get('id', '?')}: review_note must be a string")
+
+
 def validate(regulations: list[dict[str, Any]]) -> list[str]:
     """Every problem in the catalog, as sentences naming the stable ID."""
     problems: list[str] = []
+    for reg in regulations:
+        _review_notes(reg, problems)
     codes = set()
     for reg in regulations:
         code = reg.get("code", "?")
@@ -91,7 +111,7 @@ def validate(regulations: list[dict[str, Any]]) -> list[str]:
         codes.add(code)
         problems += _regulation_problems(reg, code)
         forms = reg.get("forms", [])
-        problems += _provision_problems(reg.get("provisions", []))
+        problems += _provision_problems(reg.get("provisions", []), code, forms)
         problems += _ground_problems(reg.get("grounds", []), code, forms)
         # A State regime's exclusions may name the case's form it maps (MDL-TRK-9).
         mapped = [*forms, *(reg.get("track_forms") or {})]
@@ -142,10 +162,12 @@ def _regulation_problems(reg: dict[str, Any], code: str) -> list[str]:
     return problems
 
 
-def _provision_problems(items: list[dict[str, Any]]) -> list[str]:
+def _provision_problems(items: list[dict[str, Any]], code: str, forms: list[str]) -> list[str]:
     problems = _duplicates(items, "provision")
     for item in items:
         pid = item.get("id", "?")
+        if not set(item.get("after_forms") or []) <= set(forms):
+            problems.append(f"{pid}: after_forms names a form {code} does not have")
         if item.get("kind") not in Provision.Kind.values:
             problems.append(f"{pid}: unknown provision kind {item.get('kind')!r}")
         problems += _verified(item, pid)
@@ -229,6 +251,23 @@ def _process_problems(
     return problems
 
 
+def _vote_problems(step: dict[str, Any], sid: str) -> list[str]:
+    """MDL-COL-7 / MDL-COL-5: which collective votes, when, and the tie rule."""
+    problems: list[str] = []
+    if (step.get("vote_collective") or "") not in VoteCollective.values:
+        problems.append(f"{sid}: unknown vote_collective {step.get('vote_collective')!r}")
+    if (step.get("vote_required_when") or "always") not in VoteRequiredWhen.values:
+        problems.append(f"{sid}: unknown vote_required_when")
+    if (step.get("tie_rule") or "") not in TieRule.values:
+        problems.append(f"{sid}: unknown tie_rule {step.get('tie_rule')!r}")
+    if (step.get("ballot") or "") not in ("", *BallotType.values):
+        problems.append(f"{sid}: unknown ballot {step.get('ballot')!r}")
+    for body_type in step.get("vote_body_types") or []:
+        if body_type not in BodyType.values:
+            problems.append(f"{sid}: unknown body type {body_type!r}")
+    return problems
+
+
 def _step_problems(step: dict[str, Any], code: str, limits: set[str]) -> list[str]:
     problems: list[str] = []
     sid = step.get("id", "?")
@@ -246,6 +285,7 @@ def _step_problems(step: dict[str, Any], code: str, limits: set[str]) -> list[st
     if step.get("requires_vote") and not step.get("vote_threshold"):
         problems.append(f"{sid}: a vote step needs a vote_threshold")
     problems += _verified(step, sid)
+    problems += _vote_problems(step, sid)
     _bilingual(step.get("name"), f"{sid} name", problems)
     _bilingual(step.get("description"), f"{sid} description", problems)
     return problems
@@ -278,6 +318,8 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             text_en=p["text"]["en"],
             verification=p["verification"],
             needs_legal_review=_needs_review(p["verification"]),
+            review_note=p.get("review_note") or "",
+            after_forms=p.get("after_forms") or [],
         )
         for p in reg.get("provisions", [])
     )
@@ -294,6 +336,7 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             verification=g["verification"],
             needs_legal_review=_needs_review(g["verification"])
             or bool(g.get("provisional_copy_of")),
+            review_note=g.get("review_note") or "",
         )
         for g in reg.get("grounds", [])
     )
@@ -312,6 +355,7 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             text_en=e["text"]["en"],
             verification=e["verification"],
             needs_legal_review=_needs_review(e["verification"]),
+            review_note=e.get("review_note") or "",
         )
         for e in reg.get("exclusions", [])
     )
@@ -330,6 +374,7 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             text_en=t["text"]["en"],
             verification=t["verification"],
             needs_legal_review=_needs_review(t["verification"]),
+            review_note=t.get("review_note") or "",
         )
     steps = 0
     for p in reg.get("processes", []):
@@ -358,11 +403,17 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
                 vote_numerator=threshold.get("numerator", 1),
                 vote_denominator=threshold.get("denominator", 2),
                 vote_basis=threshold.get("basis", "members"),
+                vote_collective=s.get("vote_collective") or "",
+                vote_required_when=s.get("vote_required_when") or "always",
+                vote_body_types=s.get("vote_body_types") or [],
+                tie_rule=s.get("tie_rule") or "",
+                ballot=s.get("ballot") or "",
                 time_limit=limits.get(s["time_limit"]) if s.get("time_limit") else None,
                 internal_target_days=s.get("internal_target_days"),
                 completed_by_filing=bool(s.get("completed_by_filing")),
                 verification=s["verification"],
                 needs_legal_review=_needs_review(s["verification"]),
+                review_note=s.get("review_note") or "",
             )
             steps += 1
     return {

@@ -6,29 +6,35 @@ Each check cites the stable ID of the rule it encodes (see docs/rules.md).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cases.core.dates import add_months
 from cases.core.errors import InvalidInput, RuleViolation
 from cases.models import (
+    UNDER_INSPECTION_KINDS,
+    Appointment,
     AuthorityScope,
     Case,
     CaseStatus,
     CatalogVersion,
-    CircumstanceKind,
     Evidence,
     Exclusion,
     ExclusionCondition,
     ExclusionMode,
+    FactKind,
     Form,
     Ground,
     Official,
-    OfficialCircumstance,
+    OfficialFact,
     Position,
     Regulation,
 )
+from cases.models.facts import fact_summary, facts_in_force
 
 
 def regulation_in_force(on: datetime.date, track: str = "party") -> Regulation:
@@ -95,22 +101,34 @@ def transitional_review(regulation: Regulation, *, on: datetime.date, filing: bo
     )
 
 
-def _active(official: Official, kind: str, on: datetime.date) -> list[OfficialCircumstance]:
-    return [
-        c
-        for c in official.circumstances.filter(kind=kind, started_on__lte=on)
-        if c.ended_on is None or c.ended_on >= on
-    ]
+def _in_force(official: Official, kinds: tuple[str, ...], on: datetime.date) -> list[OfficialFact]:
+    return facts_in_force(official, kinds, on)
+
+
+def _named(facts: list[OfficialFact]) -> str:
+    return "; ".join(fact_summary(f) for f in facts)
+
+
+def latest_poll(official: Official, on: datetime.date) -> OfficialFact | None:
+    """MDL-COL-8: the latest recorded confidence poll on or before ``on``."""
+    polls = _in_force(official, (FactKind.CONFIDENCE_POLL,), on)
+    return max(polls, key=lambda p: (p.started_on, p.seq)) if polls else None
+
+
+def poll_share(poll: OfficialFact) -> tuple[int, int]:
+    """(low-confidence ballots, the denominator the setting names: issued or valid)."""
+    d = poll.details
+    total = d.get("ballots_valid") if settings.CONFIDENCE_POLL_DENOMINATOR == "valid" else None
+    return int(d.get("low") or 0), int(total or d.get("ballots_issued") or 0)
 
 
 def low_confidence_share(official: Official, on: datetime.date) -> tuple[int, int] | None:
     """The latest confidence poll on or before ``on`` as (low votes, ballots)."""
-    polls = _active(official, CircumstanceKind.CONFIDENCE_POLL, on)
-    polls = [p for p in polls if p.total_ballots]
-    if not polls:
+    poll = latest_poll(official, on)
+    if poll is None:
         return None
-    latest = max(polls, key=lambda p: p.started_on)
-    return latest.low_votes or 0, latest.total_ballots or 0
+    share = poll_share(poll)
+    return share if share[1] else None
 
 
 def over_half(low: int, total: int) -> bool:
@@ -133,6 +151,45 @@ def in_band(exclusion: Exclusion, low: int, total: int) -> bool:
     return low * den > total * num
 
 
+def at_least_two_thirds(low: int, total: int) -> bool:
+    # QD96-LC-2 / NQ96-LC-2: two thirds or more.
+    return low * 3 >= total * 2
+
+
+# Every band of the poll rules, by its rule ID, on integers (MDL-COL-4: never percentages).
+POLL_BANDS: dict[str, Callable[[int, int], bool]] = {
+    "R41-R-3": lambda low, t: over_half(low, t) and not over_two_thirds(low, t),
+    "R41-D-3": over_two_thirds,
+    "QD96-LC-1": lambda low, t: over_half(low, t) and not at_least_two_thirds(low, t),
+    "QD96-LC-2": at_least_two_thirds,
+    "NQ96-LC-1": lambda low, t: over_half(low, t) and not at_least_two_thirds(low, t),
+    "NQ96-LC-2": at_least_two_thirds,
+    "ND170-R-d": lambda low, t: over_half(low, t) and not over_two_thirds(low, t),
+    "ND170-D-b": over_two_thirds,
+}
+BANDS_BY_REGIME = {
+    "QD96": ("R41-R-3", "R41-D-3", "QD96-LC-1", "QD96-LC-2"),
+    "NQ96": ("NQ96-LC-1", "NQ96-LC-2"),
+    "other": ("R41-R-3", "R41-D-3", "ND170-R-d", "ND170-D-b"),
+}
+
+
+def poll_bands(poll: OfficialFact) -> list[str]:
+    """The band rules that the recorded counts of ``poll`` fall in."""
+    low, total = poll_share(poll)
+    if total < 1:
+        return []
+    regime = poll.details.get("regime") or "other"
+    return [code for code in BANDS_BY_REGIME.get(regime, ()) if POLL_BANDS[code](low, total)]
+
+
+def confidence_vote_bands(vote: OfficialFact) -> list[str]:
+    """NQ96-LC-4: more than half of the total ballots "no confidence"."""
+    d = vote.details
+    total = int(d.get("ballots_issued") or 0)
+    return ["NQ96-LC-4"] if total and int(d.get("no_confidence") or 0) * 2 > total else []
+
+
 @dataclass(frozen=True)
 class DismissalRequired:
     reason: str
@@ -146,18 +203,24 @@ def dismissal_required(
     R41-NR-1 / R41-P-3 / R377-P-2: an established dismissal ground, a poll with more
     than 2/3 low-confidence votes (R41-D-3), or an open dismissal case for the post.
     """
-    grounds = _active(official, CircumstanceKind.DISMISSAL_GROUND, on)
+    grounds = _in_force(official, (FactKind.DISMISSAL_GROUND,), on)
     if grounds:
-        codes = ", ".join(sorted({g.ground_code for g in grounds if g.ground_code})) or "—"
-        return DismissalRequired(
-            str(_("a dismissal ground is established (%(codes)s)") % {"codes": codes})
-        )
-    share = low_confidence_share(official, on)
-    if share and over_two_thirds(*share):
+        codes = ", ".join(sorted({g.details.get("ground_code", "") for g in grounds})) or "—"
         return DismissalRequired(
             str(
-                _("more than two thirds of the confidence votes were low (%(low)s of %(total)s)")
-                % {"low": share[0], "total": share[1]}
+                _("a dismissal ground is established (%(codes)s): %(facts)s")
+                % {"codes": codes, "facts": _named(grounds)}
+            )
+        )
+    poll = latest_poll(official, on)
+    share = poll_share(poll) if poll else None
+    if poll and share and share[1] and over_two_thirds(*share):
+        return DismissalRequired(
+            str(
+                _(
+                    "more than two thirds of the confidence votes were low (%(low)s of %(total)s; R41-D-3): %(facts)s"
+                )
+                % {"low": share[0], "total": share[1], "facts": _named([poll])}
             )
         )
     open_dismissals = Case.objects.filter(
@@ -204,18 +267,16 @@ def exclusion_hits(
             if found:
                 hits.append(ExclusionHit(exclusion, found.reason))
         elif exclusion.condition == ExclusionCondition.UNDER_INSPECTION:
-            if _active(official, CircumstanceKind.UNDER_INSPECTION, on):
-                hits.append(
-                    ExclusionHit(
-                        exclusion, str(_("the official is under inspection or investigation"))
-                    )
-                )
-            elif _active(official, CircumstanceKind.UNDER_PROSECUTION, on):
-                # ND170-NR-b / ND138-NR-b: prosecution, indictment or trial too.
+            # ND170-NR-b / ND138-NR-b: prosecution, indictment or trial too (FactKind).
+            inspections = _in_force(official, UNDER_INSPECTION_KINDS, on)
+            if inspections:
                 hits.append(
                     ExclusionHit(
                         exclusion,
-                        str(_("the official is being prosecuted, investigated, indicted or tried")),
+                        str(
+                            _("the official is under inspection or investigation: %(facts)s")
+                            % {"facts": _named(inspections)}
+                        ),
                     )
                 )
         elif exclusion.condition == ExclusionCondition.LOW_CONFIDENCE_BAND:
@@ -233,8 +294,17 @@ def exclusion_hits(
                     )
                 )
         elif exclusion.condition == ExclusionCondition.PROTECTED_TASK:
-            if _active(official, CircumstanceKind.PROTECTED_TASK, on):
-                hits.append(ExclusionHit(exclusion, str(_("the official is on a protected task"))))
+            tasks = _in_force(official, (FactKind.PROTECTED_TASK,), on)
+            if tasks:
+                hits.append(
+                    ExclusionHit(
+                        exclusion,
+                        str(
+                            _("the official is on a protected task: %(facts)s")
+                            % {"facts": _named(tasks)}
+                        ),
+                    )
+                )
     return hits
 
 
@@ -269,25 +339,67 @@ def enforce_exclusions(
 
 def check_ground_evidence(*, grounds: list[Ground], official: Official, on: datetime.date) -> None:
     """Grounds that rest on a poll need the poll (R41-R-3 > 1/2, R41-D-3 > 2/3)."""
+    # MDL-COL-8: these grounds are evaluated from the recorded poll, never ticked by hand.
     for ground in grounds:
         if not ground.evidence:
             continue
-        share = low_confidence_share(official, on)
+        poll = latest_poll(official, on)
+        share = poll_share(poll) if poll else None
+        holds = bool(share and share[1])
         if ground.evidence == Evidence.LOW_CONFIDENCE_OVER_HALF:
-            if share is None or not over_half(*share):
-                raise RuleViolation(
-                    _(
-                        "Ground %(code)s needs a confidence poll with more than half low-confidence votes; none is recorded for this official."
-                    )
-                    % {"code": ground.code},
-                    rule=ground.code,
+            holds = holds and over_half(*share)  # type: ignore[misc]
+            band = _("more than half low-confidence votes")
+        else:
+            holds = holds and over_two_thirds(*share)  # type: ignore[misc]
+            band = _("more than two thirds low-confidence votes")
+        if holds:
+            continue
+        if poll is None:
+            raise RuleViolation(
+                _(
+                    "Ground %(code)s needs a confidence poll with %(band)s; none is recorded for this official."
                 )
-        elif ground.evidence == Evidence.LOW_CONFIDENCE_OVER_TWO_THIRDS:
-            if share is None or not over_two_thirds(*share):
-                raise RuleViolation(
-                    _(
-                        "Ground %(code)s needs a confidence poll with more than two thirds low-confidence votes; none is recorded for this official."
-                    )
-                    % {"code": ground.code},
-                    rule=ground.code,
-                )
+                % {"code": ground.code, "band": band},
+                rule=ground.code,
+            )
+        raise RuleViolation(
+            _(
+                "Ground %(code)s needs a confidence poll with %(band)s; the latest recorded poll does not show it: %(fact)s."
+            )
+            % {"code": ground.code, "band": band, "fact": _named([poll])},
+            rule=ground.code,
+        )
+
+
+def _previous_year_end(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year - 1, 12, 31)
+
+
+def check_ground_conditions(
+    *, grounds: list[Ground], official: Official, position: Position, on: datetime.date
+) -> None:
+    """Conditions a ground carries beyond evidence (R377-T-1b (b): under a year in post)."""
+    if not any(g.code == "R377-T-1" for g in grounds):
+        return
+    appointment = (
+        Appointment.objects.filter(official=official, position=position, term_start__lte=on)
+        .order_by("-term_start")
+        .first()
+    )
+    if appointment is None:
+        return
+    # R377-T-1b: time in the post up to the assessment reference date (the end of the
+    # assessed year, by default the last full year before the filing).
+    reference = _previous_year_end(on) if settings.R377_T1_REFERENCE == "year_end" else on
+    if add_months(appointment.term_start, 12) > reference:
+        raise RuleViolation(
+            _(
+                "Ground R377-T-1 cannot be used: the head has held the post since %(start)s, less than one year before %(ref)s (exception R377-T-1b)."
+            )
+            % {
+                "start": appointment.term_start.strftime("%d/%m/%Y"),
+                "ref": reference.strftime("%d/%m/%Y"),
+            },
+            rule="R377-T-1b",
+            fields={"grounds": [_("R377-T-1 needs at least one year in the post.")]},
+        )

@@ -361,6 +361,9 @@ def vote_tally_context(vote: Vote, *, number: int) -> VoteTallyContext:
         if collective and not unit.name.upper().startswith(collective.upper())
         else unit.name
     )
+    if vote.collective_id is not None:
+        # MDL-COL-9: the tally names the body whose roster it was counted against.
+        meeting_body = vote.collective.name  # type: ignore[union-attr]
     return VoteTallyContext(
         form=form_name(case.form),
         body=issuing_body(unit),

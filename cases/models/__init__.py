@@ -22,6 +22,26 @@ from cases.models.catalog import (
     TimeLimit,
 )
 from cases.models.choices import *  # noqa: F403
+from cases.models.collective import (
+    PARTY_BODY_TYPES,
+    BallotType,
+    BodyType,
+    CollectiveBody,
+    CollectiveEvent,
+    RosterMember,
+    TieRule,
+    VoteCollective,
+    VoteRequiredWhen,
+)
+from cases.models.facts import (
+    PERIOD_KINDS,
+    UNDER_INSPECTION_KINDS,
+    AnnualRating,
+    DisciplineForm,
+    FactKind,
+    OfficialFact,
+    PollRegime,
+)
 from cases.models.imports import ImportJob
 from cases.models.notify import Delegation, Notification, Reminder, UserPreference
 from cases.models.org import (
@@ -40,9 +60,25 @@ from cases.models.track import PostTrack, Track
 __all__ = [
     "GENESIS_HASH",
     "DISTRICT_LEVEL_ENDS",
+    "PARTY_BODY_TYPES",
+    "PERIOD_KINDS",
+    "UNDER_INSPECTION_KINDS",
+    "AnnualRating",
     "Appointment",
     "AuditCheckpoint",
     "CacheGeneration",
+    "BallotType",
+    "BodyType",
+    "CollectiveBody",
+    "CollectiveEvent",
+    "DisciplineForm",
+    "FactKind",
+    "OfficialFact",
+    "PollRegime",
+    "RosterMember",
+    "TieRule",
+    "VoteCollective",
+    "VoteRequiredWhen",
     "Case",
     "CaseEvent",
     "CaseStep",

@@ -207,6 +207,20 @@ class Vote(models.Model):
     threshold_numerator = models.PositiveSmallIntegerField(default=1)
     threshold_denominator = models.PositiveSmallIntegerField(default=2)
     basis = models.CharField(max_length=10, default="members")
+    # MDL-COL-3: the tally against the roster of a named body on the meeting date.
+    collective = models.ForeignKey(
+        "cases.CollectiveBody",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="votes",
+    )
+    meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
+    invalid = models.PositiveSmallIntegerField(_("blank or invalid ballots"), default=0)
+    ballot = models.CharField(_("ballot"), max_length=8, blank=True, default="")
+    tie_rule = models.CharField(_("tie rule"), max_length=16, blank=True, default="")
+    head_decision = models.CharField(_("head's decision on a tie"), max_length=8, blank=True)
+    decided_by = models.CharField(_("rule that decided"), max_length=120, blank=True)
     passed = models.BooleanField(_("passed"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -224,14 +238,18 @@ class Vote(models.Model):
                 name="vote_present_within_members",
             ),
             models.CheckConstraint(
-                condition=models.Q(votes_for__lte=models.F("present") - models.F("votes_against")),
+                condition=models.Q(
+                    votes_for__lte=models.F("present")
+                    - models.F("votes_against")
+                    - models.F("invalid")
+                ),
                 name="vote_ballots_within_present",
             ),
         ]
 
     @property
     def abstained(self) -> int:
-        return self.present - self.votes_for - self.votes_against
+        return self.present - self.votes_for - self.votes_against - self.invalid
 
     @staticmethod
     def compute_passed(

@@ -91,6 +91,9 @@ class Verified(models.Model):
     verification = models.CharField(_("verification"), max_length=1, choices=Verification.choices)
     needs_legal_review = models.BooleanField(_("needs legal review"), default=False)
     deprecated = models.BooleanField(_("deprecated"), default=False)
+    # Working notes for the legal reviewer: shown to administrators only, never printed
+    # in a document and never part of the text an official or a clerk reads.
+    review_note = models.TextField(_("review note"), blank=True)
 
     class Meta:
         abstract = True
@@ -185,6 +188,8 @@ class Provision(FrozenWhenUsed, Bilingual, Verified):
     code = models.CharField(_("stable ID"), max_length=32)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     article = models.CharField(_("article"), max_length=120, blank=True)
+    # A policy after leaving the post: the forms of leaving it follows (issue #14, point 4).
+    after_forms = models.JSONField(_("applies after"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("provision")
@@ -331,6 +336,16 @@ class StepTemplate(FrozenWhenUsed, Verified):
     vote_numerator = models.PositiveSmallIntegerField(_("vote threshold numerator"), default=1)
     vote_denominator = models.PositiveSmallIntegerField(_("vote threshold denominator"), default=2)
     vote_basis = models.CharField(_("vote basis"), max_length=10, default="members")
+    # MDL-COL-7: which collective votes at this step, when, and its tie rule (MDL-COL-5).
+    vote_collective = models.CharField(
+        _("voting collective"), max_length=12, blank=True, default=""
+    )
+    vote_required_when = models.CharField(
+        _("vote required when"), max_length=12, blank=True, default="always"
+    )
+    vote_body_types = models.JSONField(_("voting body types"), default=list, blank=True)
+    tie_rule = models.CharField(_("tie rule"), max_length=16, blank=True, default="")
+    ballot = models.CharField(_("ballot"), max_length=8, blank=True, default="")
     time_limit = models.ForeignKey(
         TimeLimit, on_delete=models.PROTECT, null=True, blank=True, related_name="steps"
     )

@@ -70,6 +70,7 @@ class DayUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("Working days")
     UNQUALIFIED_DAYS = "unqualified_days", _("Days (unqualified)")
     SITTING = "sitting", _("Sitting")
+    MONTHS = "months", _("Calendar months")
     NONE = "none", _("No limit")
 
 

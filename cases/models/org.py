@@ -118,6 +118,10 @@ class Official(models.Model):
     search_name = models.CharField(
         max_length=120, blank=True, default="", db_default="", editable=False
     )
+    # The head of the official's fact chain (cases.models.facts), so that removing the
+    # newest facts is detected too.
+    fact_count = models.PositiveIntegerField(default=0, editable=False)
+    last_fact_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("official")
@@ -222,7 +226,10 @@ class Membership(models.Model):
 
 
 class OfficialCircumstance(models.Model):
-    """Facts about an official that the engine's rules read (inspection, polls, grounds)."""
+    """Superseded by ``OfficialFact`` (cases.models.facts); its rows were copied there.
+
+    Kept importable for code that still reads it; the rules no longer do.
+    """
 
     official = models.ForeignKey(Official, on_delete=models.PROTECT, related_name="circumstances")
     kind = models.CharField(_("kind"), max_length=20, choices=CircumstanceKind.choices)

@@ -20,7 +20,9 @@ from pypdf import PdfWriter
 
 from cases.models import (
     Appointment,
+    BodyType,
     Case,
+    CollectiveBody,
     Level,
     Membership,
     Official,
@@ -28,6 +30,7 @@ from cases.models import (
     Position,
     PostTrack,
     Role,
+    RosterMember,
     TrackKind,
     UnitKind,
 )
@@ -103,6 +106,130 @@ def _official(
     if not Appointment.objects.filter(official=official, position=post).exists():
         Appointment.objects.create(official=official, position=post, term_start=since)
     return official
+
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
+MIDDLE = ["Văn", "Thị", "Minh", "Quốc", "Thu", "Đức", "Hồng", "Thanh", "Ngọc"]
+GIVEN = ["An", "Bình", "Cường", "Dung", "Giang", "Hải", "Hạnh", "Khoa", "Linh", "Long", "Mai"]
+GIVEN += ["Nam", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trung", "Tuấn", "Vân", "Yến"]
+
+
+def _collective(
+    unit: OrgUnit,
+    body_type: str,
+    name: str,
+    size: int,
+    *,
+    since: datetime.date,
+    until: datetime.date | None = None,
+    roles: tuple[str, ...] = ("Bí thư", "Phó Bí thư"),
+) -> CollectiveBody:
+    """A body with a realistic roster: ``size`` members on every date of its life, with one
+    seat that changed hands in 2021 so the roster on a date matters (MDL-COL-2)."""
+    body, created = CollectiveBody.objects.get_or_create(
+        unit=unit,
+        body_type=body_type,
+        name=name,
+        defaults={"valid_from": since, "valid_to": until},
+    )
+    if created or not body.members.exists():
+        turnover = datetime.date(2021, 5, 31)
+        seed = unit.pk or 0
+        for i in range(size):
+            full_name = (
+                f"{FAMILY[(seed + i) % len(FAMILY)]} {MIDDLE[(seed * 3 + i) % len(MIDDLE)]} "
+                f"{GIVEN[(seed * 7 + i * 5) % len(GIVEN)]}"
+            )
+            role = roles[i] if i < len(roles) else "Ủy viên"
+            last = i == size - 1 and since < turnover and (until is None or until > turnover)
+            RosterMember.objects.create(
+                body=body,
+                full_name=full_name,
+                role_in_body=role,
+                valid_from=since,
+                valid_to=turnover if last else until,
+                decision=f"Quyết định chuẩn y số {100 + i}",
+            )
+            if last:
+                RosterMember.objects.create(
+                    body=body,
+                    full_name=f"{FAMILY[(seed + i + 5) % len(FAMILY)]} Thị {GIVEN[(seed + i) % len(GIVEN)]}",
+                    role_in_body=role,
+                    valid_from=turnover + datetime.timedelta(days=1),
+                    valid_to=until,
+                    decision="Quyết định chuẩn y số 215",
+                )
+    return body
+
+
+def _demo_collectives(world: DemoWorld) -> None:
+    early = datetime.date(2009, 1, 1)
+    state_roles = ("Chủ tịch", "Phó Chủ tịch")
+    _collective(
+        world.central, BodyType.POLITBURO, "Bộ Chính trị", 17, since=early, roles=("Tổng Bí thư",)
+    )
+    _collective(
+        world.province_party,
+        BodyType.PARTY_STANDING,
+        "Ban Thường vụ Tỉnh ủy Lào Cai",
+        15,
+        since=early,
+    )
+    _collective(
+        world.province_party,
+        BodyType.PARTY_EXECUTIVE,
+        "Ban Chấp hành Đảng bộ tỉnh Lào Cai",
+        49,
+        since=early,
+    )
+    _collective(
+        world.province,
+        BodyType.PEOPLES_COMMITTEE,
+        "Ủy ban nhân dân tỉnh Lào Cai",
+        9,
+        since=early,
+        roles=state_roles,
+    )
+    _collective(
+        world.commune,
+        BodyType.PEOPLES_COMMITTEE,
+        "Ủy ban nhân dân xã Cốc San",
+        5,
+        since=world.commune.valid_from,
+        roles=state_roles,
+    )
+    _collective(
+        world.commune_party,
+        BodyType.PARTY_STANDING,
+        "Ban Thường vụ Đảng ủy xã Cốc San",
+        7,
+        since=world.commune_party.valid_from,
+    )
+    _collective(
+        world.district,
+        BodyType.PEOPLES_COMMITTEE,
+        "Ủy ban nhân dân huyện Bảo Thắng",
+        7,
+        since=early,
+        until=world.district.valid_to,
+        roles=state_roles,
+    )
+    _collective(
+        world.other_province,
+        BodyType.PEOPLES_COMMITTEE,
+        "Ủy ban nhân dân tỉnh Nghệ An",
+        9,
+        since=early,
+        roles=state_roles,
+    )
+    _collective(
+        world.other_commune,
+        BodyType.PEOPLES_COMMITTEE,
+        "Ủy ban nhân dân phường Vinh Phú",
+        5,
+        since=world.other_commune.valid_from,
+        roles=state_roles,
+    )
 
 
 @transaction.atomic
@@ -271,7 +398,7 @@ def build_demo_world(password: str | None = None) -> DemoWorld:
     official_district = _official(
         "LC-0005", "Võ Thị Ánh Tuyết", "bà", post_district, datetime.date(2020, 5, 1)
     )
-    return DemoWorld(
+    world = DemoWorld(
         central=central,
         province=province,
         province_party=province_party,
@@ -294,6 +421,8 @@ def build_demo_world(password: str | None = None) -> DemoWorld:
         official_district=official_district,
         users=users,
     )
+    _demo_collectives(world)
+    return world
 
 
 @dataclass

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -34,6 +35,9 @@ from cases.models import (
 from cases.models.calendar import overdue_cutoff
 from cases.notifications import notices
 from cases.organisation import selectors
+from cases.organisation.collectives import default_collective, voting_candidates
+from cases.organisation.facts import consequences_after_leaving
+from cases.organisation.successors import units_user_may_take_over_to
 from cases.web import panel
 from cases.web.common import (
     STAFF,
@@ -51,6 +55,7 @@ SUCCESS: dict[str, Any] = {
     workflow.ATTACH_DOCUMENT: gettext_lazy("The document was attached to the dossier."),
     workflow.RECORD_TALK: gettext_lazy("The talk with the official was recorded."),
     workflow.RECORD_VOTE: gettext_lazy("The vote was recorded."),
+    workflow.TAKE_OVER: gettext_lazy("The step was taken over from the abolished unit."),
     workflow.COMPLETE_STEP: gettext_lazy("The step was completed; the next step has started."),
     workflow.APPROVE: gettext_lazy(
         "The decision was recorded. The decision document is being prepared."
@@ -138,6 +143,34 @@ def eligible_assignees(case: Case, step: CaseStep) -> list[tuple[int, str]]:
     )
 
 
+def _vote_members(case: Case, step: CaseStep | None) -> int | None:
+    """The roster size of the body that votes at the step today (MDL-COL-2)."""
+
+    if step is None or not step.template.requires_vote:
+        return None
+    today = timezone.localdate()
+    unit = case.deciding_unit if step.template.vote_collective == "deciding" else step.actor_unit
+    body = default_collective(step.template, unit, today)
+    return body.size_on(today) if body is not None else None
+
+
+def vote_collective_choices(case: Case, step: CaseStep) -> list[tuple[int, str]]:
+    """The bodies that may vote at the step today, each with its roster size (shown, not typed)."""
+
+    today = timezone.localdate()
+    unit = case.deciding_unit if step.template.vote_collective == "deciding" else step.actor_unit
+    return [
+        (
+            body.pk,
+            str(
+                _("%(name)s — %(n)s members on %(date)s")
+                % {"name": body.name, "n": body.size_on(today), "date": today.strftime("%d/%m/%Y")}
+            ),
+        )
+        for body in voting_candidates(step.template, unit, today)
+    ]
+
+
 def make_action_form(
     name: str, case: Case, user: Any, step: CaseStep | None, data: Any = None, files: Any = None
 ) -> ActionForm:
@@ -147,6 +180,13 @@ def make_action_form(
         kwargs["kinds"] = [(k.value, k.label) for k in workflow.attachable_kinds(subject=True)]
     if name == workflow.REASSIGN:
         kwargs["members"] = eligible_assignees(case, step) if step is not None else []
+    if name == workflow.RECORD_VOTE and step is not None:
+        kwargs["collectives"] = vote_collective_choices(case, step)
+    if name == workflow.TAKE_OVER and step is not None:
+        kwargs["units"] = [
+            (u.pk, u.name)
+            for u in units_user_may_take_over_to(user, step.actor_unit, timezone.localdate())
+        ]
     initial = {"step_id": step.pk if step is not None else None}
     form = cls(data, files, initial=initial, prefix=name, **kwargs)
     return form
@@ -247,15 +287,24 @@ def case_context(
         "documents": panel.document_rows(case, documents),
         "signer_line": panel.signer_line(decision) if decision is not None else "",
         "votes": list(
-            case.votes.select_related("step", "step__template", "recorded_by").order_by(
-                "recorded_at"
-            )
+            case.votes.select_related(
+                "step", "step__template", "recorded_by", "collective"
+            ).order_by("recorded_at")
         ),
         "decision": decision,
         "decision_document": decision_document,
         "events": [(e, event_label(e.action)) for e in events],
         "is_subject": is_subject,
         "today": local_today(),
+        # Issue #14: review notes for administrators only; abolished units; consequences.
+        "is_admin": selectors.is_admin(user),
+        "abolished_unit": (
+            step.actor_unit
+            if step is not None and not step.actor_unit.is_valid_on(local_today())
+            else None
+        ),
+        "consequences": consequences_after_leaving(case),
+        "vote_members": _vote_members(case, step),
     }
 
 

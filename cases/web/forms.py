@@ -164,16 +164,44 @@ class RecordTalkForm(ActionForm):
 
 
 class RecordVoteForm(ActionForm):
+    """MDL-COL-2/3: the collective and the date are chosen; the roster gives the members."""
+
     action_name = workflow.RECORD_VOTE
-    members = forms.IntegerField(label=_("Members of the collective"), min_value=1, max_value=10000)
+    # Optional when the step names its collective (one candidate body, MDL-COL-7).
+    collective = forms.ChoiceField(label=_("Collective"), required=False)
+    meeting_on = forms.DateField(
+        label=_("Meeting date"),
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        required=False,
+    )
     present = forms.IntegerField(label=_("Members present"), min_value=0, max_value=10000)
     votes_for = forms.IntegerField(label=_("Votes for"), min_value=0, max_value=10000)
     votes_against = forms.IntegerField(label=_("Votes against"), min_value=0, max_value=10000)
+    invalid = forms.IntegerField(
+        label=_("Blank or invalid ballots"), min_value=0, max_value=10000, required=False
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        collectives: list[tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(str(pk), label) for pk, label in collectives or []]
+        self.fields["collective"].choices = (
+            choices if len(choices) == 1 else [("", _("Choose..."))] + choices
+        )
 
     def engine_data(self) -> dict[str, Any]:
-        return {
-            k: self.cleaned_data[k] for k in ("members", "present", "votes_for", "votes_against")
-        }
+        data = {k: self.cleaned_data[k] for k in ("present", "votes_for", "votes_against")}
+        if self.cleaned_data.get("collective"):
+            data["collective"] = self.cleaned_data["collective"]
+        data["invalid"] = self.cleaned_data.get("invalid") or 0
+        if self.cleaned_data.get("meeting_on"):
+            data["meeting_on"] = self.cleaned_data["meeting_on"]
+        return data
 
 
 class CompleteStepForm(ActionForm):
@@ -244,6 +272,21 @@ class ReassignForm(ActionForm):
         return {"assignee": self.cleaned_data["assignee"]}
 
 
+class TakeOverForm(ActionForm):
+    action_name = workflow.TAKE_OVER
+    unit = forms.ChoiceField(label=_("Take the step over to"))
+    reason = reason_field(True)
+
+    def __init__(
+        self, *args: Any, units: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [(str(pk), name) for pk, name in units or []]
+
+    def engine_data(self) -> dict[str, Any]:
+        return {"unit": self.cleaned_data["unit"]}
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     cls.action_name: cls
     for cls in (
@@ -257,6 +300,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         WithdrawForm,
         CompleteImplementationForm,
         ReassignForm,
+        TakeOverForm,
     )
 }
 

@@ -9,6 +9,7 @@ from cases.web import (
     cases,
     clerk,
     delegation,
+    facts,
     inbox,
     official,
     reports,
@@ -42,6 +43,9 @@ urlpatterns = [
     path("my-posts/<int:appointment_pk>/resign/", official.resignation_new, name="resignation_new"),
     # Clerk
     path("cases/new/", clerk.file_case, name="case_new"),
+    path("officials/<int:pk>/facts/", facts.official_facts, name="official_facts"),
+    path("collectives/", facts.collectives, name="collectives"),
+    path("collectives/<int:pk>/", facts.collective_detail, name="collective_detail"),
     # Authority
     path("decisions/", authority.decisions, name="decisions"),
     path("delegations/", delegation.delegations, name="delegations"),

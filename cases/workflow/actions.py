@@ -48,6 +48,9 @@ COMPLETE_IMPLEMENTATION = "complete_implementation"
 REASSIGN = "reassign"
 
 
+TAKE_OVER = "take_over"
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
@@ -81,9 +84,9 @@ SPECS: dict[str, ActionSpec] = {
             RECORD_VOTE,
             _("Record the collective vote"),
             _(
-                "Enter the members of the leadership collective, those present, and the votes for and against. It passes only when the votes for exceed the threshold share of all members (more than half by default; exactly half fails)."
+                "Choose the collective and the meeting date; the number of members is read from its roster on that date. Enter those present, the votes for and against and the blank or invalid ballots. It passes only when the votes for exceed the threshold share of all members (more than half by default; exactly half fails unless the regime gives a tie rule)."
             ),
-            fields=("members", "present", "votes_for", "votes_against"),
+            fields=("collective", "meeting_on", "present", "votes_for", "votes_against", "invalid"),
         ),
         ActionSpec(
             COMPLETE_STEP,
@@ -142,6 +145,15 @@ SPECS: dict[str, ActionSpec] = {
             ),
             requires_reason=True,
             fields=("assignee",),
+        ),
+        ActionSpec(
+            TAKE_OVER,
+            _("Take over from the abolished unit"),
+            _(
+                "The unit at which this step waits no longer exists. Its successor's clerks (or the superior level's) take the step, and the later steps at that unit, over. A reason is required and is kept in the audit trail."
+            ),
+            requires_reason=True,
+            fields=("unit",),
         ),
     ]
 }

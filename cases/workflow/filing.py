@@ -175,6 +175,12 @@ def file_case(
             rules.check_ground_evidence(
                 grounds=by_regulation[plan.regulation.pk], official=official, on=filed_on
             )
+            rules.check_ground_conditions(
+                grounds=by_regulation[plan.regulation.pk],
+                official=official,
+                position=position,
+                on=filed_on,
+            )
         case = _create_case(
             form=form,
             official=official,

@@ -23,10 +23,12 @@ from cases.core.types import signed_in
 from cases.documents.storage import store_upload
 from cases.models import (
     ActorRole,
+    BallotType,
     Case,
     CaseOutcome,
     CaseStatus,
     CaseStep,
+    CollectiveBody,
     Decision,
     Document,
     DocumentKind,
@@ -34,10 +36,18 @@ from cases.models import (
     StepKind,
     StepOutcome,
     StepStatus,
+    TieRule,
     TrackStatus,
     Vote,
+    VoteCollective,
+)
+from cases.organisation.collectives import (
+    default_collective,
+    step_needs_vote,
+    voting_candidates,
 )
 from cases.organisation.selectors import acting_units
+from cases.organisation.successors import units_user_may_take_over_to
 from cases.workflow.actions import (
     APPROVE,
     ATTACH_DOCUMENT,
@@ -48,6 +58,7 @@ from cases.workflow.actions import (
     RECORD_TALK,
     RECORD_VOTE,
     REJECT,
+    TAKE_OVER,
     WITHDRAW,
     ActionContext,
 )
@@ -155,41 +166,130 @@ def _handle_talk(ctx: ActionContext) -> None:
         _attach(ctx, DocumentKind.MINUTES)
 
 
+def _voting_unit(ctx: ActionContext, step: CaseStep) -> Any:
+    """MDL-COL-7: the proposing collective sits at the step's unit, the deciding one at
+    the deciding unit."""
+    if step.template.vote_collective == VoteCollective.DECIDING:
+        return ctx.case.deciding_unit
+    return step.actor_unit
+
+
+def _pick_collective(
+    ctx: ActionContext, step: CaseStep, meeting_on: datetime.date, errors: dict[str, list[Any]]
+) -> CollectiveBody | None:
+    unit = _voting_unit(ctx, step)
+    candidates = voting_candidates(step.template, unit, meeting_on)
+    raw = ctx.data.get("collective")
+    if raw not in (None, ""):
+        chosen = next((b for b in candidates if str(b.pk) == str(raw)), None)
+        if chosen is None:
+            errors["collective"] = [
+                _("Choose a collective of %(unit)s that may vote at this step on %(date)s.")
+                % {"unit": unit.name, "date": meeting_on.strftime("%d/%m/%Y")}
+            ]
+        return chosen
+    chosen = default_collective(step.template, unit, meeting_on)
+    if chosen is not None:
+        return chosen
+    errors["collective"] = [
+        _("No collective of %(unit)s is recorded for %(date)s; a clerk of the unit adds it first.")
+        % {"unit": unit.name, "date": meeting_on.strftime("%d/%m/%Y")}
+        if not candidates
+        else _("Choose which collective voted.")
+    ]
+    return None
+
+
 def _handle_vote(ctx: ActionContext) -> None:
-    assert ctx.step is not None
+    """MDL-COL-2..5: a tally against the roster of the chosen body on the meeting date."""
+    step = ctx.step
+    assert step is not None
+    template = step.template
     errors: dict[str, list[Any]] = {}
-    members = _int_field(ctx.data, "members", errors)
+    meeting_on = _date_field(ctx.data, "meeting_on", errors, required=False) or ctx.day
+    if meeting_on > ctx.day:
+        errors["meeting_on"] = [_("The meeting cannot be in the future.")]
+    body = None if errors else _pick_collective(ctx, step, meeting_on, errors)
     present = _int_field(ctx.data, "present", errors)
     votes_for = _int_field(ctx.data, "votes_for", errors)
     against = _int_field(ctx.data, "votes_against", errors)
-    if not errors:
+    invalid = (
+        _int_field(ctx.data, "invalid", errors) if ctx.data.get("invalid") not in (None, "") else 0
+    )
+    members = body.size_on(meeting_on) if body is not None else 0
+    if body is not None and ctx.data.get("members") not in (None, ""):
+        typed = _int_field(ctx.data, "members", errors)
+        if "members" not in errors and typed != members:
+            errors["members"] = [
+                _(
+                    "%(body)s has %(n)s members on %(date)s by its roster (MDL-COL-2); the number is computed, not typed."
+                )
+                % {"body": body.name, "n": members, "date": meeting_on.strftime("%d/%m/%Y")}
+            ]
+    if not errors and body is not None:
+        # MDL-COL-3: for + against + invalid <= present <= total_members.
         if members < 1:
-            errors["members"] = [_("A collective has at least one member.")]
-        if present > members:
-            errors["present"] = [_("More members present than the collective has.")]
-        if votes_for + against > present:
+            errors["collective"] = [
+                _("The roster of %(body)s has no member on %(date)s.")
+                % {"body": body.name, "date": meeting_on.strftime("%d/%m/%Y")}
+            ]
+        elif present > members:
+            errors["present"] = [
+                _("More members present than the %(n)s on the roster on %(date)s.")
+                % {"n": members, "date": meeting_on.strftime("%d/%m/%Y")}
+            ]
+        elif votes_for + against + invalid > present:
             errors["votes_for"] = [_("More votes than members present.")]
-    if errors:
+    ballot = str(ctx.data.get("ballot") or template.ballot or BallotType.SECRET)
+    if ballot not in BallotType.values:
+        errors["ballot"] = [_("Choose a valid option.")]
+    head_decision = str(ctx.data.get("head_decision") or "")
+    if errors or body is None:
         raise InvalidInput(
             _("The vote could not be recorded; correct the fields shown."), fields=errors
         )
-    template = ctx.step.template
-    passed = Vote.compute_passed(
-        members=members,
-        present=present,
-        votes_for=votes_for,
-        numerator=template.vote_numerator,
-        denominator=template.vote_denominator,
-        basis=template.vote_basis,
+    whole = members if template.vote_basis == "members" else present
+    tie = votes_for * 2 == whole and template.vote_numerator * 2 == template.vote_denominator
+    threshold = (
+        f"> {template.vote_numerator}/{template.vote_denominator} of "
+        f"{'all ' + str(members) + ' members' if template.vote_basis == 'members' else 'those present'}"
     )
+    if tie and template.tie_rule == TieRule.HEAD_DECIDES:
+        # MDL-COL-5: exactly half, and the regime's text lets the head decide.
+        if head_decision not in ("for", "against"):
+            raise InvalidInput(
+                _("The vote is tied; record the head's decision (for or against)."),
+                fields={"head_decision": [_("Required on a tie under this regime.")]},
+            )
+        passed = head_decision == "for"
+        decided_by = f"{template.code}: tie at {votes_for}/{whole}, the head decided {head_decision} (MDL-COL-5)"
+    else:
+        # MDL-COL-4: integers, all members of the roster on the meeting date by default.
+        passed = Vote.compute_passed(
+            members=members,
+            present=present,
+            votes_for=votes_for,
+            numerator=template.vote_numerator,
+            denominator=template.vote_denominator,
+            basis=template.vote_basis,
+        )
+        decided_by = f"{template.code}: {votes_for} for, {threshold} on {meeting_on.strftime('%d/%m/%Y')} (MDL-COL-4)"
+        head_decision = ""
     vote = Vote.objects.create(
         case=ctx.case,
-        step=ctx.step,
-        unit=ctx.step.actor_unit,
+        step=step,
+        unit=body.unit,
+        collective=body,
+        meeting_on=meeting_on,
         members=members,
         present=present,
         votes_for=votes_for,
         votes_against=against,
+        invalid=invalid,
+        ballot=ballot,
+        tie_rule=template.tie_rule,
+        head_decision=head_decision,
+        decided_by=decided_by[:120],
         threshold_numerator=template.vote_numerator,
         threshold_denominator=template.vote_denominator,
         basis=template.vote_basis,
@@ -199,14 +299,54 @@ def _handle_vote(ctx: ActionContext) -> None:
     ctx.event_data.update(
         {
             "vote": vote.pk,
+            "collective": body.pk,
+            "collective_name": body.name,
+            "meeting_on": meeting_on,
             "members": members,
+            "roster_on": meeting_on,
             "present": present,
             "for": votes_for,
             "against": against,
-            "threshold": f"> {template.vote_numerator}/{template.vote_denominator} of {template.vote_basis}",
+            "invalid": invalid,
+            "ballot": ballot,
+            "threshold": threshold,
+            "tie": tie,
+            "head_decision": head_decision,
+            "decided_by": decided_by,
             "passed": passed,
         }
     )
+
+
+def _check_vote(ctx: ActionContext, step: CaseStep) -> None:
+    template = step.template
+    if not step_needs_vote(template, _voting_unit(ctx, step)):
+        return
+    vote = step.votes.order_by("-recorded_at", "-pk").first()
+    if vote is None:
+        raise TransitionNotAllowed(
+            _("Step %(step)s needs the vote of %(which)s (MDL-COL-7); record it first.")
+            % {
+                "step": template.code,
+                "which": VoteCollective(
+                    template.vote_collective or VoteCollective.PROPOSING
+                ).label.lower(),
+            },
+            rule=template.code,
+        )
+    if not vote.passed:
+        raise TransitionNotAllowed(
+            _(
+                "The collective vote did not pass (%(for)s for out of %(members)s members; more than %(num)s/%(den)s of all members is needed). The proposal cannot go forward: record a new vote or end the case."
+            )
+            % {
+                "for": vote.votes_for,
+                "members": vote.members,
+                "num": template.vote_numerator,
+                "den": template.vote_denominator,
+            },
+            rule=template.code,
+        )
 
 
 def _check_requirements(ctx: ActionContext, step: CaseStep) -> None:
@@ -223,27 +363,7 @@ def _check_requirements(ctx: ActionContext, step: CaseStep) -> None:
             % {"step": template.code, "names": names},
             rule=template.code,
         )
-    if template.requires_vote:
-        vote = step.votes.order_by("-recorded_at", "-pk").first()
-        if vote is None:
-            raise TransitionNotAllowed(
-                _("Step %(step)s needs the collective vote; record it first.")
-                % {"step": template.code},
-                rule=template.code,
-            )
-        if not vote.passed:
-            raise TransitionNotAllowed(
-                _(
-                    "The collective vote did not pass (%(for)s for out of %(members)s members; more than %(num)s/%(den)s of all members is needed). The proposal cannot go forward: record a new vote or end the case."
-                )
-                % {
-                    "for": vote.votes_for,
-                    "members": vote.members,
-                    "num": template.vote_numerator,
-                    "den": template.vote_denominator,
-                },
-                rule=template.code,
-            )
+    _check_vote(ctx, step)
 
 
 def _handle_complete(ctx: ActionContext) -> None:
@@ -288,6 +408,8 @@ def _handle_approve(ctx: ActionContext) -> None:
     case = ctx.case
     track = track_of(step)
     _separation_of_duties(ctx)
+    # MDL-COL-7: where the deciding collective votes, no approval without its vote.
+    _check_vote(ctx, step)
     errors: dict[str, list[Any]] = {}
     effective_on = _date_field(ctx.data, "effective_on", errors, required=False)
     earliest = ctx.day - datetime.timedelta(days=366)
@@ -525,6 +647,41 @@ def _handle_reassign(ctx: ActionContext) -> None:
     step.save(update_fields=["assignee"])
 
 
+def _handle_take_over(ctx: ActionContext) -> None:
+    """An audited reassignment of the work waiting at an abolished unit (REGULATIONS.md 10.3)."""
+    step = ctx.step
+    assert step is not None
+    abolished = step.actor_unit
+    allowed = units_user_may_take_over_to(ctx.user, abolished, ctx.day)
+    raw = ctx.data.get("unit")
+    target = next((u for u in allowed if str(u.pk) == str(raw)), None) if raw else None
+    if target is None and raw not in (None, ""):
+        raise InvalidInput(
+            _("Choose the successor unit or the superior unit you are a clerk of."),
+            fields={"unit": [_("Not a unit that may take over this step.")]},
+        )
+    target = target or allowed[0]
+    moved = [
+        s
+        for s in steps_of(ctx.case)
+        if s.status in (StepStatus.ACTIVE, StepStatus.PENDING) and s.actor_unit_id == abolished.pk
+    ]
+    for s in moved:
+        s.actor_unit = target
+        s.assignee = None
+    CaseStep.objects.filter(pk__in=[s.pk for s in moved]).update(actor_unit=target, assignee=None)
+    ctx.event_data.update(
+        {
+            "from_unit": abolished.pk,
+            "from_unit_name": abolished.name,
+            "abolished_after": abolished.valid_to,
+            "to_unit": target.pk,
+            "to_unit_name": target.name,
+            "steps": [s.template.code for s in moved],
+        }
+    )
+
+
 HANDLERS: dict[str, Callable[[ActionContext], None]] = {
     ATTACH_DOCUMENT: _handle_attach,
     RECORD_TALK: _handle_talk,
@@ -536,6 +693,7 @@ HANDLERS: dict[str, Callable[[ActionContext], None]] = {
     WITHDRAW: _handle_withdraw,
     COMPLETE_IMPLEMENTATION: _handle_implementation,
     REASSIGN: _handle_reassign,
+    TAKE_OVER: _handle_take_over,
 }
 
 

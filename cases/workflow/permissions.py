@@ -16,7 +16,9 @@ from cases.models import (
     StepKind,
     StepStatus,
 )
+from cases.organisation.collectives import step_needs_vote
 from cases.organisation.selectors import acting_units, is_admin, is_official_of
+from cases.organisation.successors import is_abolished, units_user_may_take_over_to
 from cases.workflow.actions import (
     APPROVE,
     ATTACH_DOCUMENT,
@@ -28,6 +30,7 @@ from cases.workflow.actions import (
     RECORD_VOTE,
     REJECT,
     SPECS,
+    TAKE_OVER,
     WITHDRAW,
     ActionSpec,
 )
@@ -87,6 +90,9 @@ def available_actions(
     names: list[str] = []
     if step is not None and _user_can_act_on_step(user, case, step, day):
         names += _actor_actions(step)
+    # The clerks of the deciding body record its collective's vote (MDL-COL-7).
+    if step is not None and _deciding_clerk_votes(user, case, step, day, names):
+        names.append(RECORD_VOTE)
     # The clerks of the deciding body may ask for the extension of the decision step.
     if (
         step is not None
@@ -106,7 +112,27 @@ def available_actions(
         names.append(REASSIGN)
     if _may_withdraw(case, user):
         names.append(WITHDRAW)
+    if (
+        step is not None
+        and not is_subject(user, case)
+        and is_abolished(step.actor_unit, day)
+        and units_user_may_take_over_to(user, step.actor_unit, day)
+    ):
+        names.append(TAKE_OVER)
     return [SPECS[n] for n in dict.fromkeys(names)]
+
+
+def _deciding_clerk_votes(
+    user: AnyUser, case: Case, step: CaseStep, day: datetime.date, names: list[str]
+) -> bool:
+    """The clerks of the deciding body record its collective's vote (MDL-COL-7)."""
+    return (
+        step.template.kind == StepKind.DECISION
+        and RECORD_VOTE not in names
+        and not is_subject(user, case)
+        and step_needs_vote(step.template, step.actor_unit)
+        and step.actor_unit_id in acting_units(user, Role.CLERK, on=day)
+    )
 
 
 def _actor_actions(step: CaseStep) -> list[str]:
@@ -127,7 +153,7 @@ def _actor_actions(step: CaseStep) -> list[str]:
     names = [ATTACH_DOCUMENT]
     if kind in (StepKind.EXCHANGE, StepKind.CONSULTATION):
         names.append(RECORD_TALK)
-    if step.template.requires_vote:
+    if step_needs_vote(step.template, step.actor_unit):
         names.append(RECORD_VOTE)
     names.append(COMPLETE_STEP)
     if step.actor_role != ActorRole.OFFICIAL:
@@ -155,6 +181,8 @@ def could_ever(user: AnyUser, case: Case, action: str, day: datetime.date) -> bo
         return action == ATTACH_DOCUMENT
     units = {case.employing_unit_id, case.deciding_unit_id}
     step = current_step(case)
+    if action == TAKE_OVER:
+        return step is not None and bool(units_user_may_take_over_to(user, step.actor_unit, day))
     if step is not None:
         units.add(step.actor_unit_id)  # a State track's own bodies (MDL-TRK-3)
     if action in (APPROVE,):

@@ -96,7 +96,12 @@
         return isNaN(v) ? null : v;
       }
       function apply() {
+        // MDL-COL-2: the roster gives the members (shown, not typed).
         var members = value("members");
+        if (members === null) {
+          var rostered = parseInt(out.getAttribute("data-members"), 10);
+          members = isNaN(rostered) ? null : rostered;
+        }
         var present = value("present");
         var votesFor = value("votes_for");
         var against = value("votes_against");

@@ -40,6 +40,7 @@ from cases.api.serializers.common import (
 from cases.models import (
     ActorRole,
     AuthorityScope,
+    BallotType,
     Case,
     CaseEvent,
     CaseOutcome,
@@ -178,6 +179,10 @@ ACTION_FIELD_TYPES: dict[str, tuple[str, Any, list[tuple[str, Any]]]] = {
     "held_on": ("date", _("Date of the talk"), []),
     "summary": ("text", _("Summary of the talk"), []),
     "members": ("integer", _("Members of the collective"), []),
+    "collective": ("integer", _("Collective (id)"), []),
+    "meeting_on": ("date", _("Meeting date"), []),
+    "invalid": ("integer", _("Blank or invalid ballots"), []),
+    "unit": ("integer", _("Unit taking over (id)"), []),
     "present": ("integer", _("Members present"), []),
     "votes_for": ("integer", _("Votes for"), []),
     "votes_against": ("integer", _("Votes against"), []),
@@ -188,6 +193,11 @@ ACTION_FIELD_TYPES: dict[str, tuple[str, Any, list[tuple[str, Any]]]] = {
 }
 OPTIONAL_ACTION_FIELDS = {
     (workflow.RECORD_TALK, "file"),
+    # MDL-COL-7: optional when the step names its collective (one candidate body).
+    (workflow.RECORD_VOTE, "collective"),
+    (workflow.RECORD_VOTE, "meeting_on"),
+    (workflow.RECORD_VOTE, "invalid"),
+    (workflow.TAKE_OVER, "unit"),
     (workflow.APPROVE, "effective_on"),
     (workflow.APPROVE, "signer_post"),
 }
@@ -549,7 +559,18 @@ class ActionSerializer(Serializer):
     file = UploadField(required=False)
     held_on = DateField(required=False)
     summary = CharField(max_length=10000, required=False, allow_blank=True)
-    members = IntegerField(min_value=0, max_value=10000, required=False)
+    members = IntegerField(
+        min_value=0,
+        max_value=10000,
+        required=False,
+        help_text="Deprecated: computed from the roster (MDL-COL-2); a field error when it disagrees.",
+    )
+    collective = IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    meeting_on = DateField(required=False)
+    invalid = IntegerField(min_value=0, max_value=10000, required=False)
+    ballot = ChoiceField(choices=BallotType.choices, required=False)
+    head_decision = ChoiceField(choices=[("for", "for"), ("against", "against")], required=False)
+    unit = IntegerField(min_value=1, max_value=MAX_ID, required=False)
     present = IntegerField(min_value=0, max_value=10000, required=False)
     votes_for = IntegerField(min_value=0, max_value=10000, required=False)
     votes_against = IntegerField(min_value=0, max_value=10000, required=False)
@@ -563,6 +584,12 @@ class ActionSerializer(Serializer):
         "held_on",
         "summary",
         "members",
+        "collective",
+        "meeting_on",
+        "invalid",
+        "ballot",
+        "head_decision",
+        "unit",
         "present",
         "votes_for",
         "votes_against",

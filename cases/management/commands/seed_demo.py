@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cases.models import Case, CatalogVersion, Form
 from cases.ops.demo import build_demo_world, build_two_track_world, seed_two_track_case
+from cases.workflow import engine as workflow
 from cases.workflow import filing as services
 from cases.workflow.deadlines import WorkingCalendar
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                 statement="Hai năm liên tiếp không hoàn thành nhiệm vụ.",
                 by=world.users["clerk_other"],
             )
-            services.file_case(
+            district_case = services.file_case(
                 form=Form.RESIGNATION,
                 official=world.official_district,
                 position=world.post_district,
@@ -53,6 +54,15 @@ class Command(BaseCommand):
                 statement="Đơn xin từ chức nộp trước khi sáp nhập đơn vị hành chính.",
                 by=world.users["clerk"],
                 filed_on=datetime.date(2024, 3, 1),
+            )
+            # The district ended on 30/06/2025: the province's clerk takes the waiting
+            # step over (an audited reassignment, REGULATIONS.md 10.3).
+            workflow.perform(
+                case_id=district_case.pk,
+                user=world.users["clerk"],
+                action=workflow.TAKE_OVER,
+                data={"unit": world.province.pk},
+                reason="Huyện Bảo Thắng kết thúc hoạt động từ 01/07/2025; tỉnh tiếp nhận hồ sơ.",
             )
         # Issue 13: the commune chair's resignation through the Party committee and then
         # the People's Council, with both tracks moved (MDL-TRK-4).

@@ -1,0 +1,308 @@
+"""Collective bodies and their dated rosters, kept by the unit's clerks (REGULATIONS.md §13).
+
+Every roster change is an event in the body's own hash-chained history (MDL-COL-2:
+who, when, the deciding document and the reason). A vote reads the roster on the
+meeting date through ``size_on``; nobody types the number of members.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.core.errors import ActionForbidden, InvalidInput, NotFound
+from cases.models import (
+    GENESIS_HASH,
+    PARTY_BODY_TYPES,
+    BodyType,
+    CollectiveBody,
+    CollectiveEvent,
+    Official,
+    OrgUnit,
+    Role,
+    RosterMember,
+    StepTemplate,
+    UnitKind,
+    VoteCollective,
+    VoteRequiredWhen,
+)
+from cases.organisation.selectors import AnyUser, acting_units, is_admin, units_visible_to
+
+
+def collectives_visible_to(user: AnyUser) -> QuerySet[CollectiveBody]:
+    return CollectiveBody.objects.filter(unit__in=units_visible_to(user)).select_related("unit")
+
+
+def bodies_of(unit: OrgUnit, on: datetime.date) -> list[CollectiveBody]:
+    """The unit's bodies valid on ``on`` (MDL-COL-1)."""
+    return list(
+        unit.collectives.filter(valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("body_type", "pk")
+    )
+
+
+def may_keep_roster(user: AnyUser, unit: OrgUnit) -> bool:
+    """The unit's clerks and the administrators keep its bodies' rosters."""
+    return is_admin(user) or unit.pk in acting_units(user, Role.CLERK)
+
+
+def get_collective_for_user(user: AnyUser, pk: int | str) -> CollectiveBody:
+    try:
+        return collectives_visible_to(user).get(pk=int(pk))
+    except (CollectiveBody.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotFound(_("Collective body not found.")) from exc
+
+
+# --- the step's vote (MDL-COL-7) -------------------------------------------------------------
+
+
+def step_needs_vote(template: StepTemplate, unit: OrgUnit) -> bool:
+    """Whether the step's collective must vote, as the catalog data say (13.1)."""
+    if not template.requires_vote:
+        return False
+    if template.vote_required_when == VoteRequiredWhen.PARTY_UNIT:
+        return unit.kind == UnitKind.PARTY
+    return True
+
+
+def voting_candidates(
+    template: StepTemplate, unit: OrgUnit, on: datetime.date
+) -> list[CollectiveBody]:
+    """The bodies of the step's unit that may take the step's vote on ``on``."""
+    bodies = bodies_of(unit, on)
+    wanted = list(template.vote_body_types or [])
+    if not wanted and template.vote_collective == VoteCollective.DECIDING:
+        wanted = list(PARTY_BODY_TYPES) if unit.kind == UnitKind.PARTY else []
+    if wanted:
+        bodies = [b for b in bodies if b.body_type in wanted]
+    return bodies
+
+
+def default_collective(
+    template: StepTemplate, unit: OrgUnit, on: datetime.date
+) -> CollectiveBody | None:
+    """The body that votes when the clerk names none: the only candidate, or the only one
+    of the first body type the step lists (the step names its collective, MDL-COL-7)."""
+    candidates = voting_candidates(template, unit, on)
+    if len(candidates) == 1:
+        return candidates[0]
+    for body_type in template.vote_body_types or []:
+        of_type = [b for b in candidates if b.body_type == body_type]
+        if of_type:
+            return of_type[0] if len(of_type) == 1 else None
+    return None
+
+
+# --- keeping the rosters ----------------------------------------------------------------------
+
+
+def _date(
+    raw: Any, name: str, errors: dict[str, list[Any]], *, required: bool
+) -> datetime.date | None:
+    if raw in (None, ""):
+        if required:
+            errors[name] = [_("This field is required.")]
+        return None
+    if isinstance(raw, datetime.date):
+        return raw
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(str(raw), fmt).date()
+        except ValueError:
+            continue
+    errors[name] = [_("Enter a valid date (dd/mm/yyyy).")]
+    return None
+
+
+def _record(
+    body: CollectiveBody, *, by: AnyUser, action: str, reason: str, data: dict[str, Any]
+) -> CollectiveEvent:
+
+    head = CollectiveBody.objects.select_for_update().get(pk=body.pk)
+    event = CollectiveEvent(
+        body=head,
+        seq=head.event_count + 1,
+        at=timezone.now(),
+        actor=by if by.is_authenticated else None,  # type: ignore[misc]
+        actor_name=(by.get_full_name() or by.get_username()) if by.is_authenticated else "system",  # type: ignore[union-attr]
+        reason=reason,
+        action=action,
+        data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+        prev_hash=head.last_event_hash or GENESIS_HASH,
+    )
+    event.hash = event.compute_hash()
+    event.save(force_insert=True)
+    CollectiveBody.objects.filter(pk=head.pk).update(
+        event_count=event.seq, last_event_hash=event.hash
+    )
+    body.event_count, body.last_event_hash = event.seq, event.hash
+    return event
+
+
+def create_collective(
+    *,
+    unit: OrgUnit,
+    body_type: str,
+    name: str,
+    valid_from: datetime.date,
+    by: AnyUser,
+    term: str = "",
+    valid_to: datetime.date | None = None,
+    reason: str = "",
+) -> CollectiveBody:
+    if not may_keep_roster(by, unit):
+        raise ActionForbidden(_("Only the unit's clerks keep its collective bodies."))
+    errors: dict[str, list[Any]] = {}
+    if body_type not in BodyType.values:
+        errors["body_type"] = [_("Choose a valid option.")]
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        errors["name"] = [_("Give the body's name (at most 200 characters).")]
+    if valid_to is not None and valid_to < valid_from:
+        errors["valid_to"] = [_("The end is before the start.")]
+    if errors:
+        raise InvalidInput(
+            _("The body could not be saved; correct the fields shown."), fields=errors
+        )
+    with transaction.atomic():
+        body = CollectiveBody.objects.create(
+            unit=unit,
+            body_type=body_type,
+            name=name,
+            term=(term or "")[:40],
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
+        _record(
+            body,
+            by=by,
+            action="create",
+            reason=reason,
+            data={"unit": unit.pk, "body_type": body_type, "name": name, "valid_from": valid_from},
+        )
+    return body
+
+
+def add_member(
+    *,
+    body: CollectiveBody,
+    by: AnyUser,
+    data: dict[str, Any],
+    reason: str = "",
+) -> RosterMember:
+    """MDL-COL-2: a membership row with its dates and the decision that created it."""
+    if not may_keep_roster(by, body.unit):
+        raise ActionForbidden(_("Only the unit's clerks keep the roster of its bodies."))
+    errors: dict[str, list[Any]] = {}
+    full_name = str(data.get("full_name") or "").strip()
+    if not full_name or len(full_name) > 120:
+        errors["full_name"] = [_("Give the member's full name (at most 120 characters).")]
+    valid_from = _date(data.get("valid_from"), "valid_from", errors, required=True)
+    valid_to = _date(data.get("valid_to"), "valid_to", errors, required=False)
+    if valid_from and valid_to and valid_to < valid_from:
+        errors["valid_to"] = [_("The end is before the start.")]
+    official = None
+    if data.get("official") not in (None, ""):
+        official = Official.objects.filter(pk=data.get("official")).first()
+        if official is None:
+            errors["official"] = [_("Unknown official.")]
+    role = str(data.get("role_in_body") or "").strip()[:80]
+    decision = str(data.get("decision") or "").strip()[:120]
+    if errors:
+        raise InvalidInput(
+            _("The member could not be added; correct the fields shown."), fields=errors
+        )
+    with transaction.atomic():
+        member = RosterMember.objects.create(
+            body=body,
+            full_name=full_name,
+            official=official,
+            role_in_body=role,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            decision=decision,
+        )
+        _record(
+            body,
+            by=by,
+            action="add_member",
+            reason=reason,
+            data={
+                "member": member.pk,
+                "full_name": full_name,
+                "role_in_body": role,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+                "decision": decision,
+            },
+        )
+    return member
+
+
+def end_member(
+    *,
+    member: RosterMember,
+    valid_to: datetime.date,
+    by: AnyUser,
+    reason: str,
+    end_decision: str = "",
+) -> RosterMember:
+    """End a membership on ``valid_to`` (the last day of membership); audited."""
+    body = member.body
+    if not may_keep_roster(by, body.unit):
+        raise ActionForbidden(_("Only the unit's clerks keep the roster of its bodies."))
+    if not (reason or "").strip():
+        raise InvalidInput(
+            _("A reason is required for this action."),
+            fields={"reason": [_("This field is required.")]},
+        )
+    if valid_to < member.valid_from:
+        raise InvalidInput(
+            _("The membership cannot end before it started (%(start)s).")
+            % {"start": member.valid_from.strftime("%d/%m/%Y")},
+            fields={"valid_to": [_("The end is before the start.")]},
+        )
+    with transaction.atomic():
+        before = member.valid_to
+        member.valid_to = valid_to
+        member.end_decision = (end_decision or "")[:120]
+        member.save(update_fields=["valid_to", "end_decision"])
+        _record(
+            body,
+            by=by,
+            action="end_member",
+            reason=reason.strip(),
+            data={
+                "member": member.pk,
+                "full_name": member.full_name,
+                "from_valid_to": before,
+                "valid_to": valid_to,
+                "end_decision": member.end_decision,
+            },
+        )
+    return member
+
+
+def verify_collective_chain(body_id: int) -> bool:
+    head = (
+        CollectiveBody.objects.filter(pk=body_id).values("event_count", "last_event_hash").first()
+    )
+    prev, seq = GENESIS_HASH, 0
+    for event in CollectiveEvent.objects.filter(body_id=body_id).order_by("seq"):
+        seq += 1
+        if event.seq != seq or event.prev_hash != prev or event.compute_hash() != event.hash:
+            return False
+        prev = event.hash
+    return (
+        head is not None
+        and head["event_count"] == seq
+        and (not seq or head["last_event_hash"] == prev)
+    )
