@@ -1,4 +1,5 @@
-"""``python -m bench.compare A.json B.json``: every figure of two runs side by side, B ÷ A.
+"""``python -m bench.compare OLD NEW`` (two result files of bench/results/): every figure
+of two runs side by side, NEW ÷ OLD.
 
 Rows are matched on (figure, size). The ratio is of the medians; for a rate (tx/s, req/s,
 doc/s, %) above 1 is better, for a time or a size below 1 is. The machine's state beside

@@ -392,7 +392,7 @@ ESCALATE_AFTER_OVERDUE_DAYS = env_int("ESCALATE_AFTER_OVERDUE_DAYS", 3)
 # Reminders of the day go out from this local hour on (the 07:00 sweep), not at midnight.
 REMINDER_SEND_FROM_HOUR = env_int("REMINDER_SEND_FROM_HOUR", 7)
 # How a time limit the regulation gives in plain "ngày" (days, without "làm việc"; the
-# "CD?" unit of REGULATIONS.md 0.2) is counted: "calendar" days, the usual reading and
+# "CD?" unit of docs/domain.md) is counted: "calendar" days, the usual reading and
 # the default, or "working" days. Limits given in working days are always working days.
 UNQUALIFIED_DAYS_AS = env_choice("UNQUALIFIED_DAYS_AS", "calendar", ("calendar", "working"))
 # Sign-in attempts on the API's token endpoint per address (DRF's rate syntax).
@@ -479,7 +479,7 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
 
 
 # TL-377-4..6: the waits after discipline are counted from the disciplinary decision's
-# date by default; REGULATIONS.md §11 leaves the anchor open ("decision" or "effective").
+# date by default; docs/collectives.md leaves the anchor open ("decision" or "effective").
 REAPPOINTMENT_WAIT_ANCHOR = env_choice(
     "REAPPOINTMENT_WAIT_ANCHOR", "decision", ("decision", "effective")
 )

@@ -1,5 +1,5 @@
 """Helpers of the OpenAPI contract tests (not a test module): the served schema, and the
-Node.js tools of tests/contract/ (Redocly, openapi-typescript, TypeScript), installed
+The Node tools of tests/contract/ (Redocly, openapi-typescript, TypeScript), installed
 from the committed lock file when they are missing."""
 
 from __future__ import annotations

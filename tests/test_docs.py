@@ -17,7 +17,7 @@ DOCS = sorted((ROOT / "docs").glob("*.md"))
 PAGES = [ROOT / "README.md", *DOCS]
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 HEADING = re.compile(r"^#{1,6} (.+?)\s*$", re.M)
-ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_list", "env_float", "env_path", "env_secret"}
+ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_list", "env_choice", "env_float", "env_path"}
 
 
 def _anchors(page: Path) -> set[str]:

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from cases.documents.issuing import issue_decision_document
 from cases.models import CaseEvent
-from cases.web.common import EVENT_LABELS
+from cases.audit.events import EventType
 from cases.workflow import engine as workflow
 from tests.conftest import pass_exchange
 from tests.web_support import parse_po, signed_in
@@ -26,7 +26,7 @@ def test_every_event_on_the_case_page_is_named_in_words(world: Any, file_case: A
     issue_decision_document(decision_id=case.decision.pk)
     actions = set(CaseEvent.objects.filter(case=case).values_list("action", flat=True))
     assert "document_issued" in actions
-    assert actions <= set(EVENT_LABELS), actions - set(EVENT_LABELS)
+    assert actions <= set(EventType.values), actions - set(EventType.values)
     page = signed_in("clerk", "vi").get(reverse("case_detail", args=[case.pk])).content.decode()
     assert "Đã ban hành văn bản quyết định" in page and "— hệ thống" in page
     for action in actions:

@@ -517,7 +517,7 @@ class _Checker:
             and row.filed_on is not None
             and row.filed_on > DISTRICT_LEVEL_ENDS
         ):
-            # REGULATIONS.md 10.3: district level is valid only up to 30/06/2025.
+            # docs/domain.md: district level is valid only up to 30/06/2025.
             self.add(
                 row,
                 "level",

@@ -1,4 +1,4 @@
-"""Collective bodies with dated rosters (REGULATIONS.md §13, MDL-COL-1, MDL-COL-2)."""
+"""Collective bodies with dated rosters (docs/collectives.md, MDL-COL-1, MDL-COL-2)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ PARTY_BODY_TYPES = (
 
 
 class VoteCollective(models.TextChoices):
-    """Which collective a step's vote is taken by (MDL-COL-7, REGULATIONS.md 13.1)."""
+    """Which collective a step's vote is taken by (MDL-COL-7, docs/collectives.md)."""
 
     NONE = "", _("No collective vote")
     PROPOSING = "proposing", _("The proposing collective")

@@ -1,4 +1,4 @@
-"""Tracks: the Party and State procedures of one case (REGULATIONS.md section 12).
+"""Tracks: the Party and State procedures of one case (docs/tracks.md).
 
 A case about one official and post has one track per procedure the post requires
 (MDL-TRK-1); each track pins its own regime by its filing date and carries its own

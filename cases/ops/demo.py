@@ -441,7 +441,7 @@ class TwoTrackWorld:
 
 @transaction.atomic
 def build_two_track_world(world: DemoWorld, password: str | None = None) -> TwoTrackWorld:
-    """The commune chair and the department director of REGULATIONS.md 12.2. Idempotent.
+    """The commune chair and the department director of docs/tracks.md. Idempotent.
 
     The People's Council sits above its People's Committee in the unit tree (the UBND is
     the HĐND's executive body), so its members see the cases of the committee's posts.

@@ -1,4 +1,4 @@
-"""Collective bodies and their dated rosters, kept by the unit's clerks (REGULATIONS.md §13).
+"""Collective bodies and their dated rosters, kept by the unit's clerks (docs/collectives.md).
 
 Every roster change is an event in the body's own hash-chained history (MDL-COL-2:
 who, when, the deciding document and the reason). A vote reads the roster on the

@@ -2,7 +2,7 @@
 
 ``record_fact`` appends one event to the official's chain (a correction is a new event
 naming the one it replaces); ``facts_in_force`` is what the rules read; the poll bands
-(REGULATIONS.md §6, MDL-COL-8) and the waits after discipline (TL-377-4..6) are computed
+(docs/collectives.md, MDL-COL-8) and the waits after discipline (TL-377-4..6) are computed
 here from the recorded counts and dates, never ticked by hand.
 """
 

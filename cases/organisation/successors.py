@@ -1,4 +1,4 @@
-"""Units that no longer exist (the 2025 reform, REGULATIONS.md 10.3) and who takes over."""
+"""Units that no longer exist (the 2025 reform, docs/domain.md, levels) and who takes over."""
 
 from __future__ import annotations
 

@@ -648,7 +648,7 @@ def _handle_reassign(ctx: ActionContext) -> None:
 
 
 def _handle_take_over(ctx: ActionContext) -> None:
-    """An audited reassignment of the work waiting at an abolished unit (REGULATIONS.md 10.3)."""
+    """An audited reassignment of the work waiting at an abolished unit (docs/collectives.md)."""
     step = ctx.step
     assert step is not None
     abolished = step.actor_unit

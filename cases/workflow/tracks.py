@@ -1,4 +1,4 @@
-"""What happens between the tracks of a case (REGULATIONS.md section 12).
+"""What happens between the tracks of a case (docs/tracks.md).
 
 Run by the handlers inside ``engine.perform``'s locked transaction: a track decided
 starts the next one, a track that fails closes or flags the others, and none of them is

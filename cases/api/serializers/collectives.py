@@ -215,7 +215,7 @@ class FactSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_bands(self, fact: OfficialFact) -> list[str]:
-        """MDL-COL-8: the threshold rules the recorded counts fall in (REGULATIONS.md §6)."""
+        """MDL-COL-8: the threshold rules the recorded counts fall in (docs/collectives.md)."""
 
         if fact.kind == FactKind.CONFIDENCE_POLL:
             return rules.poll_bands(fact)

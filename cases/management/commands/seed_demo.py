@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 filed_on=datetime.date(2024, 3, 1),
             )
             # The district ended on 30/06/2025: the province's clerk takes the waiting
-            # step over (an audited reassignment, REGULATIONS.md 10.3).
+            # step over (an audited reassignment, docs/collectives.md).
             workflow.perform(
                 case_id=district_case.pk,
                 user=world.users["clerk"],
