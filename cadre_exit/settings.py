@@ -471,13 +471,6 @@ SPECTACULAR_SETTINGS = {
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "cadre-demo")
 
 
-def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = env_str(name, default).strip() or default
-    if value not in choices:
-        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-    return value
-
-
 # TL-377-4..6: the waits after discipline are counted from the disciplinary decision's
 # date by default; docs/collectives.md leaves the anchor open ("decision" or "effective").
 REAPPOINTMENT_WAIT_ANCHOR = env_choice(

@@ -9,9 +9,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from cases.audit.events import EventType
 from cases.documents.issuing import issue_decision_document
 from cases.models import CaseEvent
-from cases.audit.events import EventType
 from cases.workflow import engine as workflow
 from tests.conftest import pass_exchange
 from tests.web_support import parse_po, signed_in

@@ -270,7 +270,8 @@ def _name_enums(result: dict[str, Any]) -> None:
                 continue
             values = tuple(sorted(map(str, schema["enum"])))
             name = by_values.get(values) or PARAMETER_ENUM_NAMES.get(
-                (parameter["name"], values), f"{_camel(parameter['name'])}Enum"
+                (str(parameter["name"]), values),  # type: ignore[arg-type]  # any length of values
+                f"{_camel(parameter['name'])}Enum",
             )
             if name not in schemas:
                 schemas[name] = {

@@ -211,9 +211,9 @@ def checkpointed_heads() -> CheckpointedHeads:
             problems.append(f"checkpoint {row.seq} was altered in the database")
         prev = row.head
     for entry in lines:
-        row = by_seq.get(entry["seq"])
-        if row is not None and (
-            row.head != entry["head"] or heads_digest(row.heads) != entry["heads_digest"]
+        stored = by_seq.get(entry["seq"])
+        if stored is not None and (
+            stored.head != entry["head"] or heads_digest(stored.heads) != entry["heads_digest"]
         ):
-            problems.append(f"checkpoint {row.seq} differs from its signed line")
+            problems.append(f"checkpoint {stored.seq} differs from its signed line")
     return CheckpointedHeads(heads=_merged(rows), problems=problems, seq=last)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +148,7 @@ def _regulation(reg: dict[str, Any]) -> list[str]:
                                  "time_limits", "processes"})  # fmt: skip
     if extra:
         out += ["", *extra]
-    sections = [
+    sections: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
         ("Provisions", "provisions", lambda p: f"{p.get('kind', '')}" + (f", {p['article']}" if p.get("article") else "")),
         ("Grounds", "grounds", lambda g: f"{g.get('form', '')}" + (f", clause {g['clause']}" if g.get("clause") else "")),
         ("Exclusions", "exclusions", lambda e: f"{', '.join(e.get('forms', []))} — {e.get('condition', '')} ({e.get('mode', '')})"),

@@ -641,7 +641,8 @@ def issue_decision_document(*, decision_id: int) -> Document | None:
             return None
         if _next_version(decision) != version:
             return None  # a re-issue stored this version meanwhile: nothing left to do
-        content, signatures = rendered.content, []
+        content = rendered.content
+        signatures: list[Any] = []
         if signing.signing_enabled():
             # Under the locks, so each version is signed exactly once.
             try:
@@ -732,7 +733,8 @@ def reissue_decision_document(*, decision_id: int, by: Any, reason: str) -> Docu
                 _("The decision was re-issued at the same moment; reload and try again.")
             )
         first = version == 1
-        content, signatures = rendered.content, []
+        content = rendered.content
+        signatures: list[Any] = []
         if signing.signing_enabled():
             # A failure is the user's answer (503): the earlier versions stay as they were.
             content, signatures = _sign(decision, rendered)

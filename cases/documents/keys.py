@@ -190,7 +190,7 @@ def _subject_for(user: Any, unit: OrgUnit | None) -> asn1_x509.Name:
     first = memberships.first()
     organisation = first.unit.name if first else ""
     title = first.unit.head_title if first else ""
-    if official is not None and getattr(official, "full_name", ""):
+    if official is not None and official.full_name:
         name = official.full_name
     return signing.build_name(common_name=name, organisation=organisation, title=title)
 
@@ -208,7 +208,9 @@ def issue_key(
     ca, _created = ensure_ca(now=now)
     store = signing.key_store()
     serial = _new_serial()
-    label = f"{'user' if user is not None else 'unit'}-{(user or unit).pk}-{serial:x}"
+    owner = user if user is not None else unit
+    assert owner is not None  # the caller names a user or a unit
+    label = f"{'user' if user is not None else 'unit'}-{owner.pk}-{serial:x}"
     public = store.generate(label)
     certificate = signing.issue_certificate(
         store=store,
@@ -265,6 +267,7 @@ def publish_crl(*, now: datetime.datetime | None = None) -> Path:
     revoked = [
         (int(k.serial, 16), k.revoked_at)
         for k in SigningKey.objects.filter(revoked_at__isnull=False).exclude(pk=ca.pk)
+        if k.revoked_at is not None
     ]
     path = Path(settings.SIGNING_CRL_PATH)
     number = int(now.timestamp())

@@ -893,7 +893,7 @@ def _create(
         return 0
     actor = by if by is not None and by.is_authenticated else None
     actor_id = actor.pk if actor is not None else None
-    actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
+    actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"
     now = timezone.now()
     to_state = f"{CaseStatus.CLOSED}:"
     with _large_page_cache(), transaction.atomic(durable=True):
@@ -922,7 +922,9 @@ def _create(
             posts = _positions({(r.unit.pk, r.raw["position_title"]) for r in batch})  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
             people = _officials({(r.unit.pk, r.raw["official_name"]) for r in batch}, sha256)  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
             ids = reserve_ids(Case, len(batch))
-            cases, grounds, events = [], [], []
+            cases: list[dict[str, Any]] = []
+            grounds: list[Any] = []
+            events: list[dict[str, Any]] = []
             for case_id, r in zip(ids, batch, strict=True):
                 post_id, unit_id, appointing_id = posts[(r.unit.pk, r.raw["position_title"])]  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
                 event.case_id = case_id

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.core.errors import ActionForbidden, InvalidInput, NotFound
+from cases.core.types import AnyUser
 from cases.models import (
     GENESIS_HASH,
     PARTY_BODY_TYPES,
@@ -33,7 +34,7 @@ from cases.models import (
     VoteCollective,
     VoteRequiredWhen,
 )
-from cases.organisation.selectors import AnyUser, acting_units, is_admin, units_visible_to
+from cases.organisation.selectors import acting_units, is_admin, units_visible_to
 
 
 def collectives_visible_to(user: AnyUser) -> QuerySet[CollectiveBody]:
@@ -131,8 +132,8 @@ def _record(
         body=head,
         seq=head.event_count + 1,
         at=timezone.now(),
-        actor=by if by.is_authenticated else None,  # type: ignore[misc]
-        actor_name=(by.get_full_name() or by.get_username()) if by.is_authenticated else "system",  # type: ignore[union-attr]
+        actor=by if by.is_authenticated else None,
+        actor_name=(by.get_full_name() or by.get_username()) if by.is_authenticated else "system",
         reason=reason,
         action=action,
         data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
@@ -210,8 +211,9 @@ def add_member(
     if valid_from and valid_to and valid_to < valid_from:
         errors["valid_to"] = [_("The end is before the start.")]
     official = None
-    if data.get("official") not in (None, ""):
-        official = Official.objects.filter(pk=data.get("official")).first()
+    official_id = data.get("official")
+    if official_id not in (None, ""):
+        official = Official.objects.filter(pk=official_id).first()
         if official is None:
             errors["official"] = [_("Unknown official.")]
     role = str(data.get("role_in_body") or "").strip()[:80]
@@ -220,6 +222,7 @@ def add_member(
         raise InvalidInput(
             _("The member could not be added; correct the fields shown."), fields=errors
         )
+    assert valid_from is not None  # required: an error above otherwise
     with transaction.atomic():
         member = RosterMember.objects.create(
             body=body,

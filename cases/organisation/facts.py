@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.core.dates import add_months
 from cases.core.errors import ActionForbidden, InvalidInput, NotFound
+from cases.core.types import AnyUser
 from cases.models import (
     GENESIS_HASH,
     AnnualRating,
@@ -36,7 +37,6 @@ from cases.models import (
 )
 from cases.models.facts import current_facts
 from cases.organisation.selectors import (
-    AnyUser,
     is_admin,
     officials_visible_to,
     scope_units,
@@ -278,8 +278,8 @@ def record_fact(  # noqa: C901 - the checks of one recording, in the order a cle
             official=head,
             seq=head.fact_count + 1,
             at=timezone.now(),
-            actor=by if by.is_authenticated else None,  # type: ignore[misc]
-            actor_name=(by.get_full_name() or by.get_username()) if by.is_authenticated else "",  # type: ignore[union-attr]
+            actor=by if by.is_authenticated else None,
+            actor_name=(by.get_full_name() or by.get_username()) if by.is_authenticated else "",
             reason=reason,
             kind=kind,
             started_on=started_on,

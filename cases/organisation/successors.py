@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 
+from cases.core.types import AnyUser
 from cases.models import OrgUnit, Role
-from cases.organisation.selectors import AnyUser, acting_units
+from cases.organisation.selectors import acting_units
 
 
 def is_abolished(unit: OrgUnit, on: datetime.date) -> bool:

@@ -11,6 +11,8 @@ versions can still change, and every such change moves the ``catalog`` generatio
 
 from __future__ import annotations
 
+from typing import Any
+
 from cases.models import (
     CacheGeneration,
     CatalogVersion,
@@ -36,7 +38,7 @@ def _step_templates(ids: set[int]) -> dict[int, StepTemplate]:
     return StepTemplate.objects.select_related("time_limit").order_by().in_bulk(ids)
 
 
-def _overrides(_ids: set[int]) -> dict[int, dict]:
+def _overrides(_ids: set[int]) -> dict[int, dict[Any, Any]]:
     return {0: dict(HolidayOverride.objects.order_by().values_list("date", "kind"))}
 
 
@@ -44,7 +46,7 @@ regulations: GenerationCache[Regulation] = GenerationCache(NAME, _regulations)
 step_templates: GenerationCache[StepTemplate] = GenerationCache(NAME, _step_templates)
 # The working calendar's overrides (one entry, key 0): they change with the catalog's
 # generation too, so a due date is computed with the overrides of every process alike.
-holiday_overrides: GenerationCache[dict] = GenerationCache(NAME, _overrides)
+holiday_overrides: GenerationCache[dict[Any, Any]] = GenerationCache(NAME, _overrides)
 
 
 def sync(generation: int) -> None:
@@ -53,7 +55,7 @@ def sync(generation: int) -> None:
     holiday_overrides.sync(generation)
 
 
-def holidays() -> dict:
+def holidays() -> dict[Any, Any]:
     """The holiday overrides by date (a synced cache reads them once per generation)."""
     return holiday_overrides.get(0)
 

@@ -133,7 +133,7 @@ class FailSoftRedisCache(RedisCache):
     def delete_many(self, keys: Any, version: Any = None) -> None:
         self._call(None, lambda: super(FailSoftRedisCache, self).delete_many(keys, version))
 
-    def clear(self) -> bool:
+    def clear(self) -> None:
         """Delete this cache's keys (its ``KEY_PREFIX``), not the Redis database."""
         prefix = f"{self.key_prefix}:" if self.key_prefix else ""
         if not prefix:
@@ -141,4 +141,3 @@ class FailSoftRedisCache(RedisCache):
                 "A cache without KEY_PREFIX is not cleared: it would empty a shared Redis database."
             )
         self._call(0, lambda: self.delete_prefix(prefix))
-        return True

@@ -9,7 +9,7 @@ import secrets
 
 import pyotp
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,9 +24,7 @@ def _digest(code: str) -> str:
     return hashlib.sha256(normalised.encode("ascii", "ignore")).hexdigest()
 
 
-def issue_enrolment_code(
-    *, user: AbstractBaseUser, by: AbstractBaseUser | None, hours: int | None = None
-) -> str:
+def issue_enrolment_code(*, user: User, by: User | None, hours: int | None = None) -> str:
     """A fresh code for ``user`` (the earlier unused ones stop working), shown once."""
     raw = "".join(secrets.choice(_ALPHABET) for _ in range(12))
     code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
@@ -40,7 +38,7 @@ def issue_enrolment_code(
     return code
 
 
-def redeem_enrolment_code(*, user: AbstractBaseUser, code: str) -> TOTPDevice | None:
+def redeem_enrolment_code(*, user: User, code: str) -> TOTPDevice | None:
     """Spend the code and give the user a new, unconfirmed authenticator; None when the
     code is wrong, spent, expired or someone else's. An authenticator already confirmed is
     replaced only through a new code (an administrator's decision)."""

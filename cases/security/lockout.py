@@ -53,7 +53,7 @@ def client_address(request: HttpRequest | None) -> str:
     remote = str(request.META.get("REMOTE_ADDR", ""))
     if not settings.TRUSTED_PROXIES or not _trusted(remote):
         return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [h.strip() for h in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
     for hop in reversed([h for h in hops if h]):
         try:
             ipaddress.ip_address(hop)
@@ -90,11 +90,13 @@ def _address_key(address: str) -> str:
 def locked_until(username: str, address: str) -> datetime.datetime | None:
     """When sign-in is allowed again for this username from this address, or None now."""
     now = timezone.now()
-    ends = list(
-        SignInThrottle.objects.filter(
+    ends: list[datetime.datetime] = [
+        end
+        for end in SignInThrottle.objects.filter(
             key__in=[k for k, _ in _keys(username, address)], locked_until__gt=now
         ).values_list("locked_until", flat=True)
-    )
+        if end is not None
+    ]
     if address:
         window = now - datetime.timedelta(seconds=settings.LOCKOUT_WINDOW_SECONDS)
         slow = SignInThrottle.objects.filter(
@@ -104,7 +106,8 @@ def locked_until(username: str, address: str) -> datetime.datetime | None:
             last_failure_at__isnull=False,
         ).first()
         if slow is not None:
-            until = slow.last_failure_at + datetime.timedelta(  # type: ignore[operator]  # filtered on last_failure_at not null
+            assert slow.last_failure_at is not None  # filtered on it
+            until = slow.last_failure_at + datetime.timedelta(
                 seconds=settings.LOCKOUT_ADDRESS_DELAY_SECONDS
             )
             if until > now:

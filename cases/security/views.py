@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from cases.core.types import signed_in
 from cases.models.security import TOTPDevice
 from cases.security import totp
 from cases.security.enrolment import redeem_enrolment_code
@@ -34,7 +35,7 @@ class EnrolmentForm(forms.Form):
 
 @login_required
 def second_factor(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = signed_in(request.user)  # behind login_required
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
@@ -55,7 +56,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             enrol.add_error(None, _("Too many wrong enrolment codes; try again later."))
         elif request.method == "POST" and enrol.is_valid():
             redeemed = redeem_enrolment_code(
-                user=user,  # type: ignore[arg-type]  # behind login_required, request.user is a User
+                user=user,
                 code=enrol.cleaned_data["enrolment_code"],
             )
             if redeemed is not None:
@@ -76,7 +77,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         )
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        if totp.verify(user, form.cleaned_data["code"]):  # type: ignore[arg-type]  # behind login_required, request.user is a User
+        if totp.verify(user, form.cleaned_data["code"]):
             request.session.pop(totp.ENROLMENT_SESSION_KEY, None)
             totp.mark_verified(request)
             return redirect(next_url)

@@ -218,8 +218,9 @@ def track_panels(
             panels[decision.track_id].decision = decision
     step_track = {row.step.pk: row.step.track_id for row in rows}
     for document in documents:
-        if document.kind == DocumentKind.DECISION and step_track.get(document.step_id) in panels:
-            panels[step_track[document.step_id]].document = document  # the newest wins
+        track_id = step_track.get(document.step_id) if document.step_id is not None else None
+        if document.kind == DocumentKind.DECISION and track_id is not None and track_id in panels:
+            panels[track_id].document = document  # the newest wins
     return sorted(panels.values(), key=lambda p: p.track.order)
 
 

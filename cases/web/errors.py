@@ -9,6 +9,7 @@ get the traceback in the console (Django logs it before this middleware sees the
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -34,7 +35,7 @@ class StyledErrorPagesMiddleware:
             or MARKER in response.content
         ):
             return response
-        context = {} if response.status_code == 500 else None
+        context: dict[str, Any] | None = {} if response.status_code == 500 else None
         styled = HttpResponse(
             loader.render_to_string(name, context, request=request if context is None else None),
             status=response.status_code,

@@ -85,7 +85,9 @@ def step_checklist(case: Case, step: CaseStep | None) -> Checklist | None:
     if step is None or case.status == CaseStatus.CLOSED:
         return None
     template = step.template
-    checklist = Checklist(primary=PRIMARY_BY_KIND.get(template.kind, workflow.COMPLETE_STEP))
+    checklist = Checklist(
+        primary=PRIMARY_BY_KIND.get(StepKind(template.kind), workflow.COMPLETE_STEP)
+    )
     if template.kind in (StepKind.EXCHANGE, StepKind.CONSULTATION):
         talked = CaseEvent.objects.filter(
             case=case, action=workflow.RECORD_TALK, step_code=template.code

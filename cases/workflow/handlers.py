@@ -446,7 +446,7 @@ def _handle_approve(ctx: ActionContext) -> None:
         # effective date comes from it (by default the date of the People's Council vote).
         assert track is not None
         effective_on = effective_on or track.decided_on or ctx.day
-        finish(step, user=ctx.user, outcome=CaseOutcome.APPROVED)
+        finish(step, user=ctx.user, outcome=StepOutcome.APPROVED)
         track.approved_on = ctx.day
         track.save(update_fields=["approved_on"])
         ctx.event_data.update({"approved_on": ctx.day, "effective_on": effective_on})

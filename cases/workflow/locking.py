@@ -36,8 +36,8 @@ def lock_case(case_id: int | str) -> Case | None:
     case = next(iter(query), None)
     if case is None:
         return None
-    catalog_cache.sync(case._catalog_generation)  # type: ignore[attr-defined]
-    org_cache.sync(case._org_generation)  # type: ignore[attr-defined]
+    catalog_cache.sync(case._catalog_generation)
+    org_cache.sync(case._org_generation)
     case.regulation = catalog_cache.regulations.get(case.regulation_id)
     units = org_cache.units.get_many([case.employing_unit_id, case.deciding_unit_id])
     case.employing_unit = units[case.employing_unit_id]

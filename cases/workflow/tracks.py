@@ -227,4 +227,8 @@ def tracks_withdrawn(ctx: ActionContext) -> None:
 
 def _notify(ctx: ActionContext, step: CaseStep) -> None:
     step_id = step.pk
-    ctx.after_commit.append(lambda: signals.step_started.send(sender=CaseStep, step_id=step_id))
+
+    def send() -> None:
+        signals.step_started.send(sender=CaseStep, step_id=step_id)
+
+    ctx.after_commit.append(send)

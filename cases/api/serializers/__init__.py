@@ -5,13 +5,11 @@ like a missing one. Outputs render the catalog's bilingual texts and every label
 the caller's language.
 """
 
+from cases.api.enums import ACTION_FIELD_KINDS, ACTION_NAMES, ATTACHABLE_KINDS
 from cases.api.serializers.cases import (
-    ACTION_FIELD_KINDS,
     ACTION_FIELD_TYPES,
     ACTION_JSON_REQUEST,
     ACTION_MULTIPART_REQUEST,
-    ACTION_NAMES,
-    ATTACHABLE_KINDS,
     EVENT_RESPONSE,
     OPTIONAL_ACTION_FIELDS,
     ActionFieldSerializer,

@@ -609,10 +609,10 @@ class ActionSerializer(Serializer):
 def _data_field(name: str, *, required: bool) -> serializers.Field:
     """The input field of one engine data field, as ``ActionSerializer`` declares it."""
     field = ActionSerializer._declared_fields[name]
-    kwargs = dict(field._kwargs)
+    kwargs = dict(vars(field)["_kwargs"])
     kwargs["required"] = required
     kwargs.pop("allow_null", None)
-    return type(field)(*field._args, **kwargs)
+    return type(field)(*vars(field)["_args"], **kwargs)
 
 
 def _camel(name: str) -> str:
