@@ -296,7 +296,7 @@ class CadreUserAdmin(UserAdmin):
     def issue_enrolment_codes(self, request: HttpRequest, queryset: Any) -> None:
 
         for user in queryset:
-            code = issue_enrolment_code(user=user, by=request.user)  # type: ignore[arg-type]
+            code = issue_enrolment_code(user=user, by=request.user)  # type: ignore[arg-type]  # the admin's request.user is a User
             self.message_user(
                 request,
                 _("Enrolment code for %(user)s (give it to them in person): %(code)s")

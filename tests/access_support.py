@@ -238,8 +238,8 @@ def build_matrix_objects(world: DemoWorld) -> MatrixObjects:
 
     lao_cai_body = world.province.collectives.get()
     nghe_an_body = world.other_province.collectives.get()
-    lao_cai_member = lao_cai_body.members.first().pk  # type: ignore[union-attr]
-    nghe_an_member = nghe_an_body.members.first().pk  # type: ignore[union-attr]
+    lao_cai_member = lao_cai_body.members.first().pk
+    nghe_an_member = nghe_an_body.members.first().pk
 
     objects = MatrixObjects(world=world)
     objects.kinds = {

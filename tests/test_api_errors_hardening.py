@@ -13,7 +13,7 @@ DEAD_DATABASE = "postgres://cadre:x@127.0.0.1:1/cadre_exit"
 
 
 @pytest.fixture(scope="module")
-def server_without_database(tmp_path_factory):  # type: ignore[no-untyped-def]
+def server_without_database(tmp_path_factory):
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     env = production_env(DATABASE_URL=DEAD_DATABASE, REDIS_URL="")
     with gunicorn(env, log) as port:
@@ -28,7 +28,7 @@ def _error(body: bytes) -> dict[str, object]:
 
 def test_the_api_answers_503_json_with_retry_after_when_the_database_is_down(
     server_without_database,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for headers in (
         {"Authorization": "Token 0123456789abcdef", "Accept-Language": "en"},
         {"Cookie": "sessionid=abcdefghijklmnopqrstuvwxyz012345", "Accept-Language": "en"},
@@ -42,7 +42,7 @@ def test_the_api_answers_503_json_with_retry_after_when_the_database_is_down(
         assert _error(body)["code"] == "database_unavailable"
 
 
-def test_a_newline_in_an_api_path_answers_the_json_404(server_without_database) -> None:  # type: ignore[no-untyped-def]
+def test_a_newline_in_an_api_path_answers_the_json_404(server_without_database) -> None:
     status, head, body = raw_request(
         server_without_database, b"GET /api/v1/cases/%0A1/ HTTP/1.1", {"Accept-Language": "en"}
     )
@@ -52,7 +52,7 @@ def test_a_newline_in_an_api_path_answers_the_json_404(server_without_database) 
     assert status == 404 and _error(body)["code"] == "not_found"
 
 
-def test_an_over_long_request_line_answers_json(server_without_database) -> None:  # type: ignore[no-untyped-def]
+def test_an_over_long_request_line_answers_json(server_without_database) -> None:
     status, head, body = raw_request(
         server_without_database, b"GET /api/v1/cases/?q=" + b"a" * 9000 + b" HTTP/1.1"
     )
@@ -66,7 +66,7 @@ def test_an_over_long_request_line_answers_json(server_without_database) -> None
     _error(body)
 
 
-def test_api_responses_are_not_stored_by_caches(client, world, file_case) -> None:  # type: ignore[no-untyped-def]
+def test_api_responses_are_not_stored_by_caches(client, world, file_case) -> None:
     from cases.models import Document
     from tests.conftest import pass_exchange
 

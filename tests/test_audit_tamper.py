@@ -25,7 +25,7 @@ from tests.conftest import pass_exchange, pdf
 
 
 @pytest.fixture
-def checkpoint(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def checkpoint(django_capture_on_commit_callbacks):
     """Take a checkpoint and publish it (the file line and mail follow the commit)."""
 
     def _take() -> AuditCheckpoint | None:
@@ -36,14 +36,14 @@ def checkpoint(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-d
 
 
 @pytest.fixture
-def voted(file_case, world, checkpoint) -> Case:  # type: ignore[no-untyped-def]
+def voted(file_case, world, checkpoint) -> Case:
     """A dismissal whose body voted 4–1, checkpointed."""
     case = pass_exchange(file_case("dismissal"), world.users["clerk"], members=5, votes_for=4)
     assert checkpoint() is not None
     return case
 
 
-def test_every_event_is_sealed_with_the_current_hmac_key(voted) -> None:  # type: ignore[no-untyped-def]
+def test_every_event_is_sealed_with_the_current_hmac_key(voted) -> None:
     current, _key = keys.current_hmac_key()
     assert {e.key_id for e in voted.events.all()} == {current}
     assert verify_case_chain(voted.pk).valid
@@ -52,7 +52,7 @@ def test_every_event_is_sealed_with_the_current_hmac_key(voted) -> None:  # type
 @pytest.mark.parametrize("attacker_key", [None, "own"])
 def test_a_vote_rewritten_from_4_1_to_1_4_and_rechained_is_detected(
     voted, attacker_key: str | None
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     vote = voted.events.get(action="record_vote")
     assert (vote.data["for"], vote.data["against"]) == (4, 1)
     rewrite_data(vote, **{"for": 1, "against": 4, "passed": False})
@@ -71,7 +71,7 @@ def test_a_vote_rewritten_from_4_1_to_1_4_and_rechained_is_detected(
 
 def test_a_rewritten_vote_is_detected_without_a_checkpoint_when_unkeyed_seals_are_refused(
     file_case, world, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.AUDIT_ACCEPT_UNKEYED = False
     case = pass_exchange(file_case("dismissal"), world.users["clerk"], members=5, votes_for=4)
     rewrite_data(case.events.get(action="record_vote"), **{"for": 1, "against": 4})
@@ -80,7 +80,7 @@ def test_a_rewritten_vote_is_detected_without_a_checkpoint_when_unkeyed_seals_ar
     assert not check.valid and "unkeyed" in check.detail
 
 
-def test_dropping_the_newest_events_is_detected(voted) -> None:  # type: ignore[no-untyped-def]
+def test_dropping_the_newest_events_is_detected(voted) -> None:
     drop_newest_events(voted.pk, keep=2)
     assert Case.objects.get(pk=voted.pk).event_count == 2
     check = verify_case_chain(voted.pk)
@@ -89,7 +89,7 @@ def test_dropping_the_newest_events_is_detected(voted) -> None:  # type: ignore[
         call_command("verify_audit")
 
 
-def test_erasing_a_whole_open_case_is_detected(voted, file_case, world, checkpoint) -> None:  # type: ignore[no-untyped-def]
+def test_erasing_a_whole_open_case_is_detected(voted, file_case, world, checkpoint) -> None:
     other = pass_exchange(
         file_case(
             "dismissal",
@@ -110,7 +110,7 @@ def test_erasing_a_whole_open_case_is_detected(voted, file_case, world, checkpoi
     assert f"case {voted.pk}" in str(info.value) or "1 of" in str(info.value)
 
 
-def test_editing_or_removing_a_checkpoint_row_is_detected(voted) -> None:  # type: ignore[no-untyped-def]
+def test_editing_or_removing_a_checkpoint_row_is_detected(voted) -> None:
     row = AuditCheckpoint.objects.get()
     AuditCheckpoint.objects.filter(pk=row.pk).update(heads={})
     assert not verify_case_chain(voted.pk).valid
@@ -119,7 +119,7 @@ def test_editing_or_removing_a_checkpoint_row_is_detected(voted) -> None:  # typ
     assert broken and "missing from the database" in broken[0].detail
 
 
-def test_a_forged_checkpoint_line_is_detected(voted, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_checkpoint_line_is_detected(voted, settings) -> None:
     path = Path(settings.AUDIT_CHECKPOINT_FILE)
     line = json.loads(path.read_text().splitlines()[-1])
     line["head"] = "f" * 64
@@ -131,7 +131,7 @@ def test_a_forged_checkpoint_line_is_detected(voted, settings) -> None:  # type:
 
 def test_checkpoints_are_signed_appended_and_mailed_to_the_auditors(
     voted, world, settings, mailoutbox, checkpoint
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert checkpoint() is None  # nothing moved since the fixture's checkpoint
     workflow.perform(
         case_id=voted.pk,
@@ -153,7 +153,7 @@ def test_checkpoints_are_signed_appended_and_mailed_to_the_auditors(
 
 def test_a_rotated_key_still_verifies_the_events_it_sealed(
     file_case, world, settings, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.AUDIT_HMAC_KEYS = ""
     settings.AUDIT_HMAC_KEY_FILE = str(tmp_path / "hmac.keys")
     first = pass_exchange(file_case("dismissal"), world.users["clerk"])

@@ -577,7 +577,7 @@ def test_a_warning_on_15_01_2026_allows_reappointment_from_15_01_2029(world: Any
 )
 def test_the_other_waits_are_24_and_60_months(world: Any, form: str, until: datetime.date) -> None:
     record(world.official_same, "discipline", D(2026, 1, 15), form=form)
-    assert reappointment_wait(world.official_same).from_date == until  # type: ignore[union-attr]
+    assert reappointment_wait(world.official_same).from_date == until
 
 
 def test_the_wait_can_be_counted_from_the_effective_date(world: Any, settings: Any) -> None:
@@ -585,7 +585,7 @@ def test_the_wait_can_be_counted_from_the_effective_date(world: Any, settings: A
     record(
         world.official_same, "discipline", D(2026, 1, 15), form="warning", effective_on="2026-02-01"
     )
-    assert reappointment_wait(world.official_same).from_date == D(2029, 2, 1)  # type: ignore[union-attr]
+    assert reappointment_wait(world.official_same).from_date == D(2029, 2, 1)
 
 
 def test_the_approved_case_shows_the_consequences_after_leaving(world: Any, file_case: Any) -> None:

@@ -61,7 +61,7 @@ def test_the_app_role_cannot_rewrite_the_audit_trail(app_role: str, statement: s
 
 
 @pytest.mark.postgres
-def test_the_app_role_reads_and_appends(app_role: str, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_role_reads_and_appends(app_role: str, world) -> None:
     with _connect_as(app_role) as conn:
         assert conn.execute("SELECT count(*) FROM cases_case").fetchone() == (0,)
         conn.execute("UPDATE cases_orgunit SET name = name")

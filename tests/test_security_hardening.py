@@ -19,7 +19,7 @@ from cases.workflow import engine as workflow
 from tests.conftest import PDF_BYTES, pass_exchange
 
 
-def test_a_stale_assignee_cannot_approve_after_their_membership_ended(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_assignee_cannot_approve_after_their_membership_ended(file_case, world) -> None:
     case = pass_exchange(file_case("resignation", grounds=["R377-R-1"]), world.users["clerk"])
     deputy = world.users["deputy"]
     workflow.perform(
@@ -39,7 +39,7 @@ def test_a_stale_assignee_cannot_approve_after_their_membership_ended(file_case,
     assert workflow.APPROVE not in {a.name for a in workflow.available_actions(case, deputy)}
 
 
-def _authority_with_password_only(client, world, settings):  # type: ignore[no-untyped-def]
+def _authority_with_password_only(client, world, settings):
     settings.REQUIRE_TOTP = True
     client.force_login(world.users["authority"])
     return world.users["authority"]
@@ -47,7 +47,7 @@ def _authority_with_password_only(client, world, settings):  # type: ignore[no-u
 
 def test_a_token_header_does_not_exempt_a_session_from_the_second_factor_on_approval(
     client, world, settings, file_case
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     case = pass_exchange(file_case("resignation", grounds=["R377-R-1"]), world.users["clerk"])
     _authority_with_password_only(client, world, settings)
     response = client.post(
@@ -66,7 +66,7 @@ def test_a_token_header_does_not_exempt_a_session_from_the_second_factor_on_appr
 
 def test_a_token_header_does_not_let_an_auditor_read_a_history_without_the_second_factor(
     client, world, settings, file_case
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.REQUIRE_TOTP = True
     case = file_case("dismissal")
     client.force_login(world.users["auditor"])
@@ -77,7 +77,7 @@ def test_a_token_header_does_not_let_an_auditor_read_a_history_without_the_secon
 
 def test_the_password_alone_shows_no_authenticator_secret_and_sets_none_up(
     client, world, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     user = _authority_with_password_only(client, world, settings)
     page = client.get("/account/2fa/")
     assert page.status_code == 200 and "enrol_form" in page.context
@@ -92,7 +92,7 @@ def test_the_password_alone_shows_no_authenticator_secret_and_sets_none_up(
     assert device.confirmed_at is None and not totp.is_verified(refused.wsgi_request)
 
 
-def test_a_wrong_spent_or_foreign_enrolment_code_is_refused(client, world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_spent_or_foreign_enrolment_code_is_refused(client, world, settings) -> None:
     user = _authority_with_password_only(client, world, settings)
     foreign = issue_enrolment_code(user=world.users["auditor"], by=world.users["admin"])
     for code in ("AAAA-BBBB-CCCC", foreign):
@@ -107,7 +107,7 @@ def test_a_wrong_spent_or_foreign_enrolment_code_is_refused(client, world, setti
 
 def test_an_enrolment_code_from_the_administrator_sets_up_the_authenticator(
     client, world, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     user = _authority_with_password_only(client, world, settings)
     code = issue_enrolment_code(user=user, by=world.users["admin"])
     redeemed = client.post("/account/2fa/", {"enrolment_code": code.lower().replace("-", " ")})
@@ -121,7 +121,7 @@ def test_an_enrolment_code_from_the_administrator_sets_up_the_authenticator(
     assert client.get(reverse("inbox")).status_code == 200
 
 
-def test_the_administrator_issues_an_enrolment_code_from_the_user_admin(client, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_administrator_issues_an_enrolment_code_from_the_user_admin(client, world) -> None:
     client.force_login(world.users["admin"])
     target = world.users["auditor"]
     response = client.post(
@@ -194,7 +194,7 @@ def _embedded_file_pdf() -> bytes:
 )
 def test_uploaded_pdfs_are_parsed_and_refused_when_malformed_or_active(
     file_case, world, make, message: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     case = file_case("dismissal")
     with pytest.raises(InvalidInput) as info:
         workflow.perform(
@@ -210,7 +210,7 @@ def test_uploaded_pdfs_are_parsed_and_refused_when_malformed_or_active(
 
 def test_a_javascript_pdf_is_refused_by_the_api_in_the_error_format(
     client, world, file_case
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     case = file_case("dismissal")
     client.force_login(world.users["clerk"])
     response = client.post(
@@ -227,7 +227,7 @@ def test_a_javascript_pdf_is_refused_by_the_api_in_the_error_format(
     assert case.documents.count() == 0
 
 
-def test_a_plain_pdf_is_accepted(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_a_plain_pdf_is_accepted(file_case, world) -> None:
     case = file_case("dismissal")
     workflow.perform(
         case_id=case.pk,
@@ -239,7 +239,7 @@ def test_a_plain_pdf_is_accepted(file_case, world) -> None:  # type: ignore[no-u
     assert case.documents.get().content_type == "application/pdf"
 
 
-def test_the_pdf_and_enrolment_refusals_read_in_vietnamese(file_case, world) -> None:  # type: ignore[no-untyped-def]
+def test_the_pdf_and_enrolment_refusals_read_in_vietnamese(file_case, world) -> None:
     from django.utils import translation
 
     case = file_case("dismissal")

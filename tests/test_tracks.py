@@ -236,7 +236,7 @@ def test_a_party_dismissal_ground_refuses_both_tracks_by_r377_p_2(two: TwoTrackW
     assert not Track.objects.exists()
 
 
-def test_a_post_without_track_rules_keeps_its_one_party_track(world, file_case) -> None:  # type: ignore[no-untyped-def]
+def test_a_post_without_track_rules_keeps_its_one_party_track(world, file_case) -> None:
     case = file_case("dismissal")
     assert [(t.kind, t.regulation.code, t.order) for t in case.tracks.all()] == [
         ("party", "R377", 1)
@@ -418,7 +418,7 @@ def test_the_case_page_shows_both_tracks_and_the_inbox_the_waiting_state_step(
     assert case.reference in inbox
 
 
-def test_a_one_track_case_page_has_no_track_panel(world, file_case) -> None:  # type: ignore[no-untyped-def]
+def test_a_one_track_case_page_has_no_track_panel(world, file_case) -> None:
     from django.test import Client
 
     case = file_case("dismissal")
@@ -441,7 +441,7 @@ def test_seed_demo_adds_a_two_track_case_with_both_tracks_moved() -> None:
     assert verify_case_chain(case.pk).valid
 
 
-def test_the_historic_import_takes_an_optional_track_column(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_historic_import_takes_an_optional_track_column(world) -> None:
     from cases.historic.imports import ImportRejected, import_cases
     from cases.reports.statistics import national_table, statistics
     from tests.reports_support import HEADER, csv_bytes, good_rows, row
@@ -496,7 +496,7 @@ def test_the_historic_import_takes_an_optional_track_column(world) -> None:  # t
 
 def test_statistics_count_a_two_track_case_under_each_track_and_the_national_table_once(
     two: TwoTrackWorld, world
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from cases.reports.statistics import national_table, statistics
 
     one = file_director_resignation(two, filed_on=datetime.date(2025, 8, 4), grounds=["R41-R-1"])
@@ -574,7 +574,7 @@ def test_separation_of_duties_holds_within_a_track(two: TwoTrackWorld) -> None:
 
 def test_the_case_is_told_decided_once_when_its_last_track_is(
     two: TwoTrackWorld, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from cases.models import Notification
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -137,7 +137,7 @@ def verify_case_chain(case_id: int, *, checkpointed: CheckpointedHeads | None = 
             False,
             last.pk if last else None,
             count,
-            f"{what}: checkpoint {anchor.checkpoint} has {anchor.count} events",  # type: ignore[union-attr]
+            f"{what}: checkpoint {anchor.checkpoint} has {anchor.count} events",  # type: ignore[union-attr]  # anchor is set whenever a checkpoint is
         )
     if head is not None and (
         head["event_count"] != count or head["last_event_hash"] != expected_prev

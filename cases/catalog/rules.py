@@ -347,10 +347,10 @@ def check_ground_evidence(*, grounds: list[Ground], official: Official, on: date
         share = poll_share(poll) if poll else None
         holds = bool(share and share[1])
         if ground.evidence == Evidence.LOW_CONFIDENCE_OVER_HALF:
-            holds = holds and over_half(*share)  # type: ignore[misc]
+            holds = holds and over_half(*share)  # type: ignore[misc]  # share is the (low, total) pair
             band = _("more than half low-confidence votes")
         else:
-            holds = holds and over_two_thirds(*share)  # type: ignore[misc]
+            holds = holds and over_two_thirds(*share)  # type: ignore[misc]  # share is the (low, total) pair
             band = _("more than two thirds low-confidence votes")
         if holds:
             continue

@@ -68,7 +68,7 @@ def keyring() -> tuple[dict[str, bytes], str]:
     cache_key = ("hmac", env, str(path), mtime, settings.AUDIT_HMAC_KEY_ID)
     cached = _cache.get(cache_key)
     if cached is not None:
-        return cached  # type: ignore[return-value]
+        return cached  # type: ignore[return-value]  # the cache holds this type under this key
     if env:
         ring = _parse_keyring(env.split(","), separator=":")
     else:
@@ -137,7 +137,7 @@ def signing_key() -> Ed25519PrivateKey:
         if not isinstance(cached, Ed25519PrivateKey):
             raise ImproperlyConfigured(f"{path} is not an Ed25519 private key.")
         _cache[cache_key] = cached
-    return cached  # type: ignore[return-value]
+    return cached  # type: ignore[return-value]  # the cache holds this type under this key
 
 
 def verifying_key() -> Ed25519PublicKey:

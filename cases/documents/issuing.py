@@ -363,7 +363,7 @@ def vote_tally_context(vote: Vote, *, number: int) -> VoteTallyContext:
     )
     if vote.collective_id is not None:
         # MDL-COL-9: the tally names the body whose roster it was counted against.
-        meeting_body = vote.collective.name  # type: ignore[union-attr]
+        meeting_body = vote.collective.name  # type: ignore[union-attr]  # a vote at a collective's step names its collective
     return VoteTallyContext(
         form=form_name(case.form),
         body=issuing_body(unit),

@@ -135,9 +135,9 @@ class Official(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_name = fold(self.full_name)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "full_name" in update_fields:  # type: ignore[operator]
-            kwargs["update_fields"] = {*update_fields, "search_name"}  # type: ignore[misc]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if update_fields is not None and "full_name" in update_fields:  # type: ignore[operator]  # update_fields is the iterable save() was given
+            kwargs["update_fields"] = {*update_fields, "search_name"}  # type: ignore[misc]  # update_fields is the iterable save() was given
+        super().save(*args, **kwargs)  # type: ignore[arg-type]  # update_fields is the iterable save() was given
 
 
 class Position(models.Model):

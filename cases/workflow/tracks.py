@@ -67,7 +67,7 @@ def tracks_of(case: Case) -> list[Track]:
     seen: dict[int, Track] = {}
     for step in steps_of(case):
         if step.track_id is not None and step.track_id not in seen:
-            seen[step.track_id] = step.track  # type: ignore[assignment]
+            seen[step.track_id] = step.track  # type: ignore[assignment]  # track_id is set, so the track is
     return sorted(seen.values(), key=lambda t: t.order)
 
 

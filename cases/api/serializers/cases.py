@@ -436,7 +436,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
                 .select_related("issuing_unit")
                 .order_by("decided_on", "pk")
             )
-            case._decisions_cache = cached  # type: ignore[attr-defined]
+            case._decisions_cache = cached  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
         return cached
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
@@ -467,8 +467,8 @@ def case_tracks(case: Case, decisions: list[Decision]) -> list[Track]:
     for step in workflow.read_steps(case):
         if step.track_id is None:
             continue
-        track = tracks.setdefault(step.track_id, step.track)  # type: ignore[arg-type]
-        track.step_list = [*getattr(track, "step_list", []), step]  # type: ignore[attr-defined]
+        track = tracks.setdefault(step.track_id, step.track)  # type: ignore[arg-type]  # track_id is set on every step of a track
+        track.step_list = [*getattr(track, "step_list", []), step]  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
     codes: dict[int, list[str]] = {pk: [] for pk in tracks}
     if tracks:
         through = Track.grounds.through.objects.filter(track_id__in=list(tracks))
@@ -478,13 +478,13 @@ def case_tracks(case: Case, decisions: list[Decision]) -> list[Track]:
             codes[track_id].append(code)
     by_track = {d.track_id: d for d in decisions if d.track_id is not None}
     for pk, track in tracks.items():
-        track.ground_codes = codes[pk]  # type: ignore[attr-defined]
-        track.decision_row = by_track.get(pk)  # type: ignore[attr-defined]
+        track.ground_codes = codes[pk]  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
+        track.decision_row = by_track.get(pk)  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
     return sorted(tracks.values(), key=lambda t: t.order)
 
 
 def track_item(track: Track) -> dict[str, Any]:
-    decision = track.decision_row  # type: ignore[attr-defined]
+    decision = track.decision_row  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
     approving = track.approving_unit if track.approving_unit_id else None
     return {
         "id": track.pk,
@@ -501,8 +501,8 @@ def track_item(track: Track) -> dict[str, Any]:
         "decided_on": _date(track.decided_on),
         "approved_on": _date(track.approved_on),
         "effective_on": _date(track.effective_on),
-        "grounds": track.ground_codes,  # type: ignore[attr-defined]
-        "steps": StepSerializer(track.step_list, many=True).data,  # type: ignore[attr-defined]
+        "grounds": track.ground_codes,  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
+        "steps": StepSerializer(track.step_list, many=True).data,  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
         "decision": DecisionSerializer(decision).data if decision is not None else None,
     }
 

@@ -92,7 +92,7 @@ class CollectiveDetailSerializer(CollectiveSerializer):
 
     @extend_schema_field(RosterMemberSerializer(many=True))
     def get_roster(self, body: CollectiveBody) -> list[dict[str, Any]]:
-        return RosterMemberSerializer(body.roster_on(self._on()), many=True).data  # type: ignore[return-value]
+        return RosterMemberSerializer(body.roster_on(self._on()), many=True).data  # type: ignore[return-value]  # DRF's ReturnList is the list this field returns
 
 
 class CollectiveQuerySerializer(Serializer):
