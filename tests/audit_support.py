@@ -100,5 +100,12 @@ def erase_case(case_id: int) -> None:
                 [case_id],
             )
         for model, ids in doomed.items():
+            for field in model._meta.many_to_many:  # a track's grounds, and the like
+                through = field.remote_field.through._meta.db_table
+                for pk in ids:
+                    cursor.execute(
+                        f"DELETE FROM {through} WHERE {field.m2m_column_name()} = %s",  # noqa: S608
+                        [pk],
+                    )
             for pk in ids:
                 cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id = %s", [pk])  # noqa: S608

@@ -222,7 +222,9 @@ def test_each_action_has_its_own_request_component_with_action_as_discriminator(
         if form:
             assert '"null"' not in json.dumps(_resolve(schema, form["schema"])), (path, method)
     vote = _resolve(schema, {"$ref": as_json["discriminator"]["mapping"]["record_vote"]})
-    assert {"members", "present", "votes_for", "votes_against"} <= set(vote["required"])
+    assert {"present", "votes_for", "votes_against"} <= set(vote["required"])
+    # MDL-COL-2: the member count comes from the roster; a client need not send it.
+    assert "members" not in vote["required"]
 
 
 @pytest.mark.django_db

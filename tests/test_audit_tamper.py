@@ -38,7 +38,11 @@ def checkpoint(django_capture_on_commit_callbacks):
 @pytest.fixture
 def voted(file_case, world, checkpoint) -> Case:
     """A dismissal whose body voted 4–1, checkpointed."""
-    case = pass_exchange(file_case("dismissal"), world.users["clerk"], members=5, votes_for=4)
+    # The commune's People's Committee (5 on its roster) proposes the dismissal of its chair.
+    commune_case = file_case(
+        "dismissal", official=world.official_self, position=world.post_superior, by="clerk_commune"
+    )
+    case = pass_exchange(commune_case, world.users["clerk_commune"], votes_for=4)
     assert checkpoint() is not None
     return case
 
@@ -73,7 +77,11 @@ def test_a_rewritten_vote_is_detected_without_a_checkpoint_when_unkeyed_seals_ar
     file_case, world, settings
 ) -> None:
     settings.AUDIT_ACCEPT_UNKEYED = False
-    case = pass_exchange(file_case("dismissal"), world.users["clerk"], members=5, votes_for=4)
+    # The commune's People's Committee (5 on its roster) proposes the dismissal of its chair.
+    commune_case = file_case(
+        "dismissal", official=world.official_self, position=world.post_superior, by="clerk_commune"
+    )
+    case = pass_exchange(commune_case, world.users["clerk_commune"], votes_for=4)
     rewrite_data(case.events.get(action="record_vote"), **{"for": 1, "against": 4})
     rechain(case.pk)
     check = verify_case_chain(case.pk)
@@ -90,15 +98,7 @@ def test_dropping_the_newest_events_is_detected(voted) -> None:
 
 
 def test_erasing_a_whole_open_case_is_detected(voted, file_case, world, checkpoint) -> None:
-    other = pass_exchange(
-        file_case(
-            "dismissal",
-            official=world.official_self,
-            position=world.post_superior,
-            by="clerk_commune",
-        ),
-        world.users["clerk_commune"],
-    )
+    other = pass_exchange(file_case("dismissal"), world.users["clerk"])
     assert checkpoint() is not None
     erase_case(voted.pk)
     assert not Case.objects.filter(pk=voted.pk).exists()

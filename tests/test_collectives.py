@@ -377,7 +377,8 @@ def test_a_clerk_records_each_kind_of_fact_on_the_web(
 ) -> None:
     from django.test import Client
 
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
+    client.cookies["django_language"] = "en"  # pages are Vietnamese until the user switches
     client.force_login(world.users["clerk"])
     official = world.official_same
     response = client.post(
@@ -566,7 +567,8 @@ def test_a_warning_on_15_01_2026_allows_reappointment_from_15_01_2029(world: Any
     assert wait is not None and (wait.rule, wait.from_date) == ("TL-377-5", D(2029, 1, 15))
     body = api(world.users["clerk"]).get(f"/api/v1/officials/{official.pk}/circumstances/").json()
     assert body["reappointment"]["may_be_reappointed_from"] == "2029-01-15"
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
+    client.cookies["django_language"] = "en"  # pages are Vietnamese until the user switches
     client.force_login(world.users["clerk"])
     page = client.get(f"/officials/{official.pk}/facts/").content.decode()
     assert "May be re-appointed or nominated to a higher post from 15/01/2029" in page
@@ -603,7 +605,8 @@ def test_the_approved_case_shows_the_consequences_after_leaving(world: Any, file
     workflow.perform(
         case_id=case.pk, user=world.users["authority"], action=workflow.APPROVE, today=DAY
     )
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
+    client.cookies["django_language"] = "en"  # pages are Vietnamese until the user switches
     client.force_login(world.users["clerk"])
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert 'data-testid="consequences"' in page

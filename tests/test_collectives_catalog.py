@@ -359,7 +359,8 @@ def test_only_the_successors_or_superiors_clerks_take_over(world: Any, district_
 
 
 def test_the_case_page_shows_the_abolished_unit(world: Any, district_case: Any) -> None:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
+    client.cookies["django_language"] = "en"  # pages are Vietnamese until the user switches
     client.force_login(world.users["clerk"])
     page = client.get(f"/cases/{district_case.pk}/").content.decode()
     assert 'data-testid="abolished-unit"' in page and "no longer exists" in page

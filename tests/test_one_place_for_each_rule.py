@@ -13,9 +13,12 @@ from cases.models import Case, Notification, Regulation
 from cases.notifications import notices
 from cases.ops.demo import DemoWorld
 from cases.organisation import selectors
+from cases.refdata import catalog as catalog_cache
+from cases.refdata.refcache import bump
 from cases.workflow import engine as workflow
 from cases.workflow import filing
 from tests.api_helpers import API, as_user
+from tests.conftest import PDF_BYTES
 from tests.web_support import signed_in
 
 
@@ -113,6 +116,8 @@ def test_whether_a_withdrawal_needs_review_is_read_from_the_catalog(world: DemoW
     assert _withdraw_own_resignation(world).needs_review
     # The same regulation marked as providing withdrawal: the engine follows the data.
     Regulation.objects.filter(code="R377").update(withdrawal_needs_review=False)
+    # A raw UPDATE skips the model signals: tell every process's catalog cache (refdata).
+    bump(catalog_cache.NAME)
     second = _withdraw_own_resignation(world)
     assert second.outcome == "withdrawn" and not second.needs_review
 
@@ -128,7 +133,8 @@ def test_the_catalog_refuses_a_withdrawal_flag_that_is_not_true_or_false() -> No
 @pytest.mark.parametrize(
     ("content", "code"),
     [
-        (b"%PDF-1.4\n" + b"x" * 64, None),
+        (PDF_BYTES, None),
+        (b"%PDF-1.4\n" + b"x" * 64, "not_well_formed"),  # parsed, not judged by its head
         (b"GIF89a" + b"x" * 64, "bad_type"),
         (b"%PDF-1.4\n" + b"x" * 2048, "too_large"),
     ],

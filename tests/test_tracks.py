@@ -20,7 +20,7 @@ from cases.models import (
     CaseStep,
     Decision,
     Document,
-    OfficialCircumstance,
+    OfficialFact,
     Reminder,
     Track,
 )
@@ -29,7 +29,7 @@ from cases.ops.demo import TwoTrackWorld
 from cases.workflow import engine as workflow
 from tests import tracks_support
 from tests.celery_support import pdf_text, read_file
-from tests.conftest import pass_exchange, pdf
+from tests.conftest import pass_exchange
 from tests.tracks_support import (
     act,
     council_votes,
@@ -66,7 +66,7 @@ def test_commune_chair_resignation_runs_the_party_track_then_the_state_track(
     assert state.deciding_unit == two.council and state.approving_unit.code == "UBND-LC"
     codes = [s.template.code for s in case.steps.order_by("order")]
     assert codes == [
-        "R377-S-1", "R377-S-1a", "R377-S-2", "R377-S-3",
+        "R377-S-1", "R377-S-2", "R377-S-3",
         "LGL25-R-1", "LGL25-P-1", "LGL25-D-1", "LGL25-A-2",
     ]  # fmt: skip
 
@@ -252,17 +252,16 @@ def test_reminders_escalation_and_extension_on_a_state_track_step(two: TwoTrackW
     day = datetime.date(2025, 6, 23)  # Monday; ND138 as amended in 2024 (TL-138-6)
     with time_machine.travel(_at(day), tick=False):
         case = file_director_resignation(two, filed_on=day, grounds=["R41-R-1", "ND138-R-a"])
-        pass_exchange(case, two.users["clerk_department"], day=day, members=4, votes_for=3)
+        pass_exchange(case, two.users["clerk_department"], day=day, votes_for=3)
+        # MDL-COL-7: the provincial standing committee votes on the Party decision.
         act(
             case,
             two,
             "clerk_party",
-            workflow.ATTACH_DOCUMENT,
-            data={"kind": "proposal"},
-            upload=pdf(),
+            workflow.RECORD_VOTE,
+            data={"present": 15, "votes_for": 12, "votes_against": 3},
             today=day,
         )
-        act(case, two, "clerk_party", workflow.COMPLETE_STEP, today=day)
         case = act(case, two, "authority_party", workflow.APPROVE, today=day)
     step = case.current_step
     assert step.template.code == "ND138-S-R-5" and step.track.kind == "state_appointed"
@@ -322,7 +321,7 @@ def test_a_state_step_id_names_its_track(two: TwoTrackWorld) -> None:
     state_step = case.current_step
     case = act(case, two, "clerk_muonghum", workflow.COMPLETE_STEP, step_id=state_step.pk)
     assert case.current_step.template.code == "LGL25-P-1"
-    assert OfficialCircumstance.objects.count() == 0
+    assert OfficialFact.objects.count() == 0
 
 
 def test_the_api_case_detail_shows_both_tracks_side_by_side(two: TwoTrackWorld) -> None:

@@ -55,15 +55,7 @@ def test_no_second_resignation_from_a_post_on_the_day_it_ended(world: Any) -> No
     day = D(2026, 12, 1)
     with time_machine.travel(at(day), tick=False):
         case = _resign(world)
-        pass_exchange(case, world.users["clerk_commune"], members=5, votes_for=4)
-        workflow.perform(
-            case_id=case.pk,
-            user=world.users["clerk"],
-            action=workflow.ATTACH_DOCUMENT,
-            data={"kind": "proposal"},
-            upload=pdf("to-trinh.pdf"),
-        )
-        workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.COMPLETE_STEP)
+        pass_exchange(case, world.users["clerk_commune"], votes_for=4)
         case = workflow.perform(
             case_id=case.pk,
             user=world.users["authority"],
@@ -236,15 +228,7 @@ def _approved_resignation(world: Any, statement: str) -> Any:
         statement=statement,
         by=world.users["official"],
     )
-    pass_exchange(case, world.users["clerk_commune"], members=5, votes_for=4)
-    workflow.perform(
-        case_id=case.pk,
-        user=world.users["clerk"],
-        action=workflow.ATTACH_DOCUMENT,
-        data={"kind": "proposal"},
-        upload=pdf("to-trinh.pdf"),
-    )
-    workflow.perform(case_id=case.pk, user=world.users["clerk"], action=workflow.COMPLETE_STEP)
+    pass_exchange(case, world.users["clerk_commune"], votes_for=4)
     return workflow.perform(case_id=case.pk, user=world.users["authority"], action=workflow.APPROVE)
 
 

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from cases.models import Case, OfficialCircumstance
+from cases.models import Case
 from cases.ops.demo import DemoWorld, TwoTrackWorld, build_two_track_world
 from cases.workflow import engine as workflow
 from cases.workflow import filing as services
-from tests.conftest import pass_exchange, pdf
+from tests import facts_support
+from tests.conftest import pass_exchange
 
 
 @pytest.fixture
@@ -47,13 +48,17 @@ def file_director_resignation(
     )
 
 
+# The kinds the State-track tests name, as the official's recorded facts (issue #14).
+FACT_KINDS = {"under_inspection": "inspection", "under_prosecution": "prosecution"}
+
+
 def record_fact(two: TwoTrackWorld, kind: str, since: datetime.date, **fields: Any) -> None:
-    OfficialCircumstance.objects.create(
-        official=fields.pop("official", two.official_director),
-        kind=kind,
-        started_on=since,
-        **fields,
-    )
+    """A fact recorded through the clerks' service (the rules read nothing else)."""
+    official = fields.pop("official", two.official_director)
+    if kind == "confidence_poll":
+        facts_support.poll(official, since, low=fields["low_votes"], issued=fields["total_ballots"])
+        return
+    facts_support.record(official, FACT_KINDS.get(kind, kind), since, **fields)
 
 
 def act(case: Case, two: TwoTrackWorld, username: str, action: str, **kwargs: Any) -> Case:
@@ -62,9 +67,15 @@ def act(case: Case, two: TwoTrackWorld, username: str, action: str, **kwargs: An
 
 def party_decides(case: Case, two: TwoTrackWorld, *, approve: bool = True) -> Case:
     """The Party track of the commune chair's case to its decision (R377, superior level)."""
-    pass_exchange(case, two.users["clerk_muonghum"], members=5, votes_for=4)
-    act(case, two, "clerk_party", workflow.ATTACH_DOCUMENT, data={"kind": "proposal"}, upload=pdf())
-    act(case, two, "clerk_party", workflow.COMPLETE_STEP)
+    pass_exchange(case, two.users["clerk_muonghum"], votes_for=4)
+    # MDL-COL-7: the province's standing committee (15 on its roster) votes on the decision.
+    act(
+        case,
+        two,
+        "clerk_party",
+        workflow.RECORD_VOTE,
+        data={"present": 15, "votes_for": 12, "votes_against": 3},
+    )
     if approve:
         return act(case, two, "authority_party", workflow.APPROVE)
     return act(case, two, "authority_party", workflow.REJECT, reason="Có căn cứ miễn nhiệm.")
@@ -79,7 +90,6 @@ def council_votes(case: Case, two: TwoTrackWorld, *, votes_for: int) -> Case:
         "clerk_muonghum",
         workflow.RECORD_VOTE,
         data={
-            "members": 25,
             "present": 25,
             "votes_for": votes_for,
             "votes_against": 25 - votes_for,

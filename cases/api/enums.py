@@ -70,4 +70,6 @@ ERROR_CODES = [
     # The server and its database (cases.api.exceptions: handler500, the API middleware).
     "server_error",
     "database_unavailable",
+    # Signing (cases.documents.signing): the HSM or a key is not available for a re-issue.
+    "signing_unavailable",
 ]

@@ -182,13 +182,13 @@ class CaseStep(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        due = self.due_on
+        due = self.effective_due_on
         return self.status == StepStatus.ACTIVE and due is not None and due < local_today()
 
     @property
     def days_left(self) -> int | None:
-        """Calendar days until the due date (negative when overdue)."""
-        due = self.due_on
+        """Calendar days until the effective due date (negative when overdue)."""
+        due = self.effective_due_on
         if due is None or self.status != StepStatus.ACTIVE:
             return None
         return (due - local_today()).days

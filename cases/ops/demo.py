@@ -485,6 +485,31 @@ def build_two_track_world(world: DemoWorld, password: str | None = None) -> TwoT
         head_title="GIÁM ĐỐC",
         members_count=4,
     )
+    # MDL-COL-2: the bodies that vote on these tracks, with their dated rosters.
+    _collective(
+        commune,
+        BodyType.PEOPLES_COMMITTEE,
+        "Ủy ban nhân dân xã Mường Hum",
+        5,
+        since=datetime.date(2025, 7, 1),
+        roles=("Chủ tịch", "Phó Chủ tịch"),
+    )
+    _collective(
+        council,
+        BodyType.PEOPLES_COUNCIL,
+        "Hội đồng nhân dân xã Mường Hum",
+        25,
+        since=datetime.date(2025, 7, 1),
+        roles=("Chủ tịch Hội đồng nhân dân", "Phó Chủ tịch Hội đồng nhân dân"),
+    )
+    _collective(
+        department,
+        BodyType.LEADERSHIP,
+        "Tập thể lãnh đạo Sở Nội vụ",
+        4,
+        since=datetime.date(2020, 1, 1),
+        roles=("Giám đốc", "Phó Giám đốc"),
+    )
     post_chair = _post("Chủ tịch Ủy ban nhân dân xã", commune, world.province_party)
     post_director = _post("Giám đốc Sở Nội vụ", department, world.province_party)
     rules = [
@@ -591,16 +616,15 @@ def seed_two_track_case(two: TwoTrackWorld) -> Any:
     act(
         "clerk_muonghum",
         workflow.RECORD_VOTE,
-        data={"members": 5, "present": 5, "votes_for": 4, "votes_against": 1},
+        data={"present": 5, "votes_for": 4, "votes_against": 1},
     )
     act("clerk_muonghum", workflow.COMPLETE_STEP)
+    # MDL-COL-7: the provincial standing committee votes on the decision, then it is signed.
     act(
         "clerk_party",
-        workflow.ATTACH_DOCUMENT,
-        data={"kind": "proposal"},
-        upload=upload("to-trinh.pdf"),
+        workflow.RECORD_VOTE,
+        data={"present": 15, "votes_for": 13, "votes_against": 2},
     )
-    act("clerk_party", workflow.COMPLETE_STEP)
     act("authority_party", workflow.APPROVE)
     # The State track: the submission to the People's Council is made; the vote is next.
     return act("clerk_muonghum", workflow.COMPLETE_STEP)

@@ -31,6 +31,7 @@ from cases.models import (
     StepStatus,
 )
 from cases.organisation import selectors
+from cases.organisation.collectives import step_needs_vote
 from cases.workflow import engine as workflow
 from cases.workflow.actions import ActionContext
 from cases.workflow.deadlines import WorkingCalendar
@@ -110,7 +111,8 @@ def step_checklist(case: Case, step: CaseStep | None) -> Checklist | None:
                 else workflow.ATTACH_DOCUMENT,
             )
         )
-    if template.requires_vote:
+    # MDL-COL-7: a vote is on the list only where the catalog says this body must vote.
+    if step_needs_vote(template, step.actor_unit):
         vote = step.votes.order_by("-recorded_at", "-pk").first()
         collective = step.actor_unit.collective_name or step.actor_unit.name
         label = _("Vote of %(collective)s: %(threshold)s of all members for") % {

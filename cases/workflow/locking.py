@@ -11,7 +11,7 @@ reads two rows' worth of SELECTs — the locked case and its steps.
 
 from __future__ import annotations
 
-from cases.models import Case, CaseStep
+from cases.models import Case, CaseStep, Track
 from cases.refdata import catalog as catalog_cache
 from cases.refdata import units as org_cache
 from cases.refdata.refcache import generation_expression
@@ -49,9 +49,26 @@ def load_locked_steps(case: Case) -> list[CaseStep]:
     """The locked case's steps in order, their templates and units from the synced caches."""
     steps = list(CaseStep.objects.filter(case_id=case.pk).order_by("order"))
     templates = catalog_cache.step_templates.get_many({s.template_id for s in steps})
-    units = org_cache.units.get_many({s.actor_unit_id for s in steps})
+    # MDL-TRK-1: every step names its track; the tracks in one statement, their regime
+    # and bodies from the caches.
+    tracks = {t.pk: t for t in Track.objects.filter(case_id=case.pk).order_by()}
+    wanted = {s.actor_unit_id for s in steps}
+    for track in tracks.values():
+        wanted |= {
+            track.deciding_unit_id,
+            *([track.approving_unit_id] if track.approving_unit_id else []),
+        }
+    units = org_cache.units.get_many(wanted)
+    for track in tracks.values():
+        track.regulation = catalog_cache.regulations.get(track.regulation_id)
+        track.deciding_unit = units[track.deciding_unit_id]
+        if track.approving_unit_id:
+            track.approving_unit = units[track.approving_unit_id]
+        track.case = case
     for step in steps:
         step.template = templates[step.template_id]
         step.actor_unit = units[step.actor_unit_id]
         step.case = case
+        if step.track_id is not None:
+            step.track = tracks[step.track_id]
     return steps
