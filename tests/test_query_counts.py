@@ -189,16 +189,20 @@ def test_case_detail_and_inbox_queries_stay_the_same_with_two_tracks(
     assert [t["kind"] for t in two_body["tracks"]] == ["party", "state_elected"]
     assert [t["kind"] for t in one_body["tracks"]] == ["party"]
     assert one_queries == two_queries
+    council_clerk = _client(two.users["clerk_muonghum"])
+    _get(council_clerk, "/api/v1/inbox/")  # the units of the clerk's scope in the caches
+    inbox_party, body_party = _get(council_clerk, "/api/v1/inbox/")
+    assert [r["code"] for r in body_party["results"]] == ["R377-S-1"]
     tracks_support.party_decides(both, two)
     moved_queries, moved_body = _get(admin, f"/api/v1/cases/{both.pk}/")
     assert moved_body["tracks"][0]["decision"] is not None
     assert moved_queries == one_queries
     # The inbox of the People's Council's clerk shows the waiting State-track step.
-    inbox_two, body_two = _get(_client(two.users["clerk_muonghum"]), "/api/v1/inbox/")
-    inbox_one, body_one = _get(_client(world.users["clerk_commune"]), "/api/v1/inbox/")
+    # The same clerk's inbox costs no more with the State step waiting than with the Party
+    # step (whose exchange step reads its collective's vote rule once more).
+    inbox_two, body_two = _get(council_clerk, "/api/v1/inbox/")
     assert [r["code"] for r in body_two["results"]] == ["LGL25-R-1"]
-    assert len(body_one["results"]) == 1
-    assert inbox_two == inbox_one
+    assert inbox_two <= inbox_party <= INBOX_QUERIES
 
 
 def _outer_table(sql: str, marker: str) -> str:
