@@ -49,7 +49,7 @@ def exchange_step(j: Journey, *, members: int, votes_for: int) -> None:
     assert not primary_enabled(page)
     block = j.open_action("record_vote")
     preview = page.locator(f"{block} [data-vote-preview]")
-    page.fill(f"{block} input[name='record_vote-members']", str(members))
+    # The number of members is the roster's, shown on the form (MDL-COL-2), not typed.
     page.fill(f"{block} input[name='record_vote-present']", str(members + 1))
     page.fill(f"{block} input[name='record_vote-votes_for']", str(members + 1))
     page.fill(f"{block} input[name='record_vote-votes_against']", "0")
@@ -106,17 +106,7 @@ def test_the_resignation_from_application_to_decision(
     open_case(j, case, "commune-exchange")
     exchange_step(j, members=5, votes_for=4)
 
-    j.sign_in("clerk")
-    open_case(j, case, "province-appraisal")
-    assert checklist_state(page) == ["todo"]
-    assert not primary_enabled(page)
-    block = j.open_action("attach_document")
-    page.select_option(f"{block} select[name='attach_document-kind']", "proposal")
-    page.set_input_files(f"{block} input[name='attach_document-file']", pdf_file("totrinh.pdf"))
-    j.submit(block, "proposal-attached")
-    assert checklist_state(page) == ["done"] and primary_enabled(page)
-    j.submit("#action-complete_step", "appraisal-submitted")
-
+    # The province decides next: the regulation names no appraisal step of its own (R377-S-2).
     j.sign_in("authority")
     decide(j, case)
     j.sign_in("official")

@@ -29,6 +29,7 @@ from cases.models import (
     Role,
     StepKind,
     StepStatus,
+    TrackKind,
 )
 from cases.organisation import selectors
 from cases.organisation.collectives import step_needs_vote
@@ -89,7 +90,10 @@ def step_checklist(case: Case, step: CaseStep | None) -> Checklist | None:
     checklist = Checklist(
         primary=PRIMARY_BY_KIND.get(StepKind(template.kind), workflow.COMPLETE_STEP)
     )
-    if template.kind in (StepKind.EXCHANGE, StepKind.CONSULTATION):
+    # R41-S-1 / R377-S-1: the Party regimes' exchange step is a talk with the official; a
+    # State track's consultation (a People's Council vote) has no talk of its own.
+    party_step = step.track_id is None or step.track_kind == TrackKind.PARTY
+    if party_step and template.kind in (StepKind.EXCHANGE, StepKind.CONSULTATION):
         talked = CaseEvent.objects.filter(
             case=case, action=workflow.RECORD_TALK, step_code=template.code
         ).exists()
