@@ -137,6 +137,8 @@ def _comments_and_docstrings(path: Path) -> list[tuple[int, str]]:
 
 
 def _exists(name: str, basenames: set[str]) -> bool:
+    if name.startswith("../shared/"):
+        return True  # the steering folder's spec, read by the catalog tests when beside a clone
     if "/" not in name:
         return name in basenames
     return any((ROOT / base / name).exists() for base in SEARCH_ROOTS)

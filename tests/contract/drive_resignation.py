@@ -27,7 +27,6 @@ from cadre_exit_api_client.api.documents import cases_documents_list, documents_
 from cadre_exit_api_client.models import (
     ActionMultipartRequest,
     ApproveActionRequest,
-    AttachableKindEnum,
     CaseDetail,
     CaseFileRequest,
     CompleteImplementationActionRequest,
@@ -143,27 +142,13 @@ act(
     clerk_commune,
     case_id,
     RecordVoteActionRequest(
-        action="record_vote", members=9, present=9, votes_for=7, votes_against=2, step=step.id
+        action="record_vote", present=5, votes_for=4, votes_against=1, step=step.id
     ),
 )
 case = act(clerk_commune, case_id, CompleteStepActionRequest(action="complete_step", step=step.id))
 
-# 3. The appraisal: the proposal (multipart), then the submission (JSON, no step sent).
-step = case.current_step
-assert step is not None
-seen["steps"].append(step.code)
-act(
-    clerk,
-    case_id,
-    ActionMultipartRequest(
-        action=FileActionEnum.ATTACH_DOCUMENT,
-        kind=AttachableKindEnum.PROPOSAL,
-        file=pdf_file("to-trinh.pdf"),
-    ),
-)
-case = act(clerk, case_id, CompleteStepActionRequest(action="complete_step"))
-
-# 4. The decision, then the implementation.
+# 3. The decision (the province's People's Committee: no collective vote), then the
+# implementation.
 step = case.current_step
 assert step is not None
 seen["steps"].append(step.code)
@@ -184,7 +169,7 @@ seen["steps"].append(step.code)
 case = act(clerk, case_id, CompleteImplementationActionRequest(action="complete_implementation"))
 seen["closed"] = {"status": case.status.value, "outcome": str(case.outcome)}
 
-# 5. The decision document, downloaded.
+# 4. The decision document, downloaded.
 status, documents, _ = call(cases_documents_list, id=case_id, client=official)
 assert status == 200, (status, documents)
 decision = [d for d in documents if d.kind == DocumentKindEnum.DECISION]
@@ -200,7 +185,7 @@ seen["download"] = {
     "disposition": headers.get("content-disposition"),
 }
 
-# 6. The auditor reads the trail and verifies the chain.
+# 5. The auditor reads the trail and verifies the chain.
 status, events, _ = call(cases_events_list, id=case_id, client=auditor)
 assert status == 200, (status, events)
 # Each event is typed by its action (Event is a oneOf discriminated by ``action``).

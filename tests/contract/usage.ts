@@ -27,14 +27,14 @@ export function stepLine(step: Step): string {
 export function decisionLine(decision: Decision): string {
   const number: number | null = decision.number;
   const symbol: string = decision.symbol;
-  const state: "pending" | "issued" = decision.document_status;
+  const state: "pending" | "signing" | "issued" = decision.document_status;
   const unit: string = decision.issuing_unit.name;
   return `${number ?? "?"}/${symbol} ${state} ${unit}`;
 }
 
 export function describeCase(body: CaseResponse): string {
   const c: CaseDetail = body;
-  const status: "open" | "implementation" | "closed" = c.status;
+  const status: "open" | "implementation" | "partially_decided" | "closed" = c.status;
   const form: "termination" | "dismissal" | "resignation" = c.form;
   const regime: string = c.regulation.code;
   const steps: string[] = c.steps.map(stepLine);
@@ -61,7 +61,6 @@ export function explain(error: ErrorBody): string {
 // Each action has its own request type, discriminated by `action`.
 export const vote: Schemas["ActionRequest"] = {
   action: "record_vote",
-  members: 9,
   present: 9,
   votes_for: 7,
   votes_against: 2,
