@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pypdfium2 as pdfium
 import pytest
+import redis
 from django.conf import settings as django_settings
 from kombu import pools as kombu_pools
 from pypdf import PdfReader
@@ -31,7 +32,7 @@ from cadre_exit.celery import app as celery_app
 from cases.models import Appointment, Case, Decision, Official, OrgUnit, Position
 from cases.ops.demo import DemoWorld
 from cases.workflow import engine as workflow
-from tests.conftest import pass_exchange, pdf, roster_size
+from tests.conftest import SESSION_BROKER_PREFIXES, pass_exchange, pdf, roster_size
 
 
 def new_post(
@@ -236,20 +237,46 @@ class Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def group_alive(self) -> bool:
+        """Whether any process of the worker's group is left: prefork children outlive
+        their parent for a moment, and one still running would write to the broker."""
+        try:
+            os.killpg(self.process.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # a recycled group id of somebody else's: not ours
+            return False
+        return True
+
+    def _wait_group_gone(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.group_alive():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
     def kill(self) -> None:
-        """SIGKILL the worker and every process of its group (prefork children too)."""
+        """SIGKILL the worker and every process of its group (prefork children too), and
+        wait until the whole group is gone."""
         with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
+        if not self._wait_group_gone(30):
+            raise AssertionError(f"worker {self.name}: processes left after SIGKILL")
 
     def stop(self) -> None:
-        if not self.alive():
-            return
-        with suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+        """A warm shutdown of the whole group (SIGKILL after 15 s); returns only when no
+        process of the group is left, so nothing can write to the broker afterwards."""
+        if self.alive():
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                return
+        if not self._wait_group_gone(15):
             self.kill()
 
 
@@ -326,8 +353,6 @@ class WorkerFactory:
 
     def purge(self) -> None:
         """Delete every Redis key of this factory's prefix (queues, unacked messages)."""
-        import redis
-
         client = redis.Redis.from_url(self.redis_url)
         try:
             keys = list(client.scan_iter(match=f"{self.key_prefix}*", count=500))
@@ -363,6 +388,8 @@ def worker_factory(
         key_prefix=f"cadre-test-{uuid.uuid4().hex[:12]}:",
         database_url=database_url_of_test_db(),
     )
+    # The run's end purges it once more, whatever a test did (conftest).
+    SESSION_BROKER_PREFIXES.append((factory.redis_url, factory.key_prefix))
     try:
         with use_broker(factory.redis_url, global_keyprefix=factory.key_prefix):
             yield factory

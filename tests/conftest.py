@@ -38,6 +38,9 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 _SESSION_DIRS: list[str] = []
 _SESSION_REDIS_PREFIXES: list[str] = []
+# (Redis URL, key prefix) of every broker a worker factory of this run used
+# (``celery_support.worker_factory``): the run's end purges them once more.
+SESSION_BROKER_PREFIXES: list[tuple[str, str]] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -141,12 +144,26 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
     for directory in _SESSION_DIRS:
         shutil.rmtree(directory, ignore_errors=True)
+    _purge_session_brokers()
     if settings.REDIS_URL:
         from django.core.cache import caches
 
         default = caches["default"]
         if hasattr(default, "delete_prefix") and default.key_prefix in _SESSION_REDIS_PREFIXES:
             default.clear()  # this run's keys only
+
+
+def _purge_session_brokers() -> None:
+    import redis
+
+    for url, prefix in SESSION_BROKER_PREFIXES:
+        client = redis.Redis.from_url(url)
+        try:
+            keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
 
 
 @pytest.fixture(autouse=True)
