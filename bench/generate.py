@@ -311,7 +311,9 @@ def _catalog(
 ) -> tuple[list[Any], dict[Any, Process], dict[Any, list[Any]]]:
     cur.execute(
         "SELECT r.id, r.code, r.in_force_from, r.in_force_to FROM cases_regulation r "
-        "JOIN cases_catalogversion v ON v.id = r.version_id WHERE v.is_current ORDER BY r.in_force_from"
+        # The Party regimes: every generated case is decided on its Party track (MDL-TRK-1).
+        "JOIN cases_catalogversion v ON v.id = r.version_id WHERE v.is_current "
+        "AND r.track = 'party' ORDER BY r.in_force_from"
     )
     regimes = [(row[2], row[3], row[0], row[1]) for row in cur.fetchall()]
     codes = {r[2]: r[3] for r in regimes}
@@ -409,6 +411,8 @@ def build_world(
                 "cases_casestep",
                 "cases_caseevent",
                 "cases_case_grounds",
+                "cases_track",
+                "cases_track_grounds",
             )
         }
         units: list[tuple[Any, ...]] = []
@@ -725,7 +729,17 @@ def build_chunk(index: int) -> dict[str, bytes]:
     open_span = 25
     b = world.bases
     out: dict[str, list[str]] = {
-        k: [] for k in ("officials", "cases", "grounds", "steps", "events", "appointments")
+        k: []
+        for k in (
+            "officials",
+            "cases",
+            "grounds",
+            "tracks",
+            "track_grounds",
+            "steps",
+            "events",
+            "appointments",
+        )
     }
     open_steps: list[str] = []
     for i in range(index * CHUNK, min(n, (index + 1) * CHUNK)):
@@ -759,7 +773,7 @@ def build_chunk(index: int) -> dict[str, bytes]:
         full_name, honorific = _name(rng)
         born = datetime.date(1960 + rng.randrange(25), 1 + rng.randrange(12), 1 + rng.randrange(28))
         out["officials"].append(
-            _line((official_id, full_name, honorific, born, f"BENCH-{i + 1:08d}", None))
+            _line((official_id, full_name, honorific, born, f"BENCH-{i + 1:08d}", None, 0, ""))
         )
 
         # The timeline: each step takes some days; closed cases end before today.
@@ -1226,7 +1240,38 @@ def build_chunk(index: int) -> dict[str, bytes]:
             out["grounds"].append(
                 _line((b["cases_case_grounds"] + i * GROUNDS_PER_CASE + g + 1, case_id, gid))
             )
-        out["steps"].extend(_line(r) for r in step_rows)
+        # MDL-TRK-1: every case has its Party track (filing creates it), with the case's
+        # regime, process, grounds and steps; its status follows the case's outcome.
+        track_id = b["cases_track"] + i + 1
+        track_status = final_outcome if final_outcome in ("approved", "rejected") else "open"
+        out["tracks"].append(
+            _line(
+                (
+                    track_id,
+                    case_id,
+                    "party",
+                    1,
+                    form,
+                    reg_id,
+                    process.id,
+                    scope,
+                    deciding,
+                    None,
+                    filed,
+                    track_status,
+                    "",
+                    filed,
+                    decided,
+                    decided if final_outcome == "approved" else None,
+                    None,
+                )
+            )
+        )
+        for g, (gid, _code) in enumerate(picked):
+            out["track_grounds"].append(
+                _line((b["cases_track_grounds"] + i * GROUNDS_PER_CASE + g + 1, track_id, gid))
+            )
+        out["steps"].extend(_line((*r, track_id)) for r in step_rows)
         out["events"].extend(chain.rows)
         term_start = filed - datetime.timedelta(days=200 + rng.randrange(1600))
         ended = (
@@ -1261,7 +1306,10 @@ def build_chunk(index: int) -> dict[str, bytes]:
 
 
 COPY_SQL = {
-    "officials": "COPY cases_official (id, full_name, honorific, date_of_birth, personnel_number, user_id) FROM STDIN",
+    "officials": (
+        "COPY cases_official (id, full_name, honorific, date_of_birth, personnel_number, user_id, "
+        "fact_count, last_fact_hash) FROM STDIN"
+    ),
     "cases": (
         "COPY cases_case (id, reference, form, official_id, position_id, regulation_id, process_id, scope, "
         "employing_unit_id, deciding_unit_id, level, statement, filed_on, filed_by_id, status, outcome, "
@@ -1269,10 +1317,16 @@ COPY_SQL = {
         "last_event_hash, created_at, updated_at) FROM STDIN"
     ),
     "grounds": "COPY cases_case_grounds (id, case_id, ground_id) FROM STDIN",
+    "tracks": (
+        'COPY cases_track (id, case_id, kind, "order", form, regulation_id, process_id, scope, '
+        "deciding_unit_id, approving_unit_id, filed_on, status, status_reason, started_on, "
+        "decided_on, approved_on, effective_on) FROM STDIN"
+    ),
+    "track_grounds": "COPY cases_track_grounds (id, track_id, ground_id) FROM STDIN",
     "steps": (
         'COPY cases_casestep (id, case_id, template_id, "order", status, actor_role, actor_unit_id, assignee_id, '
         "started_on, started_at, due_on, due_rule, ceiling_on, original_due_on, extension_reason, completed_at, "
-        "completed_by_id, outcome, escalated_at) FROM STDIN"
+        "completed_by_id, outcome, escalated_at, track_id) FROM STDIN"
     ),
     "events": (
         "COPY cases_caseevent (id, case_id, seq, at, actor_id, actor_name, action, from_state, to_state, step_code, "
@@ -1294,6 +1348,8 @@ SEQUENCED = (
     "cases_casestep",
     "cases_caseevent",
     "cases_case_grounds",
+    "cases_track",
+    "cases_track_grounds",
 )
 
 
@@ -1306,6 +1362,8 @@ LOADED_TABLES = (
     "cases_appointment",
     "cases_case",
     "cases_case_grounds",
+    "cases_track",
+    "cases_track_grounds",
     "cases_casestep",
     "cases_caseevent",
 )
@@ -1373,7 +1431,16 @@ def load(
         for chunk in _chunks(world, workers):
             t0 = time.perf_counter()
             with conn.cursor() as cur:
-                for table in ("officials", "cases", "grounds", "steps", "events", "appointments"):
+                for table in (
+                    "officials",
+                    "cases",
+                    "grounds",
+                    "tracks",
+                    "track_grounds",
+                    "steps",
+                    "events",
+                    "appointments",
+                ):
                     with cur.copy(COPY_SQL[table]) as out:
                         out.write(chunk[table])
             conn.commit()
