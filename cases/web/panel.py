@@ -36,7 +36,7 @@ from cases.organisation.collectives import step_needs_vote
 from cases.workflow import engine as workflow
 from cases.workflow.actions import ActionContext
 from cases.workflow.deadlines import WorkingCalendar
-from cases.workflow.numbering import format_symbol, signing_for
+from cases.workflow.numbering import doc_type_of, format_symbol, signing_for
 
 # The action that moves the case on, per kind of step; every other action is secondary.
 PRIMARY_BY_KIND = {
@@ -187,13 +187,16 @@ def draft_decision_pdf(case: Case, step: CaseStep, user: Any, day: datetime.date
     )
     prefix, on_behalf_of = signing_for(ctx, step)
     number = would_take_number(unit, day.year)
+    track = step.track if step.track_id is not None else None
     draft = Decision(
         case=case,
+        # MDL-TRK-3 / MDL-TRK-8: the draft is the track's own act (resolution, report).
+        track=track,
         approved=True,
         issuing_unit=unit,
         number=number,
         year=day.year,
-        symbol=format_symbol(number, unit),
+        symbol=format_symbol(number, unit, doc_type=doc_type_of(track)),
         decided_on=day,
         effective_on=day,
         signer=user,
@@ -211,7 +214,9 @@ def draft_decision(case: Case, step: CaseStep, user: Any, day: datetime.date) ->
     reader = PdfReader(io.BytesIO(pdf))
     text = "\n".join(page.extract_text() or "" for page in reader.pages).strip()
     number = would_take_number(step.actor_unit, day.year)
-    return DraftDecision(symbol=format_symbol(number, step.actor_unit), number=number, text=text)
+    track = step.track if step.track_id is not None else None
+    symbol = format_symbol(number, step.actor_unit, doc_type=doc_type_of(track))
+    return DraftDecision(symbol=symbol, number=number, text=text)
 
 
 # --- the official's panel -----------------------------------------------------------------
