@@ -291,7 +291,7 @@ def document_rows(case: Case, documents: list[Document]) -> list[DocumentRow]:
     """Each document's label: a clerk's scan of the application is not the official's
     new version, and a version number is shown only for a real re-upload or reissue."""
     rows = []
-    seen: dict[tuple[str, int | None, bool], int] = {}
+    seen: dict[tuple[str, int | None, bool, int | None], int] = {}
     subject_user = case.official.user_id
     for document in documents:
         label = str(document.get_kind_display())
@@ -303,7 +303,10 @@ def document_rows(case: Case, documents: list[Document]) -> list[DocumentRow]:
             label = _("Scan of the application, received by %(name)s") % {
                 "name": document.uploaded_by.get_full_name() or document.uploaded_by.get_username()
             }
-        key = (document.kind, document.uploaded_by_id, document.generated)
+        # Each track's decision is its own document (MDL-TRK-3), not a new version of
+        # the other track's: generated documents are counted per step.
+        step_key = document.step_id if document.generated else None
+        key = (document.kind, document.uploaded_by_id, document.generated, step_key)
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             label = _("%(label)s, version %(n)s") % {"label": label, "n": seen[key]}
