@@ -1,18 +1,24 @@
-"""The demo two-track case in a real headless Chromium: the commune chair's resignation
-from filing to the Party decision and then the People's Council's, with screenshots in
-test-artifacts/screenshots/ (tracks-*.png)."""
+"""The demo two-track case in a real headless Chromium, with screenshots in
+test-artifacts/screenshots/: the commune chair's resignation filed by hand and taken to
+the Party decision and then the People's Council's (tracks-*.png), and the case that
+``seed_demo`` leaves at the People's Council's vote taken from there to both decisions
+(tracks-demo-*.png). Together they show filing → both decisions."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from cases.models import Appointment, Case
+from cases.documents.issuing import issue_decision_document
+from cases.models import Appointment, Case, Decision
 from cases.ops.demo import build_two_track_world
 from tests.conftest import PDF_BYTES
 from tests.web_support import (  # noqa: F401 - web_translations is an autouse fixture
@@ -68,14 +74,14 @@ class Journey:
             leaks = untranslated_in(self.page.evaluate(VISIBLE_TEXT_JS))
             assert not leaks, f"{self.page.url}: untranslated {leaks}"
 
-    def sign_in(self, username: str) -> None:
+    def sign_in(self, username: str, password: str = "cadre-demo") -> None:
         self.page.context.clear_cookies()
         self.page.context.add_cookies(
             [{"name": "django_language", "value": self.lang, "url": self.base_url}]
         )
         self.page.goto("/login/")
         self.page.fill("#id_username", username)
-        self.page.fill("#id_password", "cadre-demo")
+        self.page.fill("#id_password", password)
         with self.page.expect_navigation():
             self.page.click("main button[type=submit]")
         self.check()
@@ -185,3 +191,67 @@ def test_the_demo_two_track_case_from_filing_to_both_decisions(
     case.refresh_from_db()
     assert case.status == "closed" and case.outcome == "approved"
     assert [t.status for t in case.tracks.order_by("order")] == ["approved", "approved"]
+
+
+def test_the_seeded_demo_two_track_case_goes_on_to_both_decisions(
+    page: Page, live_server: Any
+) -> None:
+    # The demo exactly as `make run` loads it: the catalog, the world and its cases.
+    call_command("seed_demo", stdout=io.StringIO())
+    case = Case.objects.get(official__personnel_number="LC-0006")  # Lò Văn Pao, Mường Hum
+    assert case.current_step.template.code == "LGL25-P-1"
+    j = Journey(page, live_server.url, "vi")
+    password = settings.DEMO_PASSWORD
+    party = page.locator("[data-testid=track-party]")
+    state = page.locator("[data-testid=track-state_elected]")
+
+    # The commune's clerk finds the case in the inbox, waiting at the Council's vote.
+    j.sign_in("clerk_muonghum", password)
+    expect(page.locator(f"main a:has-text('{case.reference}')").first).to_be_visible()
+    page.locator(f"main a:has-text('{case.reference}')").first.click()
+    page.wait_for_url(f"**/cases/{case.pk}/")
+    j.check()
+    # Seeded with the Party track decided and the State track moved to its vote.
+    expect(party.locator("[data-testid=track-status]")).to_have_text("Đã quyết định: chấp thuận")
+    expect(party.locator("[data-testid=track-decision]")).to_contain_text("1-QĐ/TU")
+    expect(state.locator("[data-testid=track-status]")).to_have_text("Đang xử lý")
+    j.shoot("tracks-demo-opened")
+
+    # MDL-COL-2: the People's Council's 25 delegates on its roster; 20 vote for.
+    j.act("record_vote", {"present": "25", "votes_for": "20", "votes_against": "5"})
+    j.act("complete_step")
+    j.shoot("tracks-demo-council-voted")
+
+    # The Council's chair signs its resolution; the draft is a resolution, not a decision.
+    j.sign_in("chair_council", password)
+    j.open_case(case)
+    expect(page.locator("[data-testid=draft-decision]")).to_contain_text("01/NQ-HĐND")
+    j.shoot("tracks-demo-resolution-draft")
+    j.act("approve")
+    expect(state.locator("[data-testid=track-status]")).to_have_text("Đã biểu quyết, chờ phê chuẩn")
+    expect(state.locator("[data-testid=track-decision]")).to_contain_text("01/NQ-HĐND")
+
+    # LGL25-A-2: the provincial chair approves the result; the case is decided.
+    j.sign_in("authority", password)
+    j.open_case(case)
+    j.act("approve")
+    expect(party.locator("[data-testid=track-decision]")).to_contain_text("1-QĐ/TU")
+    expect(state.locator("[data-testid=track-status]")).to_have_text("Đã quyết định: chấp thuận")
+    expect(state.locator("[data-testid=track-decision]")).to_contain_text("Nghị quyết 01/NQ-HĐND")
+    banner = page.locator("[data-testid=outcome-banner]")
+    expect(banner).to_contain_text("Đã chấp thuận")
+    expect(banner.locator("[data-testid=outcome-party]")).to_contain_text("Quyết định 1-QĐ/TU")
+    expect(banner.locator("[data-testid=outcome-state_elected]")).to_contain_text(
+        "Nghị quyết 01/NQ-HĐND"
+    )
+    # The worker renders and signs both documents (`make run` runs one; here, in-process).
+    for decision in Decision.objects.filter(case=case):
+        issue_decision_document(decision_id=decision.pk)
+    j.open_case(case)
+    expect(party.locator("[data-testid=track-document]")).to_be_visible()
+    expect(state.locator("[data-testid=track-document]")).to_be_visible()
+    j.shoot("tracks-demo-both-decided")
+    case.refresh_from_db()
+    assert case.status == "closed" and case.outcome == "approved"
+    assert [t.status for t in case.tracks.order_by("order")] == ["approved", "approved"]
+    assert sorted(d.symbol for d in case.decisions.all()) == ["01/NQ-HĐND", "1-QĐ/TU"]

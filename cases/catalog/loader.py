@@ -28,6 +28,7 @@ from cases.models import (
     ExclusionMode,
     Form,
     Ground,
+    Instrument,
     ProcessTemplate,
     Provision,
     Regulation,
@@ -119,6 +120,7 @@ def validate(regulations: list[dict[str, Any]]) -> list[str]:
         limits = [item.get("id", "?") for item in reg.get("time_limits", [])]
         problems += _time_limit_problems(reg.get("time_limits", []))
         problems += _process_problems(reg.get("processes", []), code, forms, set(limits))
+        problems += _situation_problems(reg, code)
     return problems
 
 
@@ -232,11 +234,13 @@ def _process_problems(
     problems: list[str] = []
     pairs = set()
     for process in processes:
-        key = (process.get("form"), process.get("scope"))
-        where = f"{code} {key[0]} {key[1]}"
+        key = (process.get("form"), process.get("scope"), process.get("situation") or "")
+        where = " ".join(str(part) for part in (code, *key) if part)
         if key in pairs:
             problems.append(f"{where}: process listed twice")
         pairs.add(key)
+        if (process.get("instrument") or Instrument.DECISION) not in Instrument.values:
+            problems.append(f"{where}: unknown instrument {process.get('instrument')!r}")
         if key[0] not in forms:
             problems.append(f"{where}: form is not a form of {code}")
         if key[1] not in AuthorityScope.values:
@@ -248,6 +252,30 @@ def _process_problems(
             problems.append(f"{where}: needs exactly one decision step")
         for step in steps:
             problems += _step_problems(step, code, limits)
+    return problems
+
+
+def _situation_problems(reg: dict[str, Any], code: str) -> list[str]:
+    """MDL-TRK-8: a process for a situation names the grounds that select it; each is a
+    ground of the regime for that form, and selects one process per form and scope."""
+    problems: list[str] = []
+    grounds = {g.get("id"): g.get("form") for g in reg.get("grounds", [])}
+    chosen: dict[tuple[str, str, str], str] = {}
+    for process in reg.get("processes", []):
+        situation = process.get("situation") or ""
+        when = process.get("when_grounds") or []
+        where = f"{code} {process.get('form')} {process.get('scope')} {situation}".strip()
+        if bool(situation) != bool(when):
+            problems.append(f"{where}: a situation needs when_grounds, and only a situation")
+        for ground in when:
+            if grounds.get(ground) != process.get("form"):
+                problems.append(
+                    f"{where}: {ground} is not a {process.get('form')} ground of {code}"
+                )
+            key = (str(process.get("form")), str(process.get("scope")), ground)
+            if key in chosen:
+                problems.append(f"{where}: {ground} already selects {chosen[key]}")
+            chosen[key] = situation
     return problems
 
 
@@ -382,6 +410,9 @@ def _create_regulation(version: CatalogVersion, reg: dict[str, Any]) -> dict[str
             regulation=regulation,
             form=p["form"],
             scope=p["scope"],
+            situation=p.get("situation") or "",
+            when_grounds=p.get("when_grounds") or [],
+            instrument=p.get("instrument") or Instrument.DECISION,
             enabled=p.get("enabled", True),
             needs_legal_review=any(_needs_review(s["verification"]) for s in p["steps"]),
         )

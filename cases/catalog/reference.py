@@ -173,7 +173,9 @@ def _regulation(reg: dict[str, Any]) -> list[str]:
         for proc in processes:
             scope = SCOPES.get(proc.get("scope", ""), proc.get("scope", ""))
             state = "enabled" if proc.get("enabled", True) else "**off**"
-            out += ["", f"#### {proc.get('form')}, {scope} ({state})", ""]
+            # MDL-TRK-8: a process for a situation is named by it (the usual one is not).
+            variant = f", {proc['situation']}" if proc.get("situation") else ""
+            out += ["", f"#### {proc.get('form')}, {scope}{variant} ({state})", ""]
             for n, step in enumerate(proc.get("steps", []), start=1):
                 out += _step(n, step)
             out += _extra(proc, KNOWN | {"steps", "scope"})

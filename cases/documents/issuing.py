@@ -27,7 +27,7 @@ import hmac
 import logging
 import os
 import time
-from typing import Any, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 from django.conf import settings
 from django.db import transaction
@@ -251,10 +251,15 @@ def decision_context(decision: Decision) -> DecisionContext:
         regulation_issued_on=regulation.signed_on,
         regulation_issuer=regulation.issuer_vi,
         implementers=implementers(unit),
-        instrument="resolution"
-        if track is not None and track.kind == "state_elected"
-        else "decision",
+        # MDL-TRK-3 / MDL-TRK-8: the track's act, pinned from its process at filing.
+        instrument=instrument_of(track),
     )
+
+
+def instrument_of(track: Any) -> Literal["decision", "resolution", "report"]:
+    if track is None or track.instrument not in ("resolution", "report"):
+        return "decision"
+    return "resolution" if track.instrument == "resolution" else "report"
 
 
 def _track_grounds(track: Any) -> list[tuple[str, str]]:

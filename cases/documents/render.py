@@ -55,6 +55,7 @@ DOCUMENT_TYPE_CODES: Final[Mapping[str, str]] = {
     "resignation": "QĐ",
     "decision": "QĐ",
     "resolution": "NQ",  # a People's Council decides by a resolution (MDL-TRK-3)
+    "report": "BC",  # MDL-TRK-8: the HĐND Standing Board's report (LGL25-NR-1)
     "proposal": "TTr",
     "minutes": "BB",
     "vote_tally": "BB",
@@ -154,8 +155,9 @@ class DecisionContext:
     work_arrangement: str | None = None
     implementers: tuple[str, ...] = ()
     authority_line: str | None = None
-    # "resolution": a People's Council's Nghị quyết (FMT30, type code NQ) on a State track.
-    instrument: Literal["decision", "resolution"] = "decision"
+    # "resolution": a People's Council's Nghị quyết (FMT30, type code NQ) on a State track;
+    # "report": the HĐND Standing Board's Báo cáo (BC) that ends it without a vote (MDL-TRK-8).
+    instrument: Literal["decision", "resolution", "report"] = "decision"
     # Digital signing: the address the footer's QR code carries, and whether to leave the
     # boxes of the two visible signatures in the signature block.
     verification_url: str | None = None
@@ -391,6 +393,8 @@ def render_decision_for_signing(ctx: DecisionContext) -> RenderedDecision:
     _check_number(ctx.number, ctx.year, ctx.issued_on)
     body = ctx.body
     party = body.kind == "party"
+    if ctx.instrument == "report" and not party:
+        return _render_report(ctx)
     who = _who(ctx.official, body)
     resolution = ctx.instrument == "resolution" and not party
     context = {
@@ -429,6 +433,54 @@ def render_decision_for_signing(ctx: DecisionContext) -> RenderedDecision:
     anchors = SLOT_SIZES_MM if ctx.signature_slots else {}
     content, slots = _render_pdf_with_slots(
         "documents/decision.html", context, ctx.case_reference, ctx.issued_on, anchors
+    )
+    return RenderedDecision(content=content, slots=slots)
+
+
+def _render_report(ctx: DecisionContext) -> RenderedDecision:
+    """MDL-TRK-8: the Standing Board's report to the People's Council (LGL25-NR-1)."""
+    body = ctx.body
+    who = _who(ctx.official, body)
+    collective = _one_line(body.collective_name or "HỘI ĐỒNG NHÂN DÂN").upper()
+    standing = f"THƯỜNG TRỰC {collective}"
+    # "HỘI ĐỒNG NHÂN DÂN XÃ MƯỜNG HUM" → "Hội đồng nhân dân xã Mường Hum".
+    name = _one_line(body.name).upper()
+    rest = name.removeprefix(collective).split() if name.startswith(collective) else []
+    council = " ".join(
+        [
+            _capitalize(collective.lower()),
+            *(w.lower() for w in rest[:1]),
+            *(w.title() for w in rest[1:]),
+        ]
+    )
+    signer = ctx.signer
+    if signer.prefix == "TM":
+        # The Standing Board signs for itself, not for the whole Council.
+        lines = [f"{_STATE_PREFIXES['TM']} {standing}", _one_line(signer.post).upper()]
+        signature = {"lines": lines, "name": _one_line(signer.full_name)}
+    else:
+        signature = _signature(signer, body)
+    context = {
+        **_heading(body, "report", ctx.number, ctx.year, ctx.issued_on),
+        "doctype": "BÁO CÁO",
+        "form": ctx.form,
+        "who": who,
+        "Who": _capitalize(who),
+        "post": _post(ctx.post_title, ctx.unit_name),
+        "unit_name": ctx.unit_name,
+        "when": f"kể từ {format_long_date(ctx.effective_on)}",
+        "addressee": council,
+        "reporter": f"Thường trực {council}",
+        "grounds": _punctuate([text for _id, text in ctx.grounds], bullet=True),
+        "signature": signature,
+        "recipients": _recipient_lines(ctx.recipients),
+        "signature_slots": ctx.signature_slots,
+        "verification_url": ctx.verification_url,
+        "verification_qr": qr_data_uri(ctx.verification_url) if ctx.verification_url else "",
+    }
+    anchors = SLOT_SIZES_MM if ctx.signature_slots else {}
+    content, slots = _render_pdf_with_slots(
+        "documents/report.html", context, ctx.case_reference, ctx.issued_on, anchors
     )
     return RenderedDecision(content=content, slots=slots)
 
@@ -747,6 +799,7 @@ def document_title(document: str) -> str:
     return {
         "decision": "Quyết định",
         "resolution": "Nghị quyết",
+        "report": "Báo cáo",
         "proposal": "Tờ trình",
         "minutes": "Biên bản",
         "vote_tally": "Biên bản kiểm phiếu",

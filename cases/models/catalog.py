@@ -21,6 +21,7 @@ from cases.models.choices import (
     ExclusionCondition,
     ExclusionMode,
     Form,
+    Instrument,
     StepKind,
     Verification,
 )
@@ -300,16 +301,26 @@ class ProcessTemplate(FrozenWhenUsed):
     regulation = models.ForeignKey(Regulation, on_delete=models.PROTECT, related_name="processes")
     form = models.CharField(_("form"), max_length=16, choices=Form.choices)
     scope = models.CharField(_("authority scope"), max_length=16, choices=AuthorityScope.choices)
+    # MDL-TRK-8: a regime may carry a form by more than one procedure; the situation names
+    # the variant ("" is the usual one) and ``when_grounds`` the grounds of the track that
+    # select it (LGL25-NR-1: a report instead of the People's Council's vote).
+    situation = models.CharField(_("situation"), max_length=32, blank=True, default="")
+    when_grounds = models.JSONField(_("chosen when the grounds include"), default=list, blank=True)
+    # MDL-TRK-3: the act that decides the track: a decision, a resolution or a report.
+    instrument = models.CharField(
+        _("deciding act"), max_length=12, choices=Instrument.choices, default=Instrument.DECISION
+    )
     enabled = models.BooleanField(_("enabled"), default=True)
     needs_legal_review = models.BooleanField(_("needs legal review"), default=False)
 
     class Meta:
         verbose_name = _("process template")
         verbose_name_plural = _("process templates")
-        ordering = ["regulation", "form", "scope"]
+        ordering = ["regulation", "form", "scope", "situation"]
         constraints = [
             models.UniqueConstraint(
-                fields=["regulation", "form", "scope"], name="one_process_per_form_scope"
+                fields=["regulation", "form", "scope", "situation"],
+                name="one_process_per_form_scope_situation",
             )
         ]
 
@@ -317,7 +328,8 @@ class ProcessTemplate(FrozenWhenUsed):
         return self.regulation.version
 
     def __str__(self) -> str:
-        return f"{self.regulation.code} {self.form} {self.scope}"
+        variant = f" {self.situation}" if self.situation else ""
+        return f"{self.regulation.code} {self.form} {self.scope}{variant}"
 
 
 class StepTemplate(FrozenWhenUsed, Verified):

@@ -164,6 +164,15 @@ class TrackKind(models.TextChoices):
     STATE_ELECTED = "state_elected", _("State track (elected by the People's Council)")
 
 
+class Instrument(models.TextChoices):
+    """The act that decides a track (MDL-TRK-3, MDL-TRK-8), and its FMT30 type code."""
+
+    DECISION = "decision", _("Decision")
+    RESOLUTION = "resolution", _("Resolution")
+    # MDL-TRK-8 / LGL25-NR-1: the HĐND Standing Board's report to the People's Council.
+    REPORT = "report", _("Report")
+
+
 class TrackStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting for the previous track")
     OPEN = "open", _("In progress")

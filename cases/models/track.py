@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.catalog import Ground, ProcessTemplate, Regulation
-from cases.models.choices import AuthorityScope, Form, TrackKind, TrackStatus
+from cases.models.choices import AuthorityScope, Form, Instrument, TrackKind, TrackStatus
 from cases.models.org import OrgUnit, Position
 
 
@@ -82,6 +82,10 @@ class Track(models.Model):
     deciding_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     approving_unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # MDL-TRK-3 / MDL-TRK-8: the track's deciding act, pinned from its process at filing.
+    instrument = models.CharField(
+        _("deciding act"), max_length=12, choices=Instrument.choices, default=Instrument.DECISION
     )
     grounds = models.ManyToManyField(Ground, blank=True, related_name="tracks")
     filed_on = models.DateField(_("filed on"))

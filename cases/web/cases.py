@@ -200,6 +200,7 @@ class TrackPanel:
     rows: list[StepRow]
     decision: Decision | None
     document: Document | None
+    signer_line: str = ""
 
 
 def track_panels(
@@ -258,6 +259,14 @@ def case_context(
     decision_document = next(
         (d for d in reversed(documents) if d.kind == DocumentKind.DECISION), None
     )
+    # MDL-TRK-5: with two tracks each track's act is shown (banner and decision cards);
+    # the case's single decision would be only the first track's.
+    track_decisions = [t for t in tracks if t.decision is not None] if len(tracks) > 1 else []
+    for t in track_decisions:
+        assert t.decision is not None
+        t.signer_line = panel.signer_line(t.decision)
+    if track_decisions:
+        decision, decision_document = None, None
     events = list(selectors.timeline(case))
     is_subject = workflow.is_subject(user, case)
     checklist = None if is_subject else panel.step_checklist(case, step)
@@ -294,6 +303,7 @@ def case_context(
         ),
         "decision": decision,
         "decision_document": decision_document,
+        "track_decisions": track_decisions,
         "events": [(e, event_label(e.action)) for e in events],
         "is_subject": is_subject,
         "today": local_today(),

@@ -49,6 +49,13 @@ def filing_grounds() -> list[Ground]:
     )
 
 
+def _case_forms(regulation: Any, track_form: str) -> str:
+    """The case forms whose track carries ``track_form`` under ``regulation`` (MDL-TRK-9):
+    a State regime's grounds are offered for every form its track maps (a resignation of
+    an elected post is a dismissal on the Council's track, where LGL25-NR-1 is chosen)."""
+    return " ".join(f for f in Form.values if regulation.form_on_track(f) == track_form)
+
+
 @role_required(CLERK)
 def file_case(request: HttpRequest) -> HttpResponse:
     appointments = {a.pk: a for a in appointments_in_scope(request.user)}
@@ -110,7 +117,10 @@ def file_case(request: HttpRequest) -> HttpResponse:
     groups = [
         {
             "regulation": entry["regulation"],
-            "forms": [(code, Form(code).label, items) for code, items in entry["forms"].items()],
+            "forms": [
+                (code, Form(code).label, items, _case_forms(entry["regulation"], code))
+                for code, items in entry["forms"].items()
+            ],
         }
         for entry in regimes.values()
     ]

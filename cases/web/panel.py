@@ -36,7 +36,7 @@ from cases.organisation.collectives import step_needs_vote
 from cases.workflow import engine as workflow
 from cases.workflow.actions import ActionContext
 from cases.workflow.deadlines import WorkingCalendar
-from cases.workflow.numbering import format_symbol, signing_for
+from cases.workflow.numbering import doc_type_of, format_symbol, signing_for
 
 # The action that moves the case on, per kind of step; every other action is secondary.
 PRIMARY_BY_KIND = {
@@ -187,13 +187,16 @@ def draft_decision_pdf(case: Case, step: CaseStep, user: Any, day: datetime.date
     )
     prefix, on_behalf_of = signing_for(ctx, step)
     number = would_take_number(unit, day.year)
+    track = step.track if step.track_id is not None else None
     draft = Decision(
         case=case,
+        # MDL-TRK-3 / MDL-TRK-8: the draft is the track's own act (resolution, report).
+        track=track,
         approved=True,
         issuing_unit=unit,
         number=number,
         year=day.year,
-        symbol=format_symbol(number, unit),
+        symbol=format_symbol(number, unit, doc_type=doc_type_of(track)),
         decided_on=day,
         effective_on=day,
         signer=user,
@@ -211,7 +214,9 @@ def draft_decision(case: Case, step: CaseStep, user: Any, day: datetime.date) ->
     reader = PdfReader(io.BytesIO(pdf))
     text = "\n".join(page.extract_text() or "" for page in reader.pages).strip()
     number = would_take_number(step.actor_unit, day.year)
-    return DraftDecision(symbol=format_symbol(number, step.actor_unit), number=number, text=text)
+    track = step.track if step.track_id is not None else None
+    symbol = format_symbol(number, step.actor_unit, doc_type=doc_type_of(track))
+    return DraftDecision(symbol=symbol, number=number, text=text)
 
 
 # --- the official's panel -----------------------------------------------------------------
@@ -286,7 +291,7 @@ def document_rows(case: Case, documents: list[Document]) -> list[DocumentRow]:
     """Each document's label: a clerk's scan of the application is not the official's
     new version, and a version number is shown only for a real re-upload or reissue."""
     rows = []
-    seen: dict[tuple[str, int | None, bool], int] = {}
+    seen: dict[tuple[str, int | None, bool, int | None], int] = {}
     subject_user = case.official.user_id
     for document in documents:
         label = str(document.get_kind_display())
@@ -298,7 +303,10 @@ def document_rows(case: Case, documents: list[Document]) -> list[DocumentRow]:
             label = _("Scan of the application, received by %(name)s") % {
                 "name": document.uploaded_by.get_full_name() or document.uploaded_by.get_username()
             }
-        key = (document.kind, document.uploaded_by_id, document.generated)
+        # Each track's decision is its own document (MDL-TRK-3), not a new version of
+        # the other track's: generated documents are counted per step.
+        step_key = document.step_id if document.generated else None
+        key = (document.kind, document.uploaded_by_id, document.generated, step_key)
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             label = _("%(label)s, version %(n)s") % {"label": label, "n": seen[key]}

@@ -66,10 +66,19 @@ class TrackPlan:
     approving_unit: OrgUnit | None
 
 
-def _plan_track(
+@dataclass(frozen=True)
+class TrackRegime:
+    """A planned track with its regime pinned by the filing date, its form and scope."""
+
+    planned: PlannedTrack
+    regulation: Regulation
+    form: str
+    scope: str
+
+
+def _track_regime(
     planned: PlannedTrack, *, form: str, position: Position, filed_on: datetime.date
-) -> TrackPlan:
-    """A track's regime pinned by its filing date, its form, scope and process (MDL-TRK-3)."""
+) -> TrackRegime:
     regulation, track_form = _regulation_providing(form, filed_on, planned.kind)
     if planned.kind == TrackKind.PARTY:
         scope = authority_scope_for(position)
@@ -79,7 +88,18 @@ def _plan_track(
             if planned.deciding_unit.pk == position.unit_id
             else AuthorityScope.SUPERIOR
         )
-    process = _enabled_process(regulation, track_form, scope)
+    return TrackRegime(planned, regulation, track_form, scope)
+
+
+def _plan_track(regime: TrackRegime, grounds: list[Ground]) -> TrackPlan:
+    """A track's process, picked by its regime, form, scope and grounds (MDL-TRK-3, MDL-TRK-8)."""
+    planned, regulation, track_form, scope = (
+        regime.planned,
+        regime.regulation,
+        regime.form,
+        regime.scope,
+    )
+    process = _enabled_process(regulation, track_form, scope, grounds)
     if planned.approving_unit is None and process.steps.filter(actor_unit=ActorUnit.APPROVING):
         raise InvalidInput(
             _(
@@ -148,12 +168,13 @@ def file_case(
 
     with transaction.atomic(durable=True):
         position = _locked_post(position)
-        plans = [
-            _plan_track(planned, form=form, position=position, filed_on=filed_on)
+        regimes = [
+            _track_regime(planned, form=form, position=position, filed_on=filed_on)
             for planned in planned_tracks(position, filed_on)
         ]
+        by_regulation = _grounds_by_track(regimes, form, codes)
+        plans = [_plan_track(r, by_regulation[r.regulation.pk]) for r in regimes]
         regulation, scope, process = plans[0].regulation, plans[0].scope, plans[0].process
-        by_regulation = _grounds_by_track(plans, form, codes)
         grounds = by_regulation[regulation.pk]
         _check_held(official, position, filed_on)
         _check_none_open(official, position, form)
@@ -272,7 +293,7 @@ def _regulation_providing(
 
 
 def _grounds_by_track(
-    plans: list[TrackPlan], form: str, codes: list[str]
+    plans: list[TrackRegime], form: str, codes: list[str]
 ) -> dict[int, list[Ground]]:
     """Each chosen ground placed on the track whose regime and form it belongs to; the
     first (usually the Party) track needs at least one of its own."""
@@ -338,8 +359,28 @@ def _check_held(official: Official, position: Position, filed_on: datetime.date)
             )
 
 
-def _enabled_process(regulation: Regulation, form: str, scope: str) -> ProcessTemplate:
-    process = ProcessTemplate.objects.filter(regulation=regulation, form=form, scope=scope).first()
+def _enabled_process(
+    regulation: Regulation, form: str, scope: str, grounds: list[Ground]
+) -> ProcessTemplate:
+    """The process of the regime for the form and scope; MDL-TRK-8: a process for a
+    situation (``when_grounds``, catalog data) is taken when the track's grounds name it,
+    e.g. the People's Council's report instead of its vote (LGL25-NR-1)."""
+    candidates = list(ProcessTemplate.objects.filter(regulation=regulation, form=form, scope=scope))
+    codes = {g.code for g in grounds}
+    chosen = [p for p in candidates if codes & set(p.when_grounds)]
+    if len(chosen) > 1:
+        raise InvalidInput(
+            _(
+                "The grounds %(codes)s call for different procedures under %(reg)s; choose the grounds of one situation."
+            )
+            % {
+                "codes": ", ".join(sorted(codes & {c for p in chosen for c in p.when_grounds})),
+                "reg": regulation.symbol,
+            },
+            fields={"grounds": [_("Choose the grounds of one situation.")]},
+            rule="MDL-TRK-8",
+        )
+    process = chosen[0] if chosen else next((p for p in candidates if not p.situation), None)
     if process is None or not process.enabled:
         raise RuleViolation(
             _(
@@ -424,6 +465,7 @@ def _create_tracks(
             regulation=plan.regulation,
             process=plan.process,
             scope=plan.scope,
+            instrument=plan.process.instrument,
             deciding_unit=plan.deciding_unit,
             approving_unit=plan.approving_unit,
             filed_on=case.filed_on,
@@ -467,6 +509,8 @@ def _record_filing(
                 "kind": t.kind,
                 "form": t.form,
                 "regulation": t.regulation.code,
+                "situation": t.process.situation,
+                "instrument": t.instrument,
                 "deciding_unit": t.deciding_unit_id,
                 "grounds": sorted(g.code for g in by_regulation[t.regulation_id]),
                 "steps": [s.template.code for s in steps if s.track_id == t.pk],

@@ -10,9 +10,9 @@ from cases.models import (
     CaseStep,
     DecisionRegister,
     Delegation,
+    Instrument,
     Membership,
     Role,
-    TrackKind,
     UnitKind,
 )
 from cases.workflow.actions import ActionContext
@@ -53,9 +53,17 @@ def next_number(unit_id: int, year: int) -> int:
     return register.last_number
 
 
+# FMT30 type codes of the act that decides a track: Quyết định, Nghị quyết, Báo cáo.
+TYPE_CODES = {Instrument.DECISION: "QĐ", Instrument.RESOLUTION: "NQ", Instrument.REPORT: "BC"}
+
+
 def doc_type_of(track: Any) -> str:
-    """MDL-TRK-3: a People's Council decides by a resolution (Nghị quyết, NQ)."""
-    return "NQ" if track is not None and track.kind == TrackKind.STATE_ELECTED else "QĐ"
+    """MDL-TRK-3: a People's Council decides by a resolution (Nghị quyết, NQ); MDL-TRK-8:
+    the track's act comes from its process (a Standing Board's report, BC; the executive
+    above's decision, QĐ)."""
+    if track is None:
+        return "QĐ"
+    return TYPE_CODES.get(track.instrument, "QĐ")
 
 
 def format_symbol(number: int, unit: Any, doc_type: str = "QĐ") -> str:

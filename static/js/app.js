@@ -68,7 +68,9 @@
         var inForce = from <= on && (!to || on <= to);
         var anyShown = false;
         group.querySelectorAll(".ground-form").forEach(function (block) {
-          var show = inForce && !!chosen && block.getAttribute("data-form") === chosen;
+          // A State regime's grounds serve every case form its track maps (MDL-TRK-9).
+          var forms = (block.getAttribute("data-case-forms") || block.getAttribute("data-form")).split(" ");
+          var show = inForce && !!chosen && forms.indexOf(chosen) !== -1;
           block.hidden = !show;
           anyShown = anyShown || show;
           if (!show) {

@@ -50,6 +50,7 @@ from cases.models import (
     DocumentKind,
     Form,
     Ground,
+    Instrument,
     Level,
     OrgUnit,
     ProcessTemplate,
@@ -255,6 +256,8 @@ class TrackSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=TrackKind.choices, required=True)
     order = serializers.IntegerField(required=True)
     form = serializers.ChoiceField(choices=Form.choices, required=True)
+    # MDL-TRK-8: the act that decides the track (a report ends it without a vote).
+    instrument = serializers.ChoiceField(choices=Instrument.choices, required=True)
     regulation = RegulationRefSerializer(required=True)
     status = serializers.ChoiceField(choices=TrackStatus.choices, required=True)
     status_reason = serializers.CharField(required=True, allow_blank=True)
@@ -491,6 +494,7 @@ def track_item(track: Track) -> dict[str, Any]:
         "kind": track.kind,
         "order": track.order,
         "form": track.form,
+        "instrument": track.instrument,
         "regulation": {"code": track.regulation.code, "symbol": track.regulation.symbol},
         "status": track.status,
         "status_reason": track.status_reason,
