@@ -105,11 +105,13 @@
         var present = value("present");
         var votesFor = value("votes_for");
         var against = value("votes_against");
+        var invalid = value("invalid");
         var whole = basis === "members" ? members : present;
         if (whole === null || votesFor === null || !den) { out.hidden = true; return; }
         // Impossible numbers are neither passed nor failed: say what is wrong.
+        // MDL-COL-3: for + against + invalid <= present <= members.
         var impossible = (present !== null && members !== null && present > members) ||
-          (present !== null && votesFor + (against || 0) > present) ||
+          (present !== null && votesFor + (against || 0) + (invalid || 0) > present) ||
           (members !== null && votesFor > members) || members === 0;
         if (impossible) {
           out.textContent = out.getAttribute("data-impossible");
