@@ -1,9 +1,11 @@
 """Accessibility markup of issue #15, point 8, read from the HTML the server sends.
 
-The pages are every web page of the access matrix (tests/test_access_matrix.py, each
-role's own objects) plus a few states the matrix does not reach: a case with a history,
-the authority's decision step with its draft, the filing and resignation forms refused
-for want of a ground. Checked on every page:
+The pages are every HTML page of the web interface (``PAGES``: each URL name, read by the
+roles that may read it, for the access matrix's objects of their scope; a test fails when
+a URL of the project is neither a page here nor named in ``NOT_PAGES``), plus a few states
+those objects do not reach: a case with a history, the authority's decision step with its
+draft, the filing and resignation forms refused for want of a ground. Checked on every
+page:
 
 * scrolling regions (every class the style sheets give ``overflow: auto|scroll``) are
   focusable (``tabindex="0"``), a region, and labelled;
@@ -34,12 +36,59 @@ from cases.catalog.loader import load_catalog
 from cases.models import Appointment, CaseEvent, CatalogVersion
 from cases.ops.demo import build_demo_world
 from cases.workflow import filing
-from tests.access_support import ADMIN_INCLUDE, ROLES, USERNAMES, build_matrix_objects, web_client
+from tests.access_support import (
+    ADMIN,
+    ANONYMOUS,
+    AUDITOR,
+    AUTHORITY,
+    CLERK,
+    OFFICIAL,
+    USERNAMES,
+    MatrixObjects,
+    build_matrix_objects,
+    project_url_keys,
+    web_client,
+)
 from tests.conftest import pass_exchange
-from tests.test_access_matrix import GET, TABLE, _path
 from tests.web_support import ROOT
 
 pytestmark = pytest.mark.django_db
+
+STAFF = (ADMIN, CLERK, AUTHORITY, AUDITOR)
+SIGNED_IN = (*STAFF, OFFICIAL)
+# Each HTML page: its URL name, the kind of object it shows (tests/access_support.py) and
+# the roles that may read it.
+PAGES: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "login": (None, (ANONYMOUS,)),
+    "second_factor": (None, (CLERK,)),
+    "verify": (None, (ANONYMOUS, CLERK)),
+    "inbox": (None, SIGNED_IN),
+    "notifications": (None, SIGNED_IN),
+    "case_detail": ("case", SIGNED_IN),
+    "case_search": (None, STAFF),
+    "overdue": (None, STAFF),
+    "my_posts": (None, (OFFICIAL,)),
+    "resignation_new": ("appointment", (OFFICIAL,)),
+    "case_new": (None, (ADMIN, CLERK)),
+    "official_facts": ("official", (CLERK, AUDITOR)),
+    "collectives": (None, (CLERK, AUTHORITY, AUDITOR)),
+    "collective_detail": ("collective", (CLERK, AUDITOR)),
+    "decisions": (None, (ADMIN, AUTHORITY)),
+    "delegations": (None, (ADMIN, AUTHORITY)),
+    "case_history": ("case", (AUDITOR,)),
+    "case_as_of": ("case", (AUDITOR,)),
+    "reports": (None, (CLERK, AUTHORITY, AUDITOR)),
+    "national_table": (None, (CLERK, AUDITOR)),
+    "import_cases": (None, (ADMIN, CLERK)),
+    "import_job": ("import_job", (CLERK,)),
+}
+# URLs that answer no HTML page of their own: writes, files, JSON, the API and the admin.
+NOT_PAGES = {
+    "admin/", "set_language", "healthz", "logout", "verify_crl", "case_action",
+    "document_download", "draft_decision", "notification_read", "notifications_read_all",
+    "case_history_csv", "case_history_json", "report_export", "national_table_pdf",
+    "import_job_status",
+}  # fmt: skip
 
 # The elements the parser closes a <p> for (HTML's "closes a p element" start tags).
 CLOSES_P = {
@@ -134,23 +183,18 @@ def accessible_name(page: Markup, element: Element) -> str:
 # --------------------------------------------------------------------------- the pages
 
 
-def _matrix_pages(objects: Any) -> dict[str, str]:
-    """Every web page of the matrix each role may read, for the role's own objects."""
+def _matrix_pages(objects: MatrixObjects) -> dict[str, str]:
+    """Every page of ``PAGES`` for each role that may read it, on an object of its scope."""
     pages: dict[str, str] = {}
-    for key, row in TABLE.items():
-        if row.api or key == ADMIN_INCLUDE or GET not in row.expect:
-            continue
-        for role in ROLES:
-            expected = row.expect[GET][role]
-            if (expected[0] if isinstance(expected, tuple) else expected) != 200:
-                continue
+    for name, (kind, roles) in PAGES.items():
+        for role in roles:
             username = USERNAMES[role]
             client = web_client(objects.world.users[username] if username else None)
-            path = _path(key, row, objects, role, "in")
+            path = reverse(name, kwargs=objects.kwargs(kind, role, "in") if kind else None)
             response = client.get(path)
-            assert response.status_code == 200, (key, role, path)
-            if response["Content-Type"].startswith("text/html"):
-                pages[f"{key} ({role}) {path}"] = response.content.decode()
+            assert response.status_code == 200, (name, role, path, response.status_code)
+            assert response["Content-Type"].startswith("text/html"), (name, role)
+            pages[f"{name} ({role}) {path}"] = response.content.decode()
     return pages
 
 
@@ -225,6 +269,12 @@ def pages(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, M
 
 
 # --------------------------------------------------------------------------- the checks
+
+
+def test_every_web_url_is_a_page_here_or_named_as_no_page() -> None:
+    web = {key for key in project_url_keys() if not key.startswith("api")}
+    assert web - set(PAGES) - NOT_PAGES == set()
+    assert (set(PAGES) | NOT_PAGES) - web == set()
 
 
 def test_the_css_scrolling_classes_are_found() -> None:
