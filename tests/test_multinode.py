@@ -1,7 +1,9 @@
 """A multi-node run (issue 16, point 7): two gunicorn web nodes, two Celery workers and
 two beats (one by mistake) on one PostgreSQL and one Redis. Every approval is sent to
 both web nodes at once; the deadline sweep runs from both beats. Each case ends with
-exactly one decision number and one decision document, each due step with one reminder.
+exactly one decision number and one decision document, each due step with one reminder,
+and each reminder is delivered once to each of its recipients: one notification and one
+e-mail (every process writes its e-mails to one folder, which the test reads).
 
 Marked ``postgres`` and ``worker``; CI (.ci/run) runs it. Bounded: 200 approvals, a few
 minutes at most.
@@ -9,6 +11,8 @@ minutes at most.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import signal
@@ -27,7 +31,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from cases.models import CaseStep, Decision, Document, HolidayOverride, Reminder
+from cases.models import CaseStep, Decision, Document, HolidayOverride, Notification, Reminder
+from cases.notifications import notices
 from cases.workflow import filing
 from tests.celery_support import WorkerFactory, database_url_of_test_db, new_post, wait_for
 from tests.conftest import pass_exchange
@@ -67,6 +72,18 @@ def _start_beat(env: dict[str, str], directory: Path, name: str) -> subprocess.P
             ],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
+
+
+def _mails(folder: Path) -> list[email.message.EmailMessage]:
+    """Every message the file-based e-mail backend wrote into ``folder``, headers decoded."""
+    messages = []
+    for path in sorted(folder.glob("*.log")):
+        for raw in path.read_text(encoding="utf-8").split("-" * 79):
+            if raw.strip():
+                message = email.message_from_string(raw.strip(), policy=email.policy.default)
+                assert isinstance(message, email.message.EmailMessage)
+                messages.append(message)
+    return messages
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -124,7 +141,9 @@ def test_two_web_nodes_two_workers_two_beats_issue_everything_exactly_once(
         REQUIRE_TOTP="0",  # the second factor is tested on its own; here, API tokens
         REMINDER_SEND_FROM_HOUR="0",
         DEADLINE_SWEEP_SECONDS="3",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        # Every process (web nodes, beats, workers) writes its e-mails into one folder.
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(tmp_path / "mail"),
         DB_CONN_MAX_AGE="0",
     )
     factory = WorkerFactory(
@@ -134,6 +153,7 @@ def test_two_web_nodes_two_workers_two_beats_issue_everything_exactly_once(
         key_prefix=prefix,
         database_url=database_url_of_test_db(),
     )
+    assert factory.mail_dir == tmp_path / "mail"  # the workers' folder (WorkerFactory)
     with ExitStack() as stack:
         stack.callback(redis.stop)
         stack.callback(factory.purge)
@@ -146,6 +166,16 @@ def test_two_web_nodes_two_workers_two_beats_issue_everything_exactly_once(
         ports = [
             stack.enter_context(gunicorn(env, tmp_path / f"web{n}.log", workers=2)) for n in (1, 2)
         ]
+
+        def reminder_notifications() -> Any:
+            keys = [
+                f"reminder:{pk}"
+                for pk in Reminder.objects.filter(step_id__in=due_steps).values_list(
+                    "pk", flat=True
+                )
+            ]
+            return Notification.objects.filter(dedupe_key__in=keys)
+
         statuses: Counter[int] = Counter()
         lock = threading.Lock()
 
@@ -177,9 +207,10 @@ def test_two_web_nodes_two_workers_two_beats_issue_everything_exactly_once(
                 Document.objects.filter(kind="decision").count() >= APPROVALS
                 and Reminder.objects.filter(step_id__in=due_steps, sent_at__isnull=False).count()
                 >= DUE_STEPS
+                and not reminder_notifications().filter(emailed_at__isnull=True).exists()
             ),
             timeout=300,
-            what="every decision document and every reminder",
+            what="every decision document and every reminder, e-mailed",
         )
         time.sleep(8)  # more sweeps from both beats: nothing more may appear
     decisions = list(Decision.objects.filter(case__in=to_approve))
@@ -193,4 +224,28 @@ def test_two_web_nodes_two_workers_two_beats_issue_everything_exactly_once(
         Reminder.objects.filter(step_id__in=due_steps).values_list("step_id", flat=True)
     )
     assert reminders == Counter({step: 1 for step in due_steps})
+    _assert_each_reminder_delivered_once(due_steps, _mails(tmp_path / "mail"))
     print(f"multinode: {APPROVALS} approvals through 2 web nodes in {approvals_seconds:.1f} s")
+
+
+def _assert_each_reminder_delivered_once(
+    due_steps: list[int], mails: list[email.message.EmailMessage]
+) -> None:
+    """One notification and one e-mail per reminder and recipient: a reminder delivered
+    twice (two sweeps, two workers) would show as a second e-mail, whatever the rows say."""
+    sent = Counter((str(m["To"]).strip(), str(m["Subject"]).strip()) for m in mails)
+    for reminder in Reminder.objects.filter(step_id__in=due_steps).select_related("step"):
+        recipients = notices.actors_of(reminder.step, day=reminder.day)
+        assert recipients, f"reminder {reminder.pk} has nobody to tell"
+        notes = Notification.objects.filter(dedupe_key=f"reminder:{reminder.pk}")
+        per_user = Counter(notes.values_list("user_id", flat=True))
+        assert per_user == Counter({user.pk: 1 for user in recipients}), reminder.pk
+        for note in notes.select_related("user"):
+            mailed = 1 if notices.wants_email(note.user) else 0
+            assert (note.emailed_at is not None) == bool(mailed), note.pk
+            assert sent[(note.user.email, note.subject)] == mailed, (note.user.email, note.subject)
+    # And no e-mail of the run went out twice: each one is one notification's, once.
+    emailed = Counter(
+        Notification.objects.filter(emailed_at__isnull=False).values_list("user__email", "subject")
+    )
+    assert sent == emailed

@@ -107,11 +107,13 @@
         var present = value("present");
         var votesFor = value("votes_for");
         var against = value("votes_against");
+        var invalid = value("invalid");
         var whole = basis === "members" ? members : present;
         if (whole === null || votesFor === null || !den) { out.hidden = true; return; }
         // Impossible numbers are neither passed nor failed: say what is wrong.
+        // MDL-COL-3: for + against + invalid <= present <= members.
         var impossible = (present !== null && members !== null && present > members) ||
-          (present !== null && votesFor + (against || 0) > present) ||
+          (present !== null && votesFor + (against || 0) + (invalid || 0) > present) ||
           (members !== null && votesFor > members) || members === 0;
         if (impossible) {
           out.textContent = out.getAttribute("data-impossible");
@@ -162,10 +164,18 @@
     });
   }
 
-  // Filters fold on phones; on wider screens they are shown unfolded.
+  // Filters fold on phones; on wider screens they are shown unfolded. A fold holding a
+  // filter the address asks for stays open on a phone too, so what narrows the list is seen.
   function unfoldWide() {
-    if (!window.matchMedia("(min-width: 48em)").matches) { return; }
-    document.querySelectorAll("details[data-unfold-wide]").forEach(function (d) { d.open = true; });
+    var wide = window.matchMedia("(min-width: 48em)").matches;
+    var asked = new URLSearchParams(window.location.search);
+    document.querySelectorAll("details[data-unfold-wide]").forEach(function (d) {
+      var fields = d.querySelectorAll("input[name], select[name], textarea[name]");
+      var filtered = Array.prototype.some.call(fields, function (f) {
+        return (asked.get(f.name) || "") !== "";
+      });
+      if (wide || filtered) { d.open = true; }
+    });
   }
 
   // A checklist's "Do it" link opens the folded action it points at.
