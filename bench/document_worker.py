@@ -89,28 +89,28 @@ def _cases_without_a_decision(n: int) -> list[Any]:
     return picked
 
 
-def make_decisions(n: int) -> Made:
-    """N pending decisions with their keys: a throw-away CA, one signer, one key per body."""
+def make_decisions(made: Made, n: int) -> None:
+    """N pending decisions with their keys: a throw-away CA, one signer, one key per body.
+
+    Records in ``made`` what it writes as it goes, so ``remove`` undoes a partial run too.
+    """
     from django.contrib.auth import get_user_model
     from django.db import transaction
     from django.db.models import Max
-    from django.utils import timezone
 
     from cases.documents import keys
     from cases.models import Decision, SigningKey
 
     if keys.current_ca() is not None:
         raise RuntimeError("the bench database holds a signing CA already; load a fresh data set")
-    made = Made(started=timezone.now())
     before = set(SigningKey.objects.values_list("pk", flat=True))
     try:
-        signer, _created = get_user_model().objects.get_or_create(
+        made.signer, _created = get_user_model().objects.get_or_create(
             username=SIGNER, defaults={"first_name": "Nguyễn Văn Bình"}
         )
-        made.signer = signer
         cases = _cases_without_a_decision(n)
         keys.ensure_ca()
-        keys.issue_key(user=signer)
+        keys.issue_key(user=made.signer)
         for unit in {c.deciding_unit_id: c.deciding_unit for c in cases}.values():
             keys.issue_key(unit=unit)
         number = (Decision.objects.aggregate(top=Max("number"))["top"] or 0) + 1
@@ -127,15 +127,14 @@ def make_decisions(n: int) -> Made:
                     symbol=f"{number + k}/QĐ-{unit.symbol or 'UBND'}",
                     decided_on=day,
                     effective_on=day,
-                    signer=signer,
-                    signer_name=signer.get_full_name(),
+                    signer=made.signer,
+                    signer_name=made.signer.get_full_name(),
                     signer_post=unit.head_title,
                 )
                 made.decisions.append(decision.pk)
                 made.cases.append(case.pk)
     finally:
         made.keys = list(SigningKey.objects.exclude(pk__in=before).values_list("pk", flat=True))
-    return made
 
 
 def remove(made: Made) -> None:
@@ -300,6 +299,7 @@ def measure(
 ) -> dict[str, Any]:
     """Issue N signed decisions through one worker; seconds in all and per task."""
     from django.test.utils import override_settings
+    from django.utils import timezone
 
     from bench.signing_bench import bench_token
     from cases.core.enqueue import RENDER_DECISION_DOCUMENT, enqueue
@@ -308,9 +308,10 @@ def measure(
     with tempfile.TemporaryDirectory(prefix="cadre-bench-documents-") as tmp, bench_token():
         folder = Path(tmp)
         broker = broker_for(folder, redis_url)
-        with override_settings(**_signing_settings(folder)):
-            made = make_decisions(n)
+        made = Made(started=timezone.now())
         try:
+            with override_settings(**_signing_settings(folder)):
+                make_decisions(made, n)
             env = worker_environment(folder, database_url, broker)
             with worker(env, folder / "worker.log") as log, publishing_to(broker):
                 pending = Decision.objects.filter(pk__in=made.decisions)
