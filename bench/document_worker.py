@@ -349,17 +349,25 @@ def _signed_documents(made: Made) -> int:
 
 
 def rows(
-    size: int, *, quick: bool, n: int | None = None, database_url: str | None = None
+    size: int,
+    *,
+    quick: bool,
+    n: int | None = None,
+    database_url: str | None = None,
+    redis_url: str | None = None,
 ) -> list[Row]:
+    """The two rows; ``redis_url`` is the broker's Redis (default the bench's ``REDIS_URL``;
+    ``""`` for the file-system transport)."""
     n = n or (10 if quick else 50)
+    redis_url = os.environ.get("REDIS_URL", "") if redis_url is None else redis_url
     result = measure(
         n,
         database_url=database_url or os.environ["DATABASE_URL"],
-        redis_url=os.environ.get("REDIS_URL") or None,
+        redis_url=redis_url or None,
     )
     per_task = [s * 1000 for s in result["per_task"]]
     note = f"{n} decisions, one worker (--pool solo), broker: " + (
-        "Redis" if os.environ.get("REDIS_URL") else "file system"
+        "Redis" if redis_url else "file system"
     )
     return [
         Row(
