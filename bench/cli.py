@@ -281,8 +281,8 @@ def figures_at(
 
     Each group's rows carry the machine's state measured right after it (``bench.machine``).
     """
+    from bench import document_worker, http, memory, pages, signing_bench
     from bench import figures as f
-    from bench import http, memory, pages, signing_bench
     from bench import transitions as t
     from bench.machine import MachineReference
 
@@ -322,6 +322,7 @@ def figures_at(
         log("  PDF")
         rows += guarded("PDF", lambda: f.pdf(size, 10 if quick else 20))
         rows += guarded("signed PDF", lambda: signing_bench.bench_rows(size, 10 if quick else 20))
+        rows += guarded("document task", lambda: document_worker.rows(size, quick=quick))
     if wanted("transitions"):
         log("  transitions (record_vote, complete_step; 1 and 2 processes on the same cases)")
         rows += guarded(

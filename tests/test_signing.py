@@ -16,8 +16,6 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -36,7 +34,16 @@ from cases.models import (
 from cases.notifications import sweep
 from cases.ops.demo import DemoWorld
 from tests.celery_support import approve, eager_tasks, new_post, to_decision  # noqa: F401
-from tests.signing_support import Token, embedded_signatures, read_document, render_page
+from tests.signing_support import (
+    Token,
+    assert_keys_sensitive_in_the_token,
+    assert_no_private_key_material,
+    assert_signatures_drawn_in_the_signature_block,
+    assert_two_valid_pades_signatures,
+    read_document,
+    render_page,
+    stored_blobs,
+)
 
 DAY = datetime.date(2026, 5, 5)
 NAME = "Nguyễn Thị Hồng Đường"
@@ -127,24 +134,14 @@ def api_verify(client: Client, **data: Any) -> Any:
 def test_issued_decision_carries_the_signers_and_the_bodys_valid_pades_signatures(
     decision: Decision,
 ) -> None:
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
     document = issued(decision)
     content = read_document(document)
-    signatures = embedded_signatures(content)
-    assert [s.field_name for s in signatures] == ["signer", "body"]
-    ca = keys.load_certificate(keys.current_ca())
-    for signature in signatures:
-        status = validate_pdf_signature(
-            signature, signer_validation_context=ValidationContext(trust_roots=[ca])
-        )
-        assert status.bottom_line, status.pretty_print_details()
-        assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
-    names = [s.signer_cert.subject.native["common_name"] for s in signatures]
-    assert names == [decision.signer_name, decision.issuing_unit.name]
-    # Each signature is its own incremental update: the first covers a revision only.
-    assert content.count(b"%%EOF") >= 3
+    assert_two_valid_pades_signatures(
+        content,
+        trust_root=keys.load_certificate(keys.current_ca()),
+        signer_name=decision.signer_name,
+        body_name=decision.issuing_unit.name,
+    )
     document.refresh_from_db()
     assert document.sha256 == hashlib.sha256(content).hexdigest()
     assert [s["role"] for s in document.signatures] == ["signer", "body"]
@@ -153,44 +150,14 @@ def test_issued_decision_carries_the_signers_and_the_bodys_valid_pades_signature
 
 
 def test_visible_signatures_are_drawn_inside_the_signature_block(decision: Decision) -> None:
-    import pypdfium2 as pdfium
-    from PIL import ImageChops
-
     document = issued(decision)
-    signed = read_document(document)
     rendered = issuing._render_decision(decision, version=document.version)
-    unsigned = rendered.content
-    slots = rendered.slots
-    assert set(slots) == {"signer", "body"}
-    page_index = slots["signer"].page
-    scale = 2.0
-    before = render_page(unsigned, page_index, scale)
-    after = render_page(signed, page_index, scale)
-    changed = (
-        ImageChops.difference(before, after).convert("L").point(lambda v: 255 if v > 40 else 0)
+    assert_signatures_drawn_in_the_signature_block(
+        signed=read_document(document),
+        unsigned=rendered.content,
+        slots=rendered.slots,
+        signer_name=decision.signer_name,
     )
-    bbox = changed.getbbox()
-    assert bbox is not None, "the signatures left no visible trace"
-    # The drawn pixels lie inside the two boxes left in the signature block.
-    height_pt = pdfium.PdfDocument(signed)[page_index].get_height()
-    left = min(s.box[0] for s in slots.values()) * scale
-    right = max(s.box[2] for s in slots.values()) * scale
-    top = (height_pt - max(s.box[3] for s in slots.values())) * scale
-    bottom = (height_pt - min(s.box[1] for s in slots.values())) * scale
-    x0, y0, x1, y1 = bbox
-    assert left - 3 <= x0 and x1 <= right + 3 and top - 3 <= y0 and y1 <= bottom + 3
-    # …and the boxes sit in the signature column, between the post and the signer's name.
-    pdf = pdfium.PdfDocument(signed)
-    text = pdf[page_index].get_textpage()
-    name_at = text.search(decision.signer_name).get_next()
-    assert name_at is not None
-    name_box = text.get_charbox(name_at[0])  # (left, bottom, right, top) in points
-    page_width = pdf[page_index].get_width()
-    for slot in slots.values():
-        x1s, y1s, x2s, y2s = slot.box
-        assert x1s > page_width * 0.4  # the right-hand signature column
-        assert y1s > name_box[3] - 1  # above the signer's printed name
-        assert y2s - y1s > 50  # a real box, about 22 mm high
 
 
 def test_qr_code_decodes_to_the_verification_address_of_the_document(
@@ -463,75 +430,24 @@ def test_concurrent_reissue_of_the_same_version_is_refused(
 
 
 def test_no_private_key_material_in_the_database_or_the_media_folder(
-    decision: Decision, settings: Any, tmp_path_factory: pytest.TempPathFactory
+    decision: Decision, settings: Any
 ) -> None:
-    from asn1crypto import keys as asn1_keys
-    from pkcs11 import Attribute, ObjectClass
-
-    issued(decision)
-    blobs: list[bytes] = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - our own table names
-            for row in cursor.fetchall():
-                for value in row:
-                    if isinstance(value, memoryview | bytes | bytearray):
-                        blobs.append(bytes(value))
-                    elif isinstance(value, str):
-                        blobs.append(value.encode())
     from django.core.files.storage import default_storage
 
+    issued(decision)
     media = Path(default_storage.location)
     public = Path(settings.SIGNING_PUBLIC_DIR)
     files = [p for folder in (media, public) for p in folder.rglob("*") if p.is_file()]
     assert any(p.read_bytes().startswith(b"%PDF-") for p in files)
     assert (public / "ca.pem").is_file()
-    blobs += [p.read_bytes() for p in files]
-    assert SigningKey.objects.count() >= 3 and blobs
-    for blob in blobs:
-        assert b"PRIVATE KEY" not in blob
-        for start in (m.start() for m in re.finditer(rb"\x30\x82", blob)):
-            candidate = blob[start : start + 4096]
-            for spec in (asn1_keys.PrivateKeyInfo, asn1_keys.RSAPrivateKey):
-                try:
-                    spec.load(candidate, strict=False).native  # noqa: B018 - parse fully
-                except Exception:  # noqa: BLE001, S112 - not a private key: good
-                    continue
-                raise AssertionError(f"a private key structure is stored ({spec.__name__})")
+    assert SigningKey.objects.count() >= 3
+    assert_no_private_key_material(stored_blobs(media, public))
     # The keys in the HSM are sensitive and cannot be extracted.
     store = signing.key_store()
     assert isinstance(store, signing.Pkcs11KeyStore)
-    with store.session() as session:
-        for key in SigningKey.objects.all():
-            private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=key.key_label)
-            assert private[Attribute.SENSITIVE] and not private[Attribute.EXTRACTABLE]
-
-
-def test_signing_keys_command_issues_rotates_and_revokes(
-    signing_token: Token, world: DemoWorld, capsys: pytest.CaptureFixture[str]
-) -> None:
-    authority = world.users["authority"]
-    call_command("signing_keys", "issue", user=authority.username)
-    first = keys.current_key(user=authority)
-    assert first is not None and keys.current_ca() is not None
-    call_command("signing_keys", "rotate", user=authority.username)
-    second = keys.current_key(user=authority)
-    first.refresh_from_db()
-    assert second is not None and second.pk != first.pk
-    assert first.superseded_at is not None and first.revoked_at is None
-    call_command("signing_keys", "issue", unit=world.province.pk)
-    assert keys.current_key(unit=world.province) is not None
-    call_command("signing_keys", "revoke", second.serial, reason="Mất thiết bị")
-    second.refresh_from_db()
-    assert second.revoked_at is not None
-    assert keys.current_key(user=authority) is None
-    assert Path(signing_token.directory).exists()
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError):
-        call_command("signing_keys", "revoke", second.serial, reason="")
-    with pytest.raises(CommandError):
-        call_command("signing_keys", "issue")
+    assert_keys_sensitive_in_the_token(
+        store, list(SigningKey.objects.values_list("key_label", flat=True))
+    )
 
 
 def test_pkcs12_fallback_signs_a_valid_decision(
