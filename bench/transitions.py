@@ -15,6 +15,7 @@ refusals are counted, not transitions.
 from __future__ import annotations
 
 import datetime
+import io
 import multiprocessing
 import time
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from pypdf import PdfWriter
 
 from bench.figures import Row, Subjects
 
@@ -231,7 +233,16 @@ def _counts(case_ids: list[int]) -> tuple[int, int]:
     )
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def _blank_pdf() -> bytes:
+    """A one-page well-formed PDF: uploads are parsed, a PDF-looking header is refused."""
+    writer = PdfWriter()
+    writer.add_blank_page(72, 72)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF_BYTES = _blank_pdf()
 
 
 def _complete_pool(subjects: Subjects, today: datetime.date) -> list[tuple[int, int]]:
