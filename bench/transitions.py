@@ -15,6 +15,7 @@ refusals are counted, not transitions.
 from __future__ import annotations
 
 import datetime
+import io
 import multiprocessing
 import time
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from pypdf import PdfWriter
 
 from bench.figures import Row, Subjects
 
@@ -231,7 +233,55 @@ def _counts(case_ids: list[int]) -> tuple[int, int]:
     )
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def _blank_pdf() -> bytes:
+    """A one-page well-formed PDF: uploads are parsed, a PDF-looking header is refused."""
+    writer = PdfWriter()
+    writer.add_blank_page(72, 72)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF_BYTES = _blank_pdf()
+
+
+ROSTER_SIZE = VOTE["members"]
+
+
+def _give_rosters(cases: list[tuple[int, int]], today: datetime.date) -> int:
+    """A voting body of ``ROSTER_SIZE`` members for each vote step's unit that has none.
+
+    MDL-COL-2: a vote is counted against the body's roster on the meeting date, and the
+    generated data set holds no collective bodies. Set-up, not timed; the unit's clerk
+    creates them through the roster services (their own audit chain). Returns how many.
+    """
+    from cases.models import CaseStep
+    from cases.organisation.collectives import add_member, create_collective, voting_candidates
+
+    users = _users(cases)
+    steps = CaseStep.objects.filter(
+        case_id__in=[c for c, _u in cases], status="active"
+    ).select_related("template", "actor_unit")
+    clerk_of = dict(cases)
+    created = 0
+    done: set[tuple[int, str]] = set()
+    for step in steps:
+        template, unit = step.template, step.actor_unit
+        body_type = (list(template.vote_body_types or []) or ["peoples_committee"])[0]
+        if (unit.pk, body_type) in done or voting_candidates(template, unit, today):
+            continue
+        done.add((unit.pk, body_type))
+        clerk = users[clerk_of[step.case_id]]
+        since = today - datetime.timedelta(days=365)
+        body = create_collective(
+            unit=unit, body_type=body_type, name=f"Bench {unit.pk}", valid_from=since, by=clerk
+        )
+        for k in range(ROSTER_SIZE):
+            add_member(
+                body=body, by=clerk, data={"full_name": f"Thành viên {k + 1}", "valid_from": since}
+            )
+        created += 1
+    return created
 
 
 def _complete_pool(subjects: Subjects, today: datetime.date) -> list[tuple[int, int]]:
@@ -287,6 +337,7 @@ def transitions(
     cases = subjects.vote_cases
     if len(cases) < 2:
         return [Row("transitions", size, None, None, "tx/s", "runs", False, "no open vote steps")]
+    _give_rosters(cases, today)
     ids = [c for c, _u in cases]
     rates: dict[tuple[str, int], float] = {}
     for procs in (1, 2):

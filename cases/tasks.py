@@ -20,6 +20,7 @@ from django.db import InterfaceError, OperationalError
 from cases.audit.checkpoints import take_checkpoint
 from cases.documents.issuing import issue_decision_document
 from cases.historic.imports import run_import_job
+from cases.notifications import notices
 from cases.notifications.notices import send_email
 from cases.notifications.sweep import sweep
 from cases.ops.health import record_heartbeat, verify_chains_and_alert
@@ -47,6 +48,30 @@ def render_decision_document(decision_id: int) -> None:
 )
 def send_notification_email(notification_id: int) -> None:
     send_email(notification_id=notification_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_DB,
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_step_started(step_id: int) -> None:
+    """Tell a started step's actors and official (each notice once, so safe to run twice)."""
+    notices.tell_step_started(step_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_DB,
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_case_decided(case_id: int) -> None:
+    """Tell a decided case's official and clerks (each notice once, so safe to run twice)."""
+    notices.tell_case_decided(case_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

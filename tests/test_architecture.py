@@ -15,6 +15,9 @@ from celery import current_app
 
 from cases.core import enqueue, signals
 from cases.notifications import notices
+from tests import celery_support
+
+eager_tasks = celery_support.eager_tasks  # the shared fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
@@ -104,11 +107,13 @@ def test_enqueue_refuses_a_task_name_that_is_not_registered() -> None:
 @pytest.mark.parametrize(
     ("signal", "function", "argument"),
     [
-        (signals.step_started, "step_started", "step_id"),
-        (signals.case_decided, "case_decided", "case_id"),
+        # These two through their Celery task (run in this process here).
+        (signals.step_started, "tell_step_started", "step_id"),
+        (signals.case_decided, "tell_case_decided", "case_id"),
         (signals.decision_issued, "decision_issued", "document_id"),
     ],
 )
+@pytest.mark.usefixtures("eager_tasks")
 def test_notifications_hear_each_signal_of_the_layers_below(
     monkeypatch: pytest.MonkeyPatch, signal: Any, function: str, argument: str
 ) -> None:

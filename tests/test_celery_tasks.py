@@ -11,8 +11,17 @@ import time_machine
 from django.core import mail
 
 from cases import tasks
-from cases.models import Case, CaseEvent, Decision, Document, Notification, Reminder
+from cases.models import (
+    Case,
+    CaseEvent,
+    Decision,
+    Document,
+    Notification,
+    PendingNotice,
+    Reminder,
+)
 from cases.notifications import notices as notifications
+from cases.notifications import sweep as reminders
 from cases.ops.demo import DemoWorld
 from cases.workflow import engine as workflow
 from tests.celery_support import UNREACHABLE_BROKER, approve, new_post, to_decision, use_broker
@@ -97,5 +106,18 @@ def test_the_whole_action_commits_with_the_broker_down(
     case.refresh_from_db()
     assert case.outcome == "approved" and decision.number == 1
     assert decision.document_status == Decision.DocumentStatus.PENDING
-    # In-app notifications were written; their e-mails wait in the outbox for the sweep.
-    assert Notification.objects.filter(user=world.users["clerk"], emailed_at__isnull=True).exists()
+    # The notices' tasks never reached the broker: the news waits for the sweep.
+    pending = set(PendingNotice.objects.values_list("kind", "object_id"))
+    first_step = case.steps.order_by("order").first()
+    assert first_step is not None
+    assert {("case_decided", case.pk), ("step_started", first_step.pk)} <= pending
+    assert not Notification.objects.filter(kind__in=["step_started", "case_decided"]).exists()
+    # The broker is back; the sweep tells the news and sends the e-mails, once.
+    assert reminders.sweep().notices_told == len(pending)
+    assert not PendingNotice.objects.exists()
+    clerk = world.users["clerk"]
+    assert Notification.objects.filter(user=clerk, kind="case_decided").count() == 1
+    assert not Notification.objects.filter(user=clerk, emailed_at__isnull=True).exists()
+    sent = len(mail.outbox)
+    assert sent and reminders.sweep().notices_told == 0
+    assert len(mail.outbox) == sent

@@ -20,7 +20,15 @@ from django.core import mail
 from django.utils import timezone
 
 from cases import tasks
-from cases.models import Case, CaseEvent, Decision, Document, Notification, Reminder
+from cases.models import (
+    Case,
+    CaseEvent,
+    Decision,
+    Document,
+    Notification,
+    PendingNotice,
+    Reminder,
+)
 from cases.notifications import sweep as reminders
 from cases.ops.demo import DemoWorld
 from tests import celery_support
@@ -185,13 +193,17 @@ def test_actions_succeed_while_the_broker_is_down_and_nothing_is_lost(
         )
         decision = decided_case(world, file_case, "Hoàng Thị Thu Thủy")
     assert decision.document_status == "pending"
-    assert Notification.objects.filter(emailed_at__isnull=True).exists()
+    # The notices' tasks were not queued either: the news waits in its outbox.
+    assert PendingNotice.objects.filter(kind="step_started", object_id=late.current_step_id)
+    assert PendingNotice.objects.filter(kind="case_decided", object_id=decision.case_id)
+    assert not Notification.objects.filter(kind__in=["step_started", "case_decided"]).exists()
     assert "render_decision_document[" not in worker.log()
 
     # The broker is back: the next sweep (a working day, 08:00) picks everything up.
     now = datetime.datetime(2026, 5, 6, 8, 0, tzinfo=VN)
     report = reminders.sweep(now=now)
     assert decision.pk in report.documents_requested
+    assert report.notices_told and not PendingNotice.objects.exists()
     document = wait_issued(decision)
     assert document.event is not None
     step = late.steps.get(order=1)
@@ -211,4 +223,4 @@ def test_actions_succeed_while_the_broker_is_down_and_nothing_is_lost(
     )
     # A second sweep sends nothing new.
     again = reminders.sweep(now=now)
-    assert again.sent == [] and again.documents_requested == []
+    assert again.sent == [] and again.documents_requested == [] and again.notices_told == 0

@@ -9,14 +9,18 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from cadre_exit.celery import app as celery_app
+from cases import tasks
 from cases.core.errors import NotFound
 from cases.documents import issuing as documents_service
-from cases.models import Case, Decision, Notification, UserPreference
+from cases.models import Case, Decision, Notification, PendingNotice, UserPreference
 from cases.notifications import notices as notifications
+from cases.notifications import outbox
+from cases.notifications import sweep as reminders
 from cases.ops.demo import DemoWorld
 from cases.workflow import engine as workflow
 from tests import celery_support
-from tests.celery_support import approve, to_decision
+from tests.celery_support import UNREACHABLE_BROKER, approve, to_decision, use_broker
 from tests.conftest import pass_exchange
 
 eager_tasks = celery_support.eager_tasks  # the shared fixture
@@ -251,3 +255,147 @@ def test_issuing_a_decision_tells_the_official_it_can_be_downloaded(
     issued = Notification.objects.filter(kind="decision_issued", user=world.users["official"])
     assert issued.count() == 1
     assert decision.symbol in issued.get().body
+
+
+# --- the notices' tasks and their outbox (issue 18) ------------------------------------
+
+
+def queued_tasks() -> list[tuple[str, list[object]]]:
+    """Take every message off this process's in-memory broker: (task name, args)."""
+    taken = []
+    with celery_app.connection_for_read() as connection:
+        queue = connection.SimpleQueue("celery", no_ack=True)
+        while True:
+            try:
+                message = queue.get(block=False)
+            except queue.Empty:
+                break
+            taken.append((message.headers["task"], message.decode()[0]))
+    return taken
+
+
+def notices_by_user() -> list[tuple[str, str]]:
+    return sorted(Notification.objects.values_list("user__username", "dedupe_key"))
+
+
+def test_completing_a_step_queues_its_notices_and_writes_none_itself(
+    superior_case: Case, world: DemoWorld, django_capture_on_commit_callbacks: Callable
+) -> None:
+    Notification.objects.all().delete()
+    queued_tasks()  # what the filing queued
+    with django_capture_on_commit_callbacks(execute=True):
+        case = pass_exchange(superior_case, world.users["clerk_commune"], day=DAY)
+    assert case.current_step is not None
+    # Nothing rendered or written within the action: one task with the step's key.
+    assert not Notification.objects.exists()
+    assert queued_tasks() == [("cases.tasks.notify_step_started", [case.current_step.pk])]
+
+
+@pytest.mark.usefixtures("eager_tasks")
+def test_the_step_started_task_run_twice_tells_each_recipient_once_with_one_email(
+    world: DemoWorld, file_case: Callable[..., Case], django_capture_on_commit_callbacks: Callable
+) -> None:
+    case = file_case(
+        "dismissal",
+        official=world.official_self,
+        position=world.post_superior,
+        by="clerk_commune",
+        filed_on=DAY,
+        today=DAY,
+    )
+    assert case.current_step is not None and not Notification.objects.exists()
+    step_id = case.current_step.pk
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail tasks, eager here
+        tasks.notify_step_started.apply(args=(step_id,)).get()
+        tasks.notify_step_started.apply(args=(step_id,)).get()
+    assert notices_by_user() == [
+        ("clerk_commune", f"step:{step_id}:started"),
+        ("official", f"step:{step_id}:official"),
+    ]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "clerk_commune@example.vn",
+        "official@example.vn",
+    ]
+
+
+@pytest.mark.usefixtures("eager_tasks")
+def test_the_case_decided_task_run_twice_tells_each_recipient_once_with_one_email(
+    world: DemoWorld, file_case: Callable[..., Case], django_capture_on_commit_callbacks: Callable
+) -> None:
+    case = file_case(
+        "dismissal",
+        official=world.official_self,
+        position=world.post_superior,
+        by="clerk_commune",
+        filed_on=DAY,
+        today=DAY,
+    )
+    workflow.perform(
+        case_id=case.pk,
+        user=world.users["clerk_commune"],
+        action=workflow.REJECT,
+        reason="Không đủ căn cứ.",
+        today=DAY,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.notify_case_decided.apply(args=(case.pk,)).get()
+        tasks.notify_case_decided.apply(args=(case.pk,)).get()
+    decided = list(
+        Notification.objects.filter(kind="case_decided").values_list("user__username", flat=True)
+    )
+    assert "official" in decided and "clerk" in decided
+    assert len(decided) == len(set(decided))
+    assert sorted(m.to[0].split("@")[0] for m in mail.outbox) == sorted(decided)
+
+
+def test_a_notice_the_broker_refused_reaches_its_recipients_through_the_sweep(
+    superior_case: Case, world: DemoWorld, django_capture_on_commit_callbacks: Callable
+) -> None:
+    Notification.objects.all().delete()
+    with use_broker(UNREACHABLE_BROKER), django_capture_on_commit_callbacks(execute=True):
+        case = pass_exchange(superior_case, world.users["clerk_commune"], day=DAY)
+    step = case.current_step
+    assert step is not None
+    # The action stands; the news waits in the outbox, nothing is told yet.
+    assert list(PendingNotice.objects.values_list("kind", "object_id")) == [
+        ("step_started", step.pk)
+    ]
+    assert not Notification.objects.exists()
+    # The broker is back: the sweep tells it and sends its e-mails in the same pass.
+    report = reminders.sweep()
+    assert report.notices_told == 1 and not PendingNotice.objects.exists()
+    told = notices_by_user()
+    assert ("authority", f"step:{step.pk}:started") in told
+    assert ("official", f"step:{step.pk}:official") in told
+    assert sorted(m.to[0].split("@")[0] for m in mail.outbox) == sorted(u for u, _k in told)
+    # A late task for the same news and a second sweep add nothing.
+    tasks.notify_step_started.apply(args=(step.pk,)).get()
+    assert reminders.sweep().notices_told == 0
+    assert notices_by_user() == told
+    assert len(mail.outbox) == len(told)
+
+
+def test_a_pending_notice_too_old_to_help_is_dropped(
+    superior_case: Case, django_capture_on_commit_callbacks: Callable
+) -> None:
+    Notification.objects.all().delete()
+    assert superior_case.current_step is not None
+    notice = PendingNotice.objects.create(
+        kind=PendingNotice.Kind.STEP_STARTED, object_id=superior_case.current_step.pk
+    )
+    later = timezone.now() + notifications.OUTBOX_MAX_AGE + datetime.timedelta(minutes=1)
+    assert outbox.deliver_pending_notice(notice_id=notice.pk, now=later) is False
+    assert not PendingNotice.objects.exists() and not Notification.objects.exists()
+
+
+def test_a_notice_of_a_step_that_moved_on_tells_nobody(
+    superior_case: Case, world: DemoWorld
+) -> None:
+    first = superior_case.current_step
+    assert first is not None
+    pass_exchange(superior_case, world.users["clerk_commune"], day=DAY)
+    Notification.objects.all().delete()
+    notifications.tell_step_started(first.pk)
+    notifications.tell_step_started(987654)  # no such step
+    notifications.tell_case_decided(987654)
+    assert not Notification.objects.exists()

@@ -19,7 +19,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.figures import page_size
-from cases.models import Case, CaseStep, StepStatus
+from cadre_exit.celery import app as celery_app
+from cases import tasks
+from cases.models import Case, CaseStep, Notification, StepStatus
 from cases.ops.demo import DemoWorld
 from cases.workflow import engine as workflow
 from tests import tracks_support
@@ -300,5 +302,74 @@ def test_complete_step_runs_ten_statements_on_a_warm_process(
         "UPDATE cases_casestep",  # the next one started with its due date (cached calendar)
         "INSERT cases_caseevent",
         "UPDATE cases_case",
+        "RELEASE",
+    ]
+
+
+def _take_queued() -> list[tuple[str, list[object]]]:
+    """Take every message off this process's in-memory broker: (task name, args)."""
+    taken = []
+    with celery_app.connection_for_read() as connection:
+        queue = connection.SimpleQueue("celery", no_ack=True)
+        while True:
+            try:
+                message = queue.get(block=False)
+            except queue.Empty:
+                break
+            taken.append((message.headers["task"], message.decode()[0]))
+    return taken
+
+
+def test_complete_step_after_its_commit_only_queues_the_notices_task(
+    world: DemoWorld, file_case: Any, tmp_storage: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Issue 18: the step-started notices cost the action no statement after its commit."""
+    case = file_case("dismissal")
+    clerk = world.users["clerk"]
+    workflow.perform(case_id=case.pk, user=clerk, action=workflow.RECORD_VOTE, data=VOTE)
+    workflow.perform(
+        case_id=case.pk,
+        user=clerk,
+        action=workflow.ATTACH_DOCUMENT,
+        data={"kind": "minutes"},
+        upload=pdf("minutes.pdf"),
+    )
+    _take_queued()
+    with (
+        CaptureQueriesContext(connection) as ctx,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        done = workflow.perform(
+            case_id=case.pk, user=_as_a_new_request(clerk), action=workflow.COMPLETE_STEP
+        )
+    assert done.current_step is not None
+    assert len(callbacks) == 1
+    # The ten statements of the action (test above), then nothing: the commit hook queues.
+    assert _statements(ctx.captured_queries)[-1] == "RELEASE"
+    assert len(ctx.captured_queries) == 12
+    assert _take_queued() == [("cases.tasks.notify_step_started", [done.current_step.pk])]
+    assert not Notification.objects.exists()
+    with CaptureQueriesContext(connection) as task_ctx:
+        tasks.notify_step_started.apply(args=(done.current_step.pk,)).get()
+    # The task's own 18 (in complete_step's wall time before issue 18, after its commit):
+    # two recipients here, the province's authority and deputy at the decision step; each
+    # one more costs its language, the notice's get-or-create (in a savepoint) and whether
+    # it wants e-mail.
+    assert sorted(Notification.objects.values_list("user__username", flat=True)) == [
+        "authority",
+        "deputy",
+    ]
+    assert _statements(task_ctx.captured_queries) == [
+        "SELECT cases_casestep",  # the step with its case, official, template, unit
+        "SELECT cases_membership",  # who acts: the unit's authorities on the day
+        "SELECT cases_delegation",  # and their deputies
+        "SELECT auth_user",
+        "SAVEPOINT",
+        *["SELECT cases_userpreference", "SELECT cases_notification"],
+        *["SAVEPOINT", "INSERT cases_notification", "RELEASE"],
+        *["SELECT cases_userpreference", "SELECT cases_notification"],
+        *["SAVEPOINT", "INSERT cases_notification", "RELEASE"],
+        "SELECT cases_userpreference",  # who wants e-mail
+        "SELECT cases_userpreference",
         "RELEASE",
     ]

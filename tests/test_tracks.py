@@ -28,7 +28,11 @@ from cases.notifications import sweep as reminders
 from cases.ops.demo import TwoTrackWorld
 from cases.workflow import engine as workflow
 from tests import tracks_support
-from tests.celery_support import pdf_text, read_file
+from tests.celery_support import (  # noqa: F401 - eager_tasks: the fixture, used by name
+    eager_tasks,
+    pdf_text,
+    read_file,
+)
 from tests.conftest import pass_exchange
 from tests.tracks_support import (
     act,
@@ -571,6 +575,7 @@ def test_separation_of_duties_holds_within_a_track(two: TwoTrackWorld) -> None:
     ).status == ("voted_pending_approval")
 
 
+@pytest.mark.usefixtures("eager_tasks")  # the notices are written by tasks
 def test_the_case_is_told_decided_once_when_its_last_track_is(
     two: TwoTrackWorld, django_capture_on_commit_callbacks
 ) -> None:

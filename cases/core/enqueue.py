@@ -16,8 +16,16 @@ from celery.app.task import Task
 RENDER_DECISION_DOCUMENT = "cases.tasks.render_decision_document"
 SEND_NOTIFICATION_EMAIL = "cases.tasks.send_notification_email"
 RUN_CASE_IMPORT = "cases.tasks.run_case_import"
+NOTIFY_STEP_STARTED = "cases.tasks.notify_step_started"
+NOTIFY_CASE_DECIDED = "cases.tasks.notify_case_decided"
 
-TASK_NAMES = (RENDER_DECISION_DOCUMENT, SEND_NOTIFICATION_EMAIL, RUN_CASE_IMPORT)
+TASK_NAMES = (
+    RENDER_DECISION_DOCUMENT,
+    SEND_NOTIFICATION_EMAIL,
+    RUN_CASE_IMPORT,
+    NOTIFY_STEP_STARTED,
+    NOTIFY_CASE_DECIDED,
+)
 
 
 def task(name: str) -> Task[Any, Any]:

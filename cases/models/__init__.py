@@ -43,7 +43,13 @@ from cases.models.facts import (
     PollRegime,
 )
 from cases.models.imports import ImportJob
-from cases.models.notify import Delegation, Notification, Reminder, UserPreference
+from cases.models.notify import (
+    Delegation,
+    Notification,
+    PendingNotice,
+    Reminder,
+    UserPreference,
+)
 from cases.models.org import (
     DISTRICT_LEVEL_ENDS,
     Appointment,
@@ -99,6 +105,7 @@ __all__ = [
     "Official",
     "OfficialCircumstance",
     "OrgUnit",
+    "PendingNotice",
     "Position",
     "PostTrack",
     "ProcessTemplate",

@@ -91,6 +91,34 @@ class Notification(models.Model):
         return self.subject
 
 
+class PendingNotice(models.Model):
+    """News whose notification task never reached the broker: the deadline sweep tells it.
+
+    The step-started and case-decided notifications are written by Celery tasks after the
+    action's commit; when the task cannot be queued, a row here keeps the news until the
+    next sweep (``cases.notifications.outbox``).
+    """
+
+    class Kind(models.TextChoices):
+        STEP_STARTED = "step_started", _("Step started")
+        CASE_DECIDED = "case_decided", _("Case decided")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # The step (step_started) or the case (case_decided) the news is about.
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pending notice")
+        verbose_name_plural = _("pending notices")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="one_pending_notice")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"
+
+
 class UserPreference(models.Model):
     """How a user wants to be told: the language of notifications, and whether by e-mail."""
 

@@ -7,10 +7,12 @@ sent by a task (``cases.tasks.send_notification_email``, enqueued by name) after
 transaction commits; ``emailed_at`` makes the row its own outbox: when the broker was unreachable,
 the deadline sweep sends what is still unsent (``send_pending_emails``).
 
-``step_started``, ``case_decided`` and ``decision_issued`` receive the signals of the
-same names (``cases.core.signals``, connected in ``cases.notifications.receivers``),
-sent after the engine's or the issuing's transaction has committed. They never raise
-into it: a failure here is logged, the user's action stands.
+``tell_step_started`` and ``tell_case_decided`` are run by Celery tasks that the receivers
+of the ``step_started`` and ``case_decided`` signals queue (``cases.notifications.outbox``),
+so an action's wall time holds no rendering; ``decision_issued`` and
+``decision_signature_pending`` run in the receivers (the document task sends them). The
+signals are sent after the engine's or the issuing's transaction has committed; nothing
+here raises into it: a failure is logged, the user's action stands.
 
 A template's first line is the subject; the rest is the body.
 """
@@ -340,23 +342,38 @@ def _case_staff(case: Case, day: datetime.date) -> list[Any]:
 # --- the events -----------------------------------------------------------------------
 
 
-def _step(step_id: int) -> CaseStep:
-    return CaseStep.objects.select_related(
-        "case", "case__official", "case__official__user", "case__position", "template", "actor_unit"
-    ).get(pk=step_id)
+def _step(step_id: int) -> CaseStep | None:
+    return (
+        CaseStep.objects.select_related(
+            "case",
+            "case__official",
+            "case__official__user",
+            "case__position",
+            "template",
+            "actor_unit",
+        )
+        .filter(pk=step_id)
+        .first()
+    )
 
 
 def step_started(step_id: int) -> None:
-    """A step has started: its actors are told, and so is the official it is about."""
+    """``tell_step_started``, logging instead of raising (never fails its caller)."""
     try:
-        _step_started(step_id)
+        tell_step_started(step_id)
     except Exception:  # noqa: BLE001 - never undo or fail the user's action
         logger.exception("notifications for step %s failed", step_id)
 
 
-def _step_started(step_id: int) -> None:
+def tell_step_started(step_id: int, *, enqueue_email: bool = True) -> None:
+    """A step has started: its actors are told, and so is the official it is about.
+
+    Safe to run twice: each notice is written once (its ``dedupe_key``), and only a notice
+    written now gets an e-mail. A step no longer active (it moved on before this ran) is
+    not announced. Run by the ``notify_step_started`` task after the action's commit.
+    """
     step = _step(step_id)
-    if step.status != StepStatus.ACTIVE:
+    if step is None or step.status != StepStatus.ACTIVE:
         return
     case = step.case
     context = {"case": case, "step": step, "official": case.official}
@@ -368,6 +385,7 @@ def _step_started(step_id: int) -> None:
         template="step_started",
         context=context,
         dedupe_key=f"step:{step.pk}:started",
+        enqueue_email=enqueue_email,
     )
     official_user = subject_user(case)
     if official_user is not None and official_user.pk not in {u.pk for u in actors}:
@@ -378,19 +396,30 @@ def _step_started(step_id: int) -> None:
             template="case_progress",
             context=context,
             dedupe_key=f"step:{step.pk}:official",
+            enqueue_email=enqueue_email,
         )
 
 
 def case_decided(case_id: int) -> None:
-    """The case was approved or rejected: the official and the case's clerks are told."""
+    """``tell_case_decided``, logging instead of raising (never fails its caller)."""
     try:
-        _case_decided(case_id)
+        tell_case_decided(case_id)
     except Exception:  # noqa: BLE001 - never undo or fail the user's action
         logger.exception("decision notifications for case %s failed", case_id)
 
 
-def _case_decided(case_id: int) -> None:
-    case = Case.objects.select_related("official", "official__user", "position").get(pk=case_id)
+def tell_case_decided(case_id: int, *, enqueue_email: bool = True) -> None:
+    """The case was approved or rejected: the official and the case's clerks are told.
+
+    Safe to run twice, like ``tell_step_started``; run by the ``notify_case_decided`` task.
+    """
+    case = (
+        Case.objects.select_related("official", "official__user", "position")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        return
     decision = Decision.objects.filter(case=case).first()
     context = {"case": case, "decision": decision, "official": case.official}
     official_user = subject_user(case)
@@ -402,6 +431,7 @@ def _case_decided(case_id: int) -> None:
             template="case_decided_official",
             context=context,
             dedupe_key=f"case:{case.pk}:decided",
+            enqueue_email=enqueue_email,
         )
     # Whoever approved or rejected is not told of their own act.
     decider = (
@@ -417,6 +447,7 @@ def _case_decided(case_id: int) -> None:
         template="case_decided",
         context=context,
         dedupe_key=f"case:{case.pk}:decided",
+        enqueue_email=enqueue_email,
     )
 
 

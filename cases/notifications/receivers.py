@@ -1,7 +1,9 @@
 """Notifications listen to the news of the layers below (``cases.core.signals``).
 
-Connected in ``CasesConfig.ready``. Each receiver calls the notices function by its
-module attribute, so a test that replaces that function sees the call.
+Connected in ``CasesConfig.ready``. A step that started and a case that was decided are
+told by Celery tasks (``outbox.queue_notice``), out of the action's wall time; the
+document's news is told here (the document task sends it). Each receiver calls its
+function by module attribute, so a test that replaces that function sees the call.
 """
 
 from __future__ import annotations
@@ -11,17 +13,18 @@ from typing import Any
 from django.dispatch import receiver
 
 from cases.core import signals
-from cases.notifications import notices
+from cases.models import PendingNotice
+from cases.notifications import notices, outbox
 
 
 @receiver(signals.step_started, dispatch_uid="notifications.step_started")
 def on_step_started(sender: Any, *, step_id: int, **kwargs: Any) -> None:
-    notices.step_started(step_id)
+    outbox.queue_notice(PendingNotice.Kind.STEP_STARTED, step_id)
 
 
 @receiver(signals.case_decided, dispatch_uid="notifications.case_decided")
 def on_case_decided(sender: Any, *, case_id: int, **kwargs: Any) -> None:
-    notices.case_decided(case_id)
+    outbox.queue_notice(PendingNotice.Kind.CASE_DECIDED, case_id)
 
 
 @receiver(signals.decision_issued, dispatch_uid="notifications.decision_issued")

@@ -15,7 +15,8 @@ On a working day, from ``REMINDER_SEND_FROM_HOUR``, it
 
 Every time, working day or not, it also drains the outboxes of work whose task never
 reached the broker: decisions whose document is still pending, decisions whose signing
-failed ("issued, signature pending"), and unsent e-mails.
+failed ("issued, signature pending"), step-started and case-decided news whose task was
+not queued (``outbox.send_pending_notices``), then unsent e-mails.
 
 A due date on a non-working day is treated as the next working day (Civil Code 2015,
 Art. 148(5): a time limit ending on a day off ends on the next working day).
@@ -37,6 +38,7 @@ from cases.core.enqueue import RENDER_DECISION_DOCUMENT, enqueue
 from cases.documents.issuing import issue_decision_document
 from cases.models import Case, CaseStep, Decision, Reminder, StepStatus
 from cases.notifications import notices as notifications
+from cases.notifications import outbox
 from cases.workflow.deadlines import WorkingCalendar, steps_due_by
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ class SweepReport:
     dropped: int = 0
     documents_requested: list[int] = field(default_factory=list)  # decision ids
     signatures_retried: list[int] = field(default_factory=list)  # decision ids
+    notices_told: int = 0
     emails_sent: int = 0
 
 
@@ -260,14 +263,18 @@ def sweep(*, now: datetime.datetime | None = None) -> SweepReport:
                 report.dropped += 1
     report.documents_requested = request_pending_documents()
     report.signatures_retried = retry_pending_signatures()
+    # Before the e-mails: the notices told now have their e-mails sent in this sweep.
+    report.notices_told = outbox.send_pending_notices(now=now)
     report.emails_sent = notifications.send_pending_emails(now=now)
-    if report.sent or report.documents_requested or report.emails_sent:
+    if report.sent or report.documents_requested or report.notices_told or report.emails_sent:
         logger.info(
-            "sweep %s: %d reminders sent (%d escalations), %d documents requested, %d e-mails sent",
+            "sweep %s: %d reminders sent (%d escalations), %d documents requested, "
+            "%d pending notices told, %d e-mails sent",
             today,
             len(report.sent),
             len(report.escalated),
             len(report.documents_requested),
+            report.notices_told,
             report.emails_sent,
         )
     return report
