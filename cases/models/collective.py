@@ -93,6 +93,8 @@ class CollectiveBody(models.Model):
             models.CheckConstraint(
                 condition=Q(quorum_numerator__isnull=True, quorum_denominator__isnull=True)
                 | Q(
+                    # NULL > 0 is not false in SQL: both terms are required explicitly.
+                    quorum_numerator__isnull=False,
                     quorum_numerator__gt=0,
                     quorum_denominator__isnull=False,
                     quorum_numerator__lte=models.F("quorum_denominator"),
