@@ -344,14 +344,14 @@ def collective_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     else _("The roster was updated."),
                 )
                 return redirect("collective_detail", pk=body.pk)
-    size = body.size_on(on)
+    roster = list(body.roster_on(on))
     return render(
         request,
         "cases/collective_detail.html",
         {
             "body": body,
             "on": on,
-            "roster": list(body.roster_on(on)),
+            "roster": roster,
             "history": list(body.members.order_by("valid_from", "pk")),
             "events": list(body.events.order_by("-seq")[:50]),
             "chain_valid": collective_service.verify_collective_chain(body.pk),
@@ -359,7 +359,7 @@ def collective_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "add": bound_forms["add"],
             "end": bound_forms["end"],
             "quorum": bound_forms["quorum"],
-            "quorum_needed": body.quorum_of(size),
+            "quorum_needed": body.quorum_of(len(roster)),
             "form": bound_forms[which] if which in ROSTER_FORMS else bound_forms["add"],
         },
         status=status,
