@@ -615,6 +615,7 @@ TABLE: dict[str, Row] = {
         for name, kind in (
             ("api:collective-members", "collective"),
             ("api:collective-member-end", "collective_member"),
+            ("api:collective-quorum", "collective"),
         )
     },
     "api:cases": Row(

@@ -691,6 +691,16 @@ def collective_member_setup(env: Env) -> Target:
     )
 
 
+def collective_quorum_setup(env: Env) -> Target:
+    body = env.world.province.collectives.get()
+    return Target(
+        web_client("clerk"),
+        reverse("collective_detail", args=[body.pk]),
+        lambda: {"quorum_numerator": "2", "quorum_denominator": "3", "reason": "Quy chế làm việc"},
+        prefix="quorum-",
+    )
+
+
 def import_page_setup(env: Env) -> Target:
     content = (IMPORT_HEADER + import_row()).encode()
     return Target(
@@ -806,6 +816,16 @@ WEB: list[Surface] = [
             Field("valid_from", "date"),
             Field("valid_to", "date", required=False),
             text("decision", 120, required=False),
+        ),
+        urls=("collective_detail",),
+    ),
+    Surface(
+        "web_collective_quorum",
+        collective_quorum_setup,
+        (
+            Field("quorum_numerator", "int", required=False),
+            Field("quorum_denominator", "int", required=False),
+            text("reason", 4000),
         ),
         urls=("collective_detail",),
     ),
@@ -1048,6 +1068,16 @@ def member_end_api_setup(env: Env) -> Target:
     )
 
 
+def quorum_api_setup(env: Env) -> Target:
+    body = env.world.province.collectives.get()
+    return Target(
+        api(env.user("clerk")),
+        f"/api/v1/collectives/{body.pk}/quorum/",
+        lambda: {"quorum_numerator": 2, "quorum_denominator": 3, "reason": "Quy chế làm việc"},
+        fmt="json",
+    )
+
+
 def import_api_setup(env: Env) -> Target:
     content = (IMPORT_HEADER + import_row()).encode()
     return Target(
@@ -1145,6 +1175,18 @@ API: list[Surface] = [
         ),
         web=False,
         urls=("api:collective-member-end",),
+        success=(200,),
+    ),
+    Surface(
+        "api_collective_quorum",
+        quorum_api_setup,
+        (
+            Field("quorum_numerator", "int"),
+            Field("quorum_denominator", "int"),
+            text("reason", 4000),
+        ),
+        web=False,
+        urls=("api:collective-quorum",),
         success=(200,),
     ),
     Surface(

@@ -28,29 +28,10 @@ from cases.workflow import deadlines
 from cases.workflow import engine as workflow
 from tests.celery_support import pdf_text
 from tests.conftest import pass_exchange, pdf
+from tests.review_support import NOTE_MARKERS
 
 D = datetime.date
 ROOT = Path(__file__).resolve().parent.parent
-
-# Working notes that once sat inside texts shown to officials or printed in decisions.
-NOTE_MARKERS = [
-    "chưa đọc được nguyên văn",
-    "cần rà soát",
-    "chưa xác minh",
-    "chưa được xác minh",
-    "chưa tra cứu",
-    "bước mẫu",
-    "bản sao tạm thời",
-    "not verified",
-    "not retrieved",
-    "not confirmed",
-    "needs review",
-    "needs legal review",
-    "template step",
-    "provisional copy",
-    "was not read",
-    "cut off",
-]
 
 
 def _user_facing_texts() -> list[tuple[str, str]]:
@@ -165,6 +146,8 @@ def test_r260_dismissal_at_superior_level_is_fileable(world: Any, file_case: Any
 def test_no_review_note_on_the_case_page_of_a_non_admin_nor_in_the_decision_pdf(
     world: Any, file_case: Any, official_since_2010: Any
 ) -> None:
+    """Two cases driven through the engine to an issued decision; every other process of
+    the catalog is swept in tests/test_collectives_review_notes.py."""
     official, post = official_since_2010
     notes = [
         n
@@ -383,4 +366,8 @@ def test_every_mdl_col_id_is_cited_where_the_code_enforces_it() -> None:
     }
     assert all(where.values()), where
     assert "cases/workflow/handlers.py" in where["MDL-COL-4"]
+    # The quorum is enforced where the vote is recorded (tests/test_collectives_quorum.py).
+    assert {"cases/organisation/collectives.py", "cases/workflow/handlers.py"} <= set(
+        where["MDL-COL-6"]
+    )
     assert "cases/models/collective.py" in where["MDL-COL-2"]

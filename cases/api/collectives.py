@@ -93,6 +93,31 @@ class CollectiveDetailView(ApiView):
         return Response(c.CollectiveDetailSerializer(body, context={"on": on}).data)
 
 
+class CollectiveQuorumView(ApiView):
+    serializer_class = c.QuorumSerializer
+
+    @extend_schema(
+        tags=["collectives"],
+        summary="Set or clear the body's quorum (MDL-COL-6; audited, a reason is required)",
+        request=c.QuorumSerializer,
+        responses={200: c.CollectiveSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        body = service.get_collective_for_user(request.user, pk)
+        _may_keep(request, body)
+        data = c.QuorumSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        body = service.set_quorum(
+            body=body,
+            numerator=v["quorum_numerator"],
+            denominator=v["quorum_denominator"],
+            reason=v["reason"],
+            by=request.user,
+        )
+        return Response(c.CollectiveSerializer(body, context={"on": timezone.localdate()}).data)
+
+
 class RosterMemberListView(ApiView):
     serializer_class = c.RosterMemberCreateSerializer
 

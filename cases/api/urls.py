@@ -41,6 +41,11 @@ urlpatterns = [
     path("collectives/", collectives.CollectiveListView.as_view(), name="collectives"),
     path("collectives/<id:pk>/", collectives.CollectiveDetailView.as_view(), name="collective"),
     path(
+        "collectives/<id:pk>/quorum/",
+        collectives.CollectiveQuorumView.as_view(),
+        name="collective-quorum",
+    ),
+    path(
         "collectives/<id:pk>/members/",
         collectives.RosterMemberListView.as_view(),
         name="collective-members",

@@ -89,10 +89,33 @@ class CollectiveBody(models.Model):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="collective_valid_range",
             ),
+            # MDL-COL-6: off (both empty) or a fraction 0 < numerator <= denominator.
+            models.CheckConstraint(
+                condition=Q(quorum_numerator__isnull=True, quorum_denominator__isnull=True)
+                | Q(
+                    # NULL > 0 is not false in SQL: both terms are required explicitly.
+                    quorum_numerator__isnull=False,
+                    quorum_numerator__gt=0,
+                    quorum_denominator__isnull=False,
+                    quorum_numerator__lte=models.F("quorum_denominator"),
+                ),
+                name="collective_quorum_fraction",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_quorum(self) -> bool:
+        return self.quorum_numerator is not None and self.quorum_denominator is not None
+
+    def quorum_of(self, members: int) -> int | None:
+        """MDL-COL-6: the members who must be present out of ``members`` (rounded up), or
+        None when the body has no quorum (the default: the texts state none)."""
+        if self.quorum_numerator is None or self.quorum_denominator is None:
+            return None
+        return -(-members * self.quorum_numerator // self.quorum_denominator)
 
     def is_valid_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

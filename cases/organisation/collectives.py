@@ -102,6 +102,41 @@ def default_collective(
     return None
 
 
+def require_quorum(
+    *, body: CollectiveBody, meeting_on: datetime.date, members: int, present: int
+) -> None:
+    """MDL-COL-6: refuse a tally whose ``present`` is below the body's quorum of the
+    ``members`` on the roster on ``meeting_on``. No quorum is stated for these decisions
+    [U], so a body has none unless its roster keepers set one (``set_quorum``)."""
+    needed = body.quorum_of(members)
+    if needed is None or present >= needed:
+        return
+    values = {
+        "present": present,
+        "needed": needed,
+        "members": members,
+        "num": body.quorum_numerator,
+        "den": body.quorum_denominator,
+        "body": body.name,
+        "date": meeting_on.strftime("%d/%m/%Y"),
+    }
+    raise InvalidInput(
+        _(
+            "The vote cannot be recorded: the quorum of %(body)s was not reached (MDL-COL-6). %(present)s members were present; at least %(needed)s of the %(members)s on the roster on %(date)s (%(num)s/%(den)s, rounded up) must be present."
+        )
+        % values,
+        rule="MDL-COL-6",
+        fields={
+            "present": [
+                _(
+                    "Below the quorum: at least %(needed)s of the %(members)s members must be present (%(num)s/%(den)s, MDL-COL-6)."
+                )
+                % values
+            ]
+        },
+    )
+
+
 # --- keeping the rosters ----------------------------------------------------------------------
 
 
@@ -292,6 +327,81 @@ def end_member(
             },
         )
     return member
+
+
+def _quorum_part(raw: Any, name: str, errors: dict[str, list[Any]]) -> int | None:
+    """One term of the quorum fraction: empty, or a whole number from 1 to 1000."""
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        errors[name] = [_("Enter a whole number.")]
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        errors[name] = [_("Enter a whole number.")]
+        return None
+    if value < 1 or value > 1000:
+        errors[name] = [_("Enter a number between 1 and 1000.")]
+        return None
+    return value
+
+
+def set_quorum(
+    *,
+    body: CollectiveBody,
+    numerator: int | None,
+    denominator: int | None,
+    by: AnyUser,
+    reason: str,
+) -> CollectiveBody:
+    """MDL-COL-6: set the body's quorum (a share of the roster, rounded up) or switch it
+    off with both empty. Kept by those who keep the roster; each change is an event."""
+    if not may_keep_roster(by, body.unit):
+        raise ActionForbidden(_("Only the unit's clerks set the quorum of its bodies."))
+    errors: dict[str, list[Any]] = {}
+    num = _quorum_part(numerator, "quorum_numerator", errors)
+    den = _quorum_part(denominator, "quorum_denominator", errors)
+    if not errors and (num is None) != (den is None):
+        missing = "quorum_numerator" if num is None else "quorum_denominator"
+        errors[missing] = [
+            _("Give both the numerator and the denominator, or leave both empty for no quorum.")
+        ]
+    elif not errors and num is not None and den is not None and num > den:
+        errors["quorum_numerator"] = [
+            _("The numerator cannot exceed the denominator (at most all the members).")
+        ]
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("This field is required.")]
+    elif len(reason) > 4000:
+        errors["reason"] = [_("At most 4000 characters.")]
+    if errors:
+        raise InvalidInput(
+            _("The quorum could not be saved; correct the fields shown."),
+            rule="MDL-COL-6",
+            fields=errors,
+        )
+    with transaction.atomic():
+        head = CollectiveBody.objects.select_for_update().get(pk=body.pk)
+        before = [head.quorum_numerator, head.quorum_denominator]
+        CollectiveBody.objects.filter(pk=body.pk).update(
+            quorum_numerator=num, quorum_denominator=den
+        )
+        body.quorum_numerator, body.quorum_denominator = num, den
+        _record(
+            body,
+            by=by,
+            action="set_quorum",
+            reason=reason,
+            data={
+                "name": body.name,
+                "from_quorum": before if before != [None, None] else None,
+                "quorum": [num, den] if num is not None else None,
+                "rule": "MDL-COL-6",
+            },
+        )
+    return body
 
 
 def verify_collective_chain(body_id: int) -> bool:

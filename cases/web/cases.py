@@ -143,15 +143,34 @@ def eligible_assignees(case: Case, step: CaseStep) -> list[tuple[int, str]]:
     )
 
 
-def _vote_members(case: Case, step: CaseStep | None) -> int | None:
-    """The roster size of the body that votes at the step today (MDL-COL-2)."""
+@dataclass
+class VoteRoster:
+    """The body that votes at the step today: its roster size and quorum (MDL-COL-2, 6)."""
+
+    members: int
+    quorum: int | None
+    quorum_numerator: int | None
+    quorum_denominator: int | None
+
+
+def _vote_roster(case: Case, step: CaseStep | None) -> VoteRoster | None:
+    """The roster size of the body that votes at the step today (MDL-COL-2), and the
+    members who must be present when the body has a quorum (MDL-COL-6)."""
 
     if step is None or not step.template.requires_vote:
         return None
     today = timezone.localdate()
     unit = case.deciding_unit if step.template.vote_collective == "deciding" else step.actor_unit
     body = default_collective(step.template, unit, today)
-    return body.size_on(today) if body is not None else None
+    if body is None:
+        return None
+    members = body.size_on(today)
+    return VoteRoster(
+        members=members,
+        quorum=body.quorum_of(members),
+        quorum_numerator=body.quorum_numerator,
+        quorum_denominator=body.quorum_denominator,
+    )
 
 
 def vote_collective_choices(case: Case, step: CaseStep) -> list[tuple[int, str]]:
@@ -315,7 +334,15 @@ def case_context(
             else None
         ),
         "consequences": consequences_after_leaving(case),
-        "vote_members": _vote_members(case, step),
+        **_vote_context(case, step),
+    }
+
+
+def _vote_context(case: Case, step: CaseStep | None) -> dict[str, Any]:
+    roster = _vote_roster(case, step)
+    return {
+        "vote_members": roster.members if roster is not None else None,
+        "vote_quorum": roster if roster is not None and roster.quorum is not None else None,
     }
 
 

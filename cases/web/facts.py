@@ -207,6 +207,18 @@ class EndMemberForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=4000)
 
 
+class QuorumForm(forms.Form):
+    """MDL-COL-6: a share of the roster that must be present; both empty: no quorum."""
+
+    quorum_numerator = forms.IntegerField(
+        label=gettext_lazy("Quorum: numerator"), min_value=1, max_value=1000, required=False
+    )
+    quorum_denominator = forms.IntegerField(
+        label=gettext_lazy("Quorum: denominator"), min_value=1, max_value=1000, required=False
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=4000)
+
+
 def _clerk_units(request: HttpRequest) -> list[tuple[int, str]]:
     units = selectors.units_visible_to(request.user).order_by("path")
     return [(u.pk, u.name) for u in units if collective_service.may_keep_roster(request.user, u)]
@@ -256,6 +268,35 @@ def _day(raw: str | None) -> datetime.date:
     return local_today()
 
 
+def _save_roster_form(request: HttpRequest, body: Any, which: str, bound: forms.Form) -> None:
+    """Apply one of the collective page's forms through its service (raises CaseError)."""
+    data = bound.cleaned_data
+    if which == "add":
+        collective_service.add_member(body=body, by=request.user, data=data)
+    elif which == "quorum":
+        collective_service.set_quorum(
+            body=body,
+            numerator=data["quorum_numerator"],
+            denominator=data["quorum_denominator"],
+            reason=data["reason"],
+            by=request.user,
+        )
+    else:
+        member = RosterMember.objects.filter(body=body, pk=data["member"]).first()
+        if member is None:
+            raise Http404(_("Member not found."))
+        collective_service.end_member(
+            member=member,
+            valid_to=data["valid_to"],
+            end_decision=data["end_decision"],
+            reason=data["reason"],
+            by=request.user,
+        )
+
+
+ROSTER_FORMS = ("add", "end", "quorum")
+
+
 @signed_in
 def collective_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -266,55 +307,60 @@ def collective_detail(request: HttpRequest, pk: int) -> HttpResponse:
     may_keep = collective_service.may_keep_roster(request.user, body.unit)
     which = None
     if request.method == "POST":
-        # The two forms are told apart by their marker field or by their prefix.
+        # The forms are told apart by their marker field or by their prefix.
         which = request.POST.get("form") or next(
-            (p for p in ("add", "end") if any(k.startswith(f"{p}-") for k in request.POST)), None
+            (p for p in ROSTER_FORMS if any(k.startswith(f"{p}-") for k in request.POST)), None
         )
     if request.method == "POST" and not may_keep:
         raise PermissionDenied(_("Only the unit's clerks keep the roster of its bodies."))
-    add = MemberForm(request.POST if which == "add" else None, prefix="add")
-    end = EndMemberForm(request.POST if which == "end" else None, prefix="end")
+    data = request.POST if which in ROSTER_FORMS else None
+    bound_forms: dict[str, forms.Form] = {
+        "add": MemberForm(data if which == "add" else None, prefix="add"),
+        "end": EndMemberForm(data if which == "end" else None, prefix="end"),
+        "quorum": QuorumForm(
+            data if which == "quorum" else None,
+            prefix="quorum",
+            initial={
+                "quorum_numerator": body.quorum_numerator,
+                "quorum_denominator": body.quorum_denominator,
+            },
+        ),
+    }
     status = 200
-    if which in ("add", "end"):
+    if which in ROSTER_FORMS:
         status = 400
-        bound = add if which == "add" else end
+        bound = bound_forms[which]
         if bound.is_valid():
             try:
-                if which == "add":
-                    collective_service.add_member(body=body, by=request.user, data=add.cleaned_data)
-                else:
-                    member = RosterMember.objects.filter(
-                        body=body, pk=end.cleaned_data["member"]
-                    ).first()
-                    if member is None:
-                        raise Http404(_("Member not found."))
-                    collective_service.end_member(
-                        member=member,
-                        valid_to=end.cleaned_data["valid_to"],
-                        end_decision=end.cleaned_data["end_decision"],
-                        reason=end.cleaned_data["reason"],
-                        by=request.user,
-                    )
+                _save_roster_form(request, body, which, bound)
             except CaseError as exc:
                 apply_case_error(bound, exc)
                 status = exc.http_status
             else:
-                messages.success(request, _("The roster was updated."))
+                messages.success(
+                    request,
+                    _("The quorum was saved.")
+                    if which == "quorum"
+                    else _("The roster was updated."),
+                )
                 return redirect("collective_detail", pk=body.pk)
+    roster = list(body.roster_on(on))
     return render(
         request,
         "cases/collective_detail.html",
         {
             "body": body,
             "on": on,
-            "roster": list(body.roster_on(on)),
+            "roster": roster,
             "history": list(body.members.order_by("valid_from", "pk")),
             "events": list(body.events.order_by("-seq")[:50]),
             "chain_valid": collective_service.verify_collective_chain(body.pk),
             "may_keep": may_keep,
-            "add": add,
-            "end": end,
-            "form": end if which == "end" else add,
+            "add": bound_forms["add"],
+            "end": bound_forms["end"],
+            "quorum": bound_forms["quorum"],
+            "quorum_needed": body.quorum_of(len(roster)),
+            "form": bound_forms[which] if which in ROSTER_FORMS else bound_forms["add"],
         },
         status=status,
     )

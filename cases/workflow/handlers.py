@@ -43,6 +43,7 @@ from cases.models import (
 )
 from cases.organisation.collectives import (
     default_collective,
+    require_quorum,
     step_needs_vote,
     voting_candidates,
 )
@@ -248,6 +249,8 @@ def _handle_vote(ctx: ActionContext) -> None:
         raise InvalidInput(
             _("The vote could not be recorded; correct the fields shown."), fields=errors
         )
+    # MDL-COL-6: the body's quorum of its roster on the meeting date, when one is set.
+    require_quorum(body=body, meeting_on=meeting_on, members=members, present=present)
     whole = members if template.vote_basis == "members" else present
     tie = votes_for * 2 == whole and template.vote_numerator * 2 == template.vote_denominator
     threshold = (

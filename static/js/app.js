@@ -115,6 +115,14 @@
         var impossible = (present !== null && members !== null && present > members) ||
           (present !== null && votesFor + (against || 0) + (invalid || 0) > present) ||
           (members !== null && votesFor > members) || members === 0;
+        // MDL-COL-6: below the body's quorum the server refuses the vote.
+        var quorum = parseInt(out.getAttribute("data-quorum"), 10);
+        if (!impossible && !isNaN(quorum) && present !== null && present < quorum) {
+          out.textContent = out.getAttribute("data-below-quorum");
+          out.className = "vote-preview impossible";
+          out.hidden = false;
+          return;
+        }
         if (impossible) {
           out.textContent = out.getAttribute("data-impossible");
           out.className = "vote-preview impossible";

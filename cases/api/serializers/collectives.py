@@ -58,6 +58,9 @@ class CollectiveSerializer(serializers.ModelSerializer):
     successor = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     on = serializers.SerializerMethodField()
     roster_size = serializers.SerializerMethodField()
+    quorum = serializers.SerializerMethodField(
+        help_text="MDL-COL-6: members who must be present on `on` (rounded up); null: no quorum."
+    )
 
     class Meta:
         model = CollectiveBody
@@ -72,6 +75,9 @@ class CollectiveSerializer(serializers.ModelSerializer):
             "successor",
             "on",
             "roster_size",
+            "quorum_numerator",
+            "quorum_denominator",
+            "quorum",
         ]
 
     def _on(self) -> datetime.date:
@@ -82,6 +88,10 @@ class CollectiveSerializer(serializers.ModelSerializer):
 
     def get_roster_size(self, body: CollectiveBody) -> int:
         return body.size_on(self._on())
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_quorum(self, body: CollectiveBody) -> int | None:
+        return body.quorum_of(body.size_on(self._on())) if body.has_quorum else None
 
 
 class CollectiveDetailSerializer(CollectiveSerializer):
@@ -123,6 +133,14 @@ class RosterMemberCreateSerializer(Serializer):
 class RosterMemberEndSerializer(Serializer):
     valid_to = DateField(required=True)
     end_decision = CharField(max_length=120, required=False, allow_blank=True, default="")
+    reason = CharField(max_length=4000, required=True)
+
+
+class QuorumSerializer(Serializer):
+    """MDL-COL-6: both terms, or both null (no quorum); a reason is required."""
+
+    quorum_numerator = IntegerField(min_value=1, max_value=1000, required=True, allow_null=True)
+    quorum_denominator = IntegerField(min_value=1, max_value=1000, required=True, allow_null=True)
     reason = CharField(max_length=4000, required=True)
 
 
