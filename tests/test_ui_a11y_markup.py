@@ -320,6 +320,18 @@ def test_every_time_element_has_a_datetime_to_the_second(pages: dict[str, Markup
     assert not faults, "\n".join(faults)
 
 
+def test_no_date_field_follows_the_browsers_locale(pages: dict[str, Markup]) -> None:
+    """No ``type="date"``: its display follows the browser's locale (mm/dd/yyyy on an
+    English browser), where every date of the interface is dd/mm/yyyy."""
+    faults = [
+        f"{label} line {element.line}: <input type=date>"
+        for label, page in pages.items()
+        for element in page.elements
+        if element.tag == "input" and element.attrs.get("type") == "date"
+    ]
+    assert not faults, "\n".join(faults)
+
+
 def test_no_form_opens_inside_a_paragraph(pages: dict[str, Markup]) -> None:
     faults = [
         f"{label}: <form> inside <p> at line {line}"

@@ -255,3 +255,11 @@ def test_date_inputs_show_dd_mm_yyyy_whatever_the_browser(world: Any) -> None:
     field = re.search(r'<input[^>]*name="filed_from"[^>]*>', body)
     assert field and 'value="01/12/2026"' in field.group(0), field
     assert 'placeholder="dd/mm/yyyy"' in body
+
+
+def test_the_vote_forms_meeting_date_is_typed_dd_mm_yyyy(world: Any, file_case: Any) -> None:
+    case = file_case("dismissal")
+    body = signed_in("clerk", "en").get(reverse("case_detail", args=[case.pk])).content.decode()
+    field = re.search(r'<input[^>]*name="record_vote-meeting_on"[^>]*>', body)
+    assert field, "no vote form on the page"
+    assert 'type="text"' in field.group(0) and 'placeholder="dd/mm/yyyy"' in field.group(0)

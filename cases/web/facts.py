@@ -29,10 +29,12 @@ from cases.organisation import collectives as collective_service
 from cases.organisation import facts as fact_service
 from cases.organisation import selectors
 from cases.web.common import apply_case_error, local_today, posted, signed_in
+from cases.web.forms import DateInput
 
+# Typed dd/mm/yyyy whatever the browser's locale (forms.DateInput says why).
 DATE_INPUT = {
     "input_formats": ["%d/%m/%Y", "%Y-%m-%d"],
-    "widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    "widget": DateInput,
 }
 
 

@@ -172,7 +172,7 @@ class RecordVoteForm(ActionForm):
     meeting_on = forms.DateField(
         label=_("Meeting date"),
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput,
         required=False,
     )
     present = forms.IntegerField(label=_("Members present"), min_value=0, max_value=10000)
