@@ -89,7 +89,7 @@ def test_every_repository_path_the_docs_name_exists() -> None:
         for name in REPO_PATH.findall(page.read_text(encoding="utf-8"))
         if "*" not in name and not name.startswith(GENERATED) and not (ROOT / name).exists()
     ]
-    assert missing == []
+    assert missing == [], "\n".join(missing)
 
 
 def test_the_operations_doc_lists_every_environment_variable_settings_read() -> None:
@@ -136,25 +136,144 @@ def _comments_and_docstrings(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-def _exists(name: str, basenames: set[str]) -> bool:
-    if name.startswith("../shared/"):
-        return True  # the steering folder's spec, read by the catalog tests when beside a clone
+# Files that live only beside a clone, never in it, and the files that really read them
+# there: the shared spec, which docs/REGULATIONS.md copies and the catalog tests compare.
+BESIDE_THE_CLONE = {
+    "../shared/REGULATIONS.md": {"tests/test_catalog.py", "tests/test_docs.py"},
+}
+VENDORED = ROOT / "docs" / "REGULATIONS.md"  # a byte-for-byte copy, its text not ours
+# Names the docs use for a reader's own file in an example command.
+EXAMPLE_FILES = {"history.csv"}
+
+# Comments outside Python: templates, style sheets, scripts and the .po fragments.
+TEMPLATE_COMMENT = re.compile(
+    r"\{#(.*?)#\}|<!--(.*?)-->|\{% comment %\}(.*?)\{% endcomment %\}", re.S
+)
+BLOCK_COMMENT = re.compile(r"/\*(.*?)\*/", re.S)
+LINE_COMMENT = re.compile(r"(?<![:\\\w\"'])//([^\n]*)")
+PO_COMMENT = re.compile(r"^#(?!~)(.*)$", re.M)
+URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+")
+
+
+def _comments_in(suffix: str, text: str) -> list[tuple[int, str]]:
+    """The comments of a non-Python source, each with the line it starts on."""
+    if suffix in {".html", ".txt"}:
+        patterns = [TEMPLATE_COMMENT]
+    elif suffix == ".css":
+        patterns = [BLOCK_COMMENT]
+    elif suffix == ".js":
+        patterns = [BLOCK_COMMENT, LINE_COMMENT]
+    elif suffix == ".po":
+        patterns = [PO_COMMENT]
+    else:
+        raise ValueError(suffix)
+    return [
+        (text.count("\n", 0, match.start()) + 1, "".join(g for g in match.groups() if g))
+        for pattern in patterns
+        for match in pattern.finditer(text)
+    ]
+
+
+def _non_python_sources() -> list[Path]:
+    return [
+        *sorted((ROOT / "templates").rglob("*.html")),
+        *sorted((ROOT / "templates").rglob("*.txt")),
+        *sorted((ROOT / "templates").rglob("*.css")),
+        *sorted((ROOT / "static").rglob("*.css")),
+        *sorted((ROOT / "static").rglob("*.js")),
+        *sorted((ROOT / "cases" / "locale" / "fragments").glob("*.po")),
+    ]
+
+
+def _exists(name: str, basenames: set[str], where: str = "") -> bool:
+    if name in BESIDE_THE_CLONE:
+        return where in BESIDE_THE_CLONE[name]
     if "/" not in name:
         return name in basenames
     return any((ROOT / base / name).exists() for base in SEARCH_ROOTS)
 
 
+def _repository_basenames() -> set[str]:
+    return {p.name for p in ROOT.rglob("*") if not {".venv", ".git", "node_modules"} & set(p.parts)}
+
+
+def _missing_names(where: str, found: list[tuple[int, str]], basenames: set[str]) -> list[str]:
+    return [
+        f"{where}:{line}: {name}"
+        for line, text in found
+        for name in FILE_TOKEN.findall(URL.sub("", text))
+        if not _exists(name, basenames, where)
+    ]
+
+
 def test_no_comment_or_docstring_names_a_file_that_is_not_in_the_repository() -> None:
-    basenames = {
-        p.name for p in ROOT.rglob("*") if ".venv" not in p.parts and ".git" not in p.parts
-    }
+    basenames = _repository_basenames()
     missing = []
     for folder in PY_SOURCES:
         for path in sorted((ROOT / folder).rglob("*.py")):
-            if "migrations" in path.parts:
+            if "migrations" in path.parts or "node_modules" in path.parts:
                 continue
-            for line, text in _comments_and_docstrings(path):
-                for name in FILE_TOKEN.findall(text):
-                    if not _exists(name, basenames):
-                        missing.append(f"{path.relative_to(ROOT)}:{line}: {name}")
-    assert missing == []
+            where = str(path.relative_to(ROOT))
+            missing += _missing_names(where, _comments_and_docstrings(path), basenames)
+    for path in _non_python_sources():
+        text = path.read_text(encoding="utf-8")
+        where = str(path.relative_to(ROOT))
+        missing += _missing_names(where, _comments_in(path.suffix, text), basenames)
+    assert missing == [], "\n".join(missing)
+
+
+def test_no_doc_names_a_file_that_is_not_in_the_repository() -> None:
+    """Plain mentions too, not only links: ``see REGULATIONS.md`` needs the file here."""
+    basenames = _repository_basenames()
+    missing = []
+    for page in PAGES:
+        if page == VENDORED:
+            continue  # the shared spec's own text (its sources' addresses have no scheme)
+        text = page.read_text(encoding="utf-8")
+        found = [(n + 1, line) for n, line in enumerate(text.splitlines())]
+        missing += [
+            problem
+            for problem in _missing_names(str(page.relative_to(ROOT)), found, basenames)
+            if not problem.split(": ", 1)[1].startswith(GENERATED)
+            and problem.split(": ", 1)[1] not in EXAMPLE_FILES
+        ]
+    assert missing == [], "\n".join(missing)
+
+
+def test_the_comment_readers_see_every_kind_of_comment() -> None:
+    """Each reader finds a name in its kind of comment, and none in the code around it."""
+    samples = {
+        ".html": "{# a.md #} <p>code.md</p> <!-- b.md --> {% comment %}\nc.md{% endcomment %}",
+        ".txt": "{# a.md #} code.md {# c.md #}",
+        ".css": "/* a.md\n b.md */ p { color: red; } /* c.md */",
+        ".js": '// a.md\nvar u = "https://x.org/code.js"; /* b.md */ f(); // c.md',
+        ".po": '# a.md\n#: b.md:3\nmsgid "code.md"\n#, python-format\n# c.md',
+    }
+    for suffix, text in samples.items():
+        names = {
+            n for _, c in _comments_in(suffix, text) for n in FILE_TOKEN.findall(URL.sub("", c))
+        }
+        assert {"a.md", "c.md"} <= names and "code.md" not in names and "code.js" not in names, (
+            suffix,
+            names,
+        )
+    assert _comments_in(".html", "x\n\n{# z.md #}") == [(3, " z.md ")]
+    # A file beside the clone is named only where it is really read from there.
+    assert _exists("../shared/REGULATIONS.md", set(), "tests/test_catalog.py")
+    assert not _exists("../shared/REGULATIONS.md", set(), "cases/web/cases.py")
+    assert not _exists("../shared/OTHER.md", set(), "tests/test_catalog.py")
+
+
+# --- the vendored domain specification ---------------------------------------------------
+
+SHARED_SPEC = ROOT.parent / "shared" / "REGULATIONS.md"
+
+
+def test_the_vendored_regulations_are_a_byte_for_byte_copy_of_the_shared_spec() -> None:
+    """docs/REGULATIONS.md is the spec the comments cite; beside a clone that has the shared
+    folder (../shared/REGULATIONS.md) the two must be equal, so the copy never drifts."""
+    assert VENDORED.read_bytes().startswith(b"# Domain specification")
+    if SHARED_SPEC.exists():
+        assert VENDORED.read_bytes() == SHARED_SPEC.read_bytes(), (
+            "copy ../shared/REGULATIONS.md to docs/REGULATIONS.md"
+        )
