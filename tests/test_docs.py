@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import io
+import pkgutil
 import re
 import tokenize
 from pathlib import Path
 
 from django.conf import settings
 
+import cases
 from cases.catalog.reference import github_slug, render_reference
 
 ROOT = Path(settings.BASE_DIR)
@@ -17,6 +20,7 @@ DOCS = sorted((ROOT / "docs").glob("*.md"))
 PAGES = [ROOT / "README.md", *DOCS]
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 HEADING = re.compile(r"^#{1,6} (.+?)\s*$", re.M)
+GUNICORN_CONF = ROOT / "cadre_exit" / "gunicorn_conf.py"
 ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_list", "env_choice", "env_float", "env_path"}
 
 
@@ -51,10 +55,12 @@ def test_every_link_in_the_readme_and_docs_resolves() -> None:
     assert broken == []
 
 
-def _settings_variables() -> set[str]:
-    tree = ast.parse((ROOT / "cadre_exit" / "settings.py").read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
+def _environment_reads(path: Path) -> dict[str, str | None]:
+    """The environment variables a module reads, each with its default as the docs write
+    it (``1``/``0`` for booleans, ``a,b`` for lists, ``empty``), or None when the default
+    is computed (``as DEBUG``, a path under ``var/``) or there is none."""
+    reads: dict[str, str | None] = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Call) or not node.args:
             continue
         func = node.func
@@ -70,8 +76,77 @@ def _settings_variables() -> set[str]:
             continue
         environ_get = called == "get" and "environ" in ast.unparse(func)
         if called in ENV_HELPERS or environ_get or called == "getenv":
-            names.add(first.value)
-    return names
+            default = _as_documented(node.args[1]) if len(node.args) > 1 else None
+            reads[first.value] = default if reads.get(first.value, default) == default else None
+    return reads
+
+
+def _as_documented(node: ast.expr) -> str | None:
+    try:
+        value = _constant(node)
+    except ValueError:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) or "empty"
+    return str(value) if value != "" else "empty"
+
+
+def _constant(node: ast.expr) -> object:
+    """A literal, or integer arithmetic on literals (``15 * 60``)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add)):
+        left, right = _constant(node.left), _constant(node.right)
+        if isinstance(left, int) and isinstance(right, int):
+            return left * right if isinstance(node.op, ast.Mult) else left + right
+        raise ValueError(ast.unparse(node))
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        raise ValueError(ast.unparse(node)) from None
+
+
+def _settings_variables() -> set[str]:
+    return set(_environment_reads(ROOT / "cadre_exit" / "settings.py"))
+
+
+def _every_environment_read() -> dict[str, str | None]:
+    """Every variable the project reads: settings, gunicorn's config, and the few modules
+    that read the environment themselves (the SoftHSM2 configuration, the test hook)."""
+    reads: dict[str, str | None] = {}
+    for path in sorted([*(ROOT / "cadre_exit").rglob("*.py"), *(ROOT / "cases").rglob("*.py")]):
+        for name, default in _environment_reads(path).items():
+            reads[name] = default if reads.get(name, default) == default else None
+    return reads
+
+
+DOC_ROW = re.compile(r"^\| ((?:`[A-Z][A-Z0-9_]+`(?:, )?)+) \| ([^|]*) \|", re.M)
+
+
+def _documented_variables() -> dict[str, str]:
+    """The first two cells of each variable row of docs/operations.md: name → default;
+    a row of two variables (`A`, `B` | `x`, `y`) gives each its own default."""
+    doc = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    rows: dict[str, str] = {}
+    for names_cell, default_cell in DOC_ROW.findall(doc):
+        names = re.findall(r"`([A-Z0-9_]+)`", names_cell)
+        defaults = default_cell.strip().split(", ")
+        if len(names) > 1 and len(defaults) == len(names):
+            rows.update(zip(names, defaults, strict=True))
+        else:
+            rows.update(dict.fromkeys(names, default_cell.strip()))
+    return rows
+
+
+def _documented_default(cell: str) -> str | None:
+    """``5`` → 5, ``empty`` → empty, ``10 MiB`` → bytes; None for a sentence."""
+    if re.fullmatch(r"`[^`]*`", cell):
+        return cell.strip("`")
+    if cell == "empty":
+        return "empty"
+    if mib := re.fullmatch(r"(\d+) MiB", cell):
+        return str(int(mib.group(1)) * 1024 * 1024)
+    return None
 
 
 REPO_PATH = re.compile(
@@ -92,16 +167,150 @@ def test_every_repository_path_the_docs_name_exists() -> None:
     assert missing == [], "\n".join(missing)
 
 
+CODE_REFERENCE = re.compile(r"`([a-z_][\w]*(?:[./][A-Za-z_]\w*)+)`")
+FILE_SUFFIXES = {"py", "md", "html", "json", "jsonl", "txt", "css", "js", "yml", "yaml", "toml",
+                 "sh", "po", "mo", "csv", "pdf", "pem", "keys", "conf", "so", "sqlite3", "ts"}  # fmt: skip
+
+
+def _project_modules() -> dict[str, str]:
+    """Every module of the project by its dotted name and by each dotted tail of it
+    (``web_ui`` → ``cases.templatetags.web_ui``); a tail two modules share is dropped."""
+    names = [m.name for m in pkgutil.walk_packages(cases.__path__, "cases.")] + ["cases"]
+    names += ["cadre_exit.settings", "cadre_exit.celery", "cadre_exit.urls"]
+    by_tail: dict[str, str] = {}
+    ambiguous = set()
+    for name in names:
+        parts = name.split(".")
+        for start in range(len(parts)):
+            tail = ".".join(parts[start:])
+            if tail in by_tail and by_tail[tail] != name:
+                ambiguous.add(tail)
+            by_tail[tail] = name
+    found = {tail: name for tail, name in by_tail.items() if tail not in ambiguous}
+    # The house import, `from cases.workflow import engine as workflow`: `workflow.perform`.
+    return {**found, "workflow": "cases.workflow.engine"}
+
+
+def _unresolved(reference: str, modules: dict[str, str]) -> str | None:
+    """None when ``reference`` is not a code reference or resolves; else what is missing."""
+    parts = reference.replace("/", ".").split(".")
+    if parts[-1] in FILE_SUFFIXES:
+        return None  # a file name (`cases/tasks.py`), checked by the path tests
+    for cut in range(len(parts) - 1, 0, -1):
+        module = modules.get(".".join(parts[:cut]))
+        if module is None:
+            continue
+        target: object = importlib.import_module(module)
+        for attribute in parts[cut:]:
+            if not hasattr(target, attribute):
+                return f"{module} has no {'.'.join(parts[cut:])}"
+            target = getattr(target, attribute)
+        return None
+    return None
+
+
+def test_every_code_name_the_docs_give_exists() -> None:
+    """`web/common.EVENT_LABELS`, `audit.events.EventType`: a module of the project and
+    a name in it; a renamed or removed name fails here instead of misleading a reader."""
+    modules = _project_modules()
+    assert modules["web_ui"] == "cases.templatetags.web_ui"
+    missing = [
+        f"{page.name}: `{reference}`: {problem}"
+        for page in PAGES
+        if page != VENDORED
+        for reference in CODE_REFERENCE.findall(page.read_text(encoding="utf-8"))
+        if (problem := _unresolved(reference, modules))
+    ]
+    assert missing == [], "\n".join(missing)
+    assert _unresolved("web/common.EVENT_LABELS", modules)  # the check can fail
+    assert _unresolved("audit.events.EventType", modules) is None
+    assert _unresolved("workflow.perform", modules) is None
+    assert _unresolved("workflow.engine.perform", modules) is None
+    assert _unresolved("workflow.perform_it", modules)
+
+
 def test_the_operations_doc_lists_every_environment_variable_settings_read() -> None:
-    variables = _settings_variables()
-    assert len(variables) > 20  # the parse found the helpers
+    variables = _settings_variables() | set(_environment_reads(GUNICORN_CONF))
+    assert len(variables) > 20 and "GUNICORN_WORKERS" in variables  # the parse found them
     doc = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     assert sorted(v for v in variables if f"`{v}`" not in doc) == []
+
+
+def test_every_variable_the_operations_doc_lists_is_read_by_the_code() -> None:
+    documented = _documented_variables()
+    assert {"DEBUG", "EMAIL_PORT", "GUNICORN_BIND", "CADRE_PUBLIC_BASE_URL"} <= set(documented)
+    read = _every_environment_read()
+    assert sorted(set(documented) - set(read)) == []
+
+
+def test_the_documented_defaults_are_the_codes_defaults() -> None:
+    read = _every_environment_read()
+    compared, wrong = 0, []
+    for name, cell in _documented_variables().items():
+        documented, actual = _documented_default(cell), read.get(name)
+        if documented is None or actual is None:
+            continue  # a sentence ("as `DEBUG`") or a computed default (a path under var/)
+        compared += 1
+        if documented != actual:
+            wrong.append(f"{name}: the doc says {documented}, the code {actual}")
+    assert wrong == []
+    assert compared > 40  # most rows are checked, not skipped
+
+
+def _make_test_steps() -> list[str]:
+    """What `make test` runs, read from the Makefile: its prerequisites, then each command
+    of its recipe by name (``$(BIN)/python manage.py check`` → ``check``)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    target = re.search(r"^test: (.*)\n((?:\t.*\n)+)", makefile, re.M)
+    assert target, "no test target in the Makefile"
+    steps = [p for p in target.group(1).split() if p != "install"]
+    for line in target.group(2).splitlines():
+        words = line.strip().replace("$(BIN)/", "").split()
+        if words[:2] == ["python", "manage.py"]:
+            words = words[2:]
+        name = []
+        for word in words:
+            if word.startswith(("-", ".")):
+                break
+            name.append(word)
+        steps.append(" ".join(name))
+    return steps
+
+
+def test_the_testing_doc_names_everything_make_test_runs() -> None:
+    steps = _make_test_steps()
+    assert {"mypy", "lint-imports", "signing_keys token", "pytest", "a11y-deps"} <= set(steps)
+    doc = (ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
+    quoted = " ".join(re.findall(r"`([^`]+)`", doc))
+    assert [step for step in steps if step not in quoted] == []
 
 
 def test_the_rule_reference_is_fresh() -> None:
     committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert committed == render_reference(), "run: python manage.py catalog_doc"
+
+
+def test_no_test_sets_a_setting_the_project_does_not_have() -> None:
+    """A test that sets a setting nothing defines tests nothing (a renamed lock-out limit
+    stayed in the bad-input sweep after #16)."""
+    unknown = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Assign):
+                names = [
+                    t.attr
+                    for t in node.targets
+                    if isinstance(t, ast.Attribute) and getattr(t.value, "id", "") == "settings"
+                ]
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "override_settings":
+                names = [k.arg for k in node.keywords if k.arg]
+            unknown += [
+                f"{path.name}:{node.lineno}: {name}"
+                for name in names
+                if name.isupper() and not hasattr(settings, name)
+            ]
+    assert unknown == []
 
 
 # --- comments and docstrings name only files that exist ------------------------------
