@@ -313,6 +313,35 @@ def test_no_test_sets_a_setting_the_project_does_not_have() -> None:
     assert unknown == []
 
 
+def test_a_time_limit_without_days_reads_in_both_languages() -> None:
+    reference = render_reference()
+    assert "** None " not in reference  # "None none", "None sitting": a missing number printed
+    assert "**TL-260-0** không quy định thời hạn / no time limit —" in reference
+    for sitting in ("TL-NQ96-1", "TL-NQ96-2", "TL-LGL25-1"):
+        assert f"**{sitting}** tại kỳ họp / at a sitting —" in reference
+    assert "**TL-41-1** 10 working days" in reference  # a limit with days is unchanged
+
+
+def test_a_multi_line_review_note_stays_inside_its_list_item() -> None:
+    """Each line of the reference is a heading, a list item, a blank line or a paragraph
+    after a blank line: a note's second line at column 0 would end the list."""
+    lines = render_reference().splitlines()
+    broken = [
+        f"{number}: {line}"
+        for number, (before, line) in enumerate(zip(lines, lines[1:], strict=False), start=2)
+        if line
+        and not line.startswith((" ", "#", "- "))
+        and not re.match(r"\d+\. ", line)
+        and before.lstrip().startswith(("- ", "1", "2", "3", "4", "5", "6", "7", "8", "9"))
+    ]
+    assert broken == []
+    note = next(i for i, line in enumerate(lines) if line.startswith("- **R260-D-2c**"))
+    assert lines[note + 4 : note + 6] == [
+        "    - VI: Nội dung chưa được xác minh vì các nguồn tham khảo đều bị cắt sau điểm b.",
+        "    - EN: Not verified: every source consulted is cut off after R260-D-2b.",
+    ]
+
+
 # --- comments and docstrings name only files that exist ------------------------------
 
 FILE_TOKEN = re.compile(
