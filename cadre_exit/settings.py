@@ -414,7 +414,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Leave-of-office cases under Regulations 260-QĐ/TW, 41-QĐ/TW and 377-QĐ/TW. "
     "The rules of this contract are in docs/api-contract.md.",
     # A plain semantic version, bumped with the API (docs/api-contract.md).
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",
     # 3.1: nullable references are ``oneOf: [{$ref}, {type: null}]``, which 3.0.3 cannot say.
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -89,6 +89,12 @@ def test_the_schema_version_is_a_plain_semantic_version() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", served_schema()["info"]["version"])
 
 
+def test_the_contract_doc_states_the_served_schema_version() -> None:
+    doc = (ROOT / "docs" / "api-contract.md").read_text(encoding="utf-8")
+    stated = re.search(r"version \*\*(\d+\.\d+\.\d+)\*\*", doc)
+    assert stated and stated.group(1) == served_schema()["info"]["version"]
+
+
 # --- one contract whatever the language ------------------------------------------------
 
 
@@ -317,6 +323,34 @@ def test_an_unknown_regime_or_status_in_the_case_list_is_400(world: DemoWorld) -
     assert clerk.get(f"{API}/cases/?regime=R377").status_code == 200
 
 
+def _leading_string(node: ast.expr | None) -> str | None:
+    """``"code"`` or ``("code", detail, ...)``: the code a table entry or a fallback holds."""
+    if isinstance(node, ast.Tuple) and node.elts:
+        node = node.elts[0]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _codes_of_a_code_table(node: ast.AST) -> set[str]:
+    """The codes of a ``CODES = {status or exception: code or (code, detail)}`` table, and
+    the fallback of ``CODES.get(key, fallback)`` (gunicorn_conf's "error")."""
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if "CODES" in {getattr(t, "id", "") for t in targets} and isinstance(node.value, ast.Dict):
+            return {code for value in node.value.values if (code := _leading_string(value))}
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and getattr(node.func.value, "id", "") == "CODES"
+        and len(node.args) == 2
+        and (code := _leading_string(node.args[1]))
+    ):
+        return {code}
+    return set()
+
+
 def _error_codes_in_the_code() -> set[str]:
     """Every error code the server can send, read from the code itself."""
     found: set[str] = set()
@@ -337,12 +371,14 @@ def _error_codes_in_the_code() -> set[str]:
         ):
             code = CODES.get(klass, klass.default_code)
             found.add("invalid" if issubclass(klass, drf_exceptions.ValidationError) else code)
-    # 3. Literal codes written into error bodies anywhere in the project's source.
-    for path in (ROOT / "cases").rglob("*.py"):
+    # 3. Literal codes written into error bodies anywhere in the project's source: the app
+    # and the server's own configuration (gunicorn answers some errors before Django).
+    for path in sorted([*(ROOT / "cases").rglob("*.py"), *(ROOT / "cadre_exit").rglob("*.py")]):
         if "migrations" in path.parts:
             continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
+            found |= _codes_of_a_code_table(node)
             if isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
                     if (
@@ -377,6 +413,8 @@ def test_every_error_code_the_server_raises_is_in_the_enum() -> None:
         "second_factor_required",
     } <= found
     assert {"throttled", "method_not_allowed", "import_rejected", "forbidden"} <= found
+    # gunicorn's own answers (cadre_exit/gunicorn_conf.py), its fallback included.
+    assert {"request_line_too_long", "headers_too_large", "not_implemented", "error"} <= found
     assert found - set(ERROR_CODES) == set()
     enum = served_schema()["components"]["schemas"]["ErrorCodeEnum"]["enum"]
     assert enum == ERROR_CODES

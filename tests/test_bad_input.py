@@ -96,7 +96,8 @@ def _sweep_settings(settings: Any, sweep_locale: Path) -> None:
     settings.LOCALE_PATHS = [str(sweep_locale)]
     # Many failed sign-ins in a row are the point here, not the lock-out or the throttle.
     settings.LOCKOUT_MAX_FAILURES_PER_USER = 100_000
-    settings.LOCKOUT_MAX_FAILURES_PER_ADDRESS = 100_000
+    settings.LOCKOUT_MAX_FAILURES_PER_USER_ADDRESS = 100_000
+    settings.LOCKOUT_SLOW_AFTER_FAILURES_PER_ADDRESS = 100_000
     settings.API_TOKEN_RATE = "100000/minute"
     settings.REQUIRE_TOTP = False
 

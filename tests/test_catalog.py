@@ -23,7 +23,7 @@ from cases.models import (
     TimeLimit,
 )
 
-# Every ID of ../shared/REGULATIONS.md's ground, exclusion, step and time-limit tables for
+# Every ID of docs/REGULATIONS.md's ground, exclusion, step and time-limit tables for
 # R260, R41 and R377 (R377-R/D are the provisional copies the issue names).
 GROUND_IDS = (
     [
@@ -302,7 +302,7 @@ def test_state_regimes_carry_their_day_units_and_are_pinned_by_date(
     assert TimeLimit.objects.get(code="TL-138-5").unit == "working_days"
     assert TimeLimit.objects.get(code="TL-ND170-1").unit == "unqualified_days"
     assert TimeLimit.objects.get(code="TL-LGL25-1").unit == "sitting"
-    # [U] limits are configurable and off by default (../shared/REGULATIONS.md 0.1).
+    # [U] limits are configurable and off by default (docs/REGULATIONS.md 0.1).
     assert TimeLimit.objects.get(code="TL-ND170-3").enabled is False
     assert Exclusion.objects.get(code="ND170-NR-b").mode == "block"
     band = Exclusion.objects.get(code="NQ96-LC-2")

@@ -477,7 +477,7 @@ def test_a_warning_under_r377_is_a_warning_not_a_block_and_names_the_fact(
     assert "fact #1" in case.warnings[0]
 
 
-# --- poll bands at the exact boundaries (../shared/REGULATIONS.md §6) ---------------------------------
+# --- poll bands at the exact boundaries (docs/REGULATIONS.md §6) ---------------------------------
 
 
 @pytest.mark.parametrize(

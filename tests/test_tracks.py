@@ -1,4 +1,4 @@
-"""Two tracks in one case: the Party decision and the State decision (../shared/REGULATIONS.md 12)."""
+"""Two tracks in one case: the Party decision and the State decision (docs/REGULATIONS.md 12)."""
 
 from __future__ import annotations
 

@@ -67,6 +67,13 @@ ERROR_CODES = [
     "parse_error",
     "throttled",
     "bad_request",
+    # Protocol errors gunicorn answers itself, before Django sees the request
+    # (cadre_exit/gunicorn_conf.py), with "error" for a status it has no code for.
+    "request_line_too_long",
+    "headers_too_large",
+    "expectation_failed",
+    "not_implemented",
+    "error",
     # The server and its database (cases.api.exceptions: handler500, the API middleware).
     "server_error",
     "database_unavailable",

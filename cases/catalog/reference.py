@@ -24,6 +24,12 @@ STATUS = {
 }
 SCOPES = {"same_level": "same level", "superior": "superior level"}
 UNITS = {"working_days": "working days", "days": "days", "unqualified_days": "days"}
+# A limit without a number of days says when in its unit alone (Vietnamese / English, as
+# the step names and anchors are written).
+NO_DAYS = {
+    "sitting": "tại kỳ họp / at a sitting",
+    "none": "không quy định thời hạn / no time limit",
+}
 # Keys rendered by name below; any other key of an item is listed as it is, so the
 # reference never hides data the catalog carries.
 KNOWN = {
@@ -47,10 +53,20 @@ def _date(value: str | None) -> str:
     return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
 
 
+def _bullet(text: str) -> list[str]:
+    """One list item; the lines after the first are indented under its text, so a
+    multi-line value stays inside its item."""
+    first, *rest = str(text).splitlines() or [""]
+    return [f"  - {first}", *[f"    {line}" if line.strip() else "" for line in rest]]
+
+
 def _bilingual(value: Any) -> list[str]:
     if isinstance(value, dict):
-        return [f"  - vi: {value.get('vi', '')}", f"  - en: {value.get('en', '')}"]
-    return [f"  - {value}"] if value else []
+        return [*_bullet(f"vi: {value.get('vi', '')}"), *_bullet(f"en: {value.get('en', '')}")]
+    if not value:
+        return []
+    # A note written "VI: …" and "EN: …" on lines of its own: one item per line.
+    return [line for text in str(value).splitlines() if text.strip() for line in _bullet(text)]
 
 
 def _flags(item: dict[str, Any]) -> str:
@@ -125,6 +141,17 @@ def _step(number: int, step: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _limit(limit: dict[str, Any]) -> str:
+    unit = limit.get("unit", "")
+    if limit.get("days") is None:
+        text = NO_DAYS.get(unit, unit or NO_DAYS["none"])
+    else:
+        text = f"{limit['days']} {UNITS.get(unit, unit)}"
+    if limit.get("extension_ceiling_days"):
+        text += f", extendable to {limit['extension_ceiling_days']}"
+    return text
+
+
 def _heading(reg: dict[str, Any]) -> str:
     return f"{reg['code']} — {reg.get('symbol', '')}"
 
@@ -152,10 +179,7 @@ def _regulation(reg: dict[str, Any]) -> list[str]:
         ("Provisions", "provisions", lambda p: f"{p.get('kind', '')}" + (f", {p['article']}" if p.get("article") else "")),
         ("Grounds", "grounds", lambda g: f"{g.get('form', '')}" + (f", clause {g['clause']}" if g.get("clause") else "")),
         ("Exclusions", "exclusions", lambda e: f"{', '.join(e.get('forms', []))} — {e.get('condition', '')} ({e.get('mode', '')})"),
-        ("Time limits", "time_limits", lambda t: (
-            f"{t.get('days')} {UNITS.get(t.get('unit', ''), t.get('unit', ''))}"
-            + (f", extendable to {t['extension_ceiling_days']}" if t.get("extension_ceiling_days") else "")
-        )),
+        ("Time limits", "time_limits", _limit),
     ]  # fmt: skip
     for title_, key, heading in sections:
         items = reg.get(key) or []
