@@ -1,4 +1,4 @@
-"""MDL-TRK-8: a People's Council track without a vote (../shared/REGULATIONS.md 5.7, 12.1).
+"""MDL-TRK-8: a People's Council track without a vote (docs/REGULATIONS.md 5.7, 12.1).
 
 LGL25-NR-1: the holder was removed from office, stopped working, retires by a decision,
 died or is transferred; the HĐND Standing Board reports to the People's Council at its
