@@ -88,6 +88,9 @@ def configure_environment(url: str) -> None:
     os.environ["SECURE_SSL_REDIRECT"] = "0"
     os.environ.setdefault("DB_CONN_MAX_AGE", "600")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The audit keys of a local run (var/keys/), made on first use as a local run does;
+    # with DEBUG off, settings would otherwise want them to exist already.
+    os.environ.setdefault("AUDIT_AUTOGENERATE_KEYS", "1")
     # Production keeps its cache and sessions in Redis (docker-compose.yml); so does the
     # bench when the machine has one, in a database number of its own.
     if "REDIS_URL" not in os.environ and _reachable("127.0.0.1", 6379):
