@@ -40,8 +40,10 @@ def _child(args: list[str], env: dict[str, str] | None = None) -> tuple[str, flo
         env=env or dict(os.environ),
         check=False,
     )
+    # The peak is printed last, after the import's own checks: a run that missed its
+    # time target still measured its memory (the rows/s figure shows the time).
     found = PEAK.findall(proc.stdout)
-    if proc.returncode != 0 or not found:
+    if not found:
         return proc.stdout, None
     return proc.stdout, float(found[-1])
 
