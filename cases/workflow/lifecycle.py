@@ -22,6 +22,8 @@ from cases.models import (
     TrackKind,
     TrackStatus,
 )
+from cases.refdata import catalog as catalog_cache
+from cases.refdata import units as org_cache
 from cases.workflow.deadlines import WorkingCalendar
 
 
@@ -58,12 +60,40 @@ def read_steps(case: Case) -> list[CaseStep]:
     """The case's steps, read once for a read-only view of it (a serializer, a page).
 
     ``available_actions`` then reuses them instead of reading them again per question.
+    Only the track is joined; templates, units and regimes come from the per-process
+    caches, which the caller has synced in this request: the case came through
+    ``selectors.get_case_for_user``, whose ``attach_units`` reads the generations. Seven
+    joined tables cost more to compile, plan and build than the rows themselves.
     """
     cached = getattr(case, "_steps_cache", None)
     if cached is None:
-        cached = load_steps(case)
+        cached = _steps_from_caches(case)
         case._steps_cache = cached  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
     return cached
+
+
+def _steps_from_caches(case: Case) -> list[CaseStep]:
+    steps = list(case.steps.select_related("track").order_by("order"))
+    templates = catalog_cache.step_templates.get_many({s.template_id for s in steps})
+    tracks = {s.track_id: s.track for s in steps if s.track is not None}
+    wanted = {s.actor_unit_id for s in steps}
+    for track in tracks.values():
+        wanted.add(track.deciding_unit_id)
+        if track.approving_unit_id:
+            wanted.add(track.approving_unit_id)
+    units = org_cache.units.get_many(wanted)
+    regulations = catalog_cache.regulations.get_many({t.regulation_id for t in tracks.values()})
+    for track in tracks.values():
+        track.regulation = regulations[track.regulation_id]
+        track.deciding_unit = units[track.deciding_unit_id]
+        if track.approving_unit_id:
+            track.approving_unit = units[track.approving_unit_id]
+    for step in steps:
+        step.template = templates[step.template_id]
+        step.actor_unit = units[step.actor_unit_id]
+        if step.track_id is not None:
+            step.track = tracks[step.track_id]  # one instance per track, as case_tracks needs
+    return steps
 
 
 def current_step(case: Case) -> CaseStep | None:
