@@ -246,6 +246,7 @@ class Process:
     form: str
     scope: str
     steps: tuple[StepSpec, ...]
+    instrument: str = "decision"
 
 
 @dataclass(frozen=True)
@@ -372,9 +373,14 @@ def _catalog(
                 by_filing=by_filing,
             )
         )
+    # MDL-TRK-8: a track pins its process's deciding act.
+    cur.execute(
+        "SELECT id, instrument FROM cases_processtemplate WHERE id = ANY(%s)", [list(heads)]
+    )
+    instruments = dict(cur.fetchall())
     processes = {
         (codes[reg_id], form, scope): Process(
-            pid, reg_id, codes[reg_id], form, scope, tuple(steps[pid])
+            pid, reg_id, codes[reg_id], form, scope, tuple(steps[pid]), instruments[pid]
         )
         for pid, (reg_id, form, scope) in heads.items()
     }
@@ -1264,6 +1270,7 @@ def build_chunk(index: int) -> dict[str, bytes]:
                     decided,
                     decided if final_outcome == "approved" else None,
                     None,
+                    process.instrument,
                 )
             )
         )
@@ -1320,7 +1327,7 @@ COPY_SQL = {
     "tracks": (
         'COPY cases_track (id, case_id, kind, "order", form, regulation_id, process_id, scope, '
         "deciding_unit_id, approving_unit_id, filed_on, status, status_reason, started_on, "
-        "decided_on, approved_on, effective_on) FROM STDIN"
+        "decided_on, approved_on, effective_on, instrument) FROM STDIN"
     ),
     "track_grounds": "COPY cases_track_grounds (id, track_id, ground_id) FROM STDIN",
     "steps": (
