@@ -55,12 +55,16 @@ CASE_JOINS = """
 CASE_LIST_SQL = f"""
 WITH {SCOPE},
 page AS (
-  SELECT c.id, count(*) OVER () AS total FROM cases_case c
-  WHERE (c.employing_unit_id IN (SELECT id FROM scope) OR c.deciding_unit_id IN (SELECT id FROM scope))
+  -- The API pages by cursor and counts nothing, so neither does its reference. The scope
+  -- as an array, not IN (subquery): the planner then walks the index of each unit's cases
+  -- instead of the whole (filed_on, id) index (4.7 s at 1 M, against the API's 32 ms).
+  SELECT c.id FROM cases_case c
+  WHERE (c.employing_unit_id = ANY(ARRAY(SELECT id FROM scope))
+         OR c.deciding_unit_id = ANY(ARRAY(SELECT id FROM scope)))
     AND c.form = %(form)s
   ORDER BY c.filed_on DESC, c.id DESC LIMIT 50
 )
-SELECT page.total, {CASE_FIELDS}
+SELECT {CASE_FIELDS}
 FROM page JOIN cases_case c ON c.id = page.id {CASE_JOINS}
 ORDER BY c.filed_on DESC, c.id DESC"""
 
@@ -181,12 +185,11 @@ def reference_ratios(subjects: Subjects, size: int, repeat: int) -> list[Row]:
     params = {"user": subjects.list_user.pk, "day": day, **LIST_FILTER}
     found = _run(CASE_LIST_SQL, params)
     body = _get(client, "/api/v1/cases/", LIST_FILTER).json()
-    assert len(found) == len(body["results"]), (len(found), len(body["results"]))
+    # The same cases in the same order, not only as many.
+    assert [r[0] for r in found] == [c["id"] for c in body["results"]]
     api_ms = sample(lambda: _get(client, "/api/v1/cases/", LIST_FILTER), repeat=repeat)
     ref_ms = sample(lambda: _run(CASE_LIST_SQL, params), repeat=repeat)
-    rows += _ratio_row(
-        "case list", size, api_ms, ref_ms, f"{len(found)} rows of {found[0][0] if found else 0}"
-    )
+    rows += _ratio_row("case list", size, api_ms, ref_ms, f"{len(found)} rows")
     # The inbox.
     client = client_for(subjects.inbox_user)
     params = {"user": subjects.inbox_user.pk, "day": day}
