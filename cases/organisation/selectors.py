@@ -28,7 +28,7 @@ from cases.models import (
     Role,
     StepStatus,
 )
-from cases.models.calendar import overdue_cutoff
+from cases.models.calendar import overdue_cutoff, use_overrides
 from cases.models.org import fold
 from cases.refdata import catalog as catalog_cache
 from cases.refdata import units as org_cache
@@ -191,6 +191,8 @@ def attach_units(cases: Sequence[Case], steps: Sequence[CaseStep] = ()) -> None:
     generations = read_generations()
     catalog_cache.sync(generations.get(catalog_cache.NAME, 0))
     org_cache.sync(generations.get(org_cache.NAME, 0))
+    # The overdue badges and days left read the holiday overrides: from the synced cache.
+    use_overrides(catalog_cache.holidays())
     current = [
         case.current_step
         for case in cases
