@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api import serializers as s
+from cases.api.authentication import TokenAuthentication
 from cases.api.pagination import CasePagination, CountedPagination, Pagination
 from cases.api.permissions import AdminWrites, RegisterWrites
 from cases.api.schema import ApiSchema, errors
@@ -402,9 +403,10 @@ class CaseListView(ApiListView):
         )
         query.is_valid(raise_exception=True)
         f = query.validated_data
+        cases = selectors.with_generations(selectors.cases_visible_to(self.request.user))
         return (
             selectors.filter_cases(
-                selectors.cases_visible_to(self.request.user),
+                cases,
                 form=f.get("form"),
                 regulation_code=f.get("regime"),
                 status=f.get("status"),
@@ -634,7 +636,7 @@ class InboxView(ApiListView):
         # per-process caches) instead of prefetched one relation each.
         # The step's track kind is on every row: its tracks in one query per page.
         return (
-            selectors.waiting_steps_for(self.request.user)
+            selectors.with_generations(selectors.waiting_steps_for(self.request.user))
             .prefetch_related(None)
             .prefetch_related("track")
         )
