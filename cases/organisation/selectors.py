@@ -95,6 +95,33 @@ def delegations(user: AnyUser, *, on: datetime.date | None = None) -> list[Deleg
     return cached
 
 
+def read_scope(user: AnyUser, *, on: datetime.date | None = None) -> None:
+    """Read the memberships, and whether any delegation is current, in one query.
+
+    For the pages, which ask for both: what it finds is cached where ``memberships`` and
+    ``delegations`` keep theirs, so those two helpers answer from it. When a delegation is
+    current (or the user has no membership to carry the answer), ``delegations`` reads
+    them as before.
+    """
+    if not user.is_authenticated:
+        return
+    day = on or timezone.localdate()
+    memberships_key = f"_memberships_{day.isoformat()}"
+    delegations_key = f"_delegations_{day.isoformat()}"
+    if getattr(user, memberships_key, None) is not None:
+        return
+    deputy = Delegation.objects.current(on=day).filter(deputy=user)
+    found = list(
+        Membership.objects.current(on=day)
+        .filter(user=user)
+        .select_related("unit")
+        .annotate(deputy_now=Exists(deputy))
+    )
+    setattr(user, memberships_key, found)
+    if found and not found[0].deputy_now and getattr(user, delegations_key, None) is None:
+        setattr(user, delegations_key, [])
+
+
 def delegated_units(user: AnyUser, *, on: datetime.date | None = None) -> list[OrgUnit]:
     """Units whose decisions were delegated to this user for ``on`` (today by default)."""
     return [d.unit for d in delegations(user, on=on)]
