@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -118,7 +118,8 @@ def read_scope(user: AnyUser, *, on: datetime.date | None = None) -> None:
         .annotate(deputy_now=Exists(deputy))
     )
     setattr(user, memberships_key, found)
-    if found and not found[0].deputy_now and getattr(user, delegations_key, None) is None:
+    deputy_now = found and found[0].deputy_now  # type: ignore[attr-defined]  # the annotation above
+    if found and not deputy_now and getattr(user, delegations_key, None) is None:
         setattr(user, delegations_key, [])
 
 
@@ -205,6 +206,8 @@ def is_official_of(user: AnyUser, case: Case) -> bool:
     return official is not None and official.pk == case.official_id
 
 
+RowT = TypeVar("RowT", bound=Any)
+
 # The cache generations as columns of a page's own query (uncorrelated scalar subqueries,
 # evaluated once per statement): the page then needs no statement of its own for them.
 GENERATION_COLUMNS = {
@@ -213,11 +216,12 @@ GENERATION_COLUMNS = {
 }
 
 
-def with_generations(queryset: QuerySet[Any]) -> QuerySet[Any]:
+def with_generations(queryset: QuerySet[RowT]) -> QuerySet[RowT]:
     """``queryset`` whose rows carry the cache generations (see ``attach_units``)."""
-    return queryset.annotate(
+    annotated: QuerySet[RowT] = queryset.annotate(
         **{column: generation_expression(name) for column, name in GENERATION_COLUMNS.items()}
     )
+    return annotated
 
 
 def _generations_of(rows: Sequence[Any]) -> dict[str, int]:
@@ -278,7 +282,7 @@ def get_case_for_user(user: AnyUser, pk: int | str) -> Case:
     # The regulation and the process come from the catalog cache, the cache generations
     # with the row; the filer is joined (the detail names them).
     try:
-        case = with_generations(
+        case: Case = with_generations(
             Case.objects.select_related("official", "position", "filed_by")
         ).get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError) as exc:

@@ -522,16 +522,16 @@ def case_grounds(case: Case) -> tuple[list[Ground], dict[int, list[str]]]:
     """
     cached = getattr(case, "_grounds_cache", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]  # set below
+        return cached
     own = (
         Case.grounds.through.objects.filter(case_id=case.pk)
         .annotate(owner=Value(0, output_field=IntegerColumn()))
-        .values_list("owner", "ground_id")
+        .values_list("owner", "ground_id")  # type: ignore[misc]  # the annotation
     )
     of_tracks = (
         Track.grounds.through.objects.filter(track__case_id=case.pk)
         .annotate(owner=F("track_id"))
-        .values_list("owner", "ground_id")
+        .values_list("owner", "ground_id")  # type: ignore[misc]  # the annotation
     )
     rows = list(own.union(of_tracks, all=True))
     grounds = catalog_cache.grounds.get_many({ground_id for _owner, ground_id in rows})
