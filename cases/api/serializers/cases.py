@@ -472,11 +472,15 @@ def case_tracks(case: Case, decisions: list[Decision]) -> list[Track]:
     units), plus one query for every track's grounds: the same count for one or two tracks.
     """
     tracks: dict[int, Track] = {}
+    steps: dict[int, list[CaseStep]] = {}
     for step in workflow.read_steps(case):
         if step.track_id is None:
             continue
-        track = tracks.setdefault(step.track_id, step.track)  # type: ignore[arg-type]  # track_id is set on every step of a track
-        track.step_list = [*getattr(track, "step_list", []), step]  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
+        tracks.setdefault(step.track_id, step.track)  # type: ignore[arg-type]  # track_id is set on every step of a track
+        steps.setdefault(step.track_id, []).append(step)
+    # Set afresh on every call: asked twice for one case, a track keeps its own steps once.
+    for pk, track in tracks.items():
+        track.step_list = steps[pk]  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
     codes: dict[int, list[str]] = {pk: [] for pk in tracks}
     if tracks:
         track_grounds = case_grounds(case)[1]
