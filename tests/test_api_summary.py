@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.utils import translation
+from rest_framework.renderers import JSONRenderer
 
 from cases.api.serializers.cases import CaseSummarySerializer, case_summary
 from cases.models import Case
+from cases.organisation import selectors
 from cases.workflow import engine as workflow
+from tests import tracks_support
 from tests.conftest import pass_exchange
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +127,67 @@ def test_steps_and_inbox_items_equal_the_generic_serializer(world: Any, file_cas
         and any(k[2] for k in kinds)
         and any(k[0] == "active" for k in kinds)
     )
+
+
+two = tracks_support.two  # the shared fixture
+
+
+def _detail_both_ways(case_pk: int, user: Any) -> tuple[Any, Any]:
+    """(the detail as the API builds it, DRF's generic walk over a freshly read case)."""
+    from cases.api.serializers.cases import CaseDetailSerializer
+
+    request = SimpleNamespace(user=user)
+    fast = CaseDetailSerializer(
+        selectors.get_case_for_user(user, case_pk), context={"request": request}
+    ).data
+    fresh = Case.objects.get(pk=case_pk)
+    generic_serializer = CaseDetailSerializer(fresh, context={"request": request})
+    generic = super(CaseSummarySerializer, generic_serializer).to_representation(fresh)
+    render = JSONRenderer().render
+    return json.loads(render(fast)), json.loads(render(generic))
+
+
+def test_the_detail_equals_the_generic_serializer(world: Any, two: Any, file_case: Any) -> None:
+    """Issue 18: the hand-built detail gives exactly DRF's output, for rich cases too."""
+    at_exchange = file_case("dismissal")
+    withdrawn = file_case(
+        "resignation", official=world.official_self, position=world.post_superior, by="official"
+    )
+    workflow.perform(
+        case_id=withdrawn.pk,
+        user=world.users["official"],
+        action=workflow.WITHDRAW,
+        reason="Tôi rút đơn.",
+    )
+    both = tracks_support.file_chair_resignation(two)
+    tracks_support.party_decides(both, two)
+    users = [
+        world.users["admin"],
+        world.users["auditor"],
+        world.users["clerk"],
+        world.users["official"],
+        two.users["clerk_muonghum"],
+    ]
+    compared = 0
+    shapes = set()
+    for case in (at_exchange, withdrawn, both):
+        for user in users:
+            if not selectors.can_see_case(user, Case.objects.get(pk=case.pk)):
+                continue
+            for language in ("vi", "en"):
+                with translation.override(language):
+                    fast, generic = _detail_both_ways(case.pk, user)
+                assert fast == generic, (case.reference, user.username, language)
+                compared += 1
+                shapes.add(
+                    (
+                        len(fast["tracks"]),
+                        fast["decision"] is not None,
+                        bool(fast["available_actions"]),
+                        fast["filed_by"] is not None,
+                    )
+                )
+    assert compared >= 8
+    # Two tracks with a decision, a closed case, actions offered and none.
+    assert any(s[0] == 2 and s[1] for s in shapes)
+    assert {s[2] for s in shapes} == {True, False}

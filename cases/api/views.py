@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api import serializers as s
+from cases.api.authentication import TokenAuthentication
 from cases.api.pagination import CasePagination, CountedPagination, Pagination
 from cases.api.permissions import AdminWrites, RegisterWrites
 from cases.api.schema import ApiSchema, errors
@@ -47,6 +48,7 @@ from cases.models import (
     ProcessTemplate,
     Regulation,
     StepTemplate,
+    Track,
 )
 from cases.organisation import selectors
 from cases.organisation import services as organisation
@@ -374,6 +376,54 @@ CASE_JOINED = ("official", "position", "current_step")
 CASE_PREFETCHED: tuple[str, ...] = ()
 
 
+# What a case summary shows (``serializers.cases.case_summary``); a list page reads only
+# these columns of its cases and their joined rows. Fewer columns are fewer for Django to
+# compile, PostgreSQL to send and the rows to be built from (bench/: a page is mostly that).
+SUMMARY_CASE_FIELDS = {
+    "reference",
+    "form",
+    "status",
+    "outcome",
+    "regulation",
+    "scope",
+    "level",
+    "official",
+    "position",
+    "employing_unit",
+    "deciding_unit",
+    "filed_on",
+    "current_step",
+    "needs_review",
+}
+SUMMARY_STEP_FIELDS = {
+    "case",
+    "template",
+    "actor_role",
+    "actor_unit",
+    "status",
+    "started_on",
+    "due_on",
+}
+
+
+def _deferred(prefix: str, model: type[Any], keep: set[str]) -> list[str]:
+    """The concrete fields of ``model`` outside ``keep`` (and its key), under ``prefix``."""
+    return [
+        prefix + field.name
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in keep
+    ]
+
+
+def _summary_columns(queryset: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
+    """``queryset`` reading only what the case summaries of a page show."""
+    return queryset.defer(
+        *_deferred(prefix, Case, SUMMARY_CASE_FIELDS),
+        *_deferred(f"{prefix}official__", Official, {"full_name", "user"}),
+        *_deferred(f"{prefix}position__", Position, {"title"}),
+    )
+
+
 def _case_for(request: Request, pk: int) -> Case:
     return selectors.get_case_for_user(request.user, pk)
 
@@ -402,9 +452,14 @@ class CaseListView(ApiListView):
         )
         query.is_valid(raise_exception=True)
         f = query.validated_data
+        selectors.read_scope(self.request.user)
+        cases = selectors.with_generations(selectors.cases_visible_to(self.request.user))
+        cases = _summary_columns(cases).defer(
+            *_deferred("current_step__", CaseStep, SUMMARY_STEP_FIELDS)
+        )
         return (
             selectors.filter_cases(
-                selectors.cases_visible_to(self.request.user),
+                cases,
                 form=f.get("form"),
                 regulation_code=f.get("regime"),
                 status=f.get("status"),
@@ -465,6 +520,7 @@ class CaseDetailView(ApiView):
         responses={200: s.CaseDetailSerializer, **errors(401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
+        selectors.read_scope(request.user)
         case = _case_for(request, pk)
         return Response(s.CaseDetailSerializer(case, context={"request": request}).data)
 
@@ -632,12 +688,15 @@ class InboxView(ApiListView):
     def get_queryset(self) -> QuerySet[CaseStep]:
         # The units, regulations and templates are attached per page below (from the
         # per-process caches) instead of prefetched one relation each.
-        # The step's track kind is on every row: its tracks in one query per page.
-        return (
-            selectors.waiting_steps_for(self.request.user)
+        # The step's track kind is on every row: its track is joined (a fifth table, on
+        # its primary key; a query of its own cost more than planning the join).
+        selectors.read_scope(self.request.user)
+        steps = (
+            selectors.with_generations(selectors.waiting_steps_for(self.request.user))
             .prefetch_related(None)
-            .prefetch_related("track")
+            .select_related("track")
         )
+        return _summary_columns(steps, "case__").defer(*_deferred("track__", Track, {"kind"}))
 
     def paginate_queryset(self, queryset: QuerySet[CaseStep]) -> list[CaseStep] | None:
         steps = super().paginate_queryset(queryset)

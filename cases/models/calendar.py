@@ -51,6 +51,17 @@ def cached_overrides() -> dict[datetime.date, str]:
     return _overrides[1]
 
 
+def use_overrides(overrides: dict[datetime.date, str]) -> None:
+    """Take the overrides from a caller that already holds a current copy.
+
+    The pages sync the catalog's per-process cache (``cases.refdata.catalog``), whose
+    generation moves with every change to an override: its copy is as fresh as a read
+    here, and saves the request its own query. Dropped at the next request, like a read.
+    """
+    global _overrides
+    _overrides = (time.monotonic(), overrides)
+
+
 def forget_overrides(**_kwargs: object) -> None:
     global _overrides
     _overrides = None

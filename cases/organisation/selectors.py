@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -28,11 +29,11 @@ from cases.models import (
     Role,
     StepStatus,
 )
-from cases.models.calendar import overdue_cutoff
+from cases.models.calendar import overdue_cutoff, use_overrides
 from cases.models.org import fold
 from cases.refdata import catalog as catalog_cache
 from cases.refdata import units as org_cache
-from cases.refdata.refcache import read_generations
+from cases.refdata.refcache import generation_expression, read_generations
 
 
 def is_admin(user: AnyUser) -> bool:
@@ -92,6 +93,34 @@ def delegations(user: AnyUser, *, on: datetime.date | None = None) -> list[Deleg
         )
         setattr(user, cache_key, cached)
     return cached
+
+
+def read_scope(user: AnyUser, *, on: datetime.date | None = None) -> None:
+    """Read the memberships, and whether any delegation is current, in one query.
+
+    For the pages, which ask for both: what it finds is cached where ``memberships`` and
+    ``delegations`` keep theirs, so those two helpers answer from it. When a delegation is
+    current (or the user has no membership to carry the answer), ``delegations`` reads
+    them as before.
+    """
+    if not user.is_authenticated:
+        return
+    day = on or timezone.localdate()
+    memberships_key = f"_memberships_{day.isoformat()}"
+    delegations_key = f"_delegations_{day.isoformat()}"
+    if getattr(user, memberships_key, None) is not None:
+        return
+    deputy = Delegation.objects.current(on=day).filter(deputy=user)
+    found = list(
+        Membership.objects.current(on=day)
+        .filter(user=user)
+        .select_related("unit")
+        .annotate(deputy_now=Exists(deputy))
+    )
+    setattr(user, memberships_key, found)
+    deputy_now = found and found[0].deputy_now  # type: ignore[attr-defined]  # the annotation above
+    if found and not deputy_now and getattr(user, delegations_key, None) is None:
+        setattr(user, delegations_key, [])
 
 
 def delegated_units(user: AnyUser, *, on: datetime.date | None = None) -> list[OrgUnit]:
@@ -177,20 +206,49 @@ def is_official_of(user: AnyUser, case: Case) -> bool:
     return official is not None and official.pk == case.official_id
 
 
+RowT = TypeVar("RowT", bound=Any)
+
+# The cache generations as columns of a page's own query (uncorrelated scalar subqueries,
+# evaluated once per statement): the page then needs no statement of its own for them.
+GENERATION_COLUMNS = {
+    "generation_catalog": catalog_cache.NAME,
+    "generation_org": org_cache.NAME,
+}
+
+
+def with_generations(queryset: QuerySet[RowT]) -> QuerySet[RowT]:
+    """``queryset`` whose rows carry the cache generations (see ``attach_units``)."""
+    annotated: QuerySet[RowT] = queryset.annotate(
+        **{column: generation_expression(name) for column, name in GENERATION_COLUMNS.items()}
+    )
+    return annotated
+
+
+def _generations_of(rows: Sequence[Any]) -> dict[str, int]:
+    """The generations a row read with ``with_generations`` carries; else one query."""
+    for row in rows:
+        if hasattr(row, "generation_catalog"):
+            return {name: getattr(row, column) for column, name in GENERATION_COLUMNS.items()}
+    return read_generations()
+
+
 def attach_units(cases: Sequence[Case], steps: Sequence[CaseStep] = ()) -> None:
     """Give a page of cases (and steps) their units, regulations and step templates.
 
     They come from this process's caches (``cases.refdata.units``,
     ``cases.refdata.catalog``), checked against the generations read in one query: the
     page's one statement for all of them, instead of one per table, and no row objects
-    built again on every request. A case names up to three units (employing, deciding,
+    built again on every request; none when the page's rows carry them
+    (``with_generations``). A case names up to three units (employing, deciding,
     its current step's actor) and a step one. A current step is given its unit and
     template only when it is already loaded (``select_related``); this never reads one.
     """
 
-    generations = read_generations()
+    generations = _generations_of([*cases, *steps])
     catalog_cache.sync(generations.get(catalog_cache.NAME, 0))
     org_cache.sync(generations.get(org_cache.NAME, 0))
+    # The overdue badges and days left read the holiday overrides: from the synced cache.
+    use_overrides(catalog_cache.holidays())
     current = [
         case.current_step
         for case in cases
@@ -221,15 +279,17 @@ def get_case_for_user(user: AnyUser, pk: int | str) -> Case:
     # unit id in the user's subtree (thousands for a national auditor) in the query.
     # PostgreSQL plans a query longer the more tables it joins, steeply past four, even by
     # id (bench/: 3 joins 0.3 ms, 7 joins 4.6 ms); the small shared rows come separately.
+    # The regulation and the process come from the catalog cache, the cache generations
+    # with the row; the filer is joined (the detail names them).
     try:
-        case = (
-            Case.objects.select_related("official", "position", "regulation")
-            .prefetch_related("process")
-            .get(pk=pk)
-        )
+        case: Case = with_generations(
+            Case.objects.select_related("official", "position", "filed_by")
+        ).get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("Case not found.") from exc
     attach_units([case])
+    if case.process_id is not None:
+        case.process = catalog_cache.processes.get(case.process_id)
     if not can_see_case(user, case):
         raise NotFound("Case not found.")
     return case

@@ -38,12 +38,23 @@ def _step_templates(ids: set[int]) -> dict[int, StepTemplate]:
     return StepTemplate.objects.select_related("time_limit").order_by().in_bulk(ids)
 
 
+def _processes(ids: set[int]) -> dict[int, ProcessTemplate]:
+    return ProcessTemplate.objects.order_by().in_bulk(ids)
+
+
+def _grounds(ids: set[int]) -> dict[int, Ground]:
+    return Ground.objects.order_by().in_bulk(ids)
+
+
 def _overrides(_ids: set[int]) -> dict[int, dict[Any, Any]]:
     return {0: dict(HolidayOverride.objects.order_by().values_list("date", "kind"))}
 
 
 regulations: GenerationCache[Regulation] = GenerationCache(NAME, _regulations)
 step_templates: GenerationCache[StepTemplate] = GenerationCache(NAME, _step_templates)
+# A case's process and grounds, for the case detail.
+processes: GenerationCache[ProcessTemplate] = GenerationCache(NAME, _processes)
+grounds: GenerationCache[Ground] = GenerationCache(NAME, _grounds)
 # The working calendar's overrides (one entry, key 0): they change with the catalog's
 # generation too, so a due date is computed with the overrides of every process alike.
 holiday_overrides: GenerationCache[dict[Any, Any]] = GenerationCache(NAME, _overrides)
@@ -52,6 +63,8 @@ holiday_overrides: GenerationCache[dict[Any, Any]] = GenerationCache(NAME, _over
 def sync(generation: int) -> None:
     regulations.sync(generation)
     step_templates.sync(generation)
+    processes.sync(generation)
+    grounds.sync(generation)
     holiday_overrides.sync(generation)
 
 

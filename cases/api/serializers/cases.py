@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.db.models import F, Value
+from django.db.models import IntegerField as IntegerColumn
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
@@ -65,6 +67,8 @@ from cases.models import (
     Document as DocumentModel,
 )
 from cases.organisation import selectors
+from cases.refdata import catalog as catalog_cache
+from cases.refdata import units as org_cache
 from cases.workflow import engine as workflow
 
 # --- cases ----------------------------------------------------------------------------
@@ -214,19 +218,24 @@ class AvailableActionSerializer(serializers.Serializer):
 
     @extend_schema_field(ActionFieldSerializer(many=True))
     def get_action_fields(self, spec: workflow.ActionSpec) -> list[dict[str, Any]]:
-        out = []
-        for name in spec.fields:
-            kind, label, choices = ACTION_FIELD_TYPES[name]
-            out.append(
-                {
-                    "name": name,
-                    "type": kind,
-                    "required": (spec.name, name) not in OPTIONAL_ACTION_FIELDS,
-                    "label": str(label),
-                    "choices": [{"value": v, "label": str(lbl)} for v, lbl in choices],
-                }
-            )
-        return out
+        return action_fields(spec)
+
+
+def action_fields(spec: workflow.ActionSpec) -> list[dict[str, Any]]:
+    """The fields an action takes, as the form and the API describe them."""
+    out = []
+    for name in spec.fields:
+        kind, label, choices = ACTION_FIELD_TYPES[name]
+        out.append(
+            {
+                "name": name,
+                "type": kind,
+                "required": (spec.name, name) not in OPTIONAL_ACTION_FIELDS,
+                "label": str(label),
+                "choices": [{"value": v, "label": str(lbl)} for v, lbl in choices],
+            }
+        )
+    return out
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -424,6 +433,11 @@ class CaseDetailSerializer(CaseSummarySerializer):
             current = [s for s in workflow.read_steps(instance) if s.pk == instance.current_step_id]
             if current:
                 instance.current_step = current[0]
+        if type(self) is CaseDetailSerializer:
+            # Built directly, like the summary: DRF's walk built some sixty fields of ten
+            # nested serializers on every request (tests/test_api_summary.py checks that
+            # both ways give the same dictionary).
+            return case_detail(instance, getattr(self.context.get("request"), "user", None))
         return super().to_representation(instance)
 
     @extend_schema_field(StepSerializer(many=True))
@@ -431,16 +445,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
         return StepSerializer(workflow.read_steps(case), many=True).data  # type: ignore[return-value]  # DRF types .data of many=True as ReturnDict; it is a ReturnList
 
     def _decisions(self, case: Case) -> list[Decision]:
-        # One query for the decisions of every track, shared by ``decision`` and ``tracks``.
-        cached = getattr(case, "_decisions_cache", None)
-        if cached is None:
-            cached = list(
-                Decision.objects.filter(case=case)
-                .select_related("issuing_unit")
-                .order_by("decided_on", "pk")
-            )
-            case._decisions_cache = cached  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
-        return cached
+        return _decisions(case)
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, case: Case) -> dict[str, Any] | None:
@@ -467,18 +472,20 @@ def case_tracks(case: Case, decisions: list[Decision]) -> list[Track]:
     units), plus one query for every track's grounds: the same count for one or two tracks.
     """
     tracks: dict[int, Track] = {}
+    steps: dict[int, list[CaseStep]] = {}
     for step in workflow.read_steps(case):
         if step.track_id is None:
             continue
-        track = tracks.setdefault(step.track_id, step.track)  # type: ignore[arg-type]  # track_id is set on every step of a track
-        track.step_list = [*getattr(track, "step_list", []), step]  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
+        tracks.setdefault(step.track_id, step.track)  # type: ignore[arg-type]  # track_id is set on every step of a track
+        steps.setdefault(step.track_id, []).append(step)
+    # Set afresh on every call: asked twice for one case, a track keeps its own steps once.
+    for pk, track in tracks.items():
+        track.step_list = steps[pk]  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
     codes: dict[int, list[str]] = {pk: [] for pk in tracks}
     if tracks:
-        through = Track.grounds.through.objects.filter(track_id__in=list(tracks))
-        for track_id, code in through.values_list("track_id", "ground__code").order_by(
-            "ground__code"
-        ):
-            codes[track_id].append(code)
+        track_grounds = case_grounds(case)[1]
+        for pk in tracks:
+            codes[pk] = track_grounds.get(pk, [])
     by_track = {d.track_id: d for d in decisions if d.track_id is not None}
     for pk, track in tracks.items():
         track.ground_codes = codes[pk]  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
@@ -506,8 +513,131 @@ def track_item(track: Track) -> dict[str, Any]:
         "approved_on": _date(track.approved_on),
         "effective_on": _date(track.effective_on),
         "grounds": track.ground_codes,  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
-        "steps": StepSerializer(track.step_list, many=True).data,  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
-        "decision": DecisionSerializer(decision).data if decision is not None else None,
+        "steps": [step_item(step) for step in track.step_list],  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
+        "decision": decision_item(decision) if decision is not None else None,
+    }
+
+
+def case_grounds(case: Case) -> tuple[list[Ground], dict[int, list[str]]]:
+    """The case's grounds (in ``Ground``'s order) and each track's ground codes (sorted).
+
+    One statement for both through tables; the grounds themselves come from the catalog
+    cache, which ``selectors.get_case_for_user`` synced in this request.
+    """
+    cached = getattr(case, "_grounds_cache", None)
+    if cached is not None:
+        return cached
+    own = (
+        Case.grounds.through.objects.filter(case_id=case.pk)
+        .annotate(owner=Value(0, output_field=IntegerColumn()))
+        .values_list("owner", "ground_id")  # type: ignore[misc]  # the annotation
+    )
+    of_tracks = (
+        Track.grounds.through.objects.filter(track__case_id=case.pk)
+        .annotate(owner=F("track_id"))
+        .values_list("owner", "ground_id")  # type: ignore[misc]  # the annotation
+    )
+    rows = list(own.union(of_tracks, all=True))
+    grounds = catalog_cache.grounds.get_many({ground_id for _owner, ground_id in rows})
+    regulations = catalog_cache.regulations.get_many({g.regulation_id for g in grounds.values()})
+    # ``Ground.Meta.ordering``: regulation (by its own ordering, in_force_from), form, code.
+    mine = sorted(
+        (grounds[ground_id] for owner, ground_id in rows if owner == 0),
+        key=lambda g: (regulations[g.regulation_id].in_force_from, g.form, g.code, g.pk),
+    )
+    codes: dict[int, list[str]] = {}
+    for owner, ground_id in rows:
+        if owner != 0:
+            codes.setdefault(owner, []).append(grounds[ground_id].code)
+    for track_codes in codes.values():
+        track_codes.sort()
+    case._grounds_cache = (mine, codes)  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
+    return mine, codes
+
+
+def decision_item(decision: Decision) -> dict[str, Any]:
+    """``DecisionSerializer``'s output, without its generic field machinery."""
+    return {
+        "approved": decision.approved,
+        "issuing_unit": _unit(decision.issuing_unit),
+        "number": decision.number,
+        "symbol": decision.symbol,
+        "decided_on": _date(decision.decided_on),
+        "effective_on": _date(decision.effective_on),
+        "signer_name": decision.signer_name,
+        "signer_post": decision.signer_post,
+        "prefix": decision.prefix,
+        "reason": decision.reason,
+        "document_status": decision.document_status,
+    }
+
+
+def action_item(spec: workflow.ActionSpec) -> dict[str, Any]:
+    """``AvailableActionSerializer``'s output, without its generic field machinery."""
+    return {
+        "name": spec.name,
+        "label": str(spec.label),
+        "help": str(spec.help),
+        "requires_reason": bool(spec.requires_reason),
+        "danger": bool(spec.danger),
+        "fields": action_fields(spec),
+    }
+
+
+def _decisions(case: Case) -> list[Decision]:
+    # One query for the decisions of every track, shared by ``decision`` and ``tracks``;
+    # their issuing units from the unit cache.
+    cached = getattr(case, "_decisions_cache", None)
+    if cached is None:
+        cached = list(Decision.objects.filter(case=case).order_by("decided_on", "pk"))
+        units = org_cache.units.get_many({d.issuing_unit_id for d in cached})
+        for decision in cached:
+            decision.issuing_unit = units[decision.issuing_unit_id]
+        case._decisions_cache = cached  # type: ignore[attr-defined]  # per-request attributes set on the instance, not fields
+    return cached
+
+
+def case_detail(case: Case, user: Any) -> dict[str, Any]:
+    """``CaseDetailSerializer``'s output, without its generic field machinery."""
+    process = case.process if case.process_id is not None else None
+    filer = case.filed_by if case.filed_by_id is not None else None
+    decisions = _decisions(case)
+    grounds = case_grounds(case)[0]
+    return {
+        **case_summary(case),
+        "process": None
+        if process is None
+        else {
+            "id": process.pk,
+            "form": process.form,
+            "scope": process.scope,
+            "needs_legal_review": process.needs_legal_review,
+        },
+        "grounds": [
+            {
+                "code": g.code,
+                "text": str(g.text),
+                "verification": g.verification,
+                "needs_legal_review": g.needs_legal_review,
+            }
+            for g in grounds
+        ],
+        "statement": case.statement,
+        "filed_by": None
+        if filer is None
+        else {"id": filer.pk, "name": filer.get_full_name() or filer.get_username()},
+        "decided_on": _date(case.decided_on),
+        "closed_on": _date(case.closed_on),
+        "review_reason": case.review_reason,
+        "warnings": [str(w) if w is not None else None for w in case.warnings],
+        "imported": case.imported,
+        "event_count": case.event_count,
+        "decision": decision_item(decisions[0]) if decisions else None,
+        "tracks": [track_item(t) for t in case_tracks(case, decisions)],
+        "steps": [step_item(step) for step in workflow.read_steps(case)],
+        "available_actions": []
+        if user is None
+        else [action_item(spec) for spec in workflow.available_actions(case, user)],
     }
 
 
