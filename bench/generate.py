@@ -1264,6 +1264,7 @@ def build_chunk(index: int) -> dict[str, bytes]:
                     decided,
                     decided if final_outcome == "approved" else None,
                     None,
+                    "decision",  # MDL-TRK-3: a Party track decides by a decision
                 )
             )
         )
@@ -1320,7 +1321,7 @@ COPY_SQL = {
     "tracks": (
         'COPY cases_track (id, case_id, kind, "order", form, regulation_id, process_id, scope, '
         "deciding_unit_id, approving_unit_id, filed_on, status, status_reason, started_on, "
-        "decided_on, approved_on, effective_on) FROM STDIN"
+        "decided_on, approved_on, effective_on, instrument) FROM STDIN"
     ),
     "track_grounds": "COPY cases_track_grounds (id, track_id, ground_id) FROM STDIN",
     "steps": (
