@@ -245,7 +245,7 @@ def _as_a_new_request(user: Any) -> Any:
     return user
 
 
-def test_record_vote_runs_ten_statements_on_a_warm_process(
+def test_record_vote_runs_nine_statements_on_a_warm_process(
     world: DemoWorld, file_case: Any
 ) -> None:
     case = file_case("dismissal")
@@ -262,8 +262,7 @@ def test_record_vote_runs_ten_statements_on_a_warm_process(
         "SELECT cases_membership",
         "SELECT cases_casestep",
         "SELECT cases_track",  # the steps' tracks (MDL-TRK-1); their regime from the cache
-        "SELECT cases_collectivebody",  # MDL-COL-2: which body votes at this step
-        "SELECT cases_collectivebody",
+        "SELECT cases_collectivebody",  # MDL-COL-2: which body votes at this step (read once)
         "SELECT cases_rostermember",  # and its roster on the meeting date
         "INSERT cases_vote",
         "INSERT cases_caseevent",

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +35,9 @@ from cases.models import (
     VoteRequiredWhen,
 )
 from cases.organisation.selectors import acting_units, is_admin, units_visible_to
+from cases.refdata.rawsql import columns
+
+_BODY = columns(CollectiveBody)
 
 
 def collectives_visible_to(user: AnyUser) -> QuerySet[CollectiveBody]:
@@ -42,12 +45,40 @@ def collectives_visible_to(user: AnyUser) -> QuerySet[CollectiveBody]:
 
 
 def bodies_of(unit: OrgUnit, on: datetime.date) -> list[CollectiveBody]:
-    """The unit's bodies valid on ``on`` (MDL-COL-1)."""
-    return list(
-        unit.collectives.filter(valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .order_by("body_type", "pk")
+    """The unit's bodies valid on ``on`` (MDL-COL-1).
+
+    Plain SQL (issue 18: every vote asks it); each body is given ``unit``, as the ORM's
+    ``unit.collectives`` would.
+    """
+    day = connection.ops.adapt_datefield_value(on)
+    bodies = _BODY.fetch(_bodies_statement(), [unit.pk, day, day])
+    for body in bodies:
+        body.unit = unit
+    return bodies
+
+
+def _bodies_statement() -> str:
+    qn = connection.ops.quote_name
+    return (
+        f"SELECT {_BODY.select(connection)} FROM {qn(CollectiveBody._meta.db_table)} "
+        f"WHERE {qn('unit_id')} = %s AND {qn('valid_from')} <= %s "
+        f"AND ({qn('valid_to')} IS NULL OR {qn('valid_to')} >= %s) "
+        f"ORDER BY {qn('body_type')}, {qn('id')}"
     )
+
+
+def roster_size_on(body: CollectiveBody, on: datetime.date) -> int:
+    """MDL-COL-2: ``body.size_on(on)`` (the rows of ``roster_on``) in one plain COUNT."""
+    qn = connection.ops.quote_name
+    day = connection.ops.adapt_datefield_value(on)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {qn(RosterMember._meta.db_table)} "
+            f"WHERE {qn('body_id')} = %s AND {qn('valid_from')} <= %s "
+            f"AND ({qn('valid_to')} IS NULL OR {qn('valid_to')} >= %s)",
+            [body.pk, day, day],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def may_keep_roster(user: AnyUser, unit: OrgUnit) -> bool:
@@ -88,11 +119,18 @@ def voting_candidates(
 
 
 def default_collective(
-    template: StepTemplate, unit: OrgUnit, on: datetime.date
+    template: StepTemplate,
+    unit: OrgUnit,
+    on: datetime.date,
+    candidates: list[CollectiveBody] | None = None,
 ) -> CollectiveBody | None:
     """The body that votes when the clerk names none: the only candidate, or the only one
-    of the first body type the step lists (the step names its collective, MDL-COL-7)."""
-    candidates = voting_candidates(template, unit, on)
+    of the first body type the step lists (the step names its collective, MDL-COL-7).
+
+    ``candidates``: ``voting_candidates(template, unit, on)`` when the caller has them.
+    """
+    if candidates is None:
+        candidates = voting_candidates(template, unit, on)
     if len(candidates) == 1:
         return candidates[0]
     for body_type in template.vote_body_types or []:

@@ -74,6 +74,18 @@ def lock_case(case_id: int | str) -> Case | None:
     return case
 
 
+def locked_values(case: Case) -> tuple[object, ...]:
+    """The locked case's field values, to save afterwards only what the action changed."""
+    return _CASE.values(case)
+
+
+def save_locked_case(case: Case, before: tuple[object, ...]) -> None:
+    """One UPDATE of the locked case: the fields that differ from ``before`` (and
+    ``updated_at``), as ``case.save()`` would write them; the row is locked since it was
+    read, so nothing else can have changed it meanwhile."""
+    _CASE.update(case, _CASE.changed(case, before))
+
+
 def _steps_statement() -> str:
     qn = connection.ops.quote_name
     return (
