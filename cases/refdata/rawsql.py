@@ -24,6 +24,10 @@ from typing import Any, Generic, TypeVar
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.db.models.expressions import DatabaseDefault
 
 M = TypeVar("M", bound=Model)
@@ -40,6 +44,10 @@ class Columns(Generic[M]):
         self.fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
         self.attnames = [f.attname for f in self.fields]
         self.width = len(self.fields)
+        self._plain = all(
+            type(model.__dict__.get(f.attname)) in (DeferredAttribute, ForeignKeyDeferredAttribute)
+            for f in self.fields
+        )
         self._select: dict[tuple[str, str], str] = {}
         self._converters: dict[str, list[Converter]] = {}
         self._writes: dict[tuple[str, str, tuple[str, ...]], str] = {}
@@ -68,14 +76,28 @@ class Columns(Generic[M]):
         return found
 
     def build(self, connection: BaseDatabaseWrapper, row: Sequence[Any], start: int = 0) -> M:
-        """The instance of ``row[start:start + width]``, converted as the ORM converts it."""
+        """The instance of ``row[start:start + width]``, converted as the ORM converts it.
+
+        What ``Model.from_db`` makes, without running ``Model.__init__`` over every field
+        (a descriptor call per foreign key): the values go into the instance's ``__dict__``,
+        where ``__init__`` puts them too. A model with ``pre_init`` or ``post_init``
+        receivers, or a field whose attribute does more on assignment than that (a file
+        field's), is built by ``from_db``.
+        """
         values = list(row[start : start + self.width])
         for i, funcs, col in self._converters_for(connection):
             value = values[i]
             for func in funcs:
                 value = func(value, col, connection)
             values[i] = value
-        return self.model.from_db(connection.alias, self.attnames, values)
+        if not self._plain or post_init.has_listeners(self.model) or pre_init.has_listeners(self.model):
+            return self.model.from_db(connection.alias, self.attnames, values)
+        obj = self.model.__new__(self.model)
+        state = obj._state = ModelState()
+        state.adding = False
+        state.db = connection.alias
+        obj.__dict__.update(zip(self.attnames, values, strict=True))
+        return obj
 
     def fetch(self, sql: str, params: Sequence[Any], *, using: str = "default") -> list[M]:
         """Instances of every row of ``sql`` (which selects ``select()`` first)."""
