@@ -25,10 +25,10 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
-from django.db.models.expressions import DatabaseDefault
 
 M = TypeVar("M", bound=Model)
 
@@ -43,6 +43,8 @@ class Columns(Generic[M]):
         self.table = model._meta.db_table
         self.fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
         self.attnames = [f.attname for f in self.fields]
+        self.column_of = {f.attname: str(f.column) for f in self.fields}
+        self.pk_column = str(model._meta.pk.column)
         self.width = len(self.fields)
         self._plain = all(
             type(model.__dict__.get(f.attname)) in (DeferredAttribute, ForeignKeyDeferredAttribute)
@@ -59,7 +61,7 @@ class Columns(Generic[M]):
         if found is None:
             qn = connection.ops.quote_name
             prefix = qn(alias or self.table)
-            found = ", ".join(f"{prefix}.{qn(f.column)}" for f in self.fields)
+            found = ", ".join(f"{prefix}.{qn(self.column_of[f.attname])}" for f in self.fields)
             self._select[key] = found
         return found
 
@@ -90,7 +92,11 @@ class Columns(Generic[M]):
             for func in funcs:
                 value = func(value, col, connection)
             values[i] = value
-        if not self._plain or post_init.has_listeners(self.model) or pre_init.has_listeners(self.model):
+        if (
+            not self._plain
+            or post_init.has_listeners(self.model)
+            or pre_init.has_listeners(self.model)
+        ):
             return self.model.from_db(connection.alias, self.attnames, values)
         obj = self.model.__new__(self.model)
         state = obj._state = ModelState()
@@ -118,7 +124,7 @@ class Columns(Generic[M]):
             if not f.primary_key and not isinstance(getattr(obj, f.attname), DatabaseDefault)
         ]
         values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-        names = tuple(f.column for f in fields)
+        names = tuple(self.column_of[f.attname] for f in fields)
         key = (connection.vendor, "insert", names)
         sql = self._writes.get(key)
         returning = connection.features.can_return_columns_from_insert
@@ -129,7 +135,7 @@ class Columns(Generic[M]):
                 f"VALUES ({', '.join(['%s'] * len(names))})"
             )
             if returning:
-                sql += f" RETURNING {qn(self.model._meta.pk.column)}"
+                sql += f" RETURNING {qn(self.pk_column)}"
             self._writes[key] = sql
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
@@ -155,13 +161,13 @@ class Columns(Generic[M]):
         if not fields:
             return 0
         values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
-        names = tuple(f.column for f in fields)
+        names = tuple(self.column_of[f.attname] for f in fields)
         key = (connection.vendor, "update", names)
         sql = self._writes.get(key)
         if sql is None:
             qn = connection.ops.quote_name
             sets = ", ".join(f"{qn(n)} = %s" for n in names)
-            sql = f"UPDATE {qn(self.table)} SET {sets} WHERE {qn(self.model._meta.pk.column)} = %s"
+            sql = f"UPDATE {qn(self.table)} SET {sets} WHERE {qn(self.pk_column)} = %s"
             self._writes[key] = sql
         with connection.cursor() as cursor:
             cursor.execute(sql, [*values, obj.pk])
