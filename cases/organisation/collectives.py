@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -45,40 +46,51 @@ def collectives_visible_to(user: AnyUser) -> QuerySet[CollectiveBody]:
 
 
 def bodies_of(unit: OrgUnit, on: datetime.date) -> list[CollectiveBody]:
-    """The unit's bodies valid on ``on`` (MDL-COL-1).
+    """The unit's bodies valid on ``on`` (MDL-COL-1), each with its roster's size on ``on``.
 
-    Plain SQL (issue 18: every vote asks it); each body is given ``unit``, as the ORM's
-    ``unit.collectives`` would.
+    Plain SQL (issue 18: every vote asks it): one statement for the bodies and the sizes
+    of their rosters (MDL-COL-2, what ``roster_size_on`` then answers without a query);
+    each body is given ``unit``, as the ORM's ``unit.collectives`` would.
     """
     day = connection.ops.adapt_datefield_value(on)
-    bodies = _BODY.fetch(_bodies_statement(), [unit.pk, day, day])
-    for body in bodies:
+    with connection.cursor() as cursor:
+        cursor.execute(_bodies_statement(), [day, day, unit.pk, day, day])
+        rows = cursor.fetchall()
+    bodies = []
+    for row in rows:
+        body = _BODY.build(connection, row)
         body.unit = unit
+        body._roster_size_on = (on, int(row[_BODY.width]))  # type: ignore[attr-defined]  # read with the body, for roster_size_on
+        bodies.append(body)
     return bodies
+
+
+def _roster_where(qn: Callable[[str], str], table: str) -> str:
+    """The members of a roster on a day (two parameters), as ``CollectiveBody.roster_on``."""
+    return (
+        f"{table}.{qn('valid_from')} <= %s "
+        f"AND ({table}.{qn('valid_to')} IS NULL OR {table}.{qn('valid_to')} >= %s)"
+    )
 
 
 def _bodies_statement() -> str:
     qn = connection.ops.quote_name
+    body, member = qn(CollectiveBody._meta.db_table), qn(RosterMember._meta.db_table)
     return (
-        f"SELECT {_BODY.select(connection)} FROM {qn(CollectiveBody._meta.db_table)} "
-        f"WHERE {qn('unit_id')} = %s AND {qn('valid_from')} <= %s "
-        f"AND ({qn('valid_to')} IS NULL OR {qn('valid_to')} >= %s) "
-        f"ORDER BY {qn('body_type')}, {qn('id')}"
+        f"SELECT {_BODY.select(connection)}, (SELECT COUNT(*) FROM {member} "
+        f"WHERE {member}.{qn('body_id')} = {body}.{qn('id')} AND {_roster_where(qn, member)}) "
+        f"FROM {body} WHERE {body}.{qn('unit_id')} = %s AND {_roster_where(qn, body)} "
+        f"ORDER BY {body}.{qn('body_type')}, {body}.{qn('id')}"
     )
 
 
 def roster_size_on(body: CollectiveBody, on: datetime.date) -> int:
-    """MDL-COL-2: ``body.size_on(on)`` (the rows of ``roster_on``) in one plain COUNT."""
-    qn = connection.ops.quote_name
-    day = connection.ops.adapt_datefield_value(on)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM {qn(RosterMember._meta.db_table)} "
-            f"WHERE {qn('body_id')} = %s AND {qn('valid_from')} <= %s "
-            f"AND ({qn('valid_to')} IS NULL OR {qn('valid_to')} >= %s)",
-            [body.pk, day, day],
-        )
-        return int(cursor.fetchone()[0])
+    """MDL-COL-2: ``body.size_on(on)``, the number of members on the roster on ``on``;
+    no query for a body read by ``bodies_of`` for that day."""
+    known = getattr(body, "_roster_size_on", None)
+    if known is not None and known[0] == on:
+        return int(known[1])
+    return body.size_on(on)
 
 
 def may_keep_roster(user: AnyUser, unit: OrgUnit) -> bool:

@@ -23,6 +23,7 @@ _OFFICIAL = columns(Official)
 _STEP = columns(CaseStep)
 _TRACK = columns(Track)
 _lock_sql: dict[str, str] = {}
+_steps_sql: dict[str, str] = {}
 
 
 def _lock_statement() -> str:
@@ -87,25 +88,37 @@ def save_locked_case(case: Case, before: tuple[object, ...]) -> None:
 
 
 def _steps_statement() -> str:
-    qn = connection.ops.quote_name
-    return (
-        f"SELECT {_STEP.select(connection)} FROM {qn(CaseStep._meta.db_table)} "
-        f"WHERE {qn('case_id')} = %s ORDER BY {qn('order')}"
-    )
-
-
-def _tracks_statement() -> str:
-    qn = connection.ops.quote_name
-    return f"SELECT {_TRACK.select(connection)} FROM {qn(Track._meta.db_table)} WHERE {qn('case_id')} = %s"
+    """The steps in order, each with its track's columns (NULL for a step without one)."""
+    found = _steps_sql.get(connection.vendor)
+    if found is None:
+        qn = connection.ops.quote_name
+        step, track = qn(CaseStep._meta.db_table), qn(Track._meta.db_table)
+        found = (
+            f"SELECT {_STEP.select(connection)}, {_TRACK.select(connection)} FROM {step} "
+            f"LEFT OUTER JOIN {track} ON ({step}.{qn('track_id')} = {track}.{qn('id')}) "
+            f"WHERE {step}.{qn('case_id')} = %s ORDER BY {step}.{qn('order')}"
+        )
+        _steps_sql[connection.vendor] = found
+    return found
 
 
 def load_locked_steps(case: Case) -> list[CaseStep]:
-    """The locked case's steps in order, their templates and units from the synced caches."""
-    steps = _STEP.fetch(_steps_statement(), [case.pk])
+    """The locked case's steps in order, their templates and units from the synced caches.
+
+    MDL-TRK-1: every step names its track; the tracks come joined to the steps, in the same
+    statement (one instance per track), their regime and bodies from the caches.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_steps_statement(), [case.pk])
+        rows = cursor.fetchall()
+    steps: list[CaseStep] = []
+    tracks: dict[int, Track] = {}
+    for row in rows:
+        step = _STEP.build(connection, row)
+        steps.append(step)
+        if step.track_id is not None and step.track_id not in tracks:
+            tracks[step.track_id] = _TRACK.build(connection, row, _STEP.width)
     templates = catalog_cache.step_templates.get_many({s.template_id for s in steps})
-    # MDL-TRK-1: every step names its track; the tracks in one statement, their regime
-    # and bodies from the caches.
-    tracks = {t.pk: t for t in _TRACK.fetch(_tracks_statement(), [case.pk])}
     wanted = {s.actor_unit_id for s in steps}
     for track in tracks.values():
         wanted |= {
