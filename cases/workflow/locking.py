@@ -6,7 +6,9 @@ two scalar subqueries, so checking that this process's copies of catalog rows an
 are still current costs no statement of its own. The regulation, the two units, the
 steps' templates (with their time limits) and their units then come from those caches
 (``cases.refdata.catalog``, ``cases.refdata.units``): on a warm process, a transition
-reads two rows' worth of SELECTs — the locked case and its steps.
+reads two rows' worth of SELECTs — the locked case and its steps, with their tracks
+joined. Both are plain SQL made once per process (``cases.refdata.rawsql``, issue 18):
+compiling them through the ORM cost more Python than the database spent on them.
 """
 
 from __future__ import annotations
