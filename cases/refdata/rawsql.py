@@ -45,6 +45,8 @@ class Columns(Generic[M]):
         self.attnames = [f.attname for f in self.fields]
         self.column_of = {f.attname: str(f.column) for f in self.fields}
         self.pk_column = str(model._meta.pk.column)
+        # What a full ``save()`` writes whatever changed (``auto_now`` timestamps).
+        self.auto_now = [f.attname for f in self.fields if getattr(f, "auto_now", False)]
         self.width = len(self.fields)
         self._plain = all(
             type(model.__dict__.get(f.attname)) in (DeferredAttribute, ForeignKeyDeferredAttribute)
@@ -148,16 +150,11 @@ class Columns(Generic[M]):
     def update(self, obj: M, attnames: Iterable[str], *, using: str = "default") -> int:
         """UPDATE the given fields of ``obj`` by its id, as ``obj.save(update_fields=…)``.
 
-        ``auto_now`` fields of the model are written too, as a full ``save()`` writes them.
         Returns the number of rows updated.
         """
         connection = connections[using]
         wanted = set(attnames)
-        fields = [
-            f
-            for f in self.fields
-            if not f.primary_key and (f.attname in wanted or getattr(f, "auto_now", False))
-        ]
+        fields = [f for f in self.fields if not f.primary_key and f.attname in wanted]
         if not fields:
             return 0
         values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]

@@ -86,7 +86,7 @@ def save_locked_case(case: Case, before: tuple[object, ...]) -> None:
     """One UPDATE of the locked case: the fields that differ from ``before`` (and
     ``updated_at``), as ``case.save()`` would write them; the row is locked since it was
     read, so nothing else can have changed it meanwhile."""
-    _CASE.update(case, _CASE.changed(case, before))
+    _CASE.update(case, [*_CASE.changed(case, before), *_CASE.auto_now])
 
 
 def _steps_statement() -> str:
