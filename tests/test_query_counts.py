@@ -247,7 +247,7 @@ def _as_a_new_request(user: Any) -> Any:
     return user
 
 
-def test_record_vote_runs_ten_statements_on_a_warm_process(
+def test_record_vote_runs_seven_statements_on_a_warm_process(
     world: DemoWorld, file_case: Any
 ) -> None:
     case = file_case("dismissal")
@@ -260,24 +260,21 @@ def test_record_vote_runs_ten_statements_on_a_warm_process(
     # In production SAVEPOINT / RELEASE are BEGIN / COMMIT (the test wraps a transaction).
     assert _statements(ctx.captured_queries) == [
         "SAVEPOINT",
+        "SELECT cases_membership",  # before the lock: the lock is held one statement less
         "SELECT cases_case",  # the lock, with the cache generations as subqueries
-        "SELECT cases_membership",
-        "SELECT cases_casestep",
-        "SELECT cases_track",  # the steps' tracks (MDL-TRK-1); their regime from the cache
-        "SELECT cases_collectivebody",  # MDL-COL-2: which body votes at this step
-        "SELECT cases_collectivebody",
-        "SELECT cases_rostermember",  # and its roster on the meeting date
+        "SELECT cases_casestep",  # with the steps' tracks joined (MDL-TRK-1); their regime cached
+        "SELECT cases_collectivebody",  # MDL-COL-2: which body votes, with its roster's size
         "INSERT cases_vote",
         "INSERT cases_caseevent",
         "UPDATE cases_case",
         "RELEASE",
     ]
-    lock = ctx.captured_queries[1]["sql"]
+    lock = ctx.captured_queries[2]["sql"]
     assert "ORDER BY" not in lock and "LIMIT" not in lock.split("FROM")[-1]
     assert lock.count(" JOIN ") == 1  # the official only: regulation and units are cached
 
 
-def test_complete_step_runs_ten_statements_on_a_warm_process(
+def test_complete_step_runs_nine_statements_on_a_warm_process(
     world: DemoWorld, file_case: Any, tmp_storage: Any
 ) -> None:
     case = file_case("dismissal")
@@ -297,10 +294,9 @@ def test_complete_step_runs_ten_statements_on_a_warm_process(
     assert done.current_step is not None and done.current_step.due_on is not None
     assert _statements(ctx.captured_queries) == [
         "SAVEPOINT",
-        "SELECT cases_case",
         "SELECT cases_membership",
-        "SELECT cases_casestep",
-        "SELECT cases_track",
+        "SELECT cases_case",
+        "SELECT cases_casestep",  # and their tracks
         "SELECT cases_document",  # R41/R260/R377: the step's required minutes are there
         "SELECT cases_vote",  # and its vote passed
         "UPDATE cases_casestep",  # the step done
@@ -349,9 +345,9 @@ def test_complete_step_after_its_commit_only_queues_the_notices_task(
         )
     assert done.current_step is not None
     assert len(callbacks) == 1
-    # The ten statements of the action (test above), then nothing: the commit hook queues.
+    # The nine statements of the action (test above), then nothing: the commit hook queues.
     assert _statements(ctx.captured_queries)[-1] == "RELEASE"
-    assert len(ctx.captured_queries) == 12
+    assert len(ctx.captured_queries) == 11
     assert _take_queued() == [("cases.tasks.notify_step_started", [done.current_step.pk])]
     assert not Notification.objects.exists()
     with CaptureQueriesContext(connection) as task_ctx:

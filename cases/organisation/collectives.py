@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,9 @@ from cases.models import (
     VoteRequiredWhen,
 )
 from cases.organisation.selectors import acting_units, is_admin, units_visible_to
+from cases.refdata.rawsql import columns
+
+_BODY = columns(CollectiveBody)
 
 
 def collectives_visible_to(user: AnyUser) -> QuerySet[CollectiveBody]:
@@ -42,12 +46,51 @@ def collectives_visible_to(user: AnyUser) -> QuerySet[CollectiveBody]:
 
 
 def bodies_of(unit: OrgUnit, on: datetime.date) -> list[CollectiveBody]:
-    """The unit's bodies valid on ``on`` (MDL-COL-1)."""
-    return list(
-        unit.collectives.filter(valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .order_by("body_type", "pk")
+    """The unit's bodies valid on ``on`` (MDL-COL-1), each with its roster's size on ``on``.
+
+    Plain SQL (issue 18: every vote asks it): one statement for the bodies and the sizes
+    of their rosters (MDL-COL-2, what ``roster_size_on`` then answers without a query);
+    each body is given ``unit``, as the ORM's ``unit.collectives`` would.
+    """
+    day = connection.ops.adapt_datefield_value(on)
+    with connection.cursor() as cursor:
+        cursor.execute(_bodies_statement(), [day, day, unit.pk, day, day])
+        rows = cursor.fetchall()
+    bodies = []
+    for row in rows:
+        body = _BODY.build(connection, row)
+        body.unit = unit
+        body._roster_size_on = (on, int(row[_BODY.width]))  # type: ignore[attr-defined]  # read with the body, for roster_size_on
+        bodies.append(body)
+    return bodies
+
+
+def _roster_where(qn: Callable[[str], str], table: str) -> str:
+    """The members of a roster on a day (two parameters), as ``CollectiveBody.roster_on``."""
+    return (
+        f"{table}.{qn('valid_from')} <= %s "
+        f"AND ({table}.{qn('valid_to')} IS NULL OR {table}.{qn('valid_to')} >= %s)"
     )
+
+
+def _bodies_statement() -> str:
+    qn = connection.ops.quote_name
+    body, member = qn(CollectiveBody._meta.db_table), qn(RosterMember._meta.db_table)
+    return (
+        f"SELECT {_BODY.select(connection)}, (SELECT COUNT(*) FROM {member} "
+        f"WHERE {member}.{qn('body_id')} = {body}.{qn('id')} AND {_roster_where(qn, member)}) "
+        f"FROM {body} WHERE {body}.{qn('unit_id')} = %s AND {_roster_where(qn, body)} "
+        f"ORDER BY {body}.{qn('body_type')}, {body}.{qn('id')}"
+    )
+
+
+def roster_size_on(body: CollectiveBody, on: datetime.date) -> int:
+    """MDL-COL-2: ``body.size_on(on)``, the number of members on the roster on ``on``;
+    no query for a body read by ``bodies_of`` for that day."""
+    known = getattr(body, "_roster_size_on", None)
+    if known is not None and known[0] == on:
+        return int(known[1])
+    return body.size_on(on)
 
 
 def may_keep_roster(user: AnyUser, unit: OrgUnit) -> bool:
@@ -88,11 +131,18 @@ def voting_candidates(
 
 
 def default_collective(
-    template: StepTemplate, unit: OrgUnit, on: datetime.date
+    template: StepTemplate,
+    unit: OrgUnit,
+    on: datetime.date,
+    candidates: list[CollectiveBody] | None = None,
 ) -> CollectiveBody | None:
     """The body that votes when the clerk names none: the only candidate, or the only one
-    of the first body type the step lists (the step names its collective, MDL-COL-7)."""
-    candidates = voting_candidates(template, unit, on)
+    of the first body type the step lists (the step names its collective, MDL-COL-7).
+
+    ``candidates``: ``voting_candidates(template, unit, on)`` when the caller has them.
+    """
+    if candidates is None:
+        candidates = voting_candidates(template, unit, on)
     if len(candidates) == 1:
         return candidates[0]
     for body_type in template.vote_body_types or []:

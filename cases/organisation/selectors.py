@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,7 @@ from cases.models.calendar import overdue_cutoff, use_overrides
 from cases.models.org import fold
 from cases.refdata import catalog as catalog_cache
 from cases.refdata import units as org_cache
+from cases.refdata.rawsql import columns
 from cases.refdata.refcache import generation_expression, read_generations
 
 
@@ -48,9 +50,37 @@ def memberships(user: AnyUser, *, on: datetime.date | None = None) -> list[Membe
     cache_key = f"_memberships_{day.isoformat()}"
     cached = getattr(user, cache_key, None)
     if cached is None:
-        cached = list(Membership.objects.current(on=day).filter(user=user).select_related("unit"))
+        cached = _read_memberships(user.pk, day)
         setattr(user, cache_key, cached)
     return cached
+
+
+_MEMBERSHIP = columns(Membership)
+_UNIT = columns(OrgUnit)
+
+
+def _read_memberships(user_id: int, day: datetime.date) -> list[Membership]:
+    """``Membership.objects.current(on=day).filter(user=…).select_related("unit")`` in
+    plain SQL: every transition and page asks it once (issue 18)."""
+    qn = connection.ops.quote_name
+    m, u = qn(Membership._meta.db_table), qn(OrgUnit._meta.db_table)
+    sql = (
+        f"SELECT {_MEMBERSHIP.select(connection)}, {_UNIT.select(connection)} FROM {m} "
+        f"INNER JOIN {u} ON ({m}.{qn('unit_id')} = {u}.{qn('id')}) "
+        f"WHERE {m}.{qn('user_id')} = %s AND {m}.{qn('valid_from')} <= %s "
+        f"AND ({m}.{qn('valid_to')} IS NULL OR {m}.{qn('valid_to')} >= %s) "
+        f"ORDER BY {m}.{qn('id')}"
+    )
+    iso = connection.ops.adapt_datefield_value(day)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, iso, iso])
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        membership = _MEMBERSHIP.build(connection, row)
+        membership.unit = _UNIT.build(connection, row, _MEMBERSHIP.width)
+        found.append(membership)
+    return found
 
 
 def roles_of(user: AnyUser) -> set[str]:

@@ -28,7 +28,7 @@ from cases.models import (
     Case,
     Document,
 )
-from cases.organisation.selectors import can_see_case
+from cases.organisation.selectors import can_see_case, memberships
 from cases.refdata import catalog as catalog_cache
 
 # The engine is the front door of the workflow: callers take the action names, the
@@ -58,7 +58,7 @@ from cases.workflow.lifecycle import (
     read_steps,
     start_case,
 )
-from cases.workflow.locking import load_locked_steps, lock_case
+from cases.workflow.locking import load_locked_steps, lock_case, locked_values, save_locked_case
 from cases.workflow.numbering import format_symbol
 from cases.workflow.permissions import attachable_kinds, available_actions, could_ever, is_subject
 
@@ -118,12 +118,16 @@ def perform(
         )
     day = local_day(today)
     with transaction.atomic(durable=True):
+        # The user's memberships first (cached on the user for the request; they do not
+        # depend on the case): the row lock is then held one statement shorter.
+        memberships(user)
         # Lock the case row (only the case's, not the joined rows'), then check the scope
         # on the units read with it; out of scope looks exactly like a missing case.
         # The regulation, units and step templates come from this process's caches.
         case = lock_case(case_id)
         if case is None or not can_see_case(user, case):
             raise NotFound(_("Case not found."))
+        before = locked_values(case)
         case._steps_cache = load_locked_steps(case)  # type: ignore[attr-defined]  # a cache on the instance for one transaction, not a field
         step = current_step(case)
         if step_id is not None and (step is None or step.pk != int(step_id)):
@@ -171,7 +175,7 @@ def perform(
             save_head=False,
         )
         # One UPDATE of the case: the handler's changes and the chain's new head together.
-        case.save()
+        save_locked_case(case, before)
         if document_ids:
             Document.objects.filter(pk__in=document_ids).update(event=event)
         for callback in ctx.after_commit:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from cases.catalog import rules
@@ -44,11 +45,13 @@ from cases.models import (
 from cases.organisation.collectives import (
     default_collective,
     require_quorum,
+    roster_size_on,
     step_needs_vote,
     voting_candidates,
 )
 from cases.organisation.selectors import acting_units
 from cases.organisation.successors import units_user_may_take_over_to
+from cases.refdata.rawsql import columns
 from cases.workflow.actions import (
     APPROVE,
     ATTACH_DOCUMENT,
@@ -69,6 +72,8 @@ from cases.workflow.permissions import attachable_kinds, is_subject
 from cases.workflow.tracks import track_approved, track_failed, track_of, tracks_withdrawn
 
 logger = logging.getLogger(__name__)
+
+_VOTE = columns(Vote)
 
 
 def flag_transitional(ctx: ActionContext) -> None:
@@ -189,7 +194,7 @@ def _pick_collective(
                 % {"unit": unit.name, "date": meeting_on.strftime("%d/%m/%Y")}
             ]
         return chosen
-    chosen = default_collective(step.template, unit, meeting_on)
+    chosen = default_collective(step.template, unit, meeting_on, candidates)
     if chosen is not None:
         return chosen
     errors["collective"] = [
@@ -217,7 +222,7 @@ def _handle_vote(ctx: ActionContext) -> None:
     invalid = (
         _int_field(ctx.data, "invalid", errors) if ctx.data.get("invalid") not in (None, "") else 0
     )
-    members = body.size_on(meeting_on) if body is not None else 0
+    members = roster_size_on(body, meeting_on) if body is not None else 0
     if body is not None and ctx.data.get("members") not in (None, ""):
         typed = _int_field(ctx.data, "members", errors)
         if "members" not in errors and typed != members:
@@ -278,7 +283,7 @@ def _handle_vote(ctx: ActionContext) -> None:
         )
         decided_by = f"{template.code}: {votes_for} for, {threshold} on {meeting_on.strftime('%d/%m/%Y')} (MDL-COL-4)"
         head_decision = ""
-    vote = Vote.objects.create(
+    vote = Vote(
         case=ctx.case,
         step=step,
         unit=body.unit,
@@ -299,6 +304,7 @@ def _handle_vote(ctx: ActionContext) -> None:
         passed=passed,
         recorded_by=signed_in(ctx.user),
     )
+    _VOTE.insert(vote)  # Vote.objects.create in plain SQL (issue 18)
     ctx.event_data.update(
         {
             "vote": vote.pk,
@@ -321,11 +327,34 @@ def _handle_vote(ctx: ActionContext) -> None:
     )
 
 
+def _latest_vote(step: CaseStep) -> Vote | None:
+    """``step.votes.order_by("-recorded_at", "-pk").first()`` in plain SQL (issue 18)."""
+    qn = connection.ops.quote_name
+    found = _VOTE.fetch(
+        f"SELECT {_VOTE.select(connection)} FROM {qn(Vote._meta.db_table)} "
+        f"WHERE {qn('step_id')} = %s ORDER BY {qn('recorded_at')} DESC, {qn('id')} DESC LIMIT 1",
+        [step.pk],
+    )
+    return found[0] if found else None
+
+
+def _has_document(case: Case, kind: str) -> bool:
+    """``Document.objects.filter(case=…, kind=…).exists()`` in plain SQL (issue 18)."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {qn(Document._meta.db_table)} "
+            f"WHERE {qn('case_id')} = %s AND {qn('kind')} = %s LIMIT 1",
+            [case.pk, kind],
+        )
+        return cursor.fetchone() is not None
+
+
 def _check_vote(ctx: ActionContext, step: CaseStep) -> None:
     template = step.template
     if not step_needs_vote(template, _voting_unit(ctx, step)):
         return
-    vote = step.votes.order_by("-recorded_at", "-pk").first()
+    vote = _latest_vote(step)
     if vote is None:
         raise TransitionNotAllowed(
             _("Step %(step)s needs the vote of %(which)s (MDL-COL-7); record it first.")
@@ -354,11 +383,7 @@ def _check_vote(ctx: ActionContext, step: CaseStep) -> None:
 
 def _check_requirements(ctx: ActionContext, step: CaseStep) -> None:
     template = step.template
-    missing = [
-        kind
-        for kind in template.requires_documents
-        if not Document.objects.filter(case=ctx.case, kind=kind).exists()
-    ]
+    missing = [kind for kind in template.requires_documents if not _has_document(ctx.case, kind)]
     if missing:
         names = ", ".join(str(DocumentKind(k).label) for k in missing)
         raise TransitionNotAllowed(

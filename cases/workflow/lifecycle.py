@@ -24,7 +24,20 @@ from cases.models import (
 )
 from cases.refdata import catalog as catalog_cache
 from cases.refdata import units as org_cache
+from cases.refdata.rawsql import columns
 from cases.workflow.deadlines import WorkingCalendar
+
+_STEP = columns(CaseStep)
+_STARTED = (
+    "status",
+    "started_on",
+    "started_at",
+    "due_on",
+    "original_due_on",
+    "ceiling_on",
+    "due_rule",
+)
+_FINISHED = ("status", "completed_at", "completed_by_id", "outcome")
 
 
 def local_day(today: datetime.date | None) -> datetime.date:
@@ -148,17 +161,7 @@ def _activate(step: CaseStep, *, start: datetime.date, calendar: WorkingCalendar
             % {"days": template.internal_target_days, "start": start.strftime("%d/%m/%Y")}
         )
     step.original_due_on = step.due_on
-    step.save(
-        update_fields=[
-            "status",
-            "started_on",
-            "started_at",
-            "due_on",
-            "original_due_on",
-            "ceiling_on",
-            "due_rule",
-        ]
-    )
+    _STEP.update(step, _STARTED)  # step.save(update_fields=…) in plain SQL (issue 18)
 
 
 def finish(step: CaseStep, *, user: AnyUser | None, outcome: StepOutcome) -> None:
@@ -166,7 +169,7 @@ def finish(step: CaseStep, *, user: AnyUser | None, outcome: StepOutcome) -> Non
     step.completed_at = timezone.now()
     step.completed_by = user if user is not None and user.is_authenticated else None
     step.outcome = outcome
-    step.save(update_fields=["status", "completed_at", "completed_by", "outcome"])
+    _STEP.update(step, _FINISHED)  # step.save(update_fields=…) in plain SQL (issue 18)
 
 
 def case_state(case: Case) -> str:
