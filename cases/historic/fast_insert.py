@@ -70,6 +70,20 @@ def _same(value: Any) -> Any:
     return value
 
 
+class EncodedJSON(str):
+    """A JSON document already encoded (its text), for a JSON field: written as it is."""
+
+
+def _json_converter(field: models.Field[Any, Any]) -> Converter:
+    encoder = getattr(field, "encoder", None)
+    adapt = connection.ops.adapt_json_value
+
+    def convert(value: Any) -> Any:
+        return str(value) if isinstance(value, EncodedJSON) else adapt(value, encoder)
+
+    return convert
+
+
 def _converter(field: models.Field[Any, Any]) -> Converter:
     ops = connection.ops
     kind = field.get_internal_type()
@@ -81,8 +95,7 @@ def _converter(field: models.Field[Any, Any]) -> Converter:
     if kind == "DateField":
         return functools.lru_cache(maxsize=65536)(ops.adapt_datefield_value)
     if kind == "JSONField":
-        encoder = getattr(field, "encoder", None)
-        return lambda v: ops.adapt_json_value(v, encoder)
+        return _json_converter(field)
     if kind in _PLAIN:
         return _same
     return lambda v: field.get_db_prep_save(v, connection)
@@ -105,31 +118,35 @@ def insert_rows(
 ) -> None:
     """Insert ``rows`` (dicts of attribute name → Python value) into ``model``'s table.
 
-    Fields the first row leaves out get their default in every row; without the primary
-    key in the first row, the database numbers the rows.
+    Fields the first row leaves out get their default in every row (converted once);
+    without the primary key in the first row, the database numbers the rows. A JSON
+    field's value may be an ``EncodedJSON`` text, written as it is.
     """
     if not rows:
         return
     pk = model._meta.pk
     first = rows[0]
     fields = [f for f in model._meta.concrete_fields if f is not pk or pk.attname in first]
-    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
-    head = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
-    group = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    defaults = {f.attname: f.get_default() for f in fields if f.attname not in first}
-    names = [f.attname for f in fields]
+    given = [f for f in fields if f.attname in first]
+    left_out = [f for f in fields if f.attname not in first]
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in given + left_out)
+    # The defaults, converted once, end every row.
+    tail = [_converter(f)(f.get_default()) for f in left_out]
+    names = [f.attname for f in given]
     getter = operator.itemgetter(*names)
     # Only the columns whose Python value is not what the driver takes are converted.
     conversions = [
         (index, convert)
-        for index, field in enumerate(fields)
+        for index, field in enumerate(given)
         if (convert := _converter(field)) is not _same
     ]
 
     def prepared(row: dict[str, Any]) -> list[Any]:
-        values = list(getter({**defaults, **row} if defaults else row))
+        values = [getter(row)] if len(names) == 1 else list(getter(row))
         for index, convert in conversions:
             values[index] = convert(values[index])
+        if tail:
+            values += tail
         return values
 
     if connection.vendor == "postgresql":
@@ -144,7 +161,9 @@ def insert_rows(
         return
     # SQLite: one prepared statement run for every row (faster there than long
     # multi-row statements).
-    sql = head + group
+    table = connection.ops.quote_name(model._meta.db_table)
+    marks = ", ".join(["%s"] * (len(given) + len(left_out)))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             cursor.executemany(sql, [prepared(row) for row in rows[start : start + batch]])
