@@ -85,6 +85,12 @@ def _json_converter(field: models.Field[Any, Any]) -> Converter:
 
 
 def _converter(field: models.Field[Any, Any]) -> Converter:
+    return _converter_for(field, connection.vendor)
+
+
+@functools.cache
+def _converter_for(field: models.Field[Any, Any], vendor: str) -> Converter:
+    """One converter per field and database, kept across calls (their caches with them)."""
     ops = connection.ops
     kind = field.get_internal_type()
     if isinstance(field, models.ForeignKey):
