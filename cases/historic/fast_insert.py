@@ -130,16 +130,36 @@ def insert_rows(
     """
     if not rows:
         return
-    pk = model._meta.pk
     first = rows[0]
-    fields = [f for f in model._meta.concrete_fields if f is not pk or pk.attname in first]
-    given = [f for f in fields if f.attname in first]
-    left_out = [f for f in fields if f.attname not in first]
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in first]
+    if len(names) == 1:
+        name = names[0]
+        insert_values(model, names, [(row[name],) for row in rows], batch=batch)
+        return
+    getter = operator.itemgetter(*names)
+    insert_values(model, names, [getter(row) for row in rows], batch=batch)
+
+
+def insert_values(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    batch: int = 2000,
+) -> None:
+    """Insert ``rows`` (Python values in the order of the attribute ``names``) into
+    ``model``'s table, as ``insert_rows`` does, without a dict per row."""
+    if not rows:
+        return
+    pk = model._meta.pk
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    given = [by_name[name] for name in names]
+    left_out = [
+        f for f in model._meta.concrete_fields if f.attname not in set(names) and f is not pk
+    ]
     columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in given + left_out)
     # The defaults, converted once, end every row.
     tail = [_converter(f)(f.get_default()) for f in left_out]
-    names = [f.attname for f in given]
-    getter = operator.itemgetter(*names)
     # Only the columns whose Python value is not what the driver takes are converted.
     conversions = [
         (index, convert)
@@ -147,17 +167,19 @@ def insert_rows(
         if (convert := _converter(field)) is not _same
     ]
 
-    def prepared(row: dict[str, Any]) -> list[Any]:
-        values = [getter(row)] if len(names) == 1 else list(getter(row))
+    def prepared(row: Sequence[Any]) -> Sequence[Any]:
+        if not conversions and not tail:
+            return row
+        values = list(row)
         for index, convert in conversions:
             values[index] = convert(values[index])
         if tail:
             values += tail
         return values
 
+    table = connection.ops.quote_name(model._meta.db_table)
     if connection.vendor == "postgresql":
         # COPY: psycopg adapts each value in C, and the server takes the rows as one stream.
-        table = connection.ops.quote_name(model._meta.db_table)
         with (
             connection.cursor() as cursor,
             cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
@@ -167,7 +189,6 @@ def insert_rows(
         return
     # SQLite: one prepared statement run for every row (faster there than long
     # multi-row statements).
-    table = connection.ops.quote_name(model._meta.db_table)
     marks = ", ".join(["%s"] * (len(given) + len(left_out)))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
     with connection.cursor() as cursor:

@@ -54,7 +54,13 @@ from cases.core.audit_keys import current_hmac_key
 from cases.core.enqueue import RUN_CASE_IMPORT, enqueue
 from cases.core.errors import ActionForbidden, CaseError, InvalidInput
 from cases.core.types import AnyUser, signed_in
-from cases.historic.fast_insert import EncodedJSON, insert_rows, query_chunk, reserve_ids
+from cases.historic.fast_insert import (
+    EncodedJSON,
+    insert_rows,
+    insert_values,
+    query_chunk,
+    reserve_ids,
+)
 from cases.models import (
     DISTRICT_LEVEL_ENDS,
     GENESIS_HASH,
@@ -1012,6 +1018,34 @@ class _Sealer:
             raise RuntimeError("The import's event hash differs from CaseEvent.compute_hash.")
 
 
+# The columns of an imported case, in the order _create builds them.
+_CASE_COLUMNS = (
+    "id",
+    "reference",
+    "form",
+    "official_id",
+    "position_id",
+    "regulation_id",
+    "scope",
+    "employing_unit_id",
+    "deciding_unit_id",
+    "level",
+    "filed_on",
+    "outcome",
+    "decided_on",
+    "closed_on",
+    "last_event_hash",
+    "statement",
+    "filed_by_id",
+    "status",
+    "current_step_id",
+    "imported",
+    "event_count",
+    "created_at",
+    "updated_at",
+)
+
+
 @functools.lru_cache(maxsize=65536)
 def _day(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text)
@@ -1055,6 +1089,19 @@ def _create(
             "key_id": key_id,
         }
         sealer = _Sealer(CaseEvent(**fixed), key, sha256=sha256, filename=filename)
+        event_names = (*fixed, "case_id", "data", "hash")
+        event_values = tuple(fixed.values())
+        # The same for every case (the last columns of _CASE_COLUMNS).
+        case_values = (
+            "",  # statement
+            actor_id,  # filed_by_id
+            CaseStatus.CLOSED,
+            None,  # current_step_id
+            True,  # imported
+            1,  # event_count
+            now,  # created_at
+            now,  # updated_at
+        )
         done = 0
         for batch in staging.new_rows(container_id):
             # Posts of this batch; those an earlier batch created are found like the
@@ -1064,56 +1111,47 @@ def _create(
             people = _create_officials(missing, sha256) if missing else {}
             staging.set_officials(people)
             ids = reserve_ids(Case, len(batch))
-            cases: list[dict[str, Any]] = []
-            grounds: list[Any] = []
-            events: list[dict[str, Any]] = []
+            cases: list[tuple[Any, ...]] = []
+            grounds: list[tuple[int, int]] = []
+            events: list[tuple[Any, ...]] = []
             for case_id, r in zip(ids, batch, strict=True):
                 post_id, unit_id, appointing_id = posts[(r.unit_id, r.position_title)]
                 data = sealer.data(raw=r.raw, line=r.line)
                 digest = sealer.seal(case_id, data)
                 if not events:
                     sealer.check(case_id, data, digest)
-                events.append(
-                    {**fixed, "case_id": case_id, "data": EncodedJSON(data), "hash": digest}
+                events.append((*event_values, case_id, EncodedJSON(data), digest))
+                official_id = (
+                    r.official_id
+                    if r.official_id is not None
+                    else people[(r.unit_id, r.official_name)]
                 )
+                # In the order of _CASE_COLUMNS.
                 cases.append(
-                    {
-                        "id": case_id,
-                        "reference": r.ref,
-                        "form": r.form,
-                        "official_id": (
-                            r.official_id
-                            if r.official_id is not None
-                            else people[(r.unit_id, r.official_name)]
-                        ),
-                        "position_id": post_id,
-                        "regulation_id": r.regulation_id,
+                    (
+                        case_id,
+                        r.ref,
+                        r.form,
+                        official_id,
+                        post_id,
+                        r.regulation_id,
                         # R41-A-1/2, as services.authority_scope_for.
-                        "scope": rules.authority_scope(
-                            unit_id=unit_id, appointing_unit_id=appointing_id
-                        ),
-                        "employing_unit_id": unit_id,
-                        "deciding_unit_id": appointing_id,
-                        "level": r.level,
-                        "statement": "",
-                        "filed_on": r.filed_on,
-                        "filed_by_id": actor_id,
-                        "status": CaseStatus.CLOSED,
-                        "outcome": r.outcome,
-                        "current_step_id": None,
-                        "decided_on": r.decided_on,
-                        "closed_on": r.decided_on,
-                        "imported": True,
-                        "event_count": 1,
-                        "last_event_hash": digest,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
+                        rules.authority_scope(unit_id=unit_id, appointing_unit_id=appointing_id),
+                        unit_id,
+                        appointing_id,
+                        r.level,
+                        r.filed_on,
+                        r.outcome,
+                        r.decided_on,
+                        r.decided_on,
+                        digest,
+                        *case_values,
+                    )
                 )
-                grounds.extend({"case_id": case_id, "ground_id": g} for g in r.ground_ids)
-            insert_rows(Case, cases, batch=BATCH)
-            insert_rows(Case.grounds.through, grounds, batch=BATCH)
-            insert_rows(CaseEvent, events, batch=BATCH)
+                grounds.extend((case_id, g) for g in r.ground_ids)
+            insert_values(Case, _CASE_COLUMNS, cases, batch=BATCH)
+            insert_values(Case.grounds.through, ("case_id", "ground_id"), grounds, batch=BATCH)
+            insert_values(CaseEvent, event_names, events, batch=BATCH)
             done += len(batch)
             if progress is not None:
                 progress(ImportJob.Phase.SAVING, done, total)
