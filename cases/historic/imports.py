@@ -17,8 +17,10 @@ The peak memory is therefore that of a batch, whatever the file's size; the erro
 kept, all of them, as before.
 
 Speed: cases, grounds, events, posts and officials are written through ``fast_insert``
-(ids reserved up front, ``COPY`` or one ``executemany`` per batch), and the event
-hashes are computed in Python.
+(ids reserved up front, ``COPY`` or one ``executemany`` per batch, tuples not model
+instances); the officials of a batch come from a keyed temporary table
+(``_Staging.PEOPLE``), and the event hashes are computed in Python from texts
+(``_Sealer``).
 """
 
 from __future__ import annotations
