@@ -70,7 +70,27 @@ def _same(value: Any) -> Any:
     return value
 
 
+class EncodedJSON(str):
+    """A JSON document already encoded (its text), for a JSON field: written as it is."""
+
+
+def _json_converter(field: models.Field[Any, Any]) -> Converter:
+    encoder = getattr(field, "encoder", None)
+    adapt = connection.ops.adapt_json_value
+
+    def convert(value: Any) -> Any:
+        return str(value) if isinstance(value, EncodedJSON) else adapt(value, encoder)
+
+    return convert
+
+
 def _converter(field: models.Field[Any, Any]) -> Converter:
+    return _converter_for(field, connection.vendor)
+
+
+@functools.cache
+def _converter_for(field: models.Field[Any, Any], vendor: str) -> Converter:
+    """One converter per field and database, kept across calls (their caches with them)."""
     ops = connection.ops
     kind = field.get_internal_type()
     if isinstance(field, models.ForeignKey):
@@ -81,8 +101,7 @@ def _converter(field: models.Field[Any, Any]) -> Converter:
     if kind == "DateField":
         return functools.lru_cache(maxsize=65536)(ops.adapt_datefield_value)
     if kind == "JSONField":
-        encoder = getattr(field, "encoder", None)
-        return lambda v: ops.adapt_json_value(v, encoder)
+        return _json_converter(field)
     if kind in _PLAIN:
         return _same
     return lambda v: field.get_db_prep_save(v, connection)
@@ -105,36 +124,62 @@ def insert_rows(
 ) -> None:
     """Insert ``rows`` (dicts of attribute name → Python value) into ``model``'s table.
 
-    Fields the first row leaves out get their default in every row; without the primary
-    key in the first row, the database numbers the rows.
+    Fields the first row leaves out get their default in every row (converted once);
+    without the primary key in the first row, the database numbers the rows. A JSON
+    field's value may be an ``EncodedJSON`` text, written as it is.
     """
     if not rows:
         return
-    pk = model._meta.pk
     first = rows[0]
-    fields = [f for f in model._meta.concrete_fields if f is not pk or pk.attname in first]
-    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
-    head = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
-    group = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    defaults = {f.attname: f.get_default() for f in fields if f.attname not in first}
-    names = [f.attname for f in fields]
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in first]
+    if len(names) == 1:
+        name = names[0]
+        insert_values(model, names, [(row[name],) for row in rows], batch=batch)
+        return
     getter = operator.itemgetter(*names)
+    insert_values(model, names, [getter(row) for row in rows], batch=batch)
+
+
+def insert_values(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    batch: int = 2000,
+) -> None:
+    """Insert ``rows`` (Python values in the order of the attribute ``names``) into
+    ``model``'s table, as ``insert_rows`` does, without a dict per row."""
+    if not rows:
+        return
+    pk = model._meta.pk
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    given = [by_name[name] for name in names]
+    left_out = [
+        f for f in model._meta.concrete_fields if f.attname not in set(names) and f is not pk
+    ]
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in given + left_out)
+    # The defaults, converted once, end every row.
+    tail = [_converter(f)(f.get_default()) for f in left_out]
     # Only the columns whose Python value is not what the driver takes are converted.
     conversions = [
         (index, convert)
-        for index, field in enumerate(fields)
+        for index, field in enumerate(given)
         if (convert := _converter(field)) is not _same
     ]
 
-    def prepared(row: dict[str, Any]) -> list[Any]:
-        values = list(getter({**defaults, **row} if defaults else row))
+    def prepared(row: Sequence[Any]) -> Sequence[Any]:
+        if not conversions and not tail:
+            return row
+        values = list(row)
         for index, convert in conversions:
             values[index] = convert(values[index])
+        if tail:
+            values += tail
         return values
 
+    table = connection.ops.quote_name(model._meta.db_table)
     if connection.vendor == "postgresql":
         # COPY: psycopg adapts each value in C, and the server takes the rows as one stream.
-        table = connection.ops.quote_name(model._meta.db_table)
         with (
             connection.cursor() as cursor,
             cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
@@ -144,7 +189,8 @@ def insert_rows(
         return
     # SQLite: one prepared statement run for every row (faster there than long
     # multi-row statements).
-    sql = head + group
+    marks = ", ".join(["%s"] * (len(given) + len(left_out)))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             cursor.executemany(sql, [prepared(row) for row in rows[start : start + batch]])

@@ -17,8 +17,10 @@ The peak memory is therefore that of a batch, whatever the file's size; the erro
 kept, all of them, as before.
 
 Speed: cases, grounds, events, posts and officials are written through ``fast_insert``
-(ids reserved up front, ``COPY`` or one ``executemany`` per batch), and the event
-hashes are computed in Python.
+(ids reserved up front, ``COPY`` or one ``executemany`` per batch, tuples not model
+instances); the officials of a batch come from a keyed temporary table
+(``_Staging.PEOPLE``), and the event hashes are computed in Python from texts
+(``_Sealer``).
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ import codecs
 import contextlib
 import csv
 import datetime
+import functools
 import hashlib
+import hmac
 import io
 import json
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, cast
+from typing import IO, Any, NamedTuple, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -52,7 +56,13 @@ from cases.core.audit_keys import current_hmac_key
 from cases.core.enqueue import RUN_CASE_IMPORT, enqueue
 from cases.core.errors import ActionForbidden, CaseError, InvalidInput
 from cases.core.types import AnyUser, signed_in
-from cases.historic.fast_insert import insert_rows, query_chunk, reserve_ids
+from cases.historic.fast_insert import (
+    EncodedJSON,
+    insert_rows,
+    insert_values,
+    query_chunk,
+    reserve_ids,
+)
 from cases.models import (
     DISTRICT_LEVEL_ENDS,
     GENESIS_HASH,
@@ -73,6 +83,7 @@ from cases.models import (
     TrackKind,
     UnitKind,
 )
+from cases.models.org import fold
 from cases.organisation.selectors import cases_visible_to, is_admin, scope_units
 
 Progress = Callable[[str, int, int], None]
@@ -102,6 +113,11 @@ FORMS = frozenset(Form.values)
 LEVELS = frozenset(Level.values)
 IMPORTED_ACTION = EventType.CASE_IMPORTED.value
 BATCH = 2000
+# SQLite's page cache during the move, in KiB: a fixed size, so the import's memory does
+# not grow with the file. The case indexes keyed by filing date and by official take the
+# inserts at random places; 96 MiB keeps most of their pages at 1,000,000 cases (300,000
+# rows: 3,900 rows/s with SQLite's 2 MB, 4,500 with 64 MiB, 5,200 with 96 MiB).
+SQLITE_CACHE_KIB = 96 * 1024
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SYSTEM_REFERENCE = re.compile(r"^HS-\d{4}-\d+$", re.IGNORECASE)
 # How many errors a background job keeps for its page (the count is always exact).
@@ -350,13 +366,18 @@ class _Checker:
             self.units.update({u.code: u for u in OrgUnit.objects.filter(code__in=chunk)})
         refs = {r.raw["case_ref"] for r in rows if r.raw["case_ref"]}
         self.existing = {}
-        for chunk in _chunks(sorted(refs), query_chunk()):
-            self.existing.update(
-                (ref, (imported, pk))
-                for ref, imported, pk in Case.objects.filter(reference__in=chunk).values_list(
-                    "reference", "imported", "pk"
+        # Plain SQL: compiling a 2,000-value IN through the ORM costs more than running it.
+        table = connection.ops.quote_name(Case._meta.db_table)
+        with connection.cursor() as cursor:
+            for chunk in _chunks(sorted(refs), query_chunk()):
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT reference, imported, id FROM {table} WHERE reference IN ({marks})",  # noqa: S608
+                    chunk,
                 )
-            )
+                self.existing.update(
+                    (ref, (bool(imported), pk)) for ref, imported, pk in cursor.fetchall()
+                )
         self.visible_existing = _visible_case_ids(
             self.by, [pk for _i, pk in self.existing.values()]
         )
@@ -701,29 +722,11 @@ def _positions(keys: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, i
     return found
 
 
-def _officials(keys: set[tuple[int, str]], sha256: str) -> dict[tuple[int, str], int]:
-    """Official ids by (unit, full name): found through a post or a case in that unit, or
-    created as placeholders (no honorific, a generated personnel number)."""
-    found: dict[tuple[int, str], int] = {}
-    unit_ids = sorted({u for u, _n in keys})
-    names = sorted({n for _u, n in keys})
-    for unit_chunk in _chunks(unit_ids, 1000):
-        for name_chunk in _chunks(names, query_chunk() - len(unit_chunk)):
-            for source in (
-                Appointment.objects.filter(
-                    position__unit_id__in=unit_chunk, official__full_name__in=name_chunk
-                ),
-                Case.objects.filter(
-                    position__unit_id__in=unit_chunk, official__full_name__in=name_chunk
-                ),
-            ):
-                for unit_id, name, official_id in source.order_by("official_id").values_list(
-                    "position__unit_id", "official__full_name", "official_id"
-                ):
-                    found.setdefault((unit_id, name), official_id)
+def _create_officials(keys: list[tuple[int, str]], sha256: str) -> dict[tuple[int, str], int]:
+    """Placeholder officials (no honorific, a generated personnel number) for the
+    (unit id, full name) ``keys`` that no existing official matches."""
     prefix = f"IMP-{sha256[:8]}-{uuid.uuid4().hex[:8]}"
-    missing = [k for k in sorted(keys) if k not in found]
-    ids = reserve_ids(Official, len(missing))
+    ids = reserve_ids(Official, len(keys))
     insert_rows(
         Official,
         [
@@ -732,26 +735,26 @@ def _officials(keys: set[tuple[int, str]], sha256: str) -> dict[tuple[int, str],
                 "full_name": name,
                 "honorific": "",
                 "personnel_number": f"{prefix}-{index:07d}",
+                # As Official.save: the case search finds officials by their folded name.
+                "search_name": fold(name),
             }
-            for index, (pk, (_unit, name)) in enumerate(zip(ids, missing, strict=True), start=1)
+            for index, (pk, (_unit, name)) in enumerate(zip(ids, keys, strict=True), start=1)
         ],
         batch=BATCH,
     )
-    for pk, key in zip(ids, missing, strict=True):
-        found[key] = pk
-    return found
+    return dict(zip(keys, ids, strict=True))
 
 
 @contextlib.contextmanager
-def _large_page_cache() -> Iterator[None]:
-    """On SQLite, a page cache that holds the case indexes while 100,000 rows go in."""
+def _page_cache() -> Iterator[None]:
+    """On SQLite, a page cache of ``SQLITE_CACHE_KIB`` for the move (see there)."""
     if connection.vendor != "sqlite":
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         previous = cursor.fetchone()[0]
-        cursor.execute("PRAGMA cache_size = -131072")  # 128 MiB
+        cursor.execute(f"PRAGMA cache_size = -{int(SQLITE_CACHE_KIB)}")
     try:
         yield
     finally:
@@ -759,32 +762,67 @@ def _large_page_cache() -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
+class _Staged(NamedTuple):
+    """A checked row read back from the staging table, with what its case is made of."""
+
+    line: int
+    ref: str
+    raw: str  # the source row as canonical JSON
+    regulation_id: int
+    ground_ids: list[int]
+    unit_id: int
+    filed_on: datetime.date
+    decided_on: datetime.date
+    official_name: str
+    position_title: str
+    form: str
+    level: str
+    outcome: str
+    official_id: int | None  # None: no official of that name in that unit yet
+
+
 class _Staging:
-    """The checked rows of one import, in a temporary table of this connection.
+    """The checked rows of one import, in temporary tables of this connection.
 
     Rows whose ``case_ref`` is well formed are staged (with ``ok`` telling whether the row
     passed every check), so that a reference used twice anywhere in the file is found
     with one query; the move into cases then reads the good rows back ``BATCH`` at a time.
-    The column list is ``COLUMNS``: the source row is kept whole, as JSON.
+    The source row is kept whole, as canonical JSON (``_canonical_json``: the text its
+    audit event is sealed over), so a new column is one entry in ``COLUMNS``; the values
+    a case is made of have their own columns, so the move decodes no JSON.
+
+    ``PEOPLE`` holds the officials of the move by (full name, unit): those that exist are
+    found for the whole file in one statement per source, those the move creates are
+    added as it goes, so a batch finds its officials through that table's key, however
+    many cases the units already have.
     """
 
     TABLE = "cases_import_staging"
+    PEOPLE = "cases_import_people"
 
     def __enter__(self) -> _Staging:
-        table = self.TABLE
+        table, people = self.TABLE, self.PEOPLE
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {people}")
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {table} (line integer PRIMARY KEY, ref varchar(40) NOT NULL, "
                 "ok integer NOT NULL, skip integer NOT NULL, raw text NOT NULL, regulation_id bigint, "
-                "ground_ids text NOT NULL, unit_id bigint, filed_on varchar(10), decided_on varchar(10))"
+                "ground_ids text NOT NULL, unit_id bigint, filed_on varchar(10), decided_on varchar(10), "
+                "official_name text NOT NULL, position_title text NOT NULL, form text NOT NULL, "
+                "level text NOT NULL, outcome text NOT NULL)"
             )
             cursor.execute(f"CREATE INDEX {table}_ref ON {table} (ref)")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {people} (name text NOT NULL, unit_id bigint NOT NULL, "
+                "official_id bigint, PRIMARY KEY (name, unit_id))"
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.PEOPLE}")
 
     def add(self, rows: list[_Row]) -> None:
         staged = [
@@ -793,20 +831,27 @@ class _Staging:
                 r.raw["case_ref"],
                 int(r.ok),
                 int(r.skip),
-                json.dumps(r.raw, ensure_ascii=False),
+                _canonical_json(r.raw),
                 r.regulation.pk if r.regulation is not None else None,
                 ";".join(str(g.pk) for g in r.grounds),
                 r.unit.pk if r.unit is not None else None,
                 r.filed_on.isoformat() if r.filed_on else None,
                 r.decided_on.isoformat() if r.decided_on else None,
+                r.raw["official_name"],
+                r.raw["position_title"],
+                r.raw["form"],
+                r.raw["level"],
+                r.raw["outcome"],
             )
             for r in rows
             if r.ref_ok
         ]
         if staged:
-            with connection.cursor() as cursor:
+            # One transaction per batch (a savepoint inside a caller's): the staging is not
+            # the import's data, so it need not wait for the move's one transaction.
+            with transaction.atomic(), connection.cursor() as cursor:
                 cursor.executemany(
-                    f"INSERT INTO {self.TABLE} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+                    f"INSERT INTO {self.TABLE} VALUES ({', '.join(['%s'] * 15)})",  # noqa: S608
                     staged,
                 )
 
@@ -841,43 +886,171 @@ class _Staging:
             )
             return cursor.fetchone() is not None
 
-    def new_rows(self, container: OrgUnit | None) -> Iterator[list[_Row]]:
-        """The rows to create, ``BATCH`` at a time, in file order (keyset on the line)."""
+    def find_officials(self, container_id: int | None) -> None:
+        """Fill ``PEOPLE`` with the (name, unit) of every row to create, and the official
+        already found for it: through a post of that unit (first), else through a case
+        in that unit; the lowest id when there are several."""
+        table, people = self.TABLE, self.PEOPLE
+        official = Official._meta.db_table
+        position = Position._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {people} (name, unit_id) SELECT DISTINCT official_name, "  # noqa: S608
+                f"COALESCE(unit_id, %s) FROM {table} WHERE ok = 1 AND skip = 0",
+                [container_id],
+            )
+            for source in (Appointment._meta.db_table, Case._meta.db_table):
+                # CROSS JOIN keeps SQLite's loops in this order (PostgreSQL plans them
+                # freely): every official once, its name looked up in PEOPLE's key, then
+                # its posts or cases; never every case of a unit.
+                cursor.execute(
+                    f"UPDATE {people} SET official_id = f.official_id FROM ("  # noqa: S608
+                    "SELECT k.name AS name, k.unit_id AS unit_id, MIN(s.official_id) AS official_id "
+                    f"FROM {official} o CROSS JOIN {people} k CROSS JOIN {source} s "
+                    f"CROSS JOIN {position} p WHERE k.name = o.full_name AND k.official_id IS NULL "
+                    "AND s.official_id = o.id AND p.id = s.position_id AND p.unit_id = k.unit_id "
+                    f"GROUP BY k.name, k.unit_id) f WHERE {people}.name = f.name "
+                    f"AND {people}.unit_id = f.unit_id"
+                )
+
+    def set_officials(self, created: dict[tuple[int, str], int]) -> None:
+        if created:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {self.PEOPLE} SET official_id = %s WHERE name = %s AND unit_id = %s",  # noqa: S608
+                    [(pk, name, unit_id) for (unit_id, name), pk in created.items()],
+                )
+
+    def new_rows(self, container_id: int | None) -> Iterator[list[_Staged]]:
+        """The rows to create, ``BATCH`` at a time, in file order (keyset on the line),
+        each with its official when ``PEOPLE`` has one."""
         last = 0
-        units: dict[int, OrgUnit] = {}
-        grounds: dict[int, Ground] = {}
         while True:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT line, raw, regulation_id, ground_ids, unit_id, filed_on, decided_on "  # noqa: S608
-                    f"FROM {self.TABLE} WHERE ok = 1 AND skip = 0 AND line > %s "
-                    "ORDER BY line LIMIT %s",
-                    [last, BATCH],
+                    "SELECT s.line, s.ref, s.raw, s.regulation_id, s.ground_ids, "  # noqa: S608
+                    "COALESCE(s.unit_id, %s), s.filed_on, s.decided_on, s.official_name, "
+                    "s.position_title, s.form, s.level, s.outcome, k.official_id "
+                    f"FROM {self.TABLE} s "
+                    f"LEFT JOIN {self.PEOPLE} k ON k.name = s.official_name "
+                    "AND k.unit_id = COALESCE(s.unit_id, %s) "
+                    "WHERE s.ok = 1 AND s.skip = 0 AND s.line > %s ORDER BY s.line LIMIT %s",
+                    [container_id, container_id, last, BATCH],
                 )
                 fetched = cursor.fetchall()
             if not fetched:
                 return
             last = fetched[-1][0]
-            wanted = {r[4] for r in fetched if r[4] is not None} - set(units)
-            units.update(OrgUnit.objects.in_bulk(wanted))
-            batch = []
-            for line, raw, regulation_id, ground_ids, unit_id, filed_on, decided_on in fetched:
-                ids = [int(x) for x in ground_ids.split(";") if x]
-                missing = set(ids) - set(grounds)
-                if missing:
-                    grounds.update(Ground.objects.in_bulk(missing))
-                batch.append(
-                    _Row(
-                        line=line,
-                        raw=json.loads(raw),
-                        regulation=Regulation(pk=regulation_id),
-                        grounds=[grounds[i] for i in ids],
-                        unit=units[unit_id] if unit_id is not None else container,
-                        filed_on=datetime.date.fromisoformat(filed_on),
-                        decided_on=datetime.date.fromisoformat(decided_on),
-                    )
+            yield [
+                _Staged(
+                    line,
+                    ref,
+                    raw,
+                    regulation_id,
+                    [int(x) for x in ground_ids.split(";") if x],
+                    unit_id,
+                    _day(filed_on),
+                    _day(decided_on),
+                    official_name,
+                    position_title,
+                    form,
+                    level,
+                    outcome,
+                    official_id,
                 )
-            yield batch
+                for (
+                    line,
+                    ref,
+                    raw,
+                    regulation_id,
+                    ground_ids,
+                    unit_id,
+                    filed_on,
+                    decided_on,
+                    official_name,
+                    position_title,
+                    form,
+                    level,
+                    outcome,
+                    official_id,
+                ) in fetched
+            ]
+
+
+def _canonical_json(value: Any) -> str:
+    """JSON as ``CaseEvent.canonical_content`` writes it (sorted keys, no spaces)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class _Sealer:
+    """The hash of each import event, from texts: ``CaseEvent.canonical_content`` of the
+    one event every case gets, cut around its case id and its data, so that a row costs
+    two string joins and an HMAC. ``check`` compares it with the model's own
+    ``compute_hash`` (once a batch), so a change of the canonical form fails the import
+    instead of sealing events no verification would accept.
+    """
+
+    _CASE = 987654321987654321  # a case id no text of the event contains
+    _DATA = "data-0b9a1c2e-4f6d-4e8a-9c3b-7d5e6f1a2b3c"
+
+    def __init__(self, event: CaseEvent, key: bytes, *, sha256: str, filename: str) -> None:
+        self.event, self.key = event, key
+        event.case_id, event.data = self._CASE, self._DATA
+        head, rest = event.canonical_content().split(str(self._CASE))
+        middle, tail = rest.split(json.dumps(self._DATA))
+        self.head = event.prev_hash + head
+        self.middle, self.tail = middle, tail
+        # The data's keys in sorted order: file_name, file_sha256, line, row.
+        self.file = (
+            f'{{"file_name":{_canonical_json(filename)},"file_sha256":{_canonical_json(sha256)},'
+        )
+
+    def data(self, *, raw: str, line: int) -> str:
+        """The event's data, ``{"row": …, "line": …, "file_sha256": …, "file_name": …}``,
+        as canonical JSON (``raw``: the source row's)."""
+        return f'{self.file}"line":{line},"row":{raw}}}'
+
+    def seal(self, case_id: int, data: str) -> str:
+        message = f"{self.head}{case_id}{self.middle}{data}{self.tail}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+    def check(self, case_id: int, data: str, digest: str) -> None:
+        self.event.case_id, self.event.data = case_id, json.loads(data)
+        if self.event.compute_hash(self.key) != digest:
+            raise RuntimeError("The import's event hash differs from CaseEvent.compute_hash.")
+
+
+# The columns of an imported case, in the order _create builds them.
+_CASE_COLUMNS = (
+    "id",
+    "reference",
+    "form",
+    "official_id",
+    "position_id",
+    "regulation_id",
+    "scope",
+    "employing_unit_id",
+    "deciding_unit_id",
+    "level",
+    "filed_on",
+    "outcome",
+    "decided_on",
+    "closed_on",
+    "last_event_hash",
+    "statement",
+    "filed_by_id",
+    "status",
+    "current_step_id",
+    "imported",
+    "event_count",
+    "created_at",
+    "updated_at",
+)
+
+
+@functools.lru_cache(maxsize=65536)
+def _day(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
 
 
 def _create(
@@ -896,10 +1069,13 @@ def _create(
     actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"
     now = timezone.now()
     to_state = f"{CaseStatus.CLOSED}:"
-    with _large_page_cache(), transaction.atomic(durable=True):
+    with _page_cache(), transaction.atomic(durable=True):
         container = (
             _container_unit([], by=by, sha256=sha256) if staging.any_without_unit() else None
         )
+        container_id = container.pk if container is not None else None
+        staging.find_officials(container_id)
+        key_id, key = current_hmac_key()  # every event is sealed with the audit HMAC key
         # One event instance computes every hash: the chain of each case is this one event.
         fixed = {
             "seq": 1,
@@ -912,65 +1088,72 @@ def _create(
             "step_code": "",
             "reason": "",
             "prev_hash": GENESIS_HASH,
-            "key_id": current_hmac_key()[0],  # sealed with the audit HMAC key
+            "key_id": key_id,
         }
-        event = CaseEvent(**fixed)
+        sealer = _Sealer(CaseEvent(**fixed), key, sha256=sha256, filename=filename)
+        event_names = (*fixed, "case_id", "data", "hash")
+        event_values = tuple(fixed.values())
+        # The same for every case (the last columns of _CASE_COLUMNS).
+        case_values = (
+            "",  # statement
+            actor_id,  # filed_by_id
+            CaseStatus.CLOSED,
+            None,  # current_step_id
+            True,  # imported
+            1,  # event_count
+            now,  # created_at
+            now,  # updated_at
+        )
         done = 0
-        for batch in staging.new_rows(container):
-            # Posts and officials of this batch; those an earlier batch created are found
-            # like the existing ones (through its cases, written in this transaction).
-            posts = _positions({(r.unit.pk, r.raw["position_title"]) for r in batch})  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
-            people = _officials({(r.unit.pk, r.raw["official_name"]) for r in batch}, sha256)  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
+        for batch in staging.new_rows(container_id):
+            # Posts of this batch; those an earlier batch created are found like the
+            # existing ones. Officials come with the rows; the missing ones are made here.
+            posts = _positions({(r.unit_id, r.position_title) for r in batch})
+            missing = sorted({(r.unit_id, r.official_name) for r in batch if r.official_id is None})
+            people = _create_officials(missing, sha256) if missing else {}
+            staging.set_officials(people)
             ids = reserve_ids(Case, len(batch))
-            cases: list[dict[str, Any]] = []
-            grounds: list[Any] = []
-            events: list[dict[str, Any]] = []
+            cases: list[tuple[Any, ...]] = []
+            grounds: list[tuple[int, int]] = []
+            events: list[tuple[Any, ...]] = []
             for case_id, r in zip(ids, batch, strict=True):
-                post_id, unit_id, appointing_id = posts[(r.unit.pk, r.raw["position_title"])]  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
-                event.case_id = case_id
-                event.data = {
-                    "row": r.raw,
-                    "line": r.line,
-                    "file_sha256": sha256,
-                    "file_name": filename,
-                }
-                digest = event.compute_hash()
-                events.append({**fixed, "case_id": case_id, "data": event.data, "hash": digest})
-                cases.append(
-                    {
-                        "id": case_id,
-                        "reference": r.raw["case_ref"],
-                        "form": r.raw["form"],
-                        "official_id": people[(r.unit.pk, r.raw["official_name"])],  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
-                        "position_id": post_id,
-                        "regulation_id": r.regulation.pk,  # type: ignore[union-attr]  # every row of a batch passed the check that sets its unit
-                        "process_id": None,
-                        # R41-A-1/2, as services.authority_scope_for.
-                        "scope": rules.authority_scope(
-                            unit_id=unit_id, appointing_unit_id=appointing_id
-                        ),
-                        "employing_unit_id": unit_id,
-                        "deciding_unit_id": appointing_id,
-                        "level": r.raw["level"],
-                        "statement": "",
-                        "filed_on": r.filed_on,
-                        "filed_by_id": actor_id,
-                        "status": CaseStatus.CLOSED,
-                        "outcome": r.raw["outcome"],
-                        "current_step_id": None,
-                        "decided_on": r.decided_on,
-                        "closed_on": r.decided_on,
-                        "imported": True,
-                        "event_count": 1,
-                        "last_event_hash": digest,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
+                post_id, unit_id, appointing_id = posts[(r.unit_id, r.position_title)]
+                data = sealer.data(raw=r.raw, line=r.line)
+                digest = sealer.seal(case_id, data)
+                if not events:
+                    sealer.check(case_id, data, digest)
+                events.append((*event_values, case_id, EncodedJSON(data), digest))
+                official_id = (
+                    r.official_id
+                    if r.official_id is not None
+                    else people[(r.unit_id, r.official_name)]
                 )
-                grounds.extend({"case_id": case_id, "ground_id": g.pk} for g in r.grounds)
-            insert_rows(Case, cases, batch=BATCH)
-            insert_rows(Case.grounds.through, grounds, batch=BATCH)
-            insert_rows(CaseEvent, events, batch=BATCH)
+                # In the order of _CASE_COLUMNS.
+                cases.append(
+                    (
+                        case_id,
+                        r.ref,
+                        r.form,
+                        official_id,
+                        post_id,
+                        r.regulation_id,
+                        # R41-A-1/2, as services.authority_scope_for.
+                        rules.authority_scope(unit_id=unit_id, appointing_unit_id=appointing_id),
+                        unit_id,
+                        appointing_id,
+                        r.level,
+                        r.filed_on,
+                        r.outcome,
+                        r.decided_on,
+                        r.decided_on,
+                        digest,
+                        *case_values,
+                    )
+                )
+                grounds.extend((case_id, g) for g in r.ground_ids)
+            insert_values(Case, _CASE_COLUMNS, cases, batch=BATCH)
+            insert_values(Case.grounds.through, ("case_id", "ground_id"), grounds, batch=BATCH)
+            insert_values(CaseEvent, event_names, events, batch=BATCH)
             done += len(batch)
             if progress is not None:
                 progress(ImportJob.Phase.SAVING, done, total)
