@@ -376,25 +376,10 @@ CASE_JOINED = ("official", "position", "current_step")
 CASE_PREFETCHED: tuple[str, ...] = ()
 
 
-# What a case summary shows (``serializers.cases.case_summary``); a list page reads only
+# What a case summary shows (the fields of ``CaseSummarySerializer``); a list page reads only
 # these columns of its cases and their joined rows. Fewer columns are fewer for Django to
 # compile, PostgreSQL to send and the rows to be built from (bench/: a page is mostly that).
-SUMMARY_CASE_FIELDS = {
-    "reference",
-    "form",
-    "status",
-    "outcome",
-    "regulation",
-    "scope",
-    "level",
-    "official",
-    "position",
-    "employing_unit",
-    "deciding_unit",
-    "filed_on",
-    "current_step",
-    "needs_review",
-}
+SUMMARY_CASE_FIELDS = set(s.CaseSummarySerializer.Meta.fields)
 SUMMARY_STEP_FIELDS = {
     "case",
     "template",
