@@ -510,7 +510,12 @@ def main(argv: list[str] | None = None) -> int:
         if path.resolve() != latest.resolve():
             latest.write_text(text)
 
-    result = run(args, partial=write)
+    try:
+        result = run(args, partial=write)
+    finally:
+        purged = db.purge_own_broker()
+        if purged:
+            print(f"Dropped {purged} queued tasks from the bench's Redis database", file=sys.stderr)
     print(table(result))
     write(result)
     print(f"\nWrote {path}", file=sys.stderr)

@@ -12,6 +12,8 @@ import psycopg
 from psycopg import sql
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cadre_bench"
+# The Redis database the bench takes for itself when none is given (see configure_environment).
+OWN_REDIS_URL = "redis://127.0.0.1:6379/14"
 # Databases the bench never resets, whatever URL it is given.
 PROTECTED = {"postgres", "template0", "template1", "test", "test_test", "cadre_exit"}
 
@@ -94,8 +96,21 @@ def configure_environment(url: str) -> None:
     # Production keeps its cache and sessions in Redis (docker-compose.yml); so does the
     # bench when the machine has one, in a database number of its own.
     if "REDIS_URL" not in os.environ and _reachable("127.0.0.1", 6379):
-        os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/14"
+        os.environ["REDIS_URL"] = OWN_REDIS_URL
     os.environ["DJANGO_SETTINGS_MODULE"] = "cadre_exit.settings"
+
+
+def purge_own_broker() -> int:
+    """Drop the tasks the run queued (the transitions' notices), when the Redis is its own.
+
+    No worker drains the bench's database: without this, every run would leave its
+    notices tasks in it. A ``REDIS_URL`` given by the caller is left alone.
+    """
+    if os.environ.get("REDIS_URL") != OWN_REDIS_URL:
+        return 0
+    from celery import current_app
+
+    return int(current_app.control.purge() or 0)
 
 
 def _reachable(host: str, port: int) -> bool:
