@@ -17,6 +17,25 @@ from tests.server_support import ROOT, free_port
 pytestmark = pytest.mark.worker
 
 
+def _signal_masks(pgid: int) -> str:
+    """``SigIgn`` / ``SigCgt`` of every process in the group ``pgid``, one line each."""
+    lines = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            stat = (status.parent / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
+            continue
+        fields = dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+        lines.append(
+            f"{status.parent.name} {fields.get('Name', '').strip()} "
+            f"SigIgn={fields.get('SigIgn', '').strip()} SigCgt={fields.get('SigCgt', '').strip()}"
+        )
+    return "make did not stop in 60 s; its process group:\n" + "\n".join(lines)
+
+
 def _processes_of(var_dir: Path) -> list[int]:
     """Processes whose environment names this run's var/ (whatever their session)."""
     marker = f"CADRE_VAR_DIR={var_dir}".encode()
@@ -68,7 +87,12 @@ def test_make_run_is_healthy_at_once_and_stops_cleanly(tmp_path: Path, stop_with
             os.killpg(make.pid, signal.SIGINT)  # what the terminal sends to its foreground
         else:
             make.send_signal(signal.SIGTERM)
-        make.wait(timeout=60)
+        try:
+            make.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            # What each process of the group did with the signal (once seen failing in a
+            # full SQLite run and passing alone): the masks say whether it was ignored.
+            raise AssertionError(_signal_masks(make.pid)) from None
     finally:
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGKILL)
